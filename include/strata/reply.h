@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The reply builder: the one implementation of the NTP server reply, shared
+ * by the XDP program, the DPDK dataplane, the tests, the fuzzer and the
+ * benchmarks.
+ *
+ * strata_reply() takes an Ethernet frame in place and returns
+ *  - STRATA_REPLY: the frame now holds the response, res->len octets long
+ *    (never longer than the request: no amplification);
+ *  - STRATA_PASS: not ours, for the kernel or the exception path;
+ *  - STRATA_DROP: malformed or refused.
+ * res->reason says why (enum strata_reason), one counter slot each.
+ *
+ * It is written for the BPF verifier: header-only, no libc, no calls, every
+ * loop bounded by a constant, every packet access checked against the frame
+ * end first. Nothing is written to the frame before the verdict is REPLY.
+ *
+ * What it answers (RFC 5905 section 9.2, the server's "fast transmit"):
+ * NTP mode 3, versions 1 to 4, to UDP port 123 on a service address, over
+ * IPv4 (with or without options) or IPv6, optionally behind one 802.1Q tag.
+ * Version 1 requests carry mode 0 (NTPv1 had no mode field, RFC 1059); as in
+ * chrony and ntpd they are client requests unless they come from port 123,
+ * where they are symmetric peers of an old server. The reply keeps the
+ * request's version and poll, has mode 4, origin = the request's transmit
+ * timestamp, and receive and transmit timestamps from the snapshot.
+ *
+ * Extension fields and MACs (RFC 7822, RFC 5905 section 7.5): see
+ * strata_ntp_check() and docs/protocol.md. In short: the packet must parse
+ * exactly; unknown fields are ignored and not echoed (a 48-octet reply);
+ * NTS requests are passed to the slow path; a request with a legacy MAC, for
+ * which strata holds no keys, gets a crypto-NAK reply (RFC 5905 appendix
+ * A.5.1.1, fast_xmit with A_CRYPTO), as ntpd sends for an unknown key.
+ */
+#pragma once
+
+#include "compat.h"
+#include "counters.h"
+#include "inet.h"
+#include "ntp.h"
+#include "service.h"
+#include "snapshot.h"
+
+enum strata_verdict {
+	STRATA_REPLY = 0,
+	STRATA_PASS = 1,
+	STRATA_DROP = 2,
+};
+
+/** The local clock readings of one packet, each on a snapshot timescale. */
+struct strata_clock {
+	__u32 rx_scale; /* enum snap_scale of rx */
+	__u32 tx_scale; /* enum snap_scale of tx */
+	__u64 rx;       /* when the request arrived (hardware or software stamp) */
+	__u64 tx;       /* read as late as the caller can, just before the call */
+};
+
+struct strata_result {
+	__u32 reason; /* enum strata_reason */
+	__u32 len;    /* frame length of the reply, with STRATA_REPLY */
+};
+
+/** Most extension fields walked in one request; NTS needs at most 10. */
+#define STRATA_MAX_EF 16
+/*
+ * Longest NTP payload the fast path parses (a power of two). NTS requests
+ * with their cookies stay far below it (RFC 8915 section 5.7); anything
+ * longer is dropped as malformed.
+ */
+#define STRATA_MAX_NTP_LEN 4096
+
+/** The verdict that a reason belongs to. */
+STRATA_INLINE enum strata_verdict
+strata_verdict_of(__u32 reason)
+{
+	if (reason <= STRATA_R_REPLY_CRYPTO_NAK)
+		return STRATA_REPLY;
+	if (reason <= STRATA_R_PASS_NTS)
+		return STRATA_PASS;
+	return STRATA_DROP;
+}
+
+STRATA_INLINE enum strata_verdict
+strata_out(struct strata_result *res, __u32 reason)
+{
+	res->reason = reason;
+	return strata_verdict_of(reason);
+}
+
+STRATA_INLINE int
+strata_ours4(const struct strata_service *svc, __be32 a)
+{
+	__u32 i, n = svc->n_addr4;
+
+	for (i = 0; i < STRATA_MAX_ADDRS; i++) {
+		if (i >= n)
+			break;
+		if (svc->addr4[i] == a)
+			return 1;
+	}
+	return 0;
+}
+
+STRATA_INLINE int
+strata_ours6(const struct strata_service *svc, const __be32 *a)
+{
+	__u32 i, n = svc->n_addr6;
+
+	for (i = 0; i < STRATA_MAX_ADDRS; i++) {
+		if (i >= n)
+			break;
+		if (svc->addr6[i][0] == a[0] && svc->addr6[i][1] == a[1] &&
+		    svc->addr6[i][2] == a[2] && svc->addr6[i][3] == a[3])
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Sources no reply may go to (RFC 1122 section 3.2.1.3, RFC 6890):
+ * "this network" 0/8, loopback 127/8, multicast 224/4 and the reserved 240/4
+ * with the limited broadcast 255.255.255.255.
+ */
+STRATA_INLINE int
+strata_martian4(__be32 a)
+{
+	__u8 top = (__u8)(strata_ntohl(a) >> 24);
+
+	return top == 0 || top == 127 || top >= 224;
+}
+
+/*
+ * IPv6 (RFC 4291 section 2.5): the unspecified and loopback addresses,
+ * multicast ff00::/8, and IPv4-mapped ::ffff:0:0/96, which never appears on
+ * the wire (RFC 4291 section 2.5.5.2).
+ */
+STRATA_INLINE int
+strata_martian6(const __be32 *a)
+{
+	__u32 w0 = strata_ntohl(a[0]), w1 = strata_ntohl(a[1]);
+	__u32 w2 = strata_ntohl(a[2]), w3 = strata_ntohl(a[3]);
+
+	if ((w0 >> 24) == 0xff)
+		return 1;
+	if (w0 == 0 && w1 == 0 && (w2 == 0 || w2 == 0xffff))
+		return w2 == 0xffff || w3 == 0 || w3 == 1;
+	return 0;
+}
+
+/**
+ * Check the NTP payload at @ntp, @plen octets (all inside the frame), from
+ * UDP source port @sport. Returns STRATA_R_REPLY, STRATA_R_REPLY_CRYPTO_NAK
+ * or the reason to pass or drop it.
+ *
+ * RFC 7822 section 7.5 fixes how the octets after the header parse: NTPv4
+ * extension fields (type, length >= 16, a multiple of 4, and at least 28 for
+ * the last one when no MAC follows), then optionally a MAC of 20 or 24
+ * octets. A remainder of exactly 20 or 24 octets is the MAC: checking for it
+ * first is what the 28-octet rule makes unambiguous. NTPv1-3 packets carry no
+ * extension fields, only the optional MAC. Anything else is malformed.
+ */
+STRATA_INLINE __u32
+strata_ntp_check(const __u8 *ntp, __u32 plen, const __u8 *end, __be16 sport)
+{
+	__u32 version, mode, pos, rem, i, nts = 0, last = 0;
+
+	/* classify modes 6 and 7 before the length: they are the ones to see */
+	if (plen < 1 || ntp + 1 > end)
+		return STRATA_R_DROP_SHORT;
+	mode = NTP_LVM_MODE(ntp[0]);
+	if (mode == NTP_MODE_CONTROL || mode == NTP_MODE_PRIVATE)
+		return STRATA_R_DROP_MODE_CONTROL;
+	if (plen < NTP_HEADER_LEN || ntp + NTP_HEADER_LEN > end)
+		return STRATA_R_DROP_SHORT;
+	version = NTP_LVM_VERSION(ntp[0]);
+	if (version < NTP_VERSION_MIN || version > NTP_VERSION_MAX)
+		return STRATA_R_DROP_VERSION;
+	if (mode != NTP_MODE_CLIENT &&
+	    !(mode == NTP_MODE_RESERVED && version == 1 && sport != STRATA_CONST_HTONS(NTP_PORT)))
+		return STRATA_R_DROP_MODE;
+
+	if (plen == NTP_HEADER_LEN)
+		return STRATA_R_REPLY;
+	if (plen & 3 || plen > STRATA_MAX_NTP_LEN)
+		return STRATA_R_DROP_BAD_EXT;
+
+	pos = NTP_HEADER_LEN;
+	if (version == 4) {
+		for (i = 0; i < STRATA_MAX_EF; i++) {
+			const __u8 *ef;
+			__u32 type, len;
+
+			rem = plen - pos;
+			if (rem == 0 || rem == NTP_MAC_MD5_LEN || rem == NTP_MAC_SHA1_LEN)
+				break;
+			if (rem < NTP_EF_MIN_LEN)
+				return STRATA_R_DROP_BAD_EXT;
+			/* pos < plen <= 4096: the mask changes nothing but shows the verifier */
+			pos &= STRATA_MAX_NTP_LEN - 1;
+			ef = ntp + pos;
+			if (ef + NTP_EF_HEADER_LEN > end)
+				return STRATA_R_DROP_TRUNCATED;
+			type = (__u32)ef[0] << 8 | ef[1];
+			len = (__u32)ef[2] << 8 | ef[3];
+			if (len < NTP_EF_MIN_LEN || len & 3 || len > rem)
+				return STRATA_R_DROP_BAD_EXT;
+			if (type == NTP_EF_NTS_UNIQUE_ID || type == NTP_EF_NTS_COOKIE ||
+			    type == NTP_EF_NTS_COOKIE_PLACEHOLDER || type == NTP_EF_NTS_AUTHENTICATOR)
+				nts = 1;
+			last = len;
+			pos += len;
+		}
+	}
+	rem = plen - pos;
+	if (rem == 0) {
+		/* RFC 7822 section 7.5: without a MAC the last field is >= 28 octets */
+		if (last < 28)
+			return STRATA_R_DROP_BAD_EXT;
+		return nts ? STRATA_R_PASS_NTS : STRATA_R_REPLY;
+	}
+	if (rem != NTP_MAC_MD5_LEN && rem != NTP_MAC_SHA1_LEN)
+		return STRATA_R_DROP_BAD_EXT; /* too many fields, or a bad trailer */
+	/* NTS authenticates with its own field, never with a legacy MAC */
+	if (nts)
+		return STRATA_R_DROP_BAD_EXT;
+	return STRATA_R_REPLY_CRYPTO_NAK;
+}
+
+/**
+ * Write the reply header at @h: @version and @poll from the request, origin =
+ * the request's transmit timestamp (@xmt, as on the wire), the rest from @v.
+ * A crypto-NAK is the key identifier 0 alone after the header (RFC 5905
+ * section 7.3, "MAC").
+ */
+STRATA_INLINE void
+strata_write_ntp(struct ntp_hdr *h, __u32 version, __s8 poll, const struct ntp_ts *xmt,
+		 const struct snap_reply_view *v, int crypto_nak)
+{
+	h->lvm = NTP_LVM(v->leap & 3, version, NTP_MODE_SERVER);
+	h->stratum = v->stratum;
+	h->poll = poll;
+	h->precision = v->precision;
+	h->root_delay = strata_htonl(v->root_delay);
+	h->root_disp = strata_htonl(v->root_disp);
+	h->refid = v->refid;
+	ntp_ts_put(&h->ref, v->ref_time);
+	h->org = *xmt;
+	ntp_ts_put(&h->rec, v->rx);
+	ntp_ts_put(&h->xmt, v->tx);
+	if (crypto_nak)
+		*(__u32 *)(h + 1) = 0;
+}
+
+/** Ones' complement sum of the UDP header and reply payload (@rplen = 48 or 52). */
+STRATA_INLINE __u64
+strata_csum_udp_reply(const struct strata_udp *udp, __u32 rplen, const __u8 *end)
+{
+	const __u32 *w = (const __u32 *)udp;
+	__u32 i, n = (sizeof(*udp) + rplen) / 4;
+	__u64 sum = 0;
+
+	for (i = 0; i < (sizeof(*udp) + NTP_HEADER_LEN + NTP_CRYPTO_NAK_LEN) / 4; i++) {
+		if (i >= n || (const __u8 *)(w + i + 1) > end)
+			break;
+		sum += w[i];
+	}
+	return sum;
+}
+
+/* The IPv4 path, from the IP header on. */
+STRATA_INLINE enum strata_verdict
+strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strata_service *svc,
+	      const struct snap *snap, const struct strata_clock *clk, struct strata_result *res)
+{
+	struct strata_ip4 *ip = (struct strata_ip4 *)((__u8 *)eth + l2len);
+	struct snap_reply_view v;
+	struct strata_udp *udp;
+	struct ntp_hdr *nh;
+	struct ntp_ts xmt;
+	__u32 hlen, tot, ulen, reason, rplen, i;
+	__be32 saddr, daddr;
+	__be16 sport, dport;
+	__u8 tos, version;
+	__s8 poll;
+	__u64 sum;
+
+	if ((__u8 *)(ip + 1) > end)
+		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+	if (!strata_ours4(svc, ip->daddr))
+		return strata_out(res, STRATA_R_PASS_NOT_OURS);
+	hlen = (ip->vihl & 0xf) * 4;
+	if ((ip->vihl >> 4) != 4 || hlen < sizeof(*ip))
+		return strata_out(res, STRATA_R_DROP_BAD_IP_HDR);
+	if ((__u8 *)ip + hlen > end)
+		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+	if (ip->proto != IPPROTO_UDP_NUM)
+		return strata_out(res, STRATA_R_PASS_NOT_UDP);
+
+	/* RFC 1122 section 3.2.1.2: a host silently discards a bad header checksum */
+	sum = 0;
+	for (i = 0; i < 15; i++) {
+		const __u32 *w = (const __u32 *)ip + i;
+
+		if (i >= hlen / 4 || (const __u8 *)(w + 1) > end)
+			break;
+		sum += *w;
+	}
+	if (strata_csum_fold(sum) != 0xffff)
+		return strata_out(res, STRATA_R_DROP_BAD_IP_CSUM);
+
+	/* NTP requests are never fragmented; reassembly is not the fast path's job */
+	if (ip->frag & IP4_MF_OFF_BE)
+		return strata_out(res, STRATA_R_DROP_FRAGMENT);
+	tot = strata_ntohs(ip->tot_len);
+	if (tot < hlen + sizeof(*udp))
+		return strata_out(res, STRATA_R_DROP_BAD_IP_LEN);
+	if ((__u8 *)ip + tot > end)
+		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+
+	udp = (struct strata_udp *)((__u8 *)ip + hlen);
+	if ((__u8 *)(udp + 1) > end)
+		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+	if (udp->dport != STRATA_CONST_HTONS(NTP_PORT))
+		return strata_out(res, STRATA_R_PASS_NOT_NTP);
+	ulen = strata_ntohs(udp->len);
+	if (ulen != tot - hlen)
+		return strata_out(res, STRATA_R_DROP_BAD_UDP_LEN);
+	if (udp->sport == 0)
+		return strata_out(res, STRATA_R_DROP_SRC_PORT0);
+	if (strata_ours4(svc, ip->saddr))
+		return strata_out(res, STRATA_R_DROP_SRC_OURS);
+	if (strata_martian4(ip->saddr))
+		return strata_out(res, STRATA_R_DROP_SRC_MARTIAN);
+	if (eth->dst[0] & 1)
+		return strata_out(res, STRATA_R_DROP_L2_GROUP);
+
+	reason = strata_ntp_check((const __u8 *)(udp + 1), ulen - sizeof(*udp), end, udp->sport);
+	if (strata_verdict_of(reason) != STRATA_REPLY)
+		return strata_out(res, reason);
+	if (snap_read_reply(snap, clk->rx_scale, clk->rx, clk->tx_scale, clk->tx, &v) != 0)
+		return strata_out(res, STRATA_R_DROP_NO_TIME);
+	rplen = NTP_HEADER_LEN + (reason == STRATA_R_REPLY_CRYPTO_NAK ? NTP_CRYPTO_NAK_LEN : 0);
+
+	/* take what the reply keeps before it is overwritten (options move it) */
+	nh = (struct ntp_hdr *)(udp + 1);
+	version = NTP_LVM_VERSION(nh->lvm);
+	poll = nh->poll;
+	xmt = nh->xmt;
+	saddr = ip->saddr;
+	daddr = ip->daddr;
+	sport = udp->sport;
+	dport = udp->dport;
+	tos = ip->tos;
+
+	/*
+	 * The reply carries no IP options: a host does not echo the request's
+	 * (RFC 1122 section 3.2.1.8 lets it reverse a source route; we do not
+	 * honour source routes at all). UDP and NTP start right after a
+	 * 20-octet header, which only ever moves them towards the frame start.
+	 */
+	udp = (struct strata_udp *)(ip + 1);
+	nh = (struct ntp_hdr *)(udp + 1);
+	if ((__u8 *)nh + rplen > end)
+		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+
+	for (i = 0; i < 6; i++) {
+		__u8 t = eth->dst[i];
+
+		eth->dst[i] = eth->src[i];
+		eth->src[i] = t;
+	}
+	ip->vihl = 0x45;
+	ip->tos = tos & 0xfc; /* keep DSCP; ECN is for ECN-capable transports */
+	ip->tot_len = strata_htons((__u16)(sizeof(*ip) + sizeof(*udp) + rplen));
+	ip->id = 0; /* atomic datagram: DF set, ID free (RFC 6864 section 4.1) */
+	ip->frag = IP4_DF_BE;
+	ip->ttl = svc->ttl;
+	ip->proto = IPPROTO_UDP_NUM;
+	ip->csum = 0;
+	ip->saddr = daddr;
+	ip->daddr = saddr;
+	ip->csum = (__u16)~strata_csum_fold(strata_csum_words(ip, sizeof(*ip) / 4));
+
+	udp->sport = dport;
+	udp->dport = sport;
+	udp->len = strata_htons((__u16)(sizeof(*udp) + rplen));
+	udp->csum = 0;
+	strata_write_ntp(nh, version, poll, &xmt, &v, reason == STRATA_R_REPLY_CRYPTO_NAK);
+
+	/* RFC 768: pseudo header, UDP header, data; 0 is sent as all ones */
+	sum = (__u64)ip->saddr + ip->daddr + STRATA_CONST_HTONS(IPPROTO_UDP_NUM) + udp->len;
+	sum += strata_csum_udp_reply(udp, rplen, end);
+	udp->csum = (__u16)~strata_csum_fold(sum);
+	if (udp->csum == 0)
+		udp->csum = 0xffff;
+
+	res->len = l2len + sizeof(*ip) + sizeof(*udp) + rplen;
+	return strata_out(res, reason);
+}
+
+/* The IPv6 path, from the IP header on. */
+STRATA_INLINE enum strata_verdict
+strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strata_service *svc,
+	      const struct snap *snap, const struct strata_clock *clk, struct strata_result *res)
+{
+	struct strata_ip6 *ip6 = (struct strata_ip6 *)((__u8 *)eth + l2len);
+	struct snap_reply_view v;
+	struct strata_udp *udp;
+	struct ntp_hdr *nh;
+	struct ntp_ts xmt;
+	__u32 plen, ulen, reason, rplen, i, version;
+	__be16 port;
+	__s8 poll;
+	__u64 sum;
+
+	if ((__u8 *)(ip6 + 1) > end)
+		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+	if (!strata_ours6(svc, ip6->daddr))
+		return strata_out(res, STRATA_R_PASS_NOT_OURS);
+	if ((strata_ntohl(ip6->vtcfl) >> 28) != 6)
+		return strata_out(res, STRATA_R_DROP_BAD_IP_HDR);
+	/* extension headers (fragments included) are the kernel's business */
+	if (ip6->nexthdr != IPPROTO_UDP_NUM)
+		return strata_out(res, STRATA_R_PASS_NOT_UDP);
+	plen = strata_ntohs(ip6->plen);
+	if (plen < sizeof(*udp)) /* 0 would be a jumbogram (RFC 2675): not on our links */
+		return strata_out(res, STRATA_R_DROP_BAD_IP_LEN);
+	if ((__u8 *)(ip6 + 1) + plen > end)
+		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+
+	udp = (struct strata_udp *)(ip6 + 1);
+	if ((__u8 *)(udp + 1) > end)
+		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+	if (udp->dport != STRATA_CONST_HTONS(NTP_PORT))
+		return strata_out(res, STRATA_R_PASS_NOT_NTP);
+	ulen = strata_ntohs(udp->len);
+	if (ulen != plen)
+		return strata_out(res, STRATA_R_DROP_BAD_UDP_LEN);
+	if (udp->sport == 0)
+		return strata_out(res, STRATA_R_DROP_SRC_PORT0);
+	if (strata_ours6(svc, ip6->saddr))
+		return strata_out(res, STRATA_R_DROP_SRC_OURS);
+	if (strata_martian6(ip6->saddr))
+		return strata_out(res, STRATA_R_DROP_SRC_MARTIAN);
+	if (eth->dst[0] & 1)
+		return strata_out(res, STRATA_R_DROP_L2_GROUP);
+
+	nh = (struct ntp_hdr *)(udp + 1);
+	reason = strata_ntp_check((const __u8 *)nh, ulen - sizeof(*udp), end, udp->sport);
+	if (strata_verdict_of(reason) != STRATA_REPLY)
+		return strata_out(res, reason);
+	if (snap_read_reply(snap, clk->rx_scale, clk->rx, clk->tx_scale, clk->tx, &v) != 0)
+		return strata_out(res, STRATA_R_DROP_NO_TIME);
+	rplen = NTP_HEADER_LEN + (reason == STRATA_R_REPLY_CRYPTO_NAK ? NTP_CRYPTO_NAK_LEN : 0);
+	if ((__u8 *)nh + rplen > end)
+		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+
+	for (i = 0; i < 6; i++) {
+		__u8 t = eth->dst[i];
+
+		eth->dst[i] = eth->src[i];
+		eth->src[i] = t;
+	}
+	for (i = 0; i < 4; i++) {
+		__be32 t = ip6->daddr[i];
+
+		ip6->daddr[i] = ip6->saddr[i];
+		ip6->saddr[i] = t;
+	}
+	/* keep traffic class and flow label, clear ECN (RFC 3168 section 5) */
+	ip6->vtcfl &= ~strata_htonl(3u << 20);
+	ip6->plen = strata_htons((__u16)(sizeof(*udp) + rplen));
+	ip6->hlim = svc->ttl;
+
+	port = udp->sport;
+	udp->sport = udp->dport;
+	udp->dport = port;
+	udp->len = ip6->plen;
+	udp->csum = 0;
+	version = NTP_LVM_VERSION(nh->lvm);
+	poll = nh->poll;
+	xmt = nh->xmt;
+	strata_write_ntp(nh, version, poll, &xmt, &v, reason == STRATA_R_REPLY_CRYPTO_NAK);
+
+	/* RFC 8200 section 8.1: the pseudo header, and a checksum that is never 0 */
+	sum = strata_csum_words(ip6->saddr, 8);
+	sum += (__u64)udp->len + STRATA_CONST_HTONS(IPPROTO_UDP_NUM);
+	sum += strata_csum_udp_reply(udp, rplen, end);
+	udp->csum = (__u16)~strata_csum_fold(sum);
+	if (udp->csum == 0)
+		udp->csum = 0xffff;
+
+	res->len = l2len + sizeof(*ip6) + sizeof(*udp) + rplen;
+	return strata_out(res, reason);
+}
+
+/**
+ * Answer the NTP request in the Ethernet frame [@data, @data_end) in place.
+ *
+ * @param svc   service addresses and reply TTL
+ * @param snap  the published time snapshot
+ * @param clk   local receive and transmit readings, on snapshot timescales
+ * @param res   reason (always) and reply length (with STRATA_REPLY)
+ * @return STRATA_REPLY, STRATA_PASS or STRATA_DROP
+ */
+STRATA_INLINE enum strata_verdict
+strata_reply(void *data, void *data_end, const struct strata_service *svc,
+	     const struct snap *snap, const struct strata_clock *clk, struct strata_result *res)
+{
+	struct strata_eth *eth = (struct strata_eth *)data;
+	__u8 *end = (__u8 *)data_end;
+	__u32 l2len = sizeof(*eth);
+	__be16 proto;
+
+	res->len = 0;
+	if ((__u8 *)(eth + 1) > end)
+		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+	proto = eth->proto;
+	if (proto == ETH_P_8021Q_BE) {
+		struct strata_vlan *vlan = (struct strata_vlan *)(eth + 1);
+
+		if ((__u8 *)(vlan + 1) > end)
+			return strata_out(res, STRATA_R_DROP_TRUNCATED);
+		proto = vlan->proto;
+		l2len += sizeof(*vlan);
+	}
+	/* a second tag (QinQ) or any other type is not ours */
+	if (proto == ETH_P_IPV4_BE)
+		return strata_reply4(eth, l2len, end, svc, snap, clk, res);
+	if (proto == ETH_P_IPV6_BE)
+		return strata_reply6(eth, l2len, end, svc, snap, clk, res);
+	return strata_out(res, STRATA_R_PASS_NOT_IP);
+}
