@@ -67,4 +67,12 @@
 __extension__ typedef unsigned __int128 strata_u128;
 #endif
 
+/*
+ * Packet words read or written through another type than the header struct
+ * that wrote them (checksums sum 32-bit words of any header). may_alias
+ * keeps the compiler's strict-aliasing rules from moving those accesses
+ * across the struct stores.
+ */
+typedef __u32 __attribute__((__may_alias__)) strata_alias_u32;
+
 #define STRATA_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

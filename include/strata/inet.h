@@ -87,7 +87,7 @@ strata_csum_fold(__u64 sum)
 STRATA_INLINE __u64
 strata_csum_words(const void *p, __u32 nwords)
 {
-	const __u32 *w = (const __u32 *)p;
+	const strata_alias_u32 *w = (const strata_alias_u32 *)p;
 	__u64 sum = 0;
 	__u32 i;
 

@@ -248,14 +248,14 @@ strata_write_ntp(struct ntp_hdr *h, __u32 version, __s8 poll, const struct ntp_t
 	ntp_ts_put(&h->rec, v->rx);
 	ntp_ts_put(&h->xmt, v->tx);
 	if (crypto_nak)
-		*(__u32 *)(h + 1) = 0;
+		*(strata_alias_u32 *)(h + 1) = 0;
 }
 
 /** Ones' complement sum of the UDP header and reply payload (@rplen = 48 or 52). */
 STRATA_INLINE __u64
 strata_csum_udp_reply(const struct strata_udp *udp, __u32 rplen, const __u8 *end)
 {
-	const __u32 *w = (const __u32 *)udp;
+	const strata_alias_u32 *w = (const strata_alias_u32 *)udp;
 	__u32 i, n = (sizeof(*udp) + rplen) / 4;
 	__u64 sum = 0;
 
@@ -299,7 +299,7 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	/* RFC 1122 section 3.2.1.2: a host silently discards a bad header checksum */
 	sum = 0;
 	for (i = 0; i < 15; i++) {
-		const __u32 *w = (const __u32 *)ip + i;
+		const strata_alias_u32 *w = (const strata_alias_u32 *)ip + i;
 
 		if (i >= hlen / 4 || (const __u8 *)(w + 1) > end)
 			break;

@@ -1,0 +1,40 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Install, build and run every test. Under CI=true every optional feature is
+# required (-Dauto_features=enabled), and tests whose prerequisites are
+# missing fail instead of skipping.
+set -eu
+cd "$(dirname "$0")/.."
+
+sh scripts/install-deps.sh
+opts=""
+if [ "${CI:-}" = "true" ]; then
+	opts="-Dauto_features=enabled"
+fi
+if [ -d build ]; then
+	# shellcheck disable=SC2086
+	meson setup --reconfigure build $opts
+else
+	# shellcheck disable=SC2086
+	meson setup build $opts
+fi
+ninja -C build
+
+rc=0
+meson test -C build --print-errorlogs --num-processes 2 || rc=$?
+
+# One closing line that any reader of logs understands.
+python3 - build/meson-logs/testlog.json <<'PY'
+import json, sys
+counts = {}
+with open(sys.argv[1]) as f:
+    for line in f:
+        r = json.loads(line)["result"]
+        counts[r] = counts.get(r, 0) + 1
+ok = counts.get("OK", 0) + counts.get("EXPECTEDFAIL", 0)
+skip = counts.get("SKIP", 0)
+bad = sum(counts.values()) - ok - skip
+print(f"{ok} passed, {bad} failed, {skip} skipped")
+PY
+exit $rc

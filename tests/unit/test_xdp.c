@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The reply builder inside the real BPF verifier: load xdp/strata.bpf.o,
+ * fill its maps as stratad will, run crafted frames through
+ * bpf_prog_test_run_opts() and compare with the same builder in user space
+ * (as the kernel's prog_tests/xdp_adjust_tail.c does for its program).
+ *
+ * Needs root (CAP_BPF, CAP_NET_ADMIN). Without it the test is skipped (exit
+ * 77) except under CI=true, where a missing prerequisite is a failure.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include <strata/reply.h>
+
+#include "cunit_main.h"
+
+static const char *obj_path;
+static struct bpf_object *obj;
+static int prog_fd = -1, snap_fd = -1, svc_fd = -1, ctr_fd = -1;
+static struct strata_service svc;
+static struct snap snap;
+
+static __u64
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * NSEC_PER_SEC + (__u64)ts.tv_nsec;
+}
+
+static __u16
+fold(__u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
+/* RFC 1071 over big-endian 16-bit words, byte by byte: independent of inet.h */
+static __u32
+sum16(const __u8 *p, size_t n)
+{
+	__u32 s = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += (__u32)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		s += (__u32)p[n - 1] << 8;
+	return s;
+}
+
+/*
+ * An NTPv4 client request from 198.51.100.7:40000 to 192.0.2.1:123 with
+ * @opt_len octets of IPv4 options (NOPs) and @pad octets of Ethernet padding.
+ */
+static size_t
+make_req4(__u8 *f, size_t opt_len, size_t pad)
+{
+	size_t ihl = 20 + opt_len, n = 14 + ihl + 8 + 48;
+	__u8 *ip = f + 14, *udp = ip + ihl, *ntp = udp + 8;
+	__u32 s;
+
+	memset(f, 0, n + pad);
+	memcpy(f, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00", 14);
+	ip[0] = 0x40 | (__u8)(ihl / 4);
+	ip[2] = (__u8)((ihl + 56) >> 8);
+	ip[3] = (__u8)(ihl + 56);
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, "\xc6\x33\x64\x07\xc0\x00\x02\x01", 8);
+	memset(ip + 20, 1, opt_len); /* NOP options */
+	s = fold(sum16(ip, ihl));
+	ip[10] = (__u8)(~s >> 8);
+	ip[11] = (__u8)~s;
+	memcpy(udp, "\x9c\x40\x00\x7b\x00\x38\x00\x00", 8);
+	ntp[0] = NTP_LVM(0, 4, NTP_MODE_CLIENT);
+	ntp[2] = 6;
+	memcpy(ntp + 40, "\xe9\x00\x00\x01\x12\x34\x56\x78", 8);
+	/* the UDP checksum of the request is not checked by strata; leave it 0 */
+	return n + pad;
+}
+
+static size_t
+make_req6(__u8 *f)
+{
+	static const __u8 src[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7};
+	static const __u8 dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	__u8 *ip = f + 14, *udp = ip + 40, *ntp = udp + 8;
+
+	memset(f, 0, 14 + 40 + 56);
+	memcpy(f, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x86\xdd", 14);
+	ip[0] = 0x60;
+	ip[5] = 56;
+	ip[6] = 17;
+	ip[7] = 64;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	memcpy(udp, "\x9c\x41\x00\x7b\x00\x38\x00\x00", 8);
+	ntp[0] = NTP_LVM(0, 3, NTP_MODE_CLIENT);
+	ntp[2] = 10;
+	memcpy(ntp + 40, "\xe9\x00\x00\x02\x9a\xbc\xde\xf0", 8);
+	return 14 + 40 + 56;
+}
+
+static int
+run(const __u8 *in, size_t in_len, __u8 *out, __u32 *out_len, __u32 *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = (__u32)in_len,
+		    .data_out = out, .data_size_out = 256, .repeat = 1);
+	int err = bpf_prog_test_run_opts(prog_fd, &opts);
+
+	*out_len = opts.data_size_out;
+	*retval = opts.retval;
+	return err;
+}
+
+static __u64
+sum_counter(unsigned int reason)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct strata_counters *v = calloc((size_t)ncpu, sizeof(*v));
+	__u32 key = 0;
+	__u64 total = 0;
+	int i;
+
+	if (v == NULL || bpf_map_lookup_elem(ctr_fd, &key, v) != 0) {
+		free(v);
+		return ~0ULL;
+	}
+	for (i = 0; i < ncpu; i++)
+		total += v[i].c[reason];
+	free(v);
+	return total;
+}
+
+/*
+ * The kernel's reply equals the user-space builder's byte for byte, but for
+ * the receive and transmit timestamps, which come from bpf_ktime_get_ns():
+ * those must lie between the snapshot's NTP time before and after the run.
+ */
+static void
+check_same_as_user(const __u8 *req, size_t req_len, const __u8 *out, __u32 out_len,
+		   __u64 t0, __u64 t1)
+{
+	struct strata_clock clk = {SNAP_SCALE_MONO, SNAP_SCALE_MONO, t0, t0};
+	struct strata_result res;
+	__u8 user[256];
+	const __u8 *ntp;
+	size_t off;
+	__u64 lo = snap_map_apply(&snap.slot[0].map[SNAP_SCALE_MONO], t0);
+	__u64 hi = snap_map_apply(&snap.slot[0].map[SNAP_SCALE_MONO], t1);
+	__u64 rec, xmt;
+
+	memcpy(user, req, req_len);
+	CU_ASSERT_EQUAL_FATAL(strata_reply(user, user + req_len, &svc, &snap, &clk, &res),
+			      STRATA_REPLY);
+	CU_ASSERT_EQUAL_FATAL(res.len, out_len);
+	off = out_len - 48 - (res.reason == STRATA_R_REPLY_CRYPTO_NAK ? 4 : 0);
+	ntp = out + off;
+	rec = ntp_ts_get((const struct ntp_ts *)(ntp + 32));
+	xmt = ntp_ts_get((const struct ntp_ts *)(ntp + 40));
+	CU_ASSERT(ntp_ts_diff(rec, lo) >= 0 && ntp_ts_diff(hi, rec) >= 0);
+	CU_ASSERT(ntp_ts_diff(xmt, rec) >= 0 && ntp_ts_diff(hi, xmt) >= 0);
+
+	/* patch the kernel's timestamps into the user copy, fix its checksum, compare */
+	memcpy(user + off + 32, ntp + 32, 16);
+	{
+		__u8 *u = user + off - 8;
+		size_t ulen = out_len - (off - 8);
+		int v6 = user[12] == 0x86 && user[13] == 0xdd;
+		const __u8 *ip = user + 14;
+		__u32 s;
+
+		u[6] = u[7] = 0;
+		s = sum16(v6 ? ip + 8 : ip + 12, v6 ? 32 : 8) + 17 + (__u32)ulen + sum16(u, ulen);
+		s = (__u16)~fold(s);
+		if (s == 0)
+			s = 0xffff;
+		u[6] = (__u8)(s >> 8);
+		u[7] = (__u8)s;
+	}
+	CU_ASSERT_EQUAL(memcmp(user, out, out_len), 0);
+	for (off = 0; off < out_len; off++)
+		if (user[off] != out[off])
+			fprintf(stderr, "byte %zu: user %02x kernel %02x\n", off, user[off], out[off]);
+}
+
+static void
+test_ipv4_reply(void)
+{
+	__u8 req[256], out[256];
+	__u32 out_len, retval;
+	__u64 before = sum_counter(STRATA_R_REPLY), t0, t1;
+	size_t n = make_req4(req, 0, 0);
+
+	t0 = mono_ns();
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	t1 = mono_ns();
+	CU_ASSERT_EQUAL(retval, XDP_TX);
+	CU_ASSERT_EQUAL(out_len, 90);
+	check_same_as_user(req, n, out, out_len, t0, t1);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_REPLY), before + 1);
+}
+
+/* IPv4 options and Ethernet padding: bpf_xdp_adjust_tail() shrinks the frame */
+static void
+test_ipv4_options_shrink(void)
+{
+	__u8 req[256], out[256];
+	__u32 out_len, retval;
+	size_t n = make_req4(req, 12, 6);
+	__u64 t0, t1;
+
+	t0 = mono_ns();
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	t1 = mono_ns();
+	CU_ASSERT_EQUAL(retval, XDP_TX);
+	CU_ASSERT_EQUAL(n, 90 + 12 + 6);
+	CU_ASSERT_EQUAL(out_len, 90);
+	CU_ASSERT_EQUAL(out[14], 0x45);
+	check_same_as_user(req, n, out, out_len, t0, t1);
+}
+
+static void
+test_ipv6_reply(void)
+{
+	__u8 req[256], out[256];
+	__u32 out_len, retval;
+	size_t n = make_req6(req);
+	__u64 t0, t1;
+
+	t0 = mono_ns();
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	t1 = mono_ns();
+	CU_ASSERT_EQUAL(retval, XDP_TX);
+	CU_ASSERT_EQUAL(out_len, 110);
+	check_same_as_user(req, n, out, out_len, t0, t1);
+}
+
+static void
+test_pass_and_drop(void)
+{
+	__u8 req[256], out[256];
+	__u32 out_len, retval;
+	__u64 pass = sum_counter(STRATA_R_PASS_NOT_IP);
+	__u64 ctl = sum_counter(STRATA_R_DROP_MODE_CONTROL);
+	size_t n;
+
+	/* ARP: the kernel's */
+	n = make_req4(req, 0, 0);
+	req[12] = 0x08;
+	req[13] = 0x06;
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_PASS);
+	CU_ASSERT_EQUAL(out_len, n);
+	CU_ASSERT_EQUAL(memcmp(req, out, n), 0);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_PASS_NOT_IP), pass + 1);
+
+	/* mode 7 (ntpdc monlist): dropped and counted */
+	n = make_req4(req, 0, 0);
+	req[14 + 20 + 8] = NTP_LVM(0, 2, NTP_MODE_PRIVATE);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_DROP);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_DROP_MODE_CONTROL), ctl + 1);
+}
+
+static int
+setup(void)
+{
+	struct bpf_program *prog;
+	struct snap_slot sl = {0};
+	__u32 key = 0;
+
+	obj = bpf_object__open_file(obj_path, NULL);
+	if (obj == NULL || libbpf_get_error(obj)) {
+		fprintf(stderr, "cannot open %s\n", obj_path);
+		return -1;
+	}
+	/* the verifier's verdict on the shared reply builder */
+	if (bpf_object__load(obj) != 0) {
+		fprintf(stderr, "the BPF verifier rejected %s (log above)\n", obj_path);
+		return -1;
+	}
+	prog = bpf_object__find_program_by_name(obj, "strata_xdp");
+	snap_fd = bpf_object__find_map_fd_by_name(obj, "strata_snap");
+	svc_fd = bpf_object__find_map_fd_by_name(obj, "strata_svc");
+	ctr_fd = bpf_object__find_map_fd_by_name(obj, "strata_ctr");
+	if (prog == NULL || snap_fd < 0 || svc_fd < 0 || ctr_fd < 0)
+		return -1;
+	prog_fd = bpf_program__fd(prog);
+
+	svc.addr4[0] = strata_htonl(0xc0000201); /* 192.0.2.1 */
+	svc.n_addr4 = 1;
+	svc.addr6[0][0] = strata_htonl(0x20010db8);
+	svc.addr6[0][3] = strata_htonl(1); /* 2001:db8::1 */
+	svc.n_addr6 = 1;
+	svc.ttl = STRATA_DEFAULT_TTL;
+
+	snap_init(&snap);
+	snap_map_set_rate(&sl.map[SNAP_SCALE_MONO], NSEC_PER_SEC, 0.0);
+	sl.map[SNAP_SCALE_MONO].local_base = mono_ns();
+	sl.map[SNAP_SCALE_MONO].ntp_base = ntp_from_unix(1795000000, 0, NULL);
+	sl.map[SNAP_SCALE_MONO].flags = SNAP_MAP_VALID;
+	sl.srv.stratum = 2;
+	sl.srv.precision = -20;
+	sl.srv.refid = strata_htonl(0xc6336401);
+	sl.srv.ref_time = sl.map[SNAP_SCALE_MONO].ntp_base;
+	sl.srv.root_delay = 0x20;
+	sl.srv.root_disp = 0x40;
+	sl.srv.disp_base = sl.srv.ref_time;
+	sl.srv.disp_rate = snap_disp_rate_from_ppm(15.0);
+	snap_publish(&snap, &sl);
+
+	if (bpf_map_update_elem(svc_fd, &key, &svc, BPF_ANY) != 0 ||
+	    bpf_map_update_elem(snap_fd, &key, &snap, BPF_ANY) != 0)
+		return -1;
+	return 0;
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(test_ipv4_reply),
+	TEST_CASE(test_ipv4_options_shrink),
+	TEST_CASE(test_ipv6_reply),
+	TEST_CASE(test_pass_and_drop),
+};
+
+int
+main(int argc, char **argv)
+{
+	const char *ci = getenv("CI");
+	int in_ci = ci != NULL && strcmp(ci, "true") == 0;
+	int rc;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s strata.bpf.o\n", argv[0]);
+		return 2;
+	}
+	obj_path = argv[1];
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_xdp: needs root to load BPF programs%s\n",
+			in_ci ? " (CI=true: failing, not skipping)" : "; skipped");
+		return in_ci ? 1 : 77;
+	}
+	if (setup() != 0) {
+		fprintf(stderr, "test_xdp: cannot load %s: %s\n", obj_path, strerror(errno));
+		return 1;
+	}
+	rc = run_suite("xdp", cases, STRATA_ARRAY_SIZE(cases));
+	bpf_object__close(obj);
+	return rc;
+}
