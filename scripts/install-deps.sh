@@ -14,7 +14,7 @@ dpdk dpdk-dev libdpdk-dev
 libhwloc-dev
 libcunit1-dev
 libbenchmark-dev
-iproute2 ethtool
+iproute2 ethtool python3
 "
 
 missing=""
