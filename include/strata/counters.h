@@ -20,13 +20,14 @@ enum strata_reason {
 	STRATA_R_PASS_NOT_OURS, /* destination is not a service address */
 	STRATA_R_PASS_NOT_UDP,  /* another protocol, or IPv6 extension headers */
 	STRATA_R_PASS_NOT_NTP,  /* UDP to another port */
+	STRATA_R_PASS_FRAGMENT, /* a later IPv4 fragment: no UDP header to judge */
 	STRATA_R_PASS_NTS,      /* NTS request (RFC 8915): for the NTS server */
 	/* DROP */
 	STRATA_R_DROP_TRUNCATED,    /* frame ends before a header or the IP length */
 	STRATA_R_DROP_BAD_IP_HDR,   /* IPv4 IHL < 5 or IP version mismatch */
 	STRATA_R_DROP_BAD_IP_CSUM,  /* IPv4 header checksum */
 	STRATA_R_DROP_BAD_IP_LEN,   /* IPv4 total length / IPv6 payload length */
-	STRATA_R_DROP_FRAGMENT,     /* IPv4 fragment for a service address */
+	STRATA_R_DROP_FRAGMENT,     /* first IPv4 fragment of a datagram to port 123 */
 	STRATA_R_DROP_BAD_UDP_LEN,  /* UDP length disagrees with the IP length */
 	STRATA_R_DROP_SRC_PORT0,    /* UDP source port 0: no way to reply */
 	STRATA_R_DROP_SRC_OURS,     /* source is one of our service addresses */
@@ -41,10 +42,12 @@ enum strata_reason {
 	STRATA_R_MAX
 };
 
-/** The slots of one core, padded to whole cache lines. */
+/** Slots per core: the reasons, rounded up to whole cache lines. */
+#define STRATA_R_SLOTS ((STRATA_R_MAX + 7) & ~7)
+
+/** The slots of one core, indexed by enum strata_reason; the rest stay 0. */
 struct strata_counters {
-	__u64 c[STRATA_R_MAX];
-	__u64 pad[(8 - STRATA_R_MAX % 8) % 8];
+	__u64 c[STRATA_R_SLOTS];
 };
 _Static_assert(sizeof(struct strata_counters) % 64 == 0, "counters fill whole cache lines");
 
@@ -57,6 +60,7 @@ static const char *const strata_reason_names[STRATA_R_MAX] = {
 	[STRATA_R_PASS_NOT_OURS] = "pass_not_ours",
 	[STRATA_R_PASS_NOT_UDP] = "pass_not_udp",
 	[STRATA_R_PASS_NOT_NTP] = "pass_not_ntp",
+	[STRATA_R_PASS_FRAGMENT] = "pass_fragment",
 	[STRATA_R_PASS_NTS] = "pass_nts",
 	[STRATA_R_DROP_TRUNCATED] = "drop_truncated",
 	[STRATA_R_DROP_BAD_IP_HDR] = "drop_bad_ip_hdr",

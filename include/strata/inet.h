@@ -40,7 +40,8 @@ struct strata_ip4 {
 };
 
 #define IP4_DF_BE STRATA_CONST_HTONS(0x4000)
-#define IP4_MF_OFF_BE STRATA_CONST_HTONS(0x3fff) /* more-fragments flag and offset */
+#define IP4_MF_BE STRATA_CONST_HTONS(0x2000)  /* more fragments follow */
+#define IP4_OFF_BE STRATA_CONST_HTONS(0x1fff) /* fragment offset */
 
 struct strata_ip6 {
 	__be32 vtcfl; /* version 6, traffic class, flow label */

@@ -308,9 +308,12 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	if (strata_csum_fold(sum) != 0xffff)
 		return strata_out(res, STRATA_R_DROP_BAD_IP_CSUM);
 
-	/* NTP requests are never fragmented; reassembly is not the fast path's job */
-	if (ip->frag & IP4_MF_OFF_BE)
-		return strata_out(res, STRATA_R_DROP_FRAGMENT);
+	/*
+	 * A later fragment has no UDP header: nothing says it is NTP, so it is
+	 * the kernel's (the host may receive other UDP on this address).
+	 */
+	if (ip->frag & IP4_OFF_BE)
+		return strata_out(res, STRATA_R_PASS_FRAGMENT);
 	tot = strata_ntohs(ip->tot_len);
 	if (tot < hlen + sizeof(*udp))
 		return strata_out(res, STRATA_R_DROP_BAD_IP_LEN);
@@ -322,6 +325,9 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 		return strata_out(res, STRATA_R_DROP_TRUNCATED);
 	if (udp->dport != STRATA_CONST_HTONS(NTP_PORT))
 		return strata_out(res, STRATA_R_PASS_NOT_NTP);
+	/* NTP requests are never fragmented; reassembly is not the fast path's job */
+	if (ip->frag & IP4_MF_BE)
+		return strata_out(res, STRATA_R_DROP_FRAGMENT);
 	ulen = strata_ntohs(udp->len);
 	if (ulen != tot - hlen)
 		return strata_out(res, STRATA_R_DROP_BAD_UDP_LEN);
