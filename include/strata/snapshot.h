@@ -270,7 +270,8 @@ snap_map_set_rate(struct snap_map *m, __u64 hz, double ppm)
 	strata_u128 r;
 	double corr;
 
-	if (hz == 0)
+	/* a rate must stay positive; !(x) also rejects NaN */
+	if (hz == 0 || !(ppm > -1e6 && ppm < 1e6))
 		return -EINVAL;
 	/* units of 2^-32 s per tick, with 64 fractional bits: 2^96 / hz */
 	r = (((strata_u128)1 << 96) + hz / 2) / hz;
@@ -291,6 +292,10 @@ snap_map_set_rate(struct snap_map *m, __u64 hz, double ppm)
 static inline __u64
 snap_disp_rate_from_ppm(double ppm)
 {
+	if (!(ppm > 0))
+		return 0;
+	if (ppm >= 1e6)
+		return ~0ULL;
 	return (__u64)(ppm * 1e-6 * 18446744073709551616.0);
 }
 

@@ -91,6 +91,11 @@ test_map_rate_correction(void)
 	want = (double)SEVEN_DAYS_S / (1.0 + 100e-6);
 	CU_ASSERT(got - want < 1e-6 && want - got < 1e-6);
 	CU_ASSERT_EQUAL(snap_map_set_rate(&m, 0, 0.0), -EINVAL);
+	/* a clock a million ppm slow would stand still: no such rate */
+	CU_ASSERT_EQUAL(snap_map_set_rate(&m, NSEC_PER_SEC, -1e6), -EINVAL);
+	CU_ASSERT_EQUAL(snap_map_set_rate(&m, NSEC_PER_SEC, 0.0 / 0.0), -EINVAL);
+	CU_ASSERT_EQUAL(snap_disp_rate_from_ppm(-15.0), 0);
+	CU_ASSERT_EQUAL(snap_disp_rate_from_ppm(15.0), 276701161105643ULL); /* 15e-6 * 2^64 */
 }
 
 /* The map wraps with the NTP timestamp at 2036: no discontinuity. */
