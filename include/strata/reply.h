@@ -267,21 +267,75 @@ strata_csum_udp_reply(const struct strata_udp *udp, __u32 rplen, const __u8 *end
 	return sum;
 }
 
+/** What the reply keeps of the request, taken before the frame is rewritten. */
+struct strata_req_keep {
+	struct ntp_ts xmt; /* becomes the origin timestamp */
+	__be16 sport;
+	__be16 dport;
+	__u8 version;
+	__s8 poll;
+};
+
+STRATA_INLINE void
+strata_keep(struct strata_req_keep *k, const struct strata_udp *udp, const struct ntp_hdr *nh)
+{
+	k->xmt = nh->xmt;
+	k->sport = udp->sport;
+	k->dport = udp->dport;
+	k->version = NTP_LVM_VERSION(nh->lvm);
+	k->poll = nh->poll;
+}
+
+STRATA_INLINE void
+strata_swap_mac(struct strata_eth *eth)
+{
+	__u32 i;
+
+	for (i = 0; i < 6; i++) {
+		__u8 t = eth->dst[i];
+
+		eth->dst[i] = eth->src[i];
+		eth->src[i] = t;
+	}
+}
+
+/**
+ * Write the UDP header and NTP reply at @udp (@rplen octets of NTP, already
+ * checked to lie inside the frame) and its checksum, given @pseudo, the sum
+ * of the pseudo header's addresses (RFC 768; RFC 8200 section 8.1). A sum
+ * of 0 is sent as all ones, so an IPv6 checksum is never 0.
+ */
+STRATA_INLINE void
+strata_write_udp_reply(struct strata_udp *udp, __u32 rplen, const struct strata_req_keep *k,
+		       const struct snap_reply_view *v, __u32 reason, __u64 pseudo, const __u8 *end)
+{
+	__u64 sum;
+
+	udp->sport = k->dport;
+	udp->dport = k->sport;
+	udp->len = strata_htons((__u16)(sizeof(*udp) + rplen));
+	udp->csum = 0;
+	strata_write_ntp((struct ntp_hdr *)(udp + 1), k->version, k->poll, &k->xmt, v,
+			 reason == STRATA_R_REPLY_CRYPTO_NAK);
+	sum = pseudo + udp->len + STRATA_CONST_HTONS(IPPROTO_UDP_NUM);
+	sum += strata_csum_udp_reply(udp, rplen, end);
+	udp->csum = (__u16)~strata_csum_fold(sum);
+	if (udp->csum == 0)
+		udp->csum = 0xffff;
+}
+
 /* The IPv4 path, from the IP header on. */
 STRATA_INLINE enum strata_verdict
 strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strata_service *svc,
 	      const struct snap *snap, const struct strata_clock *clk, struct strata_result *res)
 {
 	struct strata_ip4 *ip = (struct strata_ip4 *)((__u8 *)eth + l2len);
+	struct strata_req_keep k;
 	struct snap_reply_view v;
 	struct strata_udp *udp;
-	struct ntp_hdr *nh;
-	struct ntp_ts xmt;
 	__u32 hlen, tot, ulen, reason, rplen, i;
 	__be32 saddr, daddr;
-	__be16 sport, dport;
-	__u8 tos, version;
-	__s8 poll;
+	__u8 tos;
 	__u64 sum;
 
 	if ((__u8 *)(ip + 1) > end)
@@ -348,14 +402,9 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	rplen = NTP_HEADER_LEN + (reason == STRATA_R_REPLY_CRYPTO_NAK ? NTP_CRYPTO_NAK_LEN : 0);
 
 	/* take what the reply keeps before it is overwritten (options move it) */
-	nh = (struct ntp_hdr *)(udp + 1);
-	version = NTP_LVM_VERSION(nh->lvm);
-	poll = nh->poll;
-	xmt = nh->xmt;
+	strata_keep(&k, udp, (const struct ntp_hdr *)(udp + 1));
 	saddr = ip->saddr;
 	daddr = ip->daddr;
-	sport = udp->sport;
-	dport = udp->dport;
 	tos = ip->tos;
 
 	/*
@@ -365,16 +414,10 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	 * 20-octet header, which only ever moves them towards the frame start.
 	 */
 	udp = (struct strata_udp *)(ip + 1);
-	nh = (struct ntp_hdr *)(udp + 1);
-	if ((__u8 *)nh + rplen > end)
+	if ((__u8 *)(udp + 1) + rplen > end)
 		return strata_out(res, STRATA_R_DROP_TRUNCATED);
 
-	for (i = 0; i < 6; i++) {
-		__u8 t = eth->dst[i];
-
-		eth->dst[i] = eth->src[i];
-		eth->src[i] = t;
-	}
+	strata_swap_mac(eth);
 	ip->vihl = 0x45;
 	ip->tos = tos & 0xfc; /* keep DSCP; ECN is for ECN-capable transports */
 	ip->tot_len = strata_htons((__u16)(sizeof(*ip) + sizeof(*udp) + rplen));
@@ -386,19 +429,7 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	ip->saddr = daddr;
 	ip->daddr = saddr;
 	ip->csum = (__u16)~strata_csum_fold(strata_csum_words(ip, sizeof(*ip) / 4));
-
-	udp->sport = dport;
-	udp->dport = sport;
-	udp->len = strata_htons((__u16)(sizeof(*udp) + rplen));
-	udp->csum = 0;
-	strata_write_ntp(nh, version, poll, &xmt, &v, reason == STRATA_R_REPLY_CRYPTO_NAK);
-
-	/* RFC 768: pseudo header, UDP header, data; 0 is sent as all ones */
-	sum = (__u64)ip->saddr + ip->daddr + STRATA_CONST_HTONS(IPPROTO_UDP_NUM) + udp->len;
-	sum += strata_csum_udp_reply(udp, rplen, end);
-	udp->csum = (__u16)~strata_csum_fold(sum);
-	if (udp->csum == 0)
-		udp->csum = 0xffff;
+	strata_write_udp_reply(udp, rplen, &k, &v, reason, (__u64)ip->saddr + ip->daddr, end);
 
 	res->len = l2len + sizeof(*ip) + sizeof(*udp) + rplen;
 	return strata_out(res, reason);
@@ -410,14 +441,11 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	      const struct snap *snap, const struct strata_clock *clk, struct strata_result *res)
 {
 	struct strata_ip6 *ip6 = (struct strata_ip6 *)((__u8 *)eth + l2len);
+	struct strata_req_keep k;
 	struct snap_reply_view v;
 	struct strata_udp *udp;
 	struct ntp_hdr *nh;
-	struct ntp_ts xmt;
-	__u32 plen, ulen, reason, rplen, i, version;
-	__be16 port;
-	__s8 poll;
-	__u64 sum;
+	__u32 plen, ulen, reason, rplen, i;
 
 	if ((__u8 *)(ip6 + 1) > end)
 		return strata_out(res, STRATA_R_DROP_TRUNCATED);
@@ -461,12 +489,7 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	if ((__u8 *)nh + rplen > end)
 		return strata_out(res, STRATA_R_DROP_TRUNCATED);
 
-	for (i = 0; i < 6; i++) {
-		__u8 t = eth->dst[i];
-
-		eth->dst[i] = eth->src[i];
-		eth->src[i] = t;
-	}
+	strata_swap_mac(eth);
 	for (i = 0; i < 4; i++) {
 		__be32 t = ip6->daddr[i];
 
@@ -477,24 +500,8 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	ip6->vtcfl &= ~strata_htonl(3u << 20);
 	ip6->plen = strata_htons((__u16)(sizeof(*udp) + rplen));
 	ip6->hlim = svc->ttl;
-
-	port = udp->sport;
-	udp->sport = udp->dport;
-	udp->dport = port;
-	udp->len = ip6->plen;
-	udp->csum = 0;
-	version = NTP_LVM_VERSION(nh->lvm);
-	poll = nh->poll;
-	xmt = nh->xmt;
-	strata_write_ntp(nh, version, poll, &xmt, &v, reason == STRATA_R_REPLY_CRYPTO_NAK);
-
-	/* RFC 8200 section 8.1: the pseudo header, and a checksum that is never 0 */
-	sum = strata_csum_words(ip6->saddr, 8);
-	sum += (__u64)udp->len + STRATA_CONST_HTONS(IPPROTO_UDP_NUM);
-	sum += strata_csum_udp_reply(udp, rplen, end);
-	udp->csum = (__u16)~strata_csum_fold(sum);
-	if (udp->csum == 0)
-		udp->csum = 0xffff;
+	strata_keep(&k, udp, nh);
+	strata_write_udp_reply(udp, rplen, &k, &v, reason, strata_csum_words(ip6->saddr, 8), end);
 
 	res->len = l2len + sizeof(*ip6) + sizeof(*udp) + rplen;
 	return strata_out(res, reason);
