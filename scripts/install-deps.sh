@@ -15,6 +15,7 @@ libhwloc-dev
 libcunit1-dev
 libbenchmark-dev
 iproute2 ethtool python3
+chrony sntp ntpsec-ntpdig ntpsec-ntpdate
 "
 
 missing=""
@@ -37,5 +38,19 @@ fi
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# chrony is installed as a test client: its package must not start a system
+# chronyd that would steer this host's clock. policy-rc.d refuses service
+# starts for the duration of the install (Debian's invoke-rc.d convention).
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	own_policy=1
+fi
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing
+apt-get install -y -qq --no-install-recommends $missing || rc=$?
+if [ "$own_policy" = 1 ]; then
+	rm -f "$policy"
+fi
+exit "${rc:-0}"

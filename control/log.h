@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Logging to stderr for the control processes (OpenNTPD's log.h). stratad
+ * runs in the foreground under systemd, which timestamps stderr itself.
+ * Never called from a fast path.
+ */
+#pragma once
+
+#include <stdarg.h>
+
+/* Name messages with @prog; show log_debug() output when @verbose. */
+void log_init(const char *prog, int verbose);
+
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Startup errors only: print and exit(1). */
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What stratad reports: a copy of its state taken under one lock by the main
+ * loop, read by the control socket and the metrics endpoint.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include <strata/counters.h>
+#include <strata/snapshot.h>
+
+#include "config.h"
+
+#define STATUS_MAX_CPUS 256
+
+/* One interface running the XDP program. */
+struct status_iface {
+	char ifname[CFG_IFNAMSIZ];
+	int ifindex;
+	const char *xdp_mode; /* "native" or "generic" */
+	const char *rx_stamp; /* "hardware (PHC)" or "software (kernel clock)" */
+};
+
+struct status {
+	/* the time source that set the last snapshot: "refclock system", "local stratum 10" */
+	char source[48];
+	struct snap_slot slot;  /* what was published last */
+	uint64_t publish_mono_ns; /* CLOCK_MONOTONIC of that publish */
+	uint64_t publishes;      /* count since start */
+	int64_t est_error_ns;   /* kernel estimated error (adjtimex esterror), -1 unknown */
+	int64_t max_error_ns;   /* kernel maximum error (adjtimex maxerror), -1 unknown */
+
+	struct status_iface ifaces[CFG_MAX_LISTEN];
+	unsigned int n_ifaces;
+
+	/* per-CPU counters of the fast path, summed over interfaces */
+	unsigned int ncpu;
+	struct strata_counters cpu[STATUS_MAX_CPUS];
+};
