@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # strata's main job on an embedded default: install what is missing, build,
-# and push real NTP requests (IPv4, IPv6, 802.1Q) through the reply builder
-# that the XDP and DPDK fast paths run, printing the decoded replies.
+# then on a two-host topology made of network namespaces (server s0 with
+# 192.0.2.1 and 2001:db8::1, client c0) start stratad with XDP on the
+# server's veth and a free-running "local stratum 10" clock, let real
+# clients (sntp, ntpdig, chronyd) synchronise to it, print what stratactl
+# shows, and tear everything down. Needs root.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -13,7 +16,48 @@ if [ -d build ]; then
 else
 	meson setup build >/dev/null
 fi
-ninja -C build control/strata-demo >/dev/null
-./build/control/strata-demo
-./build/control/strata-demo --ipv6
-./build/control/strata-demo --vlan 100 --version 3
+ninja -C build >/dev/null
+
+STRATAD=$PWD/build/control/stratad
+STRATACTL=$PWD/build/control/stratactl
+XDP_PASS_OBJ=$PWD/build/xdp/xdp_pass.bpf.o
+. tests/integration/lib.sh
+require_root
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "topology: namespaces $NS_S (server) and $NS_C (client), veth s0 <-> c0"
+setup_topology
+cat >"$TMP/stratad.conf" <<CONF
+listen xdp s0 address 192.0.2.1 address 2001:db8::1
+local stratum 10
+control $TMP/stratad.sock
+CONF
+cat "$TMP/stratad.conf"
+
+step "stratad -c stratad.conf (in $NS_S)"
+spawn ip netns exec "$NS_S" "$STRATAD" -c "$TMP/stratad.conf"
+wait_for 10 in_s "$STRATACTL" -s "$TMP/stratad.sock" tracking || fail "stratad did not come up"
+
+step "sntp 192.0.2.1 and ntpdig 2001:db8::1 (from $NS_C)"
+in_c sntp -t 2 192.0.2.1
+in_c ntpdig -t 2 2001:db8::1
+
+step "chronyd as a client of strata (not touching this host's clock)"
+cat >"$TMP/chrony.conf" <<CONF
+server 192.0.2.1 iburst minpoll -2 maxpoll -2
+pidfile $TMP/chronyd.pid
+bindcmdaddress $TMP/chronyd.sock
+cmdport 0
+CONF
+spawn ip netns exec "$NS_C" chronyd -x -u root -d -f "$TMP/chrony.conf" 2>/dev/null
+synced() { in_c chronyc -h "$TMP/chronyd.sock" -n sources | grep -q '^\^\*'; }
+wait_for 30 synced || fail "chronyd did not synchronise"
+in_c chronyc -h "$TMP/chronyd.sock" -n sources
+in_c chronyc -h "$TMP/chronyd.sock" ntpdata 192.0.2.1 | grep -E '^(Remote address|Stratum|Reference ID|Offset|Peer delay)'
+
+step "stratactl counters"
+in_s "$STRATACTL" -s "$TMP/stratad.sock" counters
+step "stratactl tracking"
+in_s "$STRATACTL" -s "$TMP/stratad.sock" tracking
+step "done: tearing down"

@@ -7,6 +7,11 @@
  *   strata_snap  the time snapshot (mmapable, see include/strata/snapshot.h)
  *   strata_svc   service addresses and reply TTL
  *   strata_ctr   per-CPU outcome counters, plain increments (no atomics)
+ *
+ * Built twice: plain, and with STRATA_RX_META, which asks the driver for the
+ * NIC's receive timestamp through the XDP RX-metadata kfunc (Linux 6.3+).
+ * That variant must be loaded bound to its device; stratad tries it first
+ * and falls back to the plain one where the driver or kernel lacks it.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -35,6 +40,23 @@ struct {
 	__type(value, struct strata_counters);
 } strata_ctr SEC(".maps");
 
+#ifdef STRATA_RX_META
+extern int bpf_xdp_metadata_rx_timestamp(const struct xdp_md *ctx, __u64 *timestamp) __ksym;
+
+/*
+ * A hardware stamp is in the NIC's PHC timescale: usable only while stratad
+ * publishes a PHC map. The flag is read outside the snapshot's sequence
+ * check, as a hint: snap_read_reply() validates the map it actually uses.
+ */
+static __always_inline int
+phc_mapped(const struct snap *snap)
+{
+	__u32 seq = STRATA_READ_ONCE(snap->seq);
+
+	return STRATA_READ_ONCE(snap->slot[seq & 1].map[SNAP_SCALE_PHC0].flags) & SNAP_MAP_VALID;
+}
+#endif
+
 SEC("xdp")
 int
 strata_xdp(struct xdp_md *ctx)
@@ -61,6 +83,16 @@ strata_xdp(struct xdp_md *ctx)
 	ctr = bpf_map_lookup_elem(&strata_ctr, &key);
 	if (snap == NULL || svc == NULL || ctr == NULL)
 		return XDP_PASS;
+#ifdef STRATA_RX_META
+	{
+		__u64 hw = 0;
+
+		if (bpf_xdp_metadata_rx_timestamp(ctx, &hw) == 0 && hw != 0 && phc_mapped(snap)) {
+			clk.rx = hw;
+			clk.rx_scale = SNAP_SCALE_PHC0;
+		}
+	}
+#endif
 
 	v = strata_reply(data, data_end, svc, snap, &clk, &res);
 	if (res.reason < STRATA_R_MAX)

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration parser: one directive a line, looked up in a table that
+ * gives each its argument count and one parse function. Every error names
+ * the file and line and says what to write instead (docs/config.md).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_MAX_LEN 1023
+#define MAX_WORDS ((LINE_MAX_LEN + 1) / 2) /* a word and a separator each */
+
+#define LISTEN_HINT "listen xdp IFACE address ADDR [address ADDR ...]"
+#define METRICS_HINT "metrics 127.0.0.1:9123 or metrics [::1]:9123"
+#define HOST_CLOCK_HINT "let chronyd discipline the host clock and use 'refclock system'"
+#define REMOVE_HINT "remove the line"
+
+struct parser {
+	const char *name;
+	unsigned int line; /* 0 for the whole-file checks */
+	struct cfg *c;
+	char *err;
+	size_t errlen;
+};
+
+/* Put "NAME:LINE: message" into the caller's buffer; @return -1. */
+static int fail(const struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+fail(const struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (p->line > 0)
+		n = snprintf(p->err, p->errlen, "%s:%u: ", p->name, p->line);
+	else
+		n = snprintf(p->err, p->errlen, "%s: ", p->name);
+	if (n >= 0 && (size_t)n < p->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* Decimal digits only: strtoul() alone would take "-1", " 7" and "0x10". */
+static int
+parse_num(const char *s, unsigned long min, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return *end != '\0' || errno != 0 || *v < min || *v > max ? -1 : 0;
+}
+
+/* Addresses that are never the destination of a client's unicast request. */
+enum addr_kind {
+	ADDR_UNICAST,
+	ADDR_UNSPEC,
+	ADDR_BROADCAST,
+	ADDR_MULTICAST,
+	ADDR_LOOPBACK,
+	ADDR_MAPPED
+};
+
+static const struct {
+	const char *what;
+	const char *hint;
+} addr_kinds[] = {
+	[ADDR_UNSPEC] = {"the unspecified address",
+			 "there is no wildcard: list each address the interface answers on"},
+	[ADDR_BROADCAST] = {"the broadcast address", "use a unicast address of the interface"},
+	[ADDR_MULTICAST] = {"a multicast address", "use a unicast address of the interface"},
+	[ADDR_LOOPBACK] = {"a loopback address",
+			   "XDP sees packets from the wire only: use the interface's own address"},
+	[ADDR_MAPPED] = {"an IPv4-mapped IPv6 address", "write the IPv4 address itself"},
+};
+
+/* @a is in wire order */
+static enum addr_kind
+addr_kind(int af, const unsigned char *a)
+{
+	const struct in6_addr *a6 = (const void *)a;
+	uint32_t h;
+
+	if (af == AF_INET6) {
+		if (IN6_IS_ADDR_UNSPECIFIED(a6))
+			return ADDR_UNSPEC;
+		if (IN6_IS_ADDR_MULTICAST(a6))
+			return ADDR_MULTICAST;
+		if (IN6_IS_ADDR_LOOPBACK(a6))
+			return ADDR_LOOPBACK;
+		return IN6_IS_ADDR_V4MAPPED(a6) ? ADDR_MAPPED : ADDR_UNICAST;
+	}
+	memcpy(&h, a, sizeof(h));
+	h = ntohl(h);
+	if (h == INADDR_ANY)
+		return ADDR_UNSPEC;
+	if (h == INADDR_BROADCAST)
+		return ADDR_BROADCAST;
+	if (IN_MULTICAST(h))
+		return ADDR_MULTICAST;
+	return h >> IN_CLASSA_NSHIFT == IN_LOOPBACKNET ? ADDR_LOOPBACK : ADDR_UNICAST;
+}
+
+/* The line of the listen entry (the one being built included) holding @a, or 0. */
+static unsigned int
+addr_line(const struct cfg *c, int af, const unsigned char *a)
+{
+	unsigned int i, j;
+
+	for (i = 0; i <= c->n_listen; i++) {
+		const struct cfg_listen *l = &c->listen[i];
+
+		for (j = 0; af == AF_INET && j < l->n_addr4; j++)
+			if (memcmp(&l->addr4[j], a, 4) == 0)
+				return l->line;
+		for (j = 0; af == AF_INET6 && j < l->n_addr6; j++)
+			if (memcmp(l->addr6[j], a, 16) == 0)
+				return l->line;
+	}
+	return 0;
+}
+
+/* Linux's dev_valid_name(): the kernel refuses anything else as an interface name. */
+static int
+valid_ifname(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len < CFG_IFNAMSIZ && strcmp(s, ".") != 0 && strcmp(s, "..") != 0 &&
+	       strpbrk(s, "/:") == NULL;
+}
+
+static int
+add_addr(struct parser *p, struct cfg_listen *l, const char *s)
+{
+	unsigned int i, n = 0, line;
+	unsigned char a[16];
+	enum addr_kind kind;
+	int af = AF_INET;
+
+	if (inet_pton(AF_INET, s, a) != 1) {
+		af = AF_INET6;
+		if (inet_pton(AF_INET6, s, a) != 1)
+			return fail(p,
+				    "'%s' is not an IPv4 or IPv6 address (hint: address 192.0.2.1 "
+				    "or address 2001:db8::1; no host names, prefixes or zones)",
+				    s);
+	}
+	kind = addr_kind(af, a);
+	if (kind != ADDR_UNICAST)
+		return fail(p, "'%s' is %s, not a service address (hint: %s)", s,
+			    addr_kinds[kind].what, addr_kinds[kind].hint);
+	line = addr_line(p->c, af, a);
+	if (line != 0)
+		return fail(p, "address '%s' is already listed on line %u (hint: list it once)", s,
+			    line);
+	for (i = 0; i <= p->c->n_listen; i++)
+		n += af == AF_INET ? p->c->listen[i].n_addr4 : p->c->listen[i].n_addr6;
+	if (n == STRATA_MAX_ADDRS)
+		return fail(p,
+			    "more than %d %s addresses in all listen lines together (hint: "
+			    "the XDP program matches at most %d IPv4 and %d IPv6 addresses; "
+			    "remove some)",
+			    STRATA_MAX_ADDRS, af == AF_INET ? "IPv4" : "IPv6", STRATA_MAX_ADDRS,
+			    STRATA_MAX_ADDRS);
+	if (af == AF_INET)
+		memcpy(&l->addr4[l->n_addr4++], a, 4);
+	else
+		memcpy(l->addr6[l->n_addr6++], a, 16);
+	return 0;
+}
+
+static int
+parse_listen(struct parser *p, char **argv, int argc)
+{
+	struct cfg *c = p->c;
+	struct cfg_listen *l;
+	unsigned int i;
+	int k;
+
+	if (!valid_ifname(argv[0]))
+		return fail(p,
+			    "'%s' is not an interface name (hint: 1 to %d characters without "
+			    "'/' or ':', as 'ip link' shows it: listen xdp eth0 address ...)",
+			    argv[0], CFG_IFNAMSIZ - 1);
+	for (i = 0; i < c->n_listen; i++)
+		if (strcmp(c->listen[i].ifname, argv[0]) == 0)
+			return fail(p,
+				    "interface '%s' already has a listen line (line %u) (hint: "
+				    "put all its addresses on one line: listen xdp %s address A "
+				    "address B)",
+				    argv[0], c->listen[i].line, argv[0]);
+	if (c->n_listen == CFG_MAX_LISTEN)
+		return fail(p,
+			    "more than %d listen lines (hint: strata serves at most %d "
+			    "interfaces; remove one)",
+			    CFG_MAX_LISTEN, CFG_MAX_LISTEN);
+	l = &c->listen[c->n_listen];
+	memcpy(l->ifname, argv[0], strlen(argv[0]) + 1);
+	l->line = p->line;
+	for (k = 1; k < argc; k += 2) {
+		if (strcmp(argv[k], "address") != 0)
+			return fail(p, "expected 'address', got '%s' (hint: " LISTEN_HINT ")",
+				    argv[k]);
+		if (k + 1 == argc)
+			return fail(p, "missing address after 'address' (hint: " LISTEN_HINT ")");
+		if (add_addr(p, l, argv[k + 1]) < 0)
+			return -1;
+	}
+	c->n_listen++;
+	return 0;
+}
+
+static int
+parse_xdpmode(struct parser *p, char **argv, int argc)
+{
+	(void)argc;
+	if (strcmp(argv[0], "native") == 0)
+		p->c->xdpmode = CFG_XDP_NATIVE;
+	else if (strcmp(argv[0], "generic") == 0)
+		p->c->xdpmode = CFG_XDP_GENERIC;
+	else
+		return fail(p, "unknown xdpmode '%s' (hint: xdpmode native|generic)", argv[0]);
+	return 0;
+}
+
+static int
+parse_refclock_system(struct parser *p, char **argv, int argc)
+{
+	(void)argv;
+	(void)argc;
+	p->c->refclock_system = 1;
+	return 0;
+}
+
+static int
+parse_local_stratum(struct parser *p, char **argv, int argc)
+{
+	unsigned long v;
+
+	(void)argc;
+	/* 16 means unsynchronized (RFC 5905 section 7.3), 0 is a kiss-o'-death */
+	if (parse_num(argv[0], 1, 15, &v) < 0)
+		return fail(p, "stratum '%s' is not a number from 1 to 15 (hint: local stratum 10)",
+			    argv[0]);
+	p->c->local_stratum = (int)v;
+	return 0;
+}
+
+static int
+parse_metrics(struct parser *p, char **argv, int argc)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&p->c->metrics;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&p->c->metrics;
+	char host[LINE_MAX_LEN + 1];
+	const char *port;
+	unsigned long v;
+	char *colon;
+
+	(void)argc;
+	memcpy(host, argv[0], strlen(argv[0]) + 1);
+	colon = strrchr(host, ':');
+	if (colon == NULL || (host[0] == '[' && colon[-1] != ']'))
+		return fail(p, "'%s' has no port (hint: " METRICS_HINT ")", argv[0]);
+	*colon = '\0';
+	port = colon + 1;
+	if (parse_num(port, 1, 65535, &v) < 0)
+		return fail(p, "port '%s' is not a number from 1 to 65535 (hint: " METRICS_HINT ")",
+			    port);
+	memset(&p->c->metrics, 0, sizeof(p->c->metrics));
+	if (host[0] == '[') {
+		colon[-1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) != 1)
+			return fail(p, "'%s' is not an IPv6 address (hint: " METRICS_HINT ")",
+				    host + 1);
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)v);
+		p->c->metrics_len = sizeof(*sin6);
+	} else {
+		if (strchr(host, ':') != NULL)
+			return fail(p, "IPv6 address '%s' needs brackets (hint: metrics [%s]:%s)",
+				    host, host, port);
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return fail(p, "'%s' is not an IPv4 address (hint: %s; no host names)",
+				    host, METRICS_HINT);
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)v);
+		p->c->metrics_len = sizeof(*sin);
+	}
+	p->c->has_metrics = 1;
+	return 0;
+}
+
+static int
+parse_control(struct parser *p, char **argv, int argc)
+{
+	size_t len = strlen(argv[0]);
+
+	(void)argc;
+	/* stratad may chdir; a relative socket would move with it */
+	if (argv[0][0] != '/')
+		return fail(p, "control path '%s' is not absolute (hint: control %s)", argv[0],
+			    CFG_DEFAULT_CONTROL);
+	if (len >= CFG_PATH_MAX)
+		return fail(p,
+			    "control path is %zu characters, a unix socket takes at most %d "
+			    "(hint: a shorter path, such as %s)",
+			    len, CFG_PATH_MAX - 1, CFG_DEFAULT_CONTROL);
+	memcpy(p->c->control, argv[0], len + 1);
+	return 0;
+}
+
+/*
+ * Every directive. Those with a kind are two words ("refclock system"). An
+ * entry without a parse function is planned but not written yet: it gets a
+ * clear message instead of "unknown", and later work only fills it in.
+ */
+static const struct directive {
+	const char *name;
+	const char *kind;
+	int min_args, max_args; /* after the name and kind; max -1: any */
+	int once;
+	int (*parse)(struct parser *p, char **argv, int argc);
+	const char *hint; /* the syntax, or what to do meanwhile */
+} directives[] = {
+	{"listen", "xdp", 3, -1, 0, parse_listen, LISTEN_HINT},
+	{"listen", "dpdk", 0, 0, 0, NULL, "use " LISTEN_HINT},
+	{"xdpmode", NULL, 1, 1, 1, parse_xdpmode, "xdpmode native|generic"},
+	{"refclock", "system", 0, 0, 1, parse_refclock_system, "refclock system"},
+	{"refclock", "phc", 0, 0, 0, NULL,
+	 "let ptp4l and phc2sys discipline the host clock and use 'refclock system'"},
+	{"local", "stratum", 1, 1, 1, parse_local_stratum, "local stratum N"},
+	{"metrics", NULL, 1, 1, 1, parse_metrics, METRICS_HINT},
+	{"control", NULL, 1, 1, 1, parse_control, "control " CFG_DEFAULT_CONTROL},
+	{"server", NULL, 0, 0, 0, NULL, HOST_CLOCK_HINT},
+	{"pool", NULL, 0, 0, 0, NULL, HOST_CLOCK_HINT},
+	{"minsources", NULL, 0, 0, 0, NULL, REMOVE_HINT},
+	{"driftfile", NULL, 0, 0, 0, NULL, REMOVE_HINT},
+	{"leapfile", NULL, 0, 0, 0, NULL,
+	 REMOVE_HINT "; the host clock's discipline inserts leaps"},
+	{"holdover", NULL, 0, 0, 0, NULL, REMOVE_HINT},
+	{"allow", NULL, 0, 0, 0, NULL, REMOVE_HINT " and filter with nftables meanwhile"},
+	{"deny", NULL, 0, 0, 0, NULL, REMOVE_HINT " and filter with nftables meanwhile"},
+	{"ratelimit", NULL, 0, 0, 0, NULL, REMOVE_HINT},
+};
+
+#define N_DIRECTIVES STRATA_ARRAY_SIZE(directives)
+
+static const struct directive *
+lookup(struct parser *p, char **word, int n)
+{
+	const struct directive *d, *kinds = NULL;
+	char known[256];
+	size_t len = 0;
+	unsigned int i;
+
+	for (i = 0; i < N_DIRECTIVES; i++) {
+		d = &directives[i];
+		if (strcmp(d->name, word[0]) != 0)
+			continue;
+		if (d->kind == NULL || (n > 1 && strcmp(d->kind, word[1]) == 0))
+			return d;
+		if (kinds == NULL && d->parse != NULL)
+			kinds = d;
+	}
+	if (kinds != NULL && n == 1)
+		fail(p, "missing argument to '%s' (hint: %s)", word[0], kinds->hint);
+	else if (kinds != NULL)
+		fail(p, "unknown directive '%s %s' (hint: %s)", word[0], word[1], kinds->hint);
+	if (kinds != NULL)
+		return NULL;
+	/* the names of the working directives, each once */
+	for (i = 0; i < N_DIRECTIVES; i++) {
+		d = &directives[i];
+		if (d->parse != NULL && (i == 0 || strcmp(d->name, d[-1].name) != 0))
+			len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s",
+						len > 0 ? ", " : "", d->name);
+		assert(len < sizeof(known));
+	}
+	fail(p, "unknown directive '%s' (hint: one of %s)", word[0], known);
+	return NULL;
+}
+
+static int
+parse_line(struct parser *p, char *s, size_t len, unsigned int seen[])
+{
+	const struct directive *d;
+	char *word[MAX_WORDS];
+	int n = 0, argc, skip;
+	char what[32];
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		/* a comment may say anything (UTF-8 included) but a NUL */
+		if (ch == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) {
+			if (memchr(s + i, '\0', len - i) == NULL)
+				break;
+			continue;
+		}
+		if (ch != '\t' && (ch < 0x20 || ch > 0x7e))
+			return fail(p, "%s character 0x%02x in column %zu (hint: %s)",
+				    ch > 0x7f ? "non-ASCII" : "control", ch, i + 1,
+				    ch == '\r' ? "convert the DOS line ends, e.g. with dos2unix"
+					       : "directives are plain ASCII; comments may be UTF-8");
+	}
+	/* '#' at the start of a word comments out the rest; "a#b" is one word */
+	for (;;) {
+		s += strspn(s, " \t");
+		if (*s == '\0' || *s == '#')
+			break;
+		word[n++] = s;
+		s += strcspn(s, " \t");
+		if (*s != '\0')
+			*s++ = '\0';
+	}
+	if (n == 0)
+		return 0;
+	d = lookup(p, word, n);
+	if (d == NULL)
+		return -1;
+	skip = d->kind != NULL ? 2 : 1;
+	argc = n - skip;
+	snprintf(what, sizeof(what), "%s%s%s", d->name, d->kind != NULL ? " " : "",
+		 d->kind != NULL ? d->kind : "");
+	if (d->parse == NULL)
+		return fail(p, "'%s' is not supported yet (hint: %s)", what, d->hint);
+	if (argc < d->min_args || (d->max_args >= 0 && argc > d->max_args))
+		return fail(p, "%s to '%s' (hint: %s)",
+			    argc < d->min_args ? "missing argument" : "too many arguments", what,
+			    d->hint);
+	if (d->once && seen[d - directives] != 0)
+		return fail(p, "'%s' is already set on line %u (hint: keep one of them)", what,
+			    seen[d - directives]);
+	if (d->parse(p, word + skip, argc) < 0)
+		return -1;
+	seen[d - directives] = p->line;
+	return 0;
+}
+
+/* One line without its '\n' into @buf; @return its full length, or -1 at end of file. */
+static long
+read_line(FILE *f, char *buf, size_t size)
+{
+	size_t n = 0;
+	int ch;
+
+	/* getc(), not fgets(): a NUL byte must count as a character, not end the line */
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (n + 1 < size)
+			buf[n] = (char)ch;
+		n++;
+	}
+	if (ch == EOF && n == 0)
+		return -1;
+	buf[n + 1 < size ? n : size - 1] = '\0';
+	return (long)n;
+}
+
+int
+cfg_parse(const char *name, FILE *f, struct cfg *c, char *err, size_t errlen)
+{
+	struct parser p = {.name = name, .c = c, .err = err, .errlen = errlen};
+	unsigned int seen[N_DIRECTIVES] = {0};
+	char buf[LINE_MAX_LEN + 1];
+	long len;
+
+	memset(c, 0, sizeof(*c));
+	c->xdpmode = CFG_XDP_NATIVE;
+	memcpy(c->control, CFG_DEFAULT_CONTROL, sizeof(CFG_DEFAULT_CONTROL));
+	if (errlen > 0)
+		err[0] = '\0';
+
+	while ((len = read_line(f, buf, sizeof(buf))) >= 0) {
+		p.line++;
+		if (len > LINE_MAX_LEN)
+			return fail(&p,
+				    "line is %ld characters long, more than %d (hint: no "
+				    "directive needs that many; shorten it)",
+				    len, LINE_MAX_LEN);
+		if (parse_line(&p, buf, (size_t)len, seen) < 0)
+			return -1;
+	}
+	p.line = 0;
+	if (ferror(f))
+		return fail(&p, "read error: %s", strerror(errno));
+	if (c->n_listen == 0)
+		return fail(&p, "no 'listen' line: strata would serve nothing (hint: add "
+				"'listen xdp IFACE address ADDR')");
+	if (!c->refclock_system && c->local_stratum == 0)
+		return fail(&p,
+			    "no time source (hint: add 'refclock system' or 'local stratum N')");
+	return 0;
+}
+
+int
+cfg_load(const char *path, struct cfg *c, char *err, size_t errlen)
+{
+	FILE *f;
+	int ret;
+
+	/* "e": O_CLOEXEC, so the file does not leak into stratad's children */
+	f = fopen(path, "re");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	ret = cfg_parse(path, f, c, err, errlen);
+	fclose(f);
+	return ret;
+}
+
+void
+cfg_service(const struct cfg *c, struct strata_service *svc)
+{
+	unsigned int i, j;
+
+	memset(svc, 0, sizeof(*svc));
+	for (i = 0; i < c->n_listen; i++) {
+		const struct cfg_listen *l = &c->listen[i];
+
+		/* the parser caps the sum over all lines, not only each line */
+		assert(svc->n_addr4 + l->n_addr4 <= STRATA_MAX_ADDRS);
+		assert(svc->n_addr6 + l->n_addr6 <= STRATA_MAX_ADDRS);
+		for (j = 0; j < l->n_addr4; j++)
+			svc->addr4[svc->n_addr4++] = l->addr4[j];
+		for (j = 0; j < l->n_addr6; j++)
+			memcpy(svc->addr6[svc->n_addr6++], l->addr6[j], sizeof(l->addr6[j]));
+	}
+	svc->ttl = STRATA_DEFAULT_TTL;
+}

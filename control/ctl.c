@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Answers of the control socket. Text for people, in aligned columns as
+ * chronyc and ntpq print them; JSON for scripts, with stable keys.
+ */
+#include "ctl.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <strata/reply.h>
+
+/* An answer being written: it either fits whole or is reported as too small. */
+struct out {
+	char *buf;
+	size_t len;
+	size_t pos;
+	int full;
+};
+
+static const char *const leap_names[4] = {
+	"Normal",
+	"Insert second",
+	"Delete second",
+	"Not synchronised",
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->len - o->pos)
+		o->full = 1;
+	else
+		o->pos += (size_t)n;
+}
+
+static void
+put_rep(struct out *o, char c, int n)
+{
+	while (n-- > 0)
+		put(o, "%c", c);
+}
+
+/* Bytes that JSON (RFC 8259 section 7) or UTF-8 would choke on are escaped as Latin-1. */
+static void
+put_json_str(struct out *o, const char *s)
+{
+	put(o, "\"");
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			put(o, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			put(o, "\\u%04x", c);
+		else
+			put(o, "%c", c);
+	}
+	put(o, "\"");
+}
+
+/* Nanoseconds as seconds with nine decimals, exactly (no double rounding). */
+static void
+put_sec(struct out *o, uint64_t ns)
+{
+	put(o, "%llu.%09llu", (unsigned long long)(ns / NSEC_PER_SEC),
+	    (unsigned long long)(ns % NSEC_PER_SEC));
+}
+
+static int
+digits(__u64 v)
+{
+	int n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+static int
+max_int(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/* Nanoseconds since the last publish, or -1 before the first. */
+static int64_t
+age_ns(const struct status *st, uint64_t now_mono_ns)
+{
+	if (st->publishes == 0)
+		return -1;
+	return now_mono_ns > st->publish_mono_ns ? (int64_t)(now_mono_ns - st->publish_mono_ns) : 0;
+}
+
+static unsigned int
+ncpu_of(const struct status *st)
+{
+	return st->ncpu < STATUS_MAX_CPUS ? st->ncpu : STATUS_MAX_CPUS;
+}
+
+/* Each reason summed over the CPUs, and each verdict over its reasons. */
+static void
+sum_cpus(const struct status *st, __u64 total[STRATA_R_MAX], __u64 verdict[3])
+{
+	unsigned int cpu, r;
+
+	memset(total, 0, STRATA_R_MAX * sizeof(total[0]));
+	memset(verdict, 0, 3 * sizeof(verdict[0]));
+	for (cpu = 0; cpu < ncpu_of(st); cpu++)
+		for (r = 0; r < STRATA_R_MAX; r++)
+			total[r] += st->cpu[cpu].c[r];
+	for (r = 0; r < STRATA_R_MAX; r++)
+		verdict[strata_verdict_of(r)] += total[r];
+}
+
+static void
+counters_row(struct out *o, const char *label, int label_w, const __u64 *c, const int *width,
+	     int seen_w)
+{
+	__u64 seen = 0;
+	unsigned int r;
+
+	put(o, "%-*s", label_w, label);
+	for (r = 0; r < STRATA_R_MAX; r++) {
+		seen += c[r];
+		if (width[r] > 0)
+			put(o, "  %*llu", width[r], (unsigned long long)c[r]);
+	}
+	put(o, "  %*llu\n", seen_w, (unsigned long long)seen);
+}
+
+static void
+counters_text(struct out *o, const struct status *st)
+{
+	__u64 total[STRATA_R_MAX], verdict[3], seen;
+	int width[STRATA_R_MAX], label_w, seen_w, rule;
+	unsigned int cpu, r;
+	char label[16];
+
+	sum_cpus(st, total, verdict);
+	seen = verdict[STRATA_REPLY] + verdict[STRATA_PASS] + verdict[STRATA_DROP];
+	label_w = max_int((int)strlen("total"), digits(ncpu_of(st)));
+	seen_w = max_int((int)strlen("seen"), digits(seen));
+	rule = label_w + 2 + seen_w;
+	/* a column that is zero on every CPU says nothing: leave it out */
+	for (r = 0; r < STRATA_R_MAX; r++) {
+		width[r] = 0;
+		if (r == STRATA_R_REPLY || total[r] != 0)
+			width[r] = max_int((int)strlen(strata_reason_names[r]), digits(total[r]));
+		if (width[r] > 0)
+			rule += 2 + width[r];
+	}
+
+	put(o, "%-*s", label_w, "cpu");
+	for (r = 0; r < STRATA_R_MAX; r++)
+		if (width[r] > 0)
+			put(o, "  %*s", width[r], strata_reason_names[r]);
+	put(o, "  %*s\n", seen_w, "seen");
+	put_rep(o, '=', rule);
+	put(o, "\n");
+	for (cpu = 0; cpu < ncpu_of(st); cpu++) {
+		snprintf(label, sizeof(label), "%u", cpu);
+		counters_row(o, label, label_w, st->cpu[cpu].c, width, seen_w);
+	}
+	counters_row(o, "total", label_w, total, width, seen_w);
+	put(o, "\nseen %llu = replies %llu + passes %llu + drops %llu\n", (unsigned long long)seen,
+	    (unsigned long long)verdict[STRATA_REPLY], (unsigned long long)verdict[STRATA_PASS],
+	    (unsigned long long)verdict[STRATA_DROP]);
+}
+
+static void
+counters_json_obj(struct out *o, const __u64 *c)
+{
+	unsigned int r;
+
+	for (r = 0; r < STRATA_R_MAX; r++)
+		put(o, "%s\"%s\":%llu", r == 0 ? "" : ",", strata_reason_names[r],
+		    (unsigned long long)c[r]);
+}
+
+static void
+counters_json(struct out *o, const struct status *st)
+{
+	__u64 total[STRATA_R_MAX], verdict[3];
+	unsigned int cpu;
+
+	sum_cpus(st, total, verdict);
+	put(o, "{\"cpus\":[");
+	for (cpu = 0; cpu < ncpu_of(st); cpu++) {
+		put(o, "%s{\"cpu\":%u,", cpu == 0 ? "" : ",", cpu);
+		counters_json_obj(o, st->cpu[cpu].c);
+		put(o, "}");
+	}
+	put(o, "],\"total\":{");
+	counters_json_obj(o, total);
+	put(o, "},\"seen\":%llu,\"replies\":%llu,\"passes\":%llu,\"drops\":%llu}\n",
+	    (unsigned long long)(verdict[STRATA_REPLY] + verdict[STRATA_PASS] +
+				 verdict[STRATA_DROP]),
+	    (unsigned long long)verdict[STRATA_REPLY], (unsigned long long)verdict[STRATA_PASS],
+	    (unsigned long long)verdict[STRATA_DROP]);
+}
+
+void
+ctl_server_view(const struct status *st, uint64_t now_mono_ns, struct snap_reply_view *v)
+{
+	const struct snap_server *srv = &st->slot.srv;
+	struct snap snap;
+
+	/*
+	 * Publishing the slot into a private snapshot and reading it back as a
+	 * fast path would keeps one implementation of dispersion growth and of
+	 * the holdover limit: what we show is what clients get now.
+	 */
+	snap_init(&snap);
+	snap_publish(&snap, &st->slot);
+	if (snap_read_reply(&snap, SNAP_SCALE_MONO, now_mono_ns, SNAP_SCALE_MONO, now_mono_ns, v) ==
+	    0)
+		return;
+	memset(v, 0, sizeof(*v));
+	v->ref_time = srv->ref_time;
+	v->root_delay = srv->root_delay;
+	v->root_disp = srv->root_disp;
+	v->refid = srv->refid;
+	v->leap = srv->leap;
+	v->stratum = srv->stratum;
+	v->precision = srv->precision;
+}
+
+/*
+ * RFC 5905 section 7.3: at stratum 0 (kiss codes) and 1 (reference clocks)
+ * the reference ID is four ASCII characters, zero padded; above, the IPv4
+ * address (or IPv6 hash) of the upstream. A local clock says "LOCL" at any
+ * stratum. Judged by the published stratum, since past the holdover limit
+ * the fast path answers stratum 16 with the refid unchanged.
+ */
+static void
+refid_text(const struct status *st, char *s, size_t len)
+{
+	__u8 b[4];
+	size_t i, k = 0;
+
+	memcpy(b, &st->slot.srv.refid, sizeof(b));
+	if (st->slot.srv.stratum >= 2 && st->slot.srv.stratum < NTP_STRATUM_UNSYNC &&
+	    memcmp(b, "LOCL", 4) != 0) {
+		snprintf(s, len, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+		return;
+	}
+	for (i = 0; i < sizeof(b) && b[i] != 0 && k + 1 < len; i++)
+		s[k++] = b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '?';
+	s[k] = '\0';
+}
+
+/* The word before any explanation: "software (kernel clock)" is "software". */
+static void
+first_word(const char *s, char *w, size_t len)
+{
+	size_t n;
+
+	if (s == NULL)
+		s = "unknown";
+	n = strcspn(s, " ");
+	if (n >= len)
+		n = len - 1;
+	memcpy(w, s, n);
+	w[n] = '\0';
+}
+
+static void
+tracking_text(struct out *o, const struct status *st, uint64_t now_mono_ns)
+{
+	struct snap_reply_view v;
+	char refid[16];
+	unsigned int i;
+	int64_t age;
+
+	ctl_server_view(st, now_mono_ns, &v);
+	refid_text(st, refid, sizeof(refid));
+	put(o, "Time source     : %s\n", st->source[0] != '\0' ? st->source : "none");
+	put(o, "Stratum         : %u\n", v.stratum);
+	put(o, "Reference ID    : %08X (%s)\n", strata_ntohl(v.refid), refid);
+	put(o, "Leap status     : %s\n", leap_names[v.leap & 3]);
+	put(o, "Reference time  : ");
+	if (v.ref_time == 0) {
+		put(o, "never\n");
+	} else {
+		__u32 ns;
+		time_t t = (time_t)ntp_to_unix(v.ref_time, time(NULL), &ns);
+		struct tm tm;
+		char date[32];
+
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+		put(o, "%s.%09uZ\n", date, ns);
+	}
+	put(o, "Root delay      : ");
+	put_sec(o, ntp_short_to_ns(v.root_delay));
+	put(o, " seconds\nRoot dispersion : ");
+	put_sec(o, ntp_short_to_ns(v.root_disp));
+	put(o, " seconds\nPrecision       : 2^%d seconds\n", v.precision);
+	if (st->est_error_ns >= 0) {
+		put(o, "Kernel est error: ");
+		put_sec(o, (uint64_t)st->est_error_ns);
+		put(o, " seconds\n");
+	}
+	if (st->max_error_ns >= 0) {
+		put(o, "Kernel max error: ");
+		put_sec(o, (uint64_t)st->max_error_ns);
+		put(o, " seconds\n");
+	}
+	age = age_ns(st, now_mono_ns);
+	if (age < 0)
+		put(o, "Snapshot age    : never published\n");
+	else
+		put(o, "Snapshot age    : %lld.%03lld seconds\n", (long long)(age / 1000000000),
+		    (long long)(age % 1000000000 / 1000000));
+	put(o, "Publishes       : %llu\n", (unsigned long long)st->publishes);
+	if (st->n_ifaces == 0)
+		put(o, "Interfaces      : none\n");
+	for (i = 0; i < st->n_ifaces && i < CFG_MAX_LISTEN; i++) {
+		const struct status_iface *f = &st->ifaces[i];
+
+		put(o, "Interface %.*s: XDP %s, rx timestamps %s\n", CFG_IFNAMSIZ, f->ifname,
+		    f->xdp_mode != NULL ? f->xdp_mode : "unknown",
+		    f->rx_stamp != NULL ? f->rx_stamp : "unknown");
+	}
+}
+
+static void
+put_json_sec_or_null(struct out *o, const char *key, int64_t ns)
+{
+	put(o, ",\"%s\":", key);
+	if (ns < 0)
+		put(o, "null");
+	else
+		put_sec(o, (uint64_t)ns);
+}
+
+static void
+tracking_json(struct out *o, const struct status *st, uint64_t now_mono_ns)
+{
+	struct snap_reply_view v;
+	char refid[16], word[32];
+	unsigned int i;
+
+	ctl_server_view(st, now_mono_ns, &v);
+	refid_text(st, refid, sizeof(refid));
+	put(o, "{\"source\":");
+	put_json_str(o, st->source);
+	put(o, ",\"stratum\":%u,\"refid_hex\":\"%08X\",\"refid\":", v.stratum,
+	    strata_ntohl(v.refid));
+	put_json_str(o, refid);
+	put(o, ",\"leap\":%u,\"leap_status\":\"%s\",\"ref_time_unix\":", v.leap & 3,
+	    leap_names[v.leap & 3]);
+	if (v.ref_time == 0) {
+		put(o, "null");
+	} else {
+		__u32 ns;
+		long long sec = ntp_to_unix(v.ref_time, time(NULL), &ns);
+
+		put(o, "%lld.%09u", sec, ns);
+	}
+	put(o, ",\"root_delay_s\":");
+	put_sec(o, ntp_short_to_ns(v.root_delay));
+	put(o, ",\"root_dispersion_s\":");
+	put_sec(o, ntp_short_to_ns(v.root_disp));
+	put(o, ",\"precision\":%d", v.precision);
+	put_json_sec_or_null(o, "est_error_s", st->est_error_ns);
+	put_json_sec_or_null(o, "max_error_s", st->max_error_ns);
+	put_json_sec_or_null(o, "snapshot_age_s", age_ns(st, now_mono_ns));
+	put(o, ",\"publishes\":%llu,\"interfaces\":[", (unsigned long long)st->publishes);
+	for (i = 0; i < st->n_ifaces && i < CFG_MAX_LISTEN; i++) {
+		const struct status_iface *f = &st->ifaces[i];
+		char name[CFG_IFNAMSIZ + 1];
+
+		snprintf(name, sizeof(name), "%.*s", CFG_IFNAMSIZ, f->ifname);
+		put(o, "%s{\"name\":", i == 0 ? "" : ",");
+		put_json_str(o, name);
+		put(o, ",\"ifindex\":%d,\"xdp_mode\":", f->ifindex);
+		first_word(f->xdp_mode, word, sizeof(word));
+		put_json_str(o, word);
+		put(o, ",\"rx_stamp\":");
+		first_word(f->rx_stamp, word, sizeof(word));
+		put_json_str(o, word);
+		put(o, "}");
+	}
+	put(o, "]}\n");
+}
+
+/* The command, echoed in an error: printable, and short enough for one line. */
+static void
+put_cmd_echo(struct out *o, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < 64; i++)
+		put(o, "%c", s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?');
+	if (n > 64)
+		put(o, "...");
+}
+
+int
+ctl_render(const char *cmd, const struct status *st, uint64_t now_mono_ns, char *buf, size_t len)
+{
+	struct out o = {.buf = buf, .len = len};
+	size_t n;
+	int ret;
+
+	/* the answer's length must fit the int we return */
+	if (o.len > INT_MAX)
+		o.len = INT_MAX;
+	if (o.len == 0)
+		return -2;
+	buf[0] = '\0';
+
+	cmd += strspn(cmd, " \t");
+	n = strlen(cmd);
+	while (n > 0 && strchr(" \t\r\n", cmd[n - 1]) != NULL)
+		n--;
+
+	ret = 0;
+	if (n == 8 && memcmp(cmd, "counters", 8) == 0) {
+		counters_text(&o, st);
+	} else if (n == 13 && memcmp(cmd, "counters json", 13) == 0) {
+		counters_json(&o, st);
+	} else if (n == 8 && memcmp(cmd, "tracking", 8) == 0) {
+		tracking_text(&o, st, now_mono_ns);
+	} else if (n == 13 && memcmp(cmd, "tracking json", 13) == 0) {
+		tracking_json(&o, st, now_mono_ns);
+	} else {
+		put(&o, "unknown command '");
+		put_cmd_echo(&o, cmd, n);
+		put(&o, "' (known: counters, tracking)\n");
+		ret = -1;
+	}
+	if (o.full)
+		return -2;
+	return ret < 0 ? ret : (int)o.pos;
+}

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * stratad: the control daemon. It loads and attaches the XDP program for the
+ * configured interfaces, publishes the time snapshot 32 times a second (the
+ * only writer of it and of every BPF map), and reports through the control
+ * socket and the metrics endpoint. Foreground, logs to stderr; SIGTERM and
+ * SIGINT detach the program and exit 0.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "loader.h"
+#include "log.h"
+#include "server.h"
+#include "status.h"
+
+#define DEFAULT_CONFIG "/etc/strata/stratad.conf"
+/* RFC 5905 leaves the rate to us; the issue asks for at least 16 a second */
+#define PUBLISH_HZ 32
+
+struct stratad {
+	struct cfg cfg;
+	struct xdp_state xdp;
+	pthread_mutex_t lock; /* guards st against the server thread */
+	struct status st;     /* counters are read on demand, not kept here */
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: stratad [-c FILE] [-v]\n"
+		"\n"
+		"The strata control daemon: serves NTP from XDP on the configured\n"
+		"interfaces and keeps the fast path's time snapshot.\n"
+		"\n"
+		"  -c, --config FILE  configuration (default %s; see docs/config.md)\n"
+		"  -v, --verbose      debug messages, including the BPF verifier's log\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      print the version\n",
+		DEFAULT_CONFIG);
+}
+
+/* Server thread: a consistent copy of the status, with fresh counters. */
+static void
+get_status(struct status *out, void *arg)
+{
+	struct stratad *d = arg;
+	int n;
+
+	pthread_mutex_lock(&d->lock);
+	*out = d->st;
+	pthread_mutex_unlock(&d->lock);
+	n = xdp_read_counters(&d->xdp, out->cpu, STATUS_MAX_CPUS);
+	out->ncpu = n > 0 ? (unsigned int)n : 0;
+}
+
+static int
+publish(struct stratad *d)
+{
+	struct clock_report r;
+	struct snap_slot sl;
+	unsigned int i;
+	int err;
+
+	err = clock_fill(&d->cfg, &sl, &r);
+	if (err != 0)
+		return err;
+	snap_publish(d->xdp.snap, &sl);
+
+	pthread_mutex_lock(&d->lock);
+	if (strcmp(d->st.source, r.source) != 0)
+		log_info("time source: %s", r.source);
+	snprintf(d->st.source, sizeof(d->st.source), "%s", r.source);
+	d->st.slot = sl;
+	d->st.publish_mono_ns = r.mono_ns;
+	d->st.publishes++;
+	d->st.est_error_ns = r.est_error_ns;
+	d->st.max_error_ns = r.max_error_ns;
+	/* hardware stamps are used only where the variant loaded and a PHC is mapped */
+	for (i = 0; i < d->st.n_ifaces; i++)
+		d->st.ifaces[i].rx_stamp =
+			d->xdp.ifs[i].rx_meta && (sl.map[SNAP_SCALE_PHC0].flags & SNAP_MAP_VALID)
+				? "hardware"
+				: "software";
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+static int
+open_timer(void)
+{
+	struct itimerspec its = {
+		.it_interval = {0, 1000000000L / PUBLISH_HZ},
+		.it_value = {0, 1000000000L / PUBLISH_HZ},
+	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+
+	if (fd < 0 || timerfd_settime(fd, 0, &its, NULL) != 0)
+		fatal("timerfd: %s", strerror(errno));
+	return fd;
+}
+
+static int
+open_signals(sigset_t *mask)
+{
+	int fd;
+
+	sigemptyset(mask);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGHUP);
+	/* blocked in every thread (the server thread inherits the mask) */
+	if (pthread_sigmask(SIG_BLOCK, mask, NULL) != 0)
+		fatal("cannot block signals");
+	fd = signalfd(-1, mask, SFD_CLOEXEC);
+	if (fd < 0)
+		fatal("signalfd: %s", strerror(errno));
+	return fd;
+}
+
+/* The main loop: publish on every tick until SIGTERM or SIGINT. */
+static int
+run(struct stratad *d, int tfd, int sfd)
+{
+	struct pollfd pfd[2] = {{.fd = tfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("poll: %s", strerror(errno));
+			return -errno;
+		}
+		if (pfd[0].revents & POLLIN) {
+			uint64_t ticks;
+
+			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks) && ticks > 1)
+				log_debug("publish late by %llu ticks", (unsigned long long)ticks - 1);
+			if (publish(d) != 0)
+				log_warn("cannot read the clocks: the snapshot ages");
+		}
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				log_info("SIGHUP: reloading is not supported yet; restart stratad "
+					 "to apply a changed configuration");
+				continue;
+			}
+			log_info("%s: detaching and exiting", strsignal((int)si.ssi_signo));
+			return 0;
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = DEFAULT_CONFIG;
+	static struct stratad d;
+	struct server *srv = NULL;
+	char err[512];
+	sigset_t mask;
+	int c, verbose = 0, tfd, sfd, rc = 1;
+	unsigned int i;
+
+	while ((c = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("stratad %s\n", STRATA_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "stratad: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	log_init("stratad", verbose);
+	if (cfg_load(path, &d.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "stratad: %s\n", err);
+		return 1;
+	}
+
+	pthread_mutex_init(&d.lock, NULL);
+	sfd = open_signals(&mask);
+	tfd = open_timer();
+	if (xdp_setup(&d.xdp, &d.cfg) != 0)
+		goto out;
+	for (i = 0; i < d.xdp.n_ifs; i++) {
+		struct status_iface *si = &d.st.ifaces[i];
+
+		snprintf(si->ifname, sizeof(si->ifname), "%s", d.xdp.ifs[i].ifname);
+		si->ifindex = d.xdp.ifs[i].ifindex;
+		si->xdp_mode = d.cfg.xdpmode == CFG_XDP_GENERIC ? "generic" : "native";
+		si->rx_stamp = "software";
+	}
+	d.st.n_ifaces = d.xdp.n_ifs;
+	/* serve before the first tick: a fresh snapshot, then the sockets */
+	if (publish(&d) != 0) {
+		log_warn("cannot read the clocks");
+		goto detach;
+	}
+	srv = server_start(d.cfg.control, d.cfg.has_metrics ? (struct sockaddr *)&d.cfg.metrics : NULL,
+			   d.cfg.metrics_len, get_status, &d);
+	if (srv == NULL)
+		goto detach;
+	log_info("ready: serving NTP on %u interface%s, control socket %s", d.xdp.n_ifs,
+		 d.xdp.n_ifs == 1 ? "" : "s", d.cfg.control);
+	rc = run(&d, tfd, sfd) == 0 ? 0 : 1;
+	server_stop(srv);
+detach:
+	xdp_teardown(&d.xdp);
+out:
+	close(tfd);
+	close(sfd);
+	return rc;
+}

@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Shared by the integration tests: prerequisites, a two-host topology in
+# network namespaces, and cleanup. Sourced, not run.
+#
+#   server namespace $NS_S: veth s0, 192.0.2.1/24 and 2001:db8::1/64
+#   client namespace $NS_C: veth c0, 192.0.2.2/24 and 2001:db8::2/64
+#
+# Documentation addresses only, inside namespaces this test creates; every
+# process it starts is recorded and killed by PID on exit.
+
+NS_S="strata-s-$$"
+NS_C="strata-c-$$"
+TMP=$(mktemp -d /tmp/strata-it.XXXXXX)
+PIDS=""
+
+# meson's skip code outside CI; a failure under CI=true (STYLE.md)
+skip() {
+	if [ "${CI:-}" = "true" ]; then
+		echo "FAIL (CI=true, prerequisite missing): $*" >&2
+		exit 1
+	fi
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+ok() {
+	echo "ok - $*"
+}
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces and XDP"
+}
+
+require_cmd() {
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "missing command: $c"
+	done
+}
+
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $PIDS; do
+		# bounded wait, then force
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null || true
+	done
+	ip netns del "$NS_C" 2>/dev/null || true
+	ip netns del "$NS_S" 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+in_s() { ip netns exec "$NS_S" "$@"; }
+in_c() { ip netns exec "$NS_C" "$@"; }
+
+# Start "$@" in the background and remember its PID for cleanup. Give it a
+# program, not a shell function: a function would run in a subshell whose PID
+# is not the program's. "ip netns exec" execs its command in place.
+spawn() {
+	"$@" &
+	PIDS="$PIDS $!"
+	LAST_PID=$!
+}
+
+setup_topology() {
+	ip netns add "$NS_S" || skip "cannot create network namespaces"
+	ip netns add "$NS_C"
+	ip -n "$NS_S" link add s0 type veth peer name c0 netns "$NS_C"
+	for ns in "$NS_S" "$NS_C"; do
+		ip -n "$ns" link set lo up
+		# no router solicitations or DAD chatter: counters must add up exactly
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_ra=0
+	done
+	ip -n "$NS_S" addr add 192.0.2.1/24 dev s0
+	ip -n "$NS_S" addr add 2001:db8::1/64 dev s0 nodad
+	ip -n "$NS_C" addr add 192.0.2.2/24 dev c0
+	ip -n "$NS_C" addr add 2001:db8::2/64 dev c0 nodad
+	ip -n "$NS_S" link set s0 up
+	ip -n "$NS_C" link set c0 up
+	# XDP_TX frames reach a veth peer only if the peer runs XDP itself
+	ip -n "$NS_C" link set dev c0 xdp obj "$XDP_PASS_OBJ" sec xdp ||
+		fail "cannot attach the XDP_PASS program to the client veth"
+}
+
+# Wait up to $1 seconds for "$2..." to succeed.
+wait_for() {
+	t=$1
+	shift
+	i=0
+	while [ $i -lt $((t * 10)) ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}

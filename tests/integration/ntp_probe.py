@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Crafted NTP traffic for the integration tests (Python standard library only).
+
+  ntp_probe.py send HOST KIND [--expect reply|none]
+      send one UDP datagram of KIND to HOST:123 and check whether a reply comes
+  ntp_probe.py raw IFACE DSTMAC KIND
+      send one hand-made Ethernet frame of KIND on IFACE (AF_PACKET)
+  ntp_probe.py listen HOST PORT OUTFILE SECONDS
+      receive datagrams on HOST:PORT for at most SECONDS, append them to OUTFILE
+  ntp_probe.py counter FILE NAME
+      print counter NAME of the totals in stratactl --json counters output FILE
+"""
+import json
+import os
+import socket
+import struct
+import sys
+import time
+
+def ntp(lvm=0x23, extra=b""):
+    # leap 0, version 4, mode 3 by default; transmit timestamp random
+    return bytes([lvm, 0, 6, 0]) + bytes(36) + os.urandom(8) + extra
+
+KINDS = {
+    "client": ntp(),
+    "mode6": bytes([0x16, 0x02, 0x00, 0x01]) + bytes(8),   # ntpq readvar, RFC 9327
+    "mode7": bytes([0x17, 0x00, 0x03, 0x2a]) + bytes(44),  # ntpdc monlist
+    "short": ntp()[:20],
+    "version0": ntp(lvm=0x03),
+    "version5": ntp(lvm=0x2b),
+    "mode1": ntp(lvm=0x21),
+    # an extension field whose length (10) is below the minimum of 16 (RFC 7822)
+    "bad_ext": ntp(extra=struct.pack("!HH", 0x2005, 10) + bytes(12)),
+}
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+def ipv4_udp(src, dst, sport, dport, payload, frag=0, bad_csum=False):
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 17, len(udp))
+    udp = udp[:6] + struct.pack("!H", csum(pseudo + udp) or 0xFFFF) + udp[8:]
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, frag, 64, 17, 0,
+                      socket.inet_aton(src), socket.inet_aton(dst))
+    c = csum(hdr) ^ (0x5555 if bad_csum else 0)
+    return hdr[:10] + struct.pack("!H", c) + hdr[12:] + udp
+
+def cmd_send(host, kind, expect):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(1.0)
+    s.sendto(KINDS[kind], (host, 123))
+    try:
+        data, _ = s.recvfrom(2048)
+    except socket.timeout:
+        data = None
+    if expect == "reply" and (data is None or len(data) < 48 or data[0] & 7 != 4):
+        sys.exit("no valid reply to %s" % kind)
+    if expect == "none" and data is not None:
+        sys.exit("unexpected reply to %s: %d octets" % (kind, len(data)))
+
+def cmd_raw(iface, dstmac, kind):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    src = s.getsockname()[4]
+    dst = bytes.fromhex(dstmac.replace(":", ""))
+    payload = KINDS["client"]
+    if kind == "bad_ip_csum":
+        ip = ipv4_udp("192.0.2.2", "192.0.2.1", 40000, 123, payload, bad_csum=True)
+    elif kind == "fragment":
+        ip = ipv4_udp("192.0.2.2", "192.0.2.1", 40000, 123, payload, frag=0x2000)
+    else:
+        sys.exit("unknown raw kind " + kind)
+    s.send(dst + src + b"\x08\x00" + ip)
+
+def cmd_listen(host, port, out, seconds):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((host, int(port)))
+    end = time.time() + float(seconds)
+    with open(out, "ab", buffering=0) as f:
+        while time.time() < end:
+            s.settimeout(max(0.01, end - time.time()))
+            try:
+                data, _ = s.recvfrom(2048)
+            except socket.timeout:
+                break
+            f.write(data + b"\n")
+
+def cmd_counter(path, name):
+    with open(path) as f:
+        print(json.load(f)["total"][name])
+
+def main(argv):
+    if len(argv) in (4, 6) and argv[1] == "send" and argv[3] in KINDS:
+        expect = "reply"
+        if len(argv) == 6:
+            if argv[4] != "--expect" or argv[5] not in ("reply", "none"):
+                sys.exit(__doc__)
+            expect = argv[5]
+        cmd_send(argv[2], argv[3], expect)
+    elif len(argv) == 5 and argv[1] == "raw":
+        cmd_raw(argv[2], argv[3], argv[4])
+    elif len(argv) == 6 and argv[1] == "listen":
+        cmd_listen(*argv[2:])
+    elif len(argv) == 4 and argv[1] == "counter":
+        cmd_counter(argv[2], argv[3])
+    else:
+        sys.exit(__doc__)
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,639 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * stratad's configuration parser (control/config.c): a full configuration
+ * checked field by field, then every class of error with the exact
+ * "NAME:LINE:" prefix and a key word of the message, the whole-file checks,
+ * cfg_load() and cfg_service().
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#include "cunit_main.h"
+
+#define NAME "test.conf"
+/* two valid lines, so that the line under test is line 3 */
+#define BASE "listen xdp eth0 address 192.0.2.1\nrefclock system\n"
+
+struct bad {
+	const char *text;
+	unsigned int line; /* 0: a whole-file error, "NAME: " */
+	const char *word;  /* must appear in the message */
+};
+
+/* Parse @len bytes of @text (NUL bytes included) from memory. */
+static int
+parse_n(const char *text, size_t len, struct cfg *c, char *err, size_t errlen)
+{
+	FILE *f = fmemopen((void *)text, len, "r");
+	int ret;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	ret = cfg_parse(NAME, f, c, err, errlen);
+	fclose(f);
+	return ret;
+}
+
+static int
+parse(const char *text, struct cfg *c, char *err)
+{
+	return parse_n(text, strlen(text), c, err, 256);
+}
+
+static void
+check_bad(const struct bad *b, size_t n)
+{
+	char err[256], prefix[32];
+	struct cfg c;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (b[i].line > 0)
+			snprintf(prefix, sizeof(prefix), NAME ":%u: ", b[i].line);
+		else
+			snprintf(prefix, sizeof(prefix), NAME ": ");
+		memset(err, 'x', sizeof(err));
+		if (parse(b[i].text, &c, err) == -1 && strncmp(err, prefix, strlen(prefix)) == 0 &&
+		    strstr(err, b[i].word) != NULL && strstr(err, "(hint: ") != NULL &&
+		    err[strlen(err) - 1] == ')') {
+			CU_PASS("error as expected");
+			continue;
+		}
+		printf("\nconfig:\n%s\nwant \"%s\" ... \"%s\" ... (hint: ...)\ngot  \"%.*s\"\n",
+		       b[i].text, prefix, b[i].word, (int)sizeof(err), err);
+		CU_FAIL("wrong error");
+	}
+}
+
+#define CHECK_BAD(b) check_bad(b, sizeof(b) / sizeof(b[0]))
+
+static void
+test_full_config(void)
+{
+	static const char text[] =
+		"# strata test configuration\n"
+		"\n"
+		"listen xdp eth0 address 192.0.2.1 address 2001:db8::1  # both families\n"
+		"\tlisten\txdp\tenp1s0f1\taddress\t198.51.100.7\n"
+		"   \t \n"
+		"listen xdp veth-ntp address 2001:db8:0:1::123 address 192.0.2.2 address "
+		"2001:db8::2\n"
+		"xdpmode generic\n"
+		"refclock system\t# chronyd disciplines the host clock\n"
+		"local stratum 10\n"
+		"metrics [::1]:9123\n"
+		"control /run/strata/test.sock\n"
+		"#listen xdp eth9 address 192.0.2.9\n";
+	static const unsigned char v6_1[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	static const unsigned char v6_2[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+	static const unsigned char v6_3[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, [14] = 1, 0x23};
+	const struct sockaddr_in6 *sin6;
+	char err[256] = "stale";
+	struct cfg c;
+
+	CU_ASSERT_EQUAL_FATAL(parse(text, &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+
+	CU_ASSERT_EQUAL_FATAL(c.n_listen, 3);
+	CU_ASSERT_STRING_EQUAL(c.listen[0].ifname, "eth0");
+	CU_ASSERT_EQUAL(c.listen[0].line, 3);
+	CU_ASSERT_EQUAL(c.listen[0].n_addr4, 1);
+	CU_ASSERT_EQUAL(c.listen[0].addr4[0], htonl(0xc0000201));
+	CU_ASSERT_EQUAL(c.listen[0].n_addr6, 1);
+	CU_ASSERT_EQUAL(memcmp(c.listen[0].addr6[0], v6_1, 16), 0);
+
+	CU_ASSERT_STRING_EQUAL(c.listen[1].ifname, "enp1s0f1");
+	CU_ASSERT_EQUAL(c.listen[1].line, 4);
+	CU_ASSERT_EQUAL(c.listen[1].n_addr4, 1);
+	CU_ASSERT_EQUAL(c.listen[1].addr4[0], htonl(0xc6336407));
+	CU_ASSERT_EQUAL(c.listen[1].n_addr6, 0);
+
+	CU_ASSERT_STRING_EQUAL(c.listen[2].ifname, "veth-ntp");
+	CU_ASSERT_EQUAL(c.listen[2].line, 6);
+	CU_ASSERT_EQUAL(c.listen[2].n_addr4, 1);
+	CU_ASSERT_EQUAL(c.listen[2].addr4[0], htonl(0xc0000202));
+	CU_ASSERT_EQUAL(c.listen[2].n_addr6, 2);
+	CU_ASSERT_EQUAL(memcmp(c.listen[2].addr6[0], v6_3, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(c.listen[2].addr6[1], v6_2, 16), 0);
+
+	CU_ASSERT_EQUAL(c.xdpmode, CFG_XDP_GENERIC);
+	CU_ASSERT_EQUAL(c.refclock_system, 1);
+	CU_ASSERT_EQUAL(c.local_stratum, 10);
+
+	CU_ASSERT_EQUAL(c.has_metrics, 1);
+	CU_ASSERT_EQUAL(c.metrics_len, sizeof(struct sockaddr_in6));
+	sin6 = (const struct sockaddr_in6 *)&c.metrics;
+	CU_ASSERT_EQUAL(sin6->sin6_family, AF_INET6);
+	CU_ASSERT_EQUAL(sin6->sin6_port, htons(9123));
+	CU_ASSERT(IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
+
+	CU_ASSERT_STRING_EQUAL(c.control, "/run/strata/test.sock");
+}
+
+/* Every parse starts from the defaults, whatever @c held before. */
+static void
+test_defaults(void)
+{
+	const struct sockaddr_in *sin;
+	char err[256];
+	struct cfg c;
+
+	memset(&c, 0xa5, sizeof(c));
+	CU_ASSERT_EQUAL_FATAL(parse("listen xdp eth0 address 192.0.2.1\nlocal stratum 1", &c, err),
+			      0);
+	CU_ASSERT_EQUAL(c.n_listen, 1);
+	CU_ASSERT_EQUAL(c.listen[0].n_addr6, 0);
+	CU_ASSERT_EQUAL(c.xdpmode, CFG_XDP_NATIVE);
+	CU_ASSERT_EQUAL(c.refclock_system, 0);
+	CU_ASSERT_EQUAL(c.local_stratum, 1);
+	CU_ASSERT_EQUAL(c.has_metrics, 0);
+	CU_ASSERT_EQUAL(c.metrics_len, 0);
+	CU_ASSERT_STRING_EQUAL(c.control, CFG_DEFAULT_CONTROL);
+
+	/* IPv4 metrics, the other xdpmode, extreme values that are still valid */
+	CU_ASSERT_EQUAL_FATAL(parse("listen xdp abcdefghijklmno address 192.0.2.1\n"
+				    "xdpmode native\nlocal stratum 15\nmetrics 127.0.0.1:65535\n",
+				    &c, err),
+			      0);
+	CU_ASSERT_STRING_EQUAL(c.listen[0].ifname, "abcdefghijklmno");
+	CU_ASSERT_EQUAL(c.xdpmode, CFG_XDP_NATIVE);
+	CU_ASSERT_EQUAL(c.local_stratum, 15);
+	CU_ASSERT_EQUAL(c.metrics_len, sizeof(struct sockaddr_in));
+	sin = (const struct sockaddr_in *)&c.metrics;
+	CU_ASSERT_EQUAL(sin->sin_family, AF_INET);
+	CU_ASSERT_EQUAL(sin->sin_port, htons(65535));
+	CU_ASSERT_EQUAL(sin->sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+}
+
+/* '#' starts a comment at the start of a word only. */
+static void
+test_comments(void)
+{
+	static const struct bad bad[] = {
+		{BASE "xdpmode native#generic\n", 3, "'native#generic'"},
+		{BASE "refclock system# x\n", 3, "'refclock system#'"},
+	};
+	char err[256];
+	struct cfg c;
+
+	CU_ASSERT_EQUAL(parse("#\nlisten xdp eth0 address 192.0.2.1 #address 192.0.2.2\n"
+			      "refclock system #\n  # indented\n",
+			      &c, err),
+			0);
+	CU_ASSERT_EQUAL(c.listen[0].n_addr4, 1);
+	CHECK_BAD(bad);
+}
+
+static void
+test_service(void)
+{
+	static const unsigned char v6_1[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	static const unsigned char v6_2[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+	struct strata_service svc;
+	char err[256];
+	struct cfg c;
+
+	CU_ASSERT_EQUAL_FATAL(parse("listen xdp eth0 address 192.0.2.1 address 2001:db8::1\n"
+				    "listen xdp eth1 address 2001:db8::2 address 192.0.2.2 "
+				    "address 192.0.2.3\nrefclock system\n",
+				    &c, err),
+			      0);
+	memset(&svc, 0xa5, sizeof(svc));
+	cfg_service(&c, &svc);
+	CU_ASSERT_EQUAL(svc.n_addr4, 3);
+	CU_ASSERT_EQUAL(svc.addr4[0], htonl(0xc0000201));
+	CU_ASSERT_EQUAL(svc.addr4[1], htonl(0xc0000202));
+	CU_ASSERT_EQUAL(svc.addr4[2], htonl(0xc0000203));
+	CU_ASSERT_EQUAL(svc.addr4[3], 0);
+	CU_ASSERT_EQUAL(svc.n_addr6, 2);
+	CU_ASSERT_EQUAL(memcmp(svc.addr6[0], v6_1, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(svc.addr6[1], v6_2, 16), 0);
+	CU_ASSERT_EQUAL(svc.addr6[2][0], 0);
+	CU_ASSERT_EQUAL(svc.ttl, STRATA_DEFAULT_TTL);
+	CU_ASSERT_EQUAL(svc.pad[0], 0);
+}
+
+static void
+test_unknown_directive(void)
+{
+	static const struct bad bad[] = {
+		{BASE "restrict default\n", 3,
+		 "unknown directive 'restrict' (hint: one of listen, xdpmode, refclock, local, "
+		 "metrics, control)"},
+		{"Listen xdp eth0 address 192.0.2.1\n", 1, "unknown directive 'Listen'"},
+		{BASE "listen af_xdp eth1 address 192.0.2.2\n", 3,
+		 "unknown directive 'listen af_xdp' (hint: listen xdp IFACE address ADDR"},
+		{BASE "refclock gps\n", 3,
+		 "unknown directive 'refclock gps' (hint: refclock system)"},
+		{BASE "local clock 10\n", 3,
+		 "unknown directive 'local clock' (hint: local stratum N)"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+static void
+test_not_supported(void)
+{
+	static const struct bad bad[] = {
+		{BASE "server ntp.example.org iburst\n", 3, "'server' is not supported yet"},
+		{BASE "pool pool.ntp.org\n", 3, "'pool' is not supported yet"},
+		{BASE "refclock phc /dev/ptp0\n", 3, "'refclock phc' is not supported yet"},
+		{BASE "minsources 3\n", 3, "'minsources' is not supported yet"},
+		{BASE "driftfile /var/lib/strata/drift\n", 3, "'driftfile' is not supported yet"},
+		{BASE "leapfile /usr/share/zoneinfo/leap-seconds.list\n", 3, "not supported yet"},
+		{BASE "holdover 3600\n", 3, "'holdover' is not supported yet"},
+		{BASE "allow 192.0.2.0/24\n", 3, "'allow' is not supported yet"},
+		{BASE "deny all\n", 3, "'deny' is not supported yet"},
+		{BASE "ratelimit\n", 3, "'ratelimit' is not supported yet"},
+		{BASE "listen dpdk 0000:01:00.0 address 192.0.2.2\n", 3,
+		 "'listen dpdk' is not supported yet"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+static void
+test_arguments(void)
+{
+	static const struct bad bad[] = {
+		{BASE "listen\n", 3, "missing argument to 'listen' (hint: listen xdp IFACE"},
+		{BASE "listen xdp\n", 3, "missing argument to 'listen xdp'"},
+		{BASE "listen xdp eth1\n", 3, "missing argument to 'listen xdp'"},
+		{BASE "listen xdp eth1 address\n", 3, "missing argument to 'listen xdp'"},
+		{BASE "listen xdp eth1 address 192.0.2.2 address\n", 3, "missing address"},
+		{BASE "listen xdp eth1 192.0.2.2 address 192.0.2.3\n", 3, "expected 'address'"},
+		{BASE "listen xdp eth1 address 192.0.2.2 192.0.2.3\n", 3, "expected 'address'"},
+		{BASE "xdpmode\n", 3,
+		 "missing argument to 'xdpmode' (hint: xdpmode native|generic)"},
+		{BASE "xdpmode native generic\n", 3, "too many arguments to 'xdpmode'"},
+		{"listen xdp eth0 address 192.0.2.1\nrefclock\n", 2,
+		 "missing argument to 'refclock' (hint: refclock system)"},
+		{"listen xdp eth0 address 192.0.2.1\nrefclock system now\n", 2,
+		 "too many arguments to 'refclock system'"},
+		{BASE "local\n", 3, "missing argument to 'local' (hint: local stratum N)"},
+		{BASE "local stratum\n", 3, "missing argument to 'local stratum'"},
+		{BASE "local stratum 10 11\n", 3, "too many arguments to 'local stratum'"},
+		{BASE "metrics\n", 3, "missing argument to 'metrics'"},
+		{BASE "metrics 127.0.0.1:9123 [::1]:9123\n", 3, "too many arguments to 'metrics'"},
+		{BASE "control\n", 3, "missing argument to 'control'"},
+		{BASE "control /run/a.sock /run/b.sock\n", 3, "too many arguments to 'control'"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+static void
+test_bad_address(void)
+{
+	static const struct bad bad[] = {
+		{BASE "listen xdp eth1 address 192.0.2.256\n", 3,
+		 "'192.0.2.256' is not an IPv4 or IPv6 address"},
+		{BASE "listen xdp eth1 address 192.0.2\n", 3, "not an IPv4 or IPv6 address"},
+		{BASE "listen xdp eth1 address 192.0.2.0/24\n", 3, "not an IPv4 or IPv6 address"},
+		{BASE "listen xdp eth1 address ntp.example.org\n", 3,
+		 "not an IPv4 or IPv6 address"},
+		{BASE "listen xdp eth1 address 2001:db8::g\n", 3, "not an IPv4 or IPv6 address"},
+		{BASE "listen xdp eth1 address 2001:db8:::1\n", 3, "not an IPv4 or IPv6 address"},
+		{BASE "listen xdp eth1 address fe80::1%eth1\n", 3, "not an IPv4 or IPv6 address"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+static void
+test_special_address(void)
+{
+	static const struct bad bad[] = {
+		{BASE "listen xdp eth1 address 224.0.1.1\n", 3, "multicast"},
+		{BASE "listen xdp eth1 address 239.255.255.255\n", 3, "multicast"},
+		{BASE "listen xdp eth1 address ff02::101\n", 3, "multicast"},
+		{BASE "listen xdp eth1 address 0.0.0.0\n", 3, "unspecified"},
+		{BASE "listen xdp eth1 address ::\n", 3, "unspecified"},
+		{BASE "listen xdp eth1 address 127.0.0.1\n", 3, "loopback"},
+		{BASE "listen xdp eth1 address 127.1.2.3\n", 3, "loopback"},
+		{BASE "listen xdp eth1 address ::1\n", 3, "loopback"},
+		{BASE "listen xdp eth1 address 255.255.255.255\n", 3, "broadcast"},
+		{BASE "listen xdp eth1 address ::ffff:192.0.2.2\n", 3, "IPv4-mapped"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+static void
+test_duplicate_interface(void)
+{
+	static const struct bad bad[] = {
+		{BASE "listen xdp eth0 address 192.0.2.2\n", 3,
+		 "interface 'eth0' already has a listen line (line 1) (hint: put all its "
+		 "addresses on one line"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+static void
+test_duplicate_address(void)
+{
+	static const struct bad bad[] = {
+		{BASE "listen xdp eth1 address 192.0.2.1\n", 3,
+		 "address '192.0.2.1' is already listed on line 1"},
+		{BASE "listen xdp eth1 address 192.0.2.2 address 192.0.2.2\n", 3,
+		 "address '192.0.2.2' is already listed on line 3"},
+		{"listen xdp eth0 address 2001:db8::1\nlisten xdp eth1 address 2001:DB8:0::0:1\n",
+		 2, "address '2001:DB8:0::0:1' is already listed on line 1"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+static void
+test_too_many_addresses(void)
+{
+	static const struct bad bad[] = {
+		{"listen xdp eth0 address 192.0.2.1 address 192.0.2.2 address 192.0.2.3\n"
+		 "listen xdp eth1 address 192.0.2.4 address 192.0.2.5 address 192.0.2.6 "
+		 "address 192.0.2.7 address 192.0.2.8 address 192.0.2.9\n",
+		 2, "more than 8 IPv4 addresses in all listen lines"},
+		{"listen xdp eth0 address 2001:db8::1 address 2001:db8::2 address 2001:db8::3 "
+		 "address 2001:db8::4 address 2001:db8::5 address 2001:db8::6 address 2001:db8::7 "
+		 "address 2001:db8::8 address 2001:db8::9\n",
+		 1, "more than 8 IPv6 addresses"},
+		{"listen xdp eth0 address 192.0.2.1\nlisten xdp eth1 address 192.0.2.2\n"
+		 "listen xdp eth2 address 192.0.2.3\nlisten xdp eth3 address 192.0.2.4\n"
+		 "listen xdp eth4 address 192.0.2.5\nlisten xdp eth5 address 2001:db8::1\n"
+		 "listen xdp eth6 address 2001:db8::2\nlisten xdp eth7 address 2001:db8::3\n"
+		 "listen xdp eth8 address 2001:db8::4\n",
+		 9, "more than 8 listen lines"},
+	};
+	char text[1024] = "refclock system\n";
+	struct strata_service svc;
+	char err[256];
+	struct cfg c;
+	int i;
+
+	CHECK_BAD(bad);
+
+	/* 8 of each family is the limit, not beyond it */
+	for (i = 1; i <= STRATA_MAX_ADDRS; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "listen xdp eth%d address 192.0.2.%d address 2001:db8::%d\n", i, i, i);
+	CU_ASSERT_EQUAL_FATAL(parse(text, &c, err), 0);
+	cfg_service(&c, &svc);
+	CU_ASSERT_EQUAL(svc.n_addr4, STRATA_MAX_ADDRS);
+	CU_ASSERT_EQUAL(svc.n_addr6, STRATA_MAX_ADDRS);
+	CU_ASSERT_EQUAL(svc.addr4[7], htonl(0xc0000208));
+	CU_ASSERT_EQUAL(svc.addr6[7][3], htonl(8));
+}
+
+static void
+test_bad_interface(void)
+{
+	static const struct bad bad[] = {
+		{BASE "listen xdp abcdefghijklmnop address 192.0.2.2\n", 3,
+		 "'abcdefghijklmnop' is not an interface name"},
+		{BASE "listen xdp eth/1 address 192.0.2.2\n", 3, "not an interface name"},
+		{BASE "listen xdp eth0:1 address 192.0.2.2\n", 3, "not an interface name"},
+		{BASE "listen xdp . address 192.0.2.2\n", 3, "not an interface name"},
+		{BASE "listen xdp .. address 192.0.2.2\n", 3, "not an interface name"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+static void
+test_stratum(void)
+{
+	static const struct bad bad[] = {
+		{BASE "local stratum 0\n", 3, "stratum '0' is not a number from 1 to 15"},
+		{BASE "local stratum 16\n", 3, "stratum '16' is not a number from 1 to 15"},
+		{BASE "local stratum abc\n", 3, "stratum 'abc' is not a number"},
+		{BASE "local stratum -1\n", 3, "not a number"},
+		{BASE "local stratum 0x5\n", 3, "not a number"},
+		{BASE "local stratum 99999999999999999999999\n", 3, "not a number"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+static void
+test_xdpmode(void)
+{
+	static const struct bad bad[] = {
+		{BASE "xdpmode bogus\n", 3,
+		 "unknown xdpmode 'bogus' (hint: xdpmode native|generic)"},
+		{BASE "xdpmode Native\n", 3, "unknown xdpmode"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+static void
+test_repeated(void)
+{
+	static const struct bad bad[] = {
+		{BASE "xdpmode native\nxdpmode generic\n", 4, "'xdpmode' is already set on line 3"},
+		{BASE "refclock system\n", 3, "'refclock system' is already set on line 2"},
+		{BASE "local stratum 10\n\nlocal stratum 10\n", 5,
+		 "'local stratum' is already set on line 3"},
+		{BASE "metrics 127.0.0.1:1\nmetrics [::1]:1\n", 4, "'metrics' is already set"},
+		{BASE "control /run/a.sock\ncontrol /run/a.sock\n", 4, "'control' is already set"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+static void
+test_metrics(void)
+{
+	static const struct bad bad[] = {
+		{BASE "metrics 127.0.0.1\n", 3, "'127.0.0.1' has no port"},
+		{BASE "metrics [::1]\n", 3, "'[::1]' has no port"},
+		{BASE "metrics 127.0.0.1:0\n", 3, "port '0' is not a number from 1 to 65535"},
+		{BASE "metrics 127.0.0.1:70000\n", 3, "port '70000' is not a number"},
+		{BASE "metrics [::1]:\n", 3, "port '' is not a number"},
+		{BASE "metrics ::1:9123\n", 3,
+		 "IPv6 address '::1' needs brackets (hint: metrics [::1]:9123)"},
+		{BASE "metrics [127.0.0.1]:9123\n", 3, "'127.0.0.1' is not an IPv6 address"},
+		{BASE "metrics localhost:9123\n", 3, "'localhost' is not an IPv4 address"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+static void
+test_control(void)
+{
+	char text[512], path[CFG_PATH_MAX + 1], err[256];
+	static const struct bad bad[] = {
+		{BASE "control stratad.sock\n", 3, "control path 'stratad.sock' is not absolute"},
+		{BASE "control ./stratad.sock\n", 3, "not absolute"},
+	};
+	struct bad too_long[] = {
+		{text, 3, "control path is 108 characters, a unix socket takes at most 107"},
+	};
+	struct cfg c;
+
+	CHECK_BAD(bad);
+	memset(path, 'a', CFG_PATH_MAX);
+	path[0] = '/';
+	path[CFG_PATH_MAX] = '\0';
+	snprintf(text, sizeof(text), BASE "control %s\n", path);
+	CHECK_BAD(too_long);
+
+	path[CFG_PATH_MAX - 1] = '\0'; /* 107 characters fit */
+	snprintf(text, sizeof(text), BASE "control %s\n", path);
+	CU_ASSERT_EQUAL(parse(text, &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(c.control, path);
+}
+
+static void
+test_long_line(void)
+{
+	char text[2048], err[256];
+	struct bad bad[] = {
+		{text, 3, "line is 1024 characters long, more than 1023"},
+	};
+	struct cfg c;
+	size_t len;
+
+	/* 1023 characters are the most a line may have */
+	len = snprintf(text, sizeof(text), BASE "# ");
+	memset(text + len, 'x', 1021);
+	strcpy(text + len + 1021, "\nxdpmode native\n");
+	CU_ASSERT_EQUAL(parse(text, &c, err), 0);
+
+	/* one more is an error, and the message gives the whole length */
+	memset(text + len, 'x', 1022);
+	strcpy(text + len + 1022, "\nxdpmode native\n");
+	CHECK_BAD(bad);
+	memset(text + len, 'x', 1500);
+	strcpy(text + len + 1500, " xdpmode native\n");
+	bad[0].word = "line is 1517 characters long";
+	CHECK_BAD(bad);
+}
+
+static void
+test_bad_characters(void)
+{
+	static const struct bad bad[] = {
+		{BASE "xdpmode native\x01\n", 3, "control character 0x01 in column 15"},
+		{BASE "xdpmode native\r\n", 3,
+		 "control character 0x0d in column 15 (hint: convert the DOS line ends"},
+		{BASE "xdpmode caf\xc3\xa9\n", 3, "non-ASCII character 0xc3 in column 12"},
+		{BASE "\x7f\n", 3, "control character 0x7f"},
+	};
+	static const char nul[] = BASE "xdpmode\0native\n";
+	char err[256];
+	struct cfg c;
+
+	CHECK_BAD(bad);
+	CU_ASSERT_EQUAL(parse_n(nul, sizeof(nul) - 1, &c, err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, NAME ":3: control character 0x00 in column 8 (hint: "
+					 "directives are plain ASCII; comments may be UTF-8)");
+	/* a comment may be UTF-8, even after a directive */
+	CU_ASSERT_EQUAL(parse(BASE "# caf\xc3\xa9\nxdpmode generic # d\xc3\xa9j\xc3\xa0\n", &c, err), 0);
+}
+
+static void
+test_no_listen(void)
+{
+	static const struct bad bad[] = {
+		{"refclock system\n", 0,
+		 "no 'listen' line: strata would serve nothing (hint: "
+		 "add 'listen xdp IFACE address ADDR')"},
+		{"# nothing\n\n", 0, "no 'listen' line"},
+		{"#listen xdp eth0 address 192.0.2.1\nlocal stratum 10", 0, "no 'listen' line"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+static void
+test_no_time_source(void)
+{
+	static const struct bad bad[] = {
+		{"listen xdp eth0 address 192.0.2.1\nxdpmode generic\n", 0,
+		 "no time source (hint: add 'refclock system' or 'local stratum N')"},
+	};
+
+	CHECK_BAD(bad);
+}
+
+/* Truncated messages stay terminated. */
+static void
+test_short_err(void)
+{
+	char err[16];
+	struct cfg c;
+
+	memset(err, 'x', sizeof(err));
+	CU_ASSERT_EQUAL(parse_n("bogus\n", 6, &c, err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, NAME ":1: un");
+	CU_ASSERT_EQUAL(parse_n("bogus\n", 6, &c, err, 0), -1);
+}
+
+static void
+test_load(void)
+{
+	char path[] = "/tmp/test_config.XXXXXX", err[256];
+	static const char text[] = "listen xdp eth0 address 192.0.2.1\nrefclock system\n";
+	struct cfg c;
+	int fd;
+
+	CU_ASSERT_EQUAL(cfg_load("/nonexistent/strata.conf", &c, err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err,
+			       "/nonexistent/strata.conf: cannot open: No such file or directory");
+
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	CU_ASSERT_EQUAL(cfg_load(path, &c, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.listen[0].ifname, "eth0");
+	CU_ASSERT_EQUAL(c.refclock_system, 1);
+
+	/* messages name the file as given */
+	fd = open(path, O_WRONLY | O_APPEND);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, "bogus\n", 6), 6);
+	close(fd);
+	CU_ASSERT_EQUAL(cfg_load(path, &c, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(strncmp(err, path, strlen(path)), 0);
+	CU_ASSERT_EQUAL(strncmp(err + strlen(path), ":3: unknown directive 'bogus'", 29), 0);
+	unlink(path);
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(test_full_config),
+	TEST_CASE(test_defaults),
+	TEST_CASE(test_comments),
+	TEST_CASE(test_service),
+	TEST_CASE(test_unknown_directive),
+	TEST_CASE(test_not_supported),
+	TEST_CASE(test_arguments),
+	TEST_CASE(test_bad_address),
+	TEST_CASE(test_special_address),
+	TEST_CASE(test_duplicate_interface),
+	TEST_CASE(test_duplicate_address),
+	TEST_CASE(test_too_many_addresses),
+	TEST_CASE(test_bad_interface),
+	TEST_CASE(test_stratum),
+	TEST_CASE(test_xdpmode),
+	TEST_CASE(test_repeated),
+	TEST_CASE(test_metrics),
+	TEST_CASE(test_control),
+	TEST_CASE(test_long_line),
+	TEST_CASE(test_bad_characters),
+	TEST_CASE(test_no_listen),
+	TEST_CASE(test_no_time_source),
+	TEST_CASE(test_short_err),
+	TEST_CASE(test_load),
+};
+
+CUNIT_MAIN("config", cases)

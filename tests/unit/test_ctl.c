@@ -1,0 +1,870 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * stratad's reports: the control socket answers (control/ctl.c), the
+ * Prometheus metrics (control/metrics.c) and the reporting thread that
+ * serves both (control/server.c), end to end over a unix socket under /tmp
+ * and TCP on 127.0.0.1.
+ *
+ * Expected texts are written out in full from a status with known values;
+ * every JSON answer also goes through a small RFC 8259 validator below.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "metrics.h"
+#include "server.h"
+
+#include "cunit_main.h"
+
+#define BUF_SIZE (256 * 1024)
+#define PUBLISH_NS 10000000000ull /* last publish at 10 s of CLOCK_MONOTONIC */
+#define NOW_NS 10250000000ull	  /* asked 250 ms later */
+
+static char buf[BUF_SIZE];
+
+/*
+ * Two CPUs: cpu 0 replied 5, passed 2 non-IP frames, dropped 1 short;
+ * cpu 1 replied 7 and 1 crypto-NAK, dropped 3 for their mode.
+ * seen 19 = replies 13 + passes 2 + drops 4.
+ */
+static void
+fill_status(struct status *st)
+{
+	memset(st, 0, sizeof(*st));
+	strcpy(st->source, "refclock system");
+	st->slot.srv.stratum = 2;
+	st->slot.srv.refid = htonl(0xc0000205); /* 192.0.2.5 */
+	st->slot.srv.leap = NTP_LEAP_NONE;
+	st->slot.srv.precision = -20;
+	st->slot.srv.root_delay = 0x00018000; /* 1.5 s */
+	st->slot.srv.root_disp = 0x00000100;  /* 2^-8 s = 3.90625 ms */
+	st->slot.srv.ref_time = ntp_from_unix(1700000000, 500000000, NULL);
+	st->publish_mono_ns = PUBLISH_NS;
+	st->publishes = 42;
+	st->est_error_ns = 1500;
+	st->max_error_ns = -1;
+	strcpy(st->ifaces[0].ifname, "veth0");
+	st->ifaces[0].ifindex = 3;
+	st->ifaces[0].xdp_mode = "native";
+	st->ifaces[0].rx_stamp = "software (kernel clock)";
+	st->n_ifaces = 1;
+	st->ncpu = 2;
+	st->cpu[0].c[STRATA_R_REPLY] = 5;
+	st->cpu[0].c[STRATA_R_PASS_NOT_IP] = 2;
+	st->cpu[0].c[STRATA_R_DROP_SHORT] = 1;
+	st->cpu[1].c[STRATA_R_REPLY] = 7;
+	st->cpu[1].c[STRATA_R_REPLY_CRYPTO_NAK] = 1;
+	st->cpu[1].c[STRATA_R_DROP_MODE] = 3;
+}
+
+static struct status *
+new_status(void)
+{
+	struct status *st = malloc(sizeof(*st));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	fill_status(st);
+	return st;
+}
+
+/* A structural JSON validator (RFC 8259): @return 0 when the value at *p parses. */
+static int json_value(const char **p, int depth);
+
+static void
+json_ws(const char **p)
+{
+	while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r')
+		(*p)++;
+}
+
+static int
+json_string(const char **p)
+{
+	if (**p != '"')
+		return -1;
+	for ((*p)++; **p != '"'; (*p)++) {
+		if ((unsigned char)**p < 0x20)
+			return -1; /* the NUL at the end, or a raw control character */
+		if (**p != '\\')
+			continue;
+		(*p)++;
+		if (**p == 'u') {
+			int i;
+
+			for (i = 0; i < 4; i++)
+				if (!strchr("0123456789abcdefABCDEF", *++(*p)) || **p == '\0')
+					return -1;
+		} else if (**p == '\0' || strchr("\"\\/bfnrt", **p) == NULL) {
+			return -1;
+		}
+	}
+	(*p)++;
+	return 0;
+}
+
+static int
+json_digits(const char **p)
+{
+	const char *s = *p;
+
+	while (**p >= '0' && **p <= '9')
+		(*p)++;
+	return *p > s ? 0 : -1;
+}
+
+static int
+json_number(const char **p)
+{
+	if (**p == '-')
+		(*p)++;
+	if (**p == '0')
+		(*p)++;
+	else if (json_digits(p) != 0)
+		return -1;
+	if (**p == '.') {
+		(*p)++;
+		if (json_digits(p) != 0)
+			return -1;
+	}
+	if (**p == 'e' || **p == 'E') {
+		(*p)++;
+		if (**p == '+' || **p == '-')
+			(*p)++;
+		if (json_digits(p) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The members of an object or elements of an array, after the opening bracket. */
+static int
+json_items(const char **p, int depth, char close, int object)
+{
+	json_ws(p);
+	if (**p == close) {
+		(*p)++;
+		return 0;
+	}
+	for (;;) {
+		json_ws(p);
+		if (object) {
+			if (json_string(p) != 0)
+				return -1;
+			json_ws(p);
+			if (*(*p)++ != ':')
+				return -1;
+		}
+		if (json_value(p, depth + 1) != 0)
+			return -1;
+		json_ws(p);
+		if (**p == close) {
+			(*p)++;
+			return 0;
+		}
+		if (*(*p)++ != ',')
+			return -1;
+	}
+}
+
+static int
+json_value(const char **p, int depth)
+{
+	if (depth > 32)
+		return -1;
+	json_ws(p);
+	switch (**p) {
+	case '{':
+		(*p)++;
+		return json_items(p, depth, '}', 1);
+	case '[':
+		(*p)++;
+		return json_items(p, depth, ']', 0);
+	case '"':
+		return json_string(p);
+	case 't':
+		return strncmp(*p, "true", 4) == 0 ? (*p += 4, 0) : -1;
+	case 'f':
+		return strncmp(*p, "false", 5) == 0 ? (*p += 5, 0) : -1;
+	case 'n':
+		return strncmp(*p, "null", 4) == 0 ? (*p += 4, 0) : -1;
+	default:
+		return json_number(p);
+	}
+}
+
+static int
+json_valid(const char *s)
+{
+	if (json_value(&s, 0) != 0)
+		return 0;
+	json_ws(&s);
+	return *s == '\0';
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (hay = strstr(hay, needle); hay != NULL; hay = strstr(hay + 1, needle))
+		n++;
+	return n;
+}
+
+/* The validator itself accepts and refuses what it should. */
+static void
+test_json_validator(void)
+{
+	CU_ASSERT(json_valid("{\"a\":[1,-2.5e3,true,false,null,\"x\\u00e9\\n\"],\"b\":{}}\n"));
+	CU_ASSERT(json_valid("[]"));
+	CU_ASSERT(!json_valid("{\"a\":1,}"));
+	CU_ASSERT(!json_valid("{\"a\" 1}"));
+	CU_ASSERT(!json_valid("[1 2]"));
+	CU_ASSERT(!json_valid("{\"a\":01}"));
+	CU_ASSERT(!json_valid("{\"a\":\"\x01\"}"));
+	CU_ASSERT(!json_valid("{\"a\":\"\\x\"}"));
+	CU_ASSERT(!json_valid("{\"a\":1}}"));
+	CU_ASSERT(!json_valid("{\"a\":[1}"));
+	CU_ASSERT(!json_valid("{\"a\":1.}"));
+	CU_ASSERT(!json_valid("\"open"));
+}
+
+/* Columns for the outcomes that happened, a totals row, the verdict sums. */
+static void
+test_counters_text(void)
+{
+	static const char want[] =
+		"cpu    reply  reply_crypto_nak  pass_not_ip  drop_short  drop_mode  seen\n"
+		"========================================================================\n"
+		"0          5                 0            2           1          0     8\n"
+		"1          7                 1            0           0          3    11\n"
+		"total     12                 1            2           1          3    19\n"
+		"\n"
+		"seen 19 = replies 13 + passes 2 + drops 4\n";
+	struct status *st = new_status();
+	int n;
+
+	n = ctl_render("counters", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, (int)strlen(want));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+
+	/* nothing counted yet: still the reply column, the totals and the sums */
+	memset(st->cpu, 0, sizeof(st->cpu));
+	n = ctl_render("counters\n", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(n > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "cpu    reply  seen\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\ntotal      0     0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "seen 0 = replies 0 + passes 0 + drops 0\n"));
+	free(st);
+}
+
+/* Every reason for every CPU and the total, then the verdict sums. */
+static void
+test_counters_json(void)
+{
+	static const char head[] =
+		"{\"cpus\":[{\"cpu\":0,\"reply\":5,\"reply_crypto_nak\":0,\"pass_not_ip\":2,";
+	struct status *st = new_status();
+	unsigned int r;
+	int n;
+
+	n = ctl_render("counters json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, (int)strlen(buf));
+	CU_ASSERT(json_valid(buf));
+	CU_ASSERT_EQUAL(strncmp(buf, head, strlen(head)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "{\"cpu\":1,\"reply\":7,\"reply_crypto_nak\":1,"
+					   "\"pass_not_ip\":0,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "],\"total\":{\"reply\":12,\"reply_crypto_nak\":1,"
+					   "\"pass_not_ip\":2,\"pass_not_ours\":0,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"drop_short\":1,\"drop_version\":0,\"drop_mode\":3,"
+					   "\"drop_bad_ext\":0,\"drop_no_time\":0},"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(buf, "},\"seen\":19,\"replies\":13,\"passes\":2,\"drops\":4}\n"));
+	for (r = 0; r < STRATA_R_MAX; r++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "\"%s\":", strata_reason_names[r]);
+		CU_ASSERT_EQUAL(count(buf, key), 3); /* two CPUs and the total */
+	}
+	free(st);
+}
+
+static void
+test_tracking_text(void)
+{
+	static const char want[] =
+		"Time source     : refclock system\n"
+		"Stratum         : 2\n"
+		"Reference ID    : C0000205 (192.0.2.5)\n"
+		"Leap status     : Normal\n"
+		"Reference time  : 2023-11-14T22:13:20.500000000Z\n"
+		"Root delay      : 1.500000000 seconds\n"
+		"Root dispersion : 0.003906250 seconds\n"
+		"Precision       : 2^-20 seconds\n"
+		"Kernel est error: 0.000001500 seconds\n"
+		"Snapshot age    : 0.250 seconds\n"
+		"Publishes       : 42\n"
+		"Interface veth0: XDP native, rx timestamps software (kernel clock)\n";
+	struct status *st = new_status();
+	int n;
+
+	n = ctl_render("tracking", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, (int)strlen(want));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+	free(st);
+}
+
+static void
+test_tracking_json(void)
+{
+	static const char want[] =
+		"{\"source\":\"refclock system\",\"stratum\":2,\"refid_hex\":\"C0000205\","
+		"\"refid\":\"192.0.2.5\",\"leap\":0,\"leap_status\":\"Normal\","
+		"\"ref_time_unix\":1700000000.500000000,\"root_delay_s\":1.500000000,"
+		"\"root_dispersion_s\":0.003906250,\"precision\":-20,\"est_error_s\":0.000001500,"
+		"\"max_error_s\":null,\"snapshot_age_s\":0.250000000,\"publishes\":42,"
+		"\"interfaces\":[{\"name\":\"veth0\",\"ifindex\":3,\"xdp_mode\":\"native\","
+		"\"rx_stamp\":\"software\"}]}\n";
+	struct status *st = new_status();
+	int n;
+
+	n = ctl_render(" tracking json\r\n", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, (int)strlen(want));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+	CU_ASSERT(json_valid(buf));
+
+	/* before the first publish nothing has an age */
+	st->publishes = 0;
+	st->slot.srv.ref_time = 0;
+	st->n_ifaces = 0;
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(json_valid(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"ref_time_unix\":null,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"snapshot_age_s\":null,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"interfaces\":[]}"));
+	ctl_render("tracking", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Reference time  : never\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Snapshot age    : never published\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Interfaces      : none\n"));
+	free(st);
+}
+
+/* Stratum 1 and local clocks name themselves in ASCII (RFC 5905 section 7.3). */
+static void
+test_refid_ascii(void)
+{
+	struct status *st = new_status();
+
+	st->slot.srv.stratum = 1;
+	memcpy(&st->slot.srv.refid, "LOCL", 4);
+	ctl_render("tracking", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Reference ID    : 4C4F434C (LOCL)\n"));
+
+	st->slot.srv.stratum = 10; /* "local stratum 10" */
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"refid_hex\":\"4C4F434C\",\"refid\":\"LOCL\","));
+
+	st->slot.srv.stratum = 1;
+	memcpy(&st->slot.srv.refid, "GPS\0", 4);
+	ctl_render("tracking", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Reference ID    : 47505300 (GPS)\n"));
+	free(st);
+}
+
+static void
+test_leap_status(void)
+{
+	static const char *const want[4] = {
+		"Normal",
+		"Insert second",
+		"Delete second",
+		"Not synchronised",
+	};
+	struct status *st = new_status();
+	char line[64];
+	unsigned int leap;
+
+	for (leap = 0; leap < 4; leap++) {
+		st->slot.srv.leap = (__u8)leap;
+		ctl_render("tracking", st, NOW_NS, buf, sizeof(buf));
+		snprintf(line, sizeof(line), "Leap status     : %s\n", want[leap]);
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, line));
+		ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+		snprintf(line, sizeof(line), "\"leap\":%u,\"leap_status\":\"%s\",", leap,
+			 want[leap]);
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, line));
+		metrics_render(st, NOW_NS, buf, sizeof(buf));
+		snprintf(line, sizeof(line), "\nstrata_leap %u\n", leap);
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, line));
+	}
+	free(st);
+}
+
+/*
+ * With a monotonic map the reports show what clients get now: dispersion
+ * grown at 15 ppm since disp_base, and past the holdover limit leap 3 and
+ * stratum 16, while the refid still reads as the upstream's address.
+ */
+static void
+test_holdover_view(void)
+{
+	struct status *st = new_status();
+	struct snap_map *m = &st->slot.map[SNAP_SCALE_MONO];
+	__u64 base = st->slot.srv.ref_time;
+
+	CU_ASSERT_EQUAL_FATAL(snap_map_set_rate(m, NSEC_PER_SEC, 0.0), 0);
+	m->local_base = PUBLISH_NS;
+	m->ntp_base = base;
+	m->flags = SNAP_MAP_VALID;
+	st->slot.srv.disp_base = base;
+	st->slot.srv.disp_rate = snap_disp_rate_from_ppm(15.0);
+	st->slot.srv.unsync_after = base + (1000ull << 32);
+	st->slot.srv.flags = SNAP_SRV_UNSYNC_AFTER;
+
+	/* 100 s on: 1.5 ms more dispersion (3.90625 + 1.5 ms, to 16 bits of a second) */
+	ctl_render("tracking", st, PUBLISH_NS + 100 * NSEC_PER_SEC, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Stratum         : 2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Root dispersion : 0.0054"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Leap status     : Normal\n"));
+
+	/* 2000 s on: past the holdover limit */
+	ctl_render("tracking", st, PUBLISH_NS + 2000 * NSEC_PER_SEC, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Stratum         : 16\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Leap status     : Not synchronised\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Reference ID    : C0000205 (192.0.2.5)\n"));
+	metrics_render(st, PUBLISH_NS + 2000 * NSEC_PER_SEC, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_stratum 16\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_leap 3\n"));
+	free(st);
+}
+
+/* Bytes a person put in names must not break the JSON or the metrics. */
+static void
+test_escaping(void)
+{
+	struct status *st = new_status();
+
+	strcpy(st->source, "refclock \"odd\\\" \x01\n\xe9");
+	strcpy(st->ifaces[0].ifname, "v\"e\\th");
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(json_valid(buf));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(buf, "\"source\":\"refclock \\\"odd\\\\\\\" \\u0001\\u000a\\u00e9\","));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"name\":\"v\\\"e\\\\th\","));
+	metrics_render(st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "strata_interface_info{interface=\"v\\\"e\\\\th\","));
+	free(st);
+}
+
+/* The metric families and exact samples; every sample follows its TYPE line. */
+static void
+test_metrics(void)
+{
+	static const char *const want[] = {
+		"# HELP strata_packets_total ",
+		"\n# TYPE strata_packets_total counter\n",
+		"\nstrata_packets_total{cpu=\"1\",outcome=\"reply\",verdict=\"reply\"} 7\n",
+		"\nstrata_packets_total{cpu=\"0\",outcome=\"reply\",verdict=\"reply\"} 5\n",
+		"\nstrata_packets_total{cpu=\"1\",outcome=\"reply_crypto_nak\",verdict=\"reply\"} "
+		"1\n",
+		"\nstrata_packets_total{cpu=\"0\",outcome=\"pass_not_ip\",verdict=\"pass\"} 2\n",
+		"\nstrata_packets_total{cpu=\"0\",outcome=\"drop_short\",verdict=\"drop\"} 1\n",
+		"\nstrata_packets_total{cpu=\"1\",outcome=\"drop_mode\",verdict=\"drop\"} 3\n",
+		"\nstrata_packets_total{cpu=\"1\",outcome=\"drop_no_time\",verdict=\"drop\"} 0\n",
+		"\n# TYPE strata_stratum gauge\nstrata_stratum 2\n",
+		"\n# TYPE strata_leap gauge\nstrata_leap 0\n",
+		"\n# TYPE strata_root_delay_seconds gauge\nstrata_root_delay_seconds 1.500000000\n",
+		"\n# TYPE strata_root_dispersion_seconds gauge\n"
+		"strata_root_dispersion_seconds 0.003906250\n",
+		"\n# TYPE strata_snapshot_age_seconds gauge\nstrata_snapshot_age_seconds "
+		"0.250000000\n",
+		"\n# TYPE strata_snapshot_publishes_total counter\n"
+		"strata_snapshot_publishes_total 42\n",
+		"\n# TYPE strata_interface_info gauge\nstrata_interface_info{interface=\"veth0\","
+		"xdp_mode=\"native\",rx_stamp=\"software\"} 1\n",
+	};
+	struct status *st = new_status();
+	char *line, *save, typed[32][64];
+	unsigned int i, ntyped = 0;
+	int n;
+
+	n = metrics_render(st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, (int)strlen(buf));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(buf, want[i]) == NULL)
+			CU_FAIL(want[i]);
+	CU_ASSERT_EQUAL(count(buf, "\nstrata_packets_total{"), 2 * STRATA_R_MAX);
+	CU_ASSERT_EQUAL(count(buf, "# HELP "), count(buf, "# TYPE "));
+	CU_ASSERT_EQUAL(buf[n - 1], '\n');
+
+	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		size_t name = strcspn(line, "{ ");
+
+		if (strncmp(line, "# TYPE ", 7) == 0 && ntyped < 32) {
+			snprintf(typed[ntyped++], sizeof(typed[0]), "%.*s",
+				 (int)strcspn(line + 7, " "), line + 7);
+		} else if (line[0] != '#') {
+			for (i = 0; i < ntyped; i++)
+				if (strlen(typed[i]) == name && strncmp(typed[i], line, name) == 0)
+					break;
+			CU_ASSERT(i < ntyped);
+		}
+	}
+
+	/* never published: infinitely stale */
+	st->publishes = 0;
+	metrics_render(st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_snapshot_age_seconds +Inf\n"));
+	free(st);
+}
+
+/*
+ * Every buffer shorter than the answer and its NUL gives -2 and writes
+ * nothing past its end; one byte more gives the whole answer.
+ */
+static void
+test_small_buffers(void)
+{
+	static const char *const cmds[] = {
+		"counters", "counters json", "tracking", "tracking json", "bogus", NULL,
+	};
+	static char small[BUF_SIZE];
+	struct status *st = new_status();
+	unsigned int c;
+	size_t len;
+
+	for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		int full, n;
+
+		if (cmds[c] != NULL)
+			full = ctl_render(cmds[c], st, NOW_NS, buf, sizeof(buf));
+		else
+			full = metrics_render(st, NOW_NS, buf, sizeof(buf));
+		if (full == -1)
+			full = (int)strlen(buf);
+		CU_ASSERT_FATAL(full > 0);
+		for (len = 0; len <= (size_t)full + 1; len++) {
+			memset(small, 0x5a, (size_t)full + 2);
+			if (cmds[c] != NULL)
+				n = ctl_render(cmds[c], st, NOW_NS, small, len);
+			else
+				n = metrics_render(st, NOW_NS, small, len);
+			if (len <= (size_t)full) {
+				CU_ASSERT_EQUAL(n, -2);
+			} else {
+				CU_ASSERT_EQUAL(n,
+						cmds[c] != NULL && cmds[c][0] == 'b' ? -1 : full);
+			}
+			CU_ASSERT_EQUAL(small[len], 0x5a);
+		}
+	}
+	CU_ASSERT_EQUAL(ctl_render("counters", st, NOW_NS, NULL, 0), -2);
+	CU_ASSERT_EQUAL(metrics_render(st, NOW_NS, NULL, 0), -2);
+	free(st);
+}
+
+static void
+test_unknown_command(void)
+{
+	struct status *st = new_status();
+	char cmd[300];
+
+	CU_ASSERT_EQUAL(ctl_render("foo", st, NOW_NS, buf, sizeof(buf)), -1);
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'foo' (known: counters, tracking)\n");
+	CU_ASSERT_EQUAL(ctl_render("counters xml", st, NOW_NS, buf, sizeof(buf)), -1);
+	CU_ASSERT_EQUAL(ctl_render("", st, NOW_NS, buf, sizeof(buf)), -1);
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command '' (known: counters, tracking)\n");
+	CU_ASSERT_EQUAL(ctl_render("a\x01\x1b[2Jb\n", st, NOW_NS, buf, sizeof(buf)), -1);
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'a??[2Jb' (known: counters, tracking)\n");
+
+	memset(cmd, 'x', sizeof(cmd) - 1);
+	cmd[sizeof(cmd) - 1] = '\0';
+	CU_ASSERT_EQUAL(ctl_render(cmd, st, NOW_NS, buf, sizeof(buf)), -1);
+	CU_ASSERT(strlen(buf) < 120);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "xxx...' (known"));
+	free(st);
+}
+
+/*
+ * The reporting thread end to end.
+ */
+
+static int gets;
+
+static void
+get_status(struct status *out, void *arg)
+{
+	CU_ASSERT_PTR_EQUAL(arg, &gets);
+	gets++;
+	fill_status(out);
+}
+
+static int
+set_timeouts(int fd)
+{
+	struct timeval tv = {.tv_sec = 5};
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* Send @req (@len bytes) on connected @fd, then read to EOF into buf. @return the length. */
+static ssize_t
+exchange(int fd, const char *req, size_t len, int shut)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	set_timeouts(fd);
+	CU_ASSERT_EQUAL(send(fd, req, len, MSG_NOSIGNAL), (ssize_t)len);
+	if (shut)
+		shutdown(fd, SHUT_WR);
+	while (n + 1 < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(fd);
+	return (ssize_t)n;
+}
+
+static int
+connect_unix(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	strcpy(sun.sun_path, path);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return fd;
+}
+
+static ssize_t
+ask_control(const char *path, const char *req, int shut)
+{
+	return exchange(connect_unix(path), req, strlen(req), shut);
+}
+
+static ssize_t
+ask_http_n(const struct sockaddr_in *sin, const char *req, size_t len)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(connect(fd, (const struct sockaddr *)sin, sizeof(*sin)), 0);
+	return exchange(fd, req, len, 0);
+}
+
+static ssize_t
+ask_http(const struct sockaddr_in *sin, const char *req)
+{
+	return ask_http_n(sin, req, strlen(req));
+}
+
+/* A free loopback port: bind port 0, read what the kernel chose, let it go. */
+static void
+free_port(struct sockaddr_in *sin)
+{
+	socklen_t len = sizeof(*sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(bind(fd, (struct sockaddr *)sin, sizeof(*sin)), 0);
+	CU_ASSERT_EQUAL_FATAL(getsockname(fd, (struct sockaddr *)sin, &len), 0);
+	close(fd);
+}
+
+/* The HTTP body's length matches Content-Length. */
+static void
+check_http(int code, const char *type)
+{
+	char status[32];
+	const char *body, *cl;
+
+	snprintf(status, sizeof(status), "HTTP/1.1 %d ", code);
+	CU_ASSERT_EQUAL(strncmp(buf, status, strlen(status)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\r\nConnection: close\r\n"));
+	if (type != NULL)
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, type));
+	body = strstr(buf, "\r\n\r\n");
+	cl = strstr(buf, "\r\nContent-Length: ");
+	CU_ASSERT_FATAL(body != NULL && cl != NULL && cl < body);
+	CU_ASSERT_EQUAL(strtoul(cl + 18, NULL, 10), strlen(body + 4));
+}
+
+static void
+test_server(void)
+{
+	static const char nul_req[] = "GET\0/metrics HTTP/1.1\r\n\r\n";
+	char dir[64], path[96], *p;
+	struct sockaddr_in sin;
+	struct server *s;
+	struct stat sb;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/strata-test-ctl.%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/stratad.sock", dir);
+	unlink(path);
+	rmdir(dir);
+	free_port(&sin);
+
+	s = server_start(path, (struct sockaddr *)&sin, sizeof(sin), get_status, &gets);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	/* the missing directory was created, the socket is for the group */
+	CU_ASSERT_EQUAL(stat(dir, &sb), 0);
+	CU_ASSERT(S_ISDIR(sb.st_mode));
+	CU_ASSERT_EQUAL(stat(path, &sb), 0);
+	CU_ASSERT(S_ISSOCK(sb.st_mode));
+	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0660);
+
+	CU_ASSERT(ask_control(path, "tracking json\n", 0) > 0);
+	CU_ASSERT(json_valid(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"stratum\":2,\"refid_hex\":\"C0000205\","
+					   "\"refid\":\"192.0.2.5\",\"leap\":0,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"root_delay_s\":1.500000000,"));
+	CU_ASSERT_EQUAL(gets, 1);
+
+	/* no newline, but the client is done sending: still a command */
+	CU_ASSERT(ask_control(path, "counters", 1) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "seen 19 = replies 13 + passes 2 + drops 4\n"));
+
+	CU_ASSERT(ask_control(path, "bogus\n", 0) > 0);
+	CU_ASSERT_STRING_EQUAL(buf, "error: unknown command 'bogus' (known: counters, tracking)\n");
+
+	p = malloc(400);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	memset(p, 'x', 399);
+	p[399] = '\0';
+	CU_ASSERT(ask_control(path, p, 0) > 0);
+	CU_ASSERT_STRING_EQUAL(buf, "error: command longer than 256 bytes\n");
+	free(p);
+
+	/* a client that connects and leaves costs nothing */
+	close(connect_unix(path));
+	fd = connect_unix(path);
+	shutdown(fd, SHUT_WR);
+	close(fd);
+
+	CU_ASSERT(ask_http(&sin, "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n") > 0);
+	check_http(200, "\r\nContent-Type: text/plain; version=0.0.4");
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_stratum 2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+		buf, "\nstrata_packets_total{cpu=\"1\",outcome=\"reply\",verdict=\"reply\"} 7\n"));
+
+	CU_ASSERT(ask_http(&sin, "GET /metrics?x=1 HTTP/1.0\n\n") > 0);
+	check_http(200, "version=0.0.4");
+	CU_ASSERT(ask_http(&sin, "GET / HTTP/1.1\r\n\r\n") > 0);
+	check_http(200, "text/html");
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "href=\"/metrics\""));
+	CU_ASSERT(ask_http(&sin, "GET /nope HTTP/1.1\r\n\r\n") > 0);
+	check_http(404, NULL);
+	CU_ASSERT(ask_http(&sin, "GET /metricsx HTTP/1.1\r\n\r\n") > 0);
+	check_http(404, NULL);
+	CU_ASSERT(ask_http(&sin, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n") > 0);
+	check_http(405, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\r\nAllow: GET\r\n"));
+	CU_ASSERT(ask_http(&sin, "hello\r\n\r\n") > 0);
+	check_http(400, NULL);
+	CU_ASSERT(ask_http(&sin, "GET /metrics\r\n\r\n") > 0);
+	check_http(400, NULL);
+	CU_ASSERT(ask_http_n(&sin, nul_req, sizeof(nul_req) - 1) > 0);
+	check_http(400, NULL);
+
+	/* a head longer than 4 KiB without its blank line */
+	p = malloc(6000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	memcpy(p, "GET /metrics HTTP/1.1\r\nX: ", 26);
+	memset(p + 26, 'y', 6000 - 27);
+	p[5999] = '\0';
+	CU_ASSERT(ask_http(&sin, p) > 0);
+	check_http(400, NULL);
+	free(p);
+
+	/* still serving after all that */
+	CU_ASSERT(ask_control(path, "tracking\n", 0) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Reference ID    : C0000205 (192.0.2.5)\n"));
+
+	server_stop(s);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	CU_ASSERT_EQUAL(errno, ENOENT);
+	CU_ASSERT_EQUAL(rmdir(dir), 0);
+}
+
+/* Start failures say why in errno and leave nothing behind; a stale socket is replaced. */
+static void
+test_server_start_errors(void)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct sockaddr_in sin;
+	char path[64];
+	struct server *s;
+	int fd, busy;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/strata-test-ctl.%d.sock", (int)getpid());
+	unlink(path);
+
+	/* a regular file where the socket goes is not ours to remove */
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fclose(f);
+	s = server_start(path, NULL, 0, get_status, &gets);
+	CU_ASSERT_PTR_NULL(s);
+	CU_ASSERT_EQUAL(errno, EEXIST);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+
+	/* the metrics port is taken: no server, no socket file */
+	free_port(&sin);
+	busy = socket(AF_INET, SOCK_STREAM, 0);
+	CU_ASSERT_EQUAL_FATAL(bind(busy, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	CU_ASSERT_EQUAL_FATAL(listen(busy, 1), 0);
+	s = server_start(path, (struct sockaddr *)&sin, sizeof(sin), get_status, &gets);
+	CU_ASSERT_PTR_NULL(s);
+	CU_ASSERT_EQUAL(errno, EADDRINUSE);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	close(busy);
+
+	/* a socket left by a stratad that died is replaced */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	strcpy(sun.sun_path, path);
+	CU_ASSERT_EQUAL_FATAL(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+	s = server_start(path, NULL, 0, get_status, &gets);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT(ask_control(path, "counters json\n", 0) > 0);
+	CU_ASSERT(json_valid(buf));
+	server_stop(s);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+
+	/* longer than sun_path */
+	memset(buf, 'a', 200);
+	buf[0] = '/';
+	buf[200] = '\0';
+	s = server_start(buf, NULL, 0, get_status, &gets);
+	CU_ASSERT_PTR_NULL(s);
+	CU_ASSERT_EQUAL(errno, ENAMETOOLONG);
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(test_json_validator), TEST_CASE(test_counters_text),
+	TEST_CASE(test_counters_json),	TEST_CASE(test_tracking_text),
+	TEST_CASE(test_tracking_json),	TEST_CASE(test_refid_ascii),
+	TEST_CASE(test_leap_status),	TEST_CASE(test_holdover_view),
+	TEST_CASE(test_escaping),	TEST_CASE(test_metrics),
+	TEST_CASE(test_small_buffers),	TEST_CASE(test_unknown_command),
+	TEST_CASE(test_server),		TEST_CASE(test_server_start_errors),
+};
+
+CUNIT_MAIN("ctl", cases)

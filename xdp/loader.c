@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "loader.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include "log.h"
+#include "strata.skel.h"
+#include "strata_rxmeta.skel.h"
+
+/* Linux 6.3 uapi; Debian 12's headers predate it */
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#endif
+
+static size_t
+snap_map_len(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return (sizeof(struct snap) + (size_t)page - 1) & ~((size_t)page - 1);
+}
+
+/* Keep libbpf's verifier logs for the debug log, its warnings as warnings. */
+static int
+libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	if (level == LIBBPF_WARN)
+		log_warn("libbpf: %s", line);
+	else
+		log_debug("libbpf: %s", line);
+	return 0;
+}
+
+/*
+ * Open one object from its embedded ELF bytes; the maps of the first
+ * interface are reused by the others so that all share one snapshot.
+ */
+static struct bpf_object *
+open_obj(const struct xdp_state *x, int rx_meta, int ifindex, int quiet)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "strata");
+	struct bpf_program *prog;
+	struct bpf_object *obj;
+	const void *elf;
+	size_t sz;
+	int err;
+
+	elf = rx_meta ? strata_rxmeta_bpf__elf_bytes(&sz) : strata_bpf__elf_bytes(&sz);
+	obj = bpf_object__open_mem(elf, sz, &opts);
+	if (obj == NULL)
+		return NULL;
+	prog = bpf_object__find_program_by_name(obj, "strata_xdp");
+	if (prog == NULL) {
+		err = -ENOENT;
+		goto fail;
+	}
+	if (rx_meta) {
+		/* metadata kfuncs are driver code: the program is bound to its device */
+		bpf_program__set_ifindex(prog, (__u32)ifindex);
+		bpf_program__set_flags(prog, BPF_F_XDP_DEV_BOUND_ONLY);
+	}
+	if (x->snap_fd >= 0) {
+		err = bpf_map__reuse_fd(bpf_object__find_map_by_name(obj, "strata_snap"), x->snap_fd);
+		if (err == 0)
+			err = bpf_map__reuse_fd(bpf_object__find_map_by_name(obj, "strata_svc"),
+						x->svc_fd);
+		if (err == 0)
+			err = bpf_map__reuse_fd(bpf_object__find_map_by_name(obj, "strata_ctr"),
+						x->ctr_fd);
+		if (err != 0)
+			goto fail;
+	}
+	if (quiet)
+		libbpf_set_print(NULL);
+	err = bpf_object__load(obj);
+	libbpf_set_print(libbpf_print);
+	if (err != 0)
+		goto fail;
+	return obj;
+fail:
+	bpf_object__close(obj);
+	errno = -err;
+	return NULL;
+}
+
+static int
+load_iface(struct xdp_state *x, struct xdp_iface *xi, const struct cfg *c)
+{
+	int generic = c->xdpmode == CFG_XDP_GENERIC;
+
+	/*
+	 * Probe rather than assume: the RX-metadata variant loads only where
+	 * the kernel (6.3+) and the driver implement the timestamp kfunc.
+	 * Generic XDP runs after the driver, without its metadata.
+	 */
+	xi->obj = NULL;
+	if (!generic)
+		xi->obj = open_obj(x, 1, xi->ifindex, 1);
+	if (xi->obj != NULL) {
+		xi->rx_meta = 1;
+	} else {
+		if (!generic)
+			log_info("%s: no XDP receive-timestamp kfunc (driver or kernel older "
+				 "than 6.3): receive stamps from the kernel clock",
+				 xi->ifname);
+		xi->obj = open_obj(x, 0, 0, 0);
+		if (xi->obj == NULL) {
+			int err = errno;
+
+			log_warn("%s: the kernel refused the XDP program: %s (run with -v for the "
+				 "verifier log; needs Linux 5.10+ with BPF JIT and CAP_BPF)",
+				 xi->ifname, strerror(err));
+			return -err;
+		}
+	}
+	xi->prog_fd = bpf_program__fd(bpf_object__find_program_by_name(xi->obj, "strata_xdp"));
+	return 0;
+}
+
+static int
+attach_iface(struct xdp_iface *xi, const struct cfg *c)
+{
+	int err;
+
+	xi->attach_flags = c->xdpmode == CFG_XDP_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	/* refuse to replace a program someone else attached */
+	err = bpf_xdp_attach(xi->ifindex, xi->prog_fd, xi->attach_flags | XDP_FLAGS_UPDATE_IF_NOEXIST,
+			     NULL);
+	if (err == 0) {
+		xi->attached = 1;
+		return 0;
+	}
+	if (err == -EBUSY || err == -EEXIST)
+		log_warn("%s: another XDP program is attached; remove it first "
+			 "(ip link set dev %s xdp off)", xi->ifname, xi->ifname);
+	else if (c->xdpmode == CFG_XDP_NATIVE && (err == -EOPNOTSUPP || err == -EINVAL))
+		log_warn("%s: the driver cannot run XDP natively (%s); "
+			 "set 'xdpmode generic' to run it in the kernel after the driver",
+			 xi->ifname, strerror(-err));
+	else
+		log_warn("%s: cannot attach XDP: %s", xi->ifname, strerror(-err));
+	return err;
+}
+
+int
+xdp_setup(struct xdp_state *x, const struct cfg *c)
+{
+	struct strata_service svc;
+	__u32 key = 0;
+	unsigned int i;
+	void *m;
+	int err, ncpu;
+
+	memset(x, 0, sizeof(*x));
+	x->snap_fd = x->svc_fd = x->ctr_fd = -1;
+	libbpf_set_print(libbpf_print);
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	x->ncpu = (unsigned int)ncpu;
+
+	for (i = 0; i < c->n_listen; i++) {
+		struct xdp_iface *xi = &x->ifs[i];
+
+		snprintf(xi->ifname, sizeof(xi->ifname), "%s", c->listen[i].ifname);
+		xi->ifindex = (int)if_nametoindex(xi->ifname);
+		if (xi->ifindex == 0) {
+			err = -errno;
+			log_warn("%s: no such interface (config line %u)", xi->ifname,
+				 c->listen[i].line);
+			goto fail;
+		}
+		err = load_iface(x, xi, c);
+		if (err != 0)
+			goto fail;
+		x->n_ifs++;
+		if (x->snap_fd < 0) {
+			x->snap_fd = bpf_object__find_map_fd_by_name(xi->obj, "strata_snap");
+			x->svc_fd = bpf_object__find_map_fd_by_name(xi->obj, "strata_svc");
+			x->ctr_fd = bpf_object__find_map_fd_by_name(xi->obj, "strata_ctr");
+		}
+	}
+
+	/* the snapshot is written in place through a shared mapping of the map */
+	m = mmap(NULL, snap_map_len(), PROT_READ | PROT_WRITE, MAP_SHARED, x->snap_fd, 0);
+	if (m == MAP_FAILED) {
+		err = -errno;
+		log_warn("cannot map the snapshot: %s", strerror(errno));
+		goto fail;
+	}
+	x->snap = m;
+	snap_init(x->snap);
+
+	cfg_service(c, &svc);
+	if (bpf_map_update_elem(x->svc_fd, &key, &svc, BPF_ANY) != 0) {
+		err = -errno;
+		log_warn("cannot write the service map: %s", strerror(errno));
+		goto fail;
+	}
+
+	for (i = 0; i < x->n_ifs; i++) {
+		err = attach_iface(&x->ifs[i], c);
+		if (err != 0)
+			goto fail;
+		log_info("%s: XDP attached (%s mode, receive stamps %s)", x->ifs[i].ifname,
+			 c->xdpmode == CFG_XDP_GENERIC ? "generic" : "native",
+			 x->ifs[i].rx_meta ? "from the NIC when a PHC is mapped, else the kernel clock"
+					   : "from the kernel clock");
+	}
+	return 0;
+fail:
+	xdp_teardown(x);
+	return err;
+}
+
+void
+xdp_teardown(struct xdp_state *x)
+{
+	unsigned int i;
+
+	for (i = 0; i < x->n_ifs; i++) {
+		struct xdp_iface *xi = &x->ifs[i];
+
+		if (xi->attached) {
+			/* detach only our own program, not one attached since */
+			LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = xi->prog_fd);
+
+			if (bpf_xdp_detach(xi->ifindex, xi->attach_flags | XDP_FLAGS_REPLACE,
+					   &opts) != 0)
+				log_warn("%s: cannot detach XDP", xi->ifname);
+			xi->attached = 0;
+		}
+	}
+	if (x->snap != NULL)
+		munmap(x->snap, snap_map_len());
+	x->snap = NULL;
+	for (i = 0; i < x->n_ifs; i++)
+		bpf_object__close(x->ifs[i].obj);
+	x->n_ifs = 0;
+}
+
+int
+xdp_read_counters(const struct xdp_state *x, struct strata_counters *out, unsigned int max)
+{
+	struct strata_counters *v;
+	__u32 key = 0;
+	unsigned int n = x->ncpu < max ? x->ncpu : max;
+	int err = 0;
+
+	v = calloc(x->ncpu, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	/* a per-CPU map value comes back as one copy per possible CPU */
+	if (bpf_map_lookup_elem(x->ctr_fd, &key, v) != 0)
+		err = -errno;
+	else
+		memcpy(out, v, n * sizeof(*v));
+	free(v);
+	return err != 0 ? err : (int)n;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The XDP loader: loads the strata program for each configured interface,
+ * shares one snapshot, service and counter map between them, attaches, and
+ * detaches on the way out. Used by stratad only.
+ */
+#pragma once
+
+#include <strata/counters.h>
+#include <strata/service.h>
+#include <strata/snapshot.h>
+
+#include "config.h"
+
+struct bpf_object;
+
+struct xdp_iface {
+	char ifname[CFG_IFNAMSIZ];
+	int ifindex;
+	struct bpf_object *obj;
+	int prog_fd;
+	__u32 attach_flags; /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
+	int rx_meta;        /* the RX-metadata variant is loaded: hardware stamps when a PHC is mapped */
+	int attached;
+};
+
+struct xdp_state {
+	struct xdp_iface ifs[CFG_MAX_LISTEN];
+	unsigned int n_ifs;
+	int snap_fd; /* shared maps, owned by the first object */
+	int svc_fd;
+	int ctr_fd;
+	struct snap *snap; /* the snapshot map, mmapped read-write */
+	unsigned int ncpu;
+};
+
+/*
+ * Load, fill the service map from @c, attach to every listen interface.
+ * The snapshot starts empty (readers drop with drop_no_time) until the first
+ * publish. @return 0 or -errno, with the reason logged; on error nothing
+ * stays attached.
+ */
+int xdp_setup(struct xdp_state *x, const struct cfg *c);
+
+/* Detach from every interface and release everything. */
+void xdp_teardown(struct xdp_state *x);
+
+/*
+ * Per-CPU counters into @out (at most @max CPUs). @return the number of
+ * CPUs, or -errno.
+ */
+int xdp_read_counters(const struct xdp_state *x, struct strata_counters *out, unsigned int max);
