@@ -102,8 +102,10 @@ load_iface(struct xdp_state *x, struct xdp_iface *xi, const struct cfg *c)
 	int generic = c->xdpmode == CFG_XDP_GENERIC;
 
 	/*
-	 * Probe rather than assume: the RX-metadata variant loads only where
-	 * the kernel (6.3+) and the driver implement the timestamp kfunc.
+	 * Probe rather than assume: the RX-metadata variant loads only on a
+	 * kernel with the timestamp kfunc (6.3+). The kernel binds the kfunc to
+	 * the device's driver; one without the metadata op makes it return an
+	 * error at run time, and the program then stamps with the kernel clock.
 	 * Generic XDP runs after the driver, without its metadata.
 	 */
 	xi->obj = NULL;
@@ -113,8 +115,8 @@ load_iface(struct xdp_state *x, struct xdp_iface *xi, const struct cfg *c)
 		xi->rx_meta = 1;
 	} else {
 		if (!generic)
-			log_info("%s: no XDP receive-timestamp kfunc (driver or kernel older "
-				 "than 6.3): receive stamps from the kernel clock",
+			log_info("%s: the kernel has no XDP receive-timestamp kfunc (Linux 6.3+): "
+				 "receive stamps from the kernel clock",
 				 xi->ifname);
 		xi->obj = open_obj(x, 0, 0, 0);
 		if (xi->obj == NULL) {
@@ -217,7 +219,8 @@ xdp_setup(struct xdp_state *x, const struct cfg *c)
 			goto fail;
 		log_info("%s: XDP attached (%s mode, receive stamps %s)", x->ifs[i].ifname,
 			 c->xdpmode == CFG_XDP_GENERIC ? "generic" : "native",
-			 x->ifs[i].rx_meta ? "from the NIC when a PHC is mapped, else the kernel clock"
+			 x->ifs[i].rx_meta ? "from the driver's RX metadata where it has them and a "
+					     "PHC is mapped, else the kernel clock"
 					   : "from the kernel clock");
 	}
 	return 0;
