@@ -13,13 +13,9 @@
 
 #include <strata/reply.h>
 
+#include "outbuf.h"
+
 /* An answer being written: it either fits whole or is reported as too small. */
-struct out {
-	char *buf;
-	size_t len;
-	size_t pos;
-	int full;
-};
 
 static const char *const leap_names[4] = {
 	"Normal",
@@ -28,55 +24,36 @@ static const char *const leap_names[4] = {
 	"Not synchronised",
 };
 
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->pos)
-		o->full = 1;
-	else
-		o->pos += (size_t)n;
-}
-
 static void
 put_rep(struct out *o, char c, int n)
 {
 	while (n-- > 0)
-		put(o, "%c", c);
+		out_put(o, "%c", c);
 }
 
 /* Bytes that JSON (RFC 8259 section 7) or UTF-8 would choke on are escaped as Latin-1. */
 static void
 put_json_str(struct out *o, const char *s)
 {
-	put(o, "\"");
+	out_put(o, "\"");
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\')
-			put(o, "\\%c", c);
+			out_put(o, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
-			put(o, "\\u%04x", c);
+			out_put(o, "\\u%04x", c);
 		else
-			put(o, "%c", c);
+			out_put(o, "%c", c);
 	}
-	put(o, "\"");
+	out_put(o, "\"");
 }
 
 /* Nanoseconds as seconds with nine decimals, exactly (no double rounding). */
 static void
 put_sec(struct out *o, uint64_t ns)
 {
-	put(o, "%llu.%09llu", (unsigned long long)(ns / NSEC_PER_SEC),
+	out_put(o, "%llu.%09llu", (unsigned long long)(ns / NSEC_PER_SEC),
 	    (unsigned long long)(ns % NSEC_PER_SEC));
 }
 
@@ -135,13 +112,13 @@ counters_row(struct out *o, const char *label, int label_w, const __u64 *c, cons
 	__u64 seen = 0;
 	unsigned int r;
 
-	put(o, "%-*s", label_w, label);
+	out_put(o, "%-*s", label_w, label);
 	for (r = 0; r < STRATA_R_MAX; r++) {
 		seen += c[r];
 		if (width[r] > 0)
-			put(o, "  %*llu", width[r], (unsigned long long)c[r]);
+			out_put(o, "  %*llu", width[r], (unsigned long long)c[r]);
 	}
-	put(o, "  %*llu\n", seen_w, (unsigned long long)seen);
+	out_put(o, "  %*llu\n", seen_w, (unsigned long long)seen);
 }
 
 static void
@@ -166,19 +143,19 @@ counters_text(struct out *o, const struct status *st)
 			rule += 2 + width[r];
 	}
 
-	put(o, "%-*s", label_w, "cpu");
+	out_put(o, "%-*s", label_w, "cpu");
 	for (r = 0; r < STRATA_R_MAX; r++)
 		if (width[r] > 0)
-			put(o, "  %*s", width[r], strata_reason_names[r]);
-	put(o, "  %*s\n", seen_w, "seen");
+			out_put(o, "  %*s", width[r], strata_reason_names[r]);
+	out_put(o, "  %*s\n", seen_w, "seen");
 	put_rep(o, '=', rule);
-	put(o, "\n");
+	out_put(o, "\n");
 	for (cpu = 0; cpu < ncpu_of(st); cpu++) {
 		snprintf(label, sizeof(label), "%u", cpu);
 		counters_row(o, label, label_w, st->cpu[cpu].c, width, seen_w);
 	}
 	counters_row(o, "total", label_w, total, width, seen_w);
-	put(o, "\nseen %llu = replies %llu + passes %llu + drops %llu\n", (unsigned long long)seen,
+	out_put(o, "\nseen %llu = replies %llu + passes %llu + drops %llu\n", (unsigned long long)seen,
 	    (unsigned long long)verdict[STRATA_REPLY], (unsigned long long)verdict[STRATA_PASS],
 	    (unsigned long long)verdict[STRATA_DROP]);
 }
@@ -189,7 +166,7 @@ counters_json_obj(struct out *o, const __u64 *c)
 	unsigned int r;
 
 	for (r = 0; r < STRATA_R_MAX; r++)
-		put(o, "%s\"%s\":%llu", r == 0 ? "" : ",", strata_reason_names[r],
+		out_put(o, "%s\"%s\":%llu", r == 0 ? "" : ",", strata_reason_names[r],
 		    (unsigned long long)c[r]);
 }
 
@@ -200,15 +177,15 @@ counters_json(struct out *o, const struct status *st)
 	unsigned int cpu;
 
 	sum_cpus(st, total, verdict);
-	put(o, "{\"cpus\":[");
+	out_put(o, "{\"cpus\":[");
 	for (cpu = 0; cpu < ncpu_of(st); cpu++) {
-		put(o, "%s{\"cpu\":%u,", cpu == 0 ? "" : ",", cpu);
+		out_put(o, "%s{\"cpu\":%u,", cpu == 0 ? "" : ",", cpu);
 		counters_json_obj(o, st->cpu[cpu].c);
-		put(o, "}");
+		out_put(o, "}");
 	}
-	put(o, "],\"total\":{");
+	out_put(o, "],\"total\":{");
 	counters_json_obj(o, total);
-	put(o, "},\"seen\":%llu,\"replies\":%llu,\"passes\":%llu,\"drops\":%llu}\n",
+	out_put(o, "},\"seen\":%llu,\"replies\":%llu,\"passes\":%llu,\"drops\":%llu}\n",
 	    (unsigned long long)(verdict[STRATA_REPLY] + verdict[STRATA_PASS] +
 				 verdict[STRATA_DROP]),
 	    (unsigned long long)verdict[STRATA_REPLY], (unsigned long long)verdict[STRATA_PASS],
@@ -290,13 +267,13 @@ tracking_text(struct out *o, const struct status *st, uint64_t now_mono_ns)
 
 	ctl_server_view(st, now_mono_ns, &v);
 	refid_text(st, refid, sizeof(refid));
-	put(o, "Time source     : %s\n", st->source[0] != '\0' ? st->source : "none");
-	put(o, "Stratum         : %u\n", v.stratum);
-	put(o, "Reference ID    : %08X (%s)\n", strata_ntohl(v.refid), refid);
-	put(o, "Leap status     : %s\n", leap_names[v.leap & 3]);
-	put(o, "Reference time  : ");
+	out_put(o, "Time source     : %s\n", st->source[0] != '\0' ? st->source : "none");
+	out_put(o, "Stratum         : %u\n", v.stratum);
+	out_put(o, "Reference ID    : %08X (%s)\n", strata_ntohl(v.refid), refid);
+	out_put(o, "Leap status     : %s\n", leap_names[v.leap & 3]);
+	out_put(o, "Reference time  : ");
 	if (v.ref_time == 0) {
-		put(o, "never\n");
+		out_put(o, "never\n");
 	} else {
 		__u32 ns;
 		time_t t = (time_t)ntp_to_unix(v.ref_time, time(NULL), &ns);
@@ -305,36 +282,36 @@ tracking_text(struct out *o, const struct status *st, uint64_t now_mono_ns)
 
 		gmtime_r(&t, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-		put(o, "%s.%09uZ\n", date, ns);
+		out_put(o, "%s.%09uZ\n", date, ns);
 	}
-	put(o, "Root delay      : ");
+	out_put(o, "Root delay      : ");
 	put_sec(o, ntp_short_to_ns(v.root_delay));
-	put(o, " seconds\nRoot dispersion : ");
+	out_put(o, " seconds\nRoot dispersion : ");
 	put_sec(o, ntp_short_to_ns(v.root_disp));
-	put(o, " seconds\nPrecision       : 2^%d seconds\n", v.precision);
+	out_put(o, " seconds\nPrecision       : 2^%d seconds\n", v.precision);
 	if (st->est_error_ns >= 0) {
-		put(o, "Kernel est error: ");
+		out_put(o, "Kernel est error: ");
 		put_sec(o, (uint64_t)st->est_error_ns);
-		put(o, " seconds\n");
+		out_put(o, " seconds\n");
 	}
 	if (st->max_error_ns >= 0) {
-		put(o, "Kernel max error: ");
+		out_put(o, "Kernel max error: ");
 		put_sec(o, (uint64_t)st->max_error_ns);
-		put(o, " seconds\n");
+		out_put(o, " seconds\n");
 	}
 	age = age_ns(st, now_mono_ns);
 	if (age < 0)
-		put(o, "Snapshot age    : never published\n");
+		out_put(o, "Snapshot age    : never published\n");
 	else
-		put(o, "Snapshot age    : %lld.%03lld seconds\n", (long long)(age / 1000000000),
+		out_put(o, "Snapshot age    : %lld.%03lld seconds\n", (long long)(age / 1000000000),
 		    (long long)(age % 1000000000 / 1000000));
-	put(o, "Publishes       : %llu\n", (unsigned long long)st->publishes);
+	out_put(o, "Publishes       : %llu\n", (unsigned long long)st->publishes);
 	if (st->n_ifaces == 0)
-		put(o, "Interfaces      : none\n");
+		out_put(o, "Interfaces      : none\n");
 	for (i = 0; i < st->n_ifaces && i < CFG_MAX_LISTEN; i++) {
 		const struct status_iface *f = &st->ifaces[i];
 
-		put(o, "Interface %.*s: XDP %s, rx timestamps %s\n", CFG_IFNAMSIZ, f->ifname,
+		out_put(o, "Interface %.*s: XDP %s, rx timestamps %s\n", CFG_IFNAMSIZ, f->ifname,
 		    f->xdp_mode != NULL ? f->xdp_mode : "unknown",
 		    f->rx_stamp != NULL ? f->rx_stamp : "unknown");
 	}
@@ -343,9 +320,9 @@ tracking_text(struct out *o, const struct status *st, uint64_t now_mono_ns)
 static void
 put_json_sec_or_null(struct out *o, const char *key, int64_t ns)
 {
-	put(o, ",\"%s\":", key);
+	out_put(o, ",\"%s\":", key);
 	if (ns < 0)
-		put(o, "null");
+		out_put(o, "null");
 	else
 		put_sec(o, (uint64_t)ns);
 }
@@ -359,46 +336,46 @@ tracking_json(struct out *o, const struct status *st, uint64_t now_mono_ns)
 
 	ctl_server_view(st, now_mono_ns, &v);
 	refid_text(st, refid, sizeof(refid));
-	put(o, "{\"source\":");
+	out_put(o, "{\"source\":");
 	put_json_str(o, st->source);
-	put(o, ",\"stratum\":%u,\"refid_hex\":\"%08X\",\"refid\":", v.stratum,
+	out_put(o, ",\"stratum\":%u,\"refid_hex\":\"%08X\",\"refid\":", v.stratum,
 	    strata_ntohl(v.refid));
 	put_json_str(o, refid);
-	put(o, ",\"leap\":%u,\"leap_status\":\"%s\",\"ref_time_unix\":", v.leap & 3,
+	out_put(o, ",\"leap\":%u,\"leap_status\":\"%s\",\"ref_time_unix\":", v.leap & 3,
 	    leap_names[v.leap & 3]);
 	if (v.ref_time == 0) {
-		put(o, "null");
+		out_put(o, "null");
 	} else {
 		__u32 ns;
 		long long sec = ntp_to_unix(v.ref_time, time(NULL), &ns);
 
-		put(o, "%lld.%09u", sec, ns);
+		out_put(o, "%lld.%09u", sec, ns);
 	}
-	put(o, ",\"root_delay_s\":");
+	out_put(o, ",\"root_delay_s\":");
 	put_sec(o, ntp_short_to_ns(v.root_delay));
-	put(o, ",\"root_dispersion_s\":");
+	out_put(o, ",\"root_dispersion_s\":");
 	put_sec(o, ntp_short_to_ns(v.root_disp));
-	put(o, ",\"precision\":%d", v.precision);
+	out_put(o, ",\"precision\":%d", v.precision);
 	put_json_sec_or_null(o, "est_error_s", st->est_error_ns);
 	put_json_sec_or_null(o, "max_error_s", st->max_error_ns);
 	put_json_sec_or_null(o, "snapshot_age_s", age_ns(st, now_mono_ns));
-	put(o, ",\"publishes\":%llu,\"interfaces\":[", (unsigned long long)st->publishes);
+	out_put(o, ",\"publishes\":%llu,\"interfaces\":[", (unsigned long long)st->publishes);
 	for (i = 0; i < st->n_ifaces && i < CFG_MAX_LISTEN; i++) {
 		const struct status_iface *f = &st->ifaces[i];
 		char name[CFG_IFNAMSIZ + 1];
 
 		snprintf(name, sizeof(name), "%.*s", CFG_IFNAMSIZ, f->ifname);
-		put(o, "%s{\"name\":", i == 0 ? "" : ",");
+		out_put(o, "%s{\"name\":", i == 0 ? "" : ",");
 		put_json_str(o, name);
-		put(o, ",\"ifindex\":%d,\"xdp_mode\":", f->ifindex);
+		out_put(o, ",\"ifindex\":%d,\"xdp_mode\":", f->ifindex);
 		first_word(f->xdp_mode, word, sizeof(word));
 		put_json_str(o, word);
-		put(o, ",\"rx_stamp\":");
+		out_put(o, ",\"rx_stamp\":");
 		first_word(f->rx_stamp, word, sizeof(word));
 		put_json_str(o, word);
-		put(o, "}");
+		out_put(o, "}");
 	}
-	put(o, "]}\n");
+	out_put(o, "]}\n");
 }
 
 /* The command, echoed in an error: printable, and short enough for one line. */
@@ -408,9 +385,9 @@ put_cmd_echo(struct out *o, const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n && i < 64; i++)
-		put(o, "%c", s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?');
+		out_put(o, "%c", s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?');
 	if (n > 64)
-		put(o, "...");
+		out_put(o, "...");
 }
 
 int
@@ -442,9 +419,9 @@ ctl_render(const char *cmd, const struct status *st, uint64_t now_mono_ns, char 
 	} else if (n == 13 && memcmp(cmd, "tracking json", 13) == 0) {
 		tracking_json(&o, st, now_mono_ns);
 	} else {
-		put(&o, "unknown command '");
+		out_put(&o, "unknown command '");
 		put_cmd_echo(&o, cmd, n);
-		put(&o, "' (known: counters, tracking)\n");
+		out_put(&o, "' (known: counters, tracking)\n");
 		ret = -1;
 	}
 	if (o.full)

@@ -15,13 +15,8 @@
 #include <strata/reply.h>
 
 #include "ctl.h"
+#include "outbuf.h"
 
-struct out {
-	char *buf;
-	size_t len;
-	size_t pos;
-	int full;
-};
 
 static const char *const verdict_names[3] = {
 	[STRATA_REPLY] = "reply",
@@ -29,29 +24,10 @@ static const char *const verdict_names[3] = {
 	[STRATA_DROP] = "drop",
 };
 
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->pos)
-		o->full = 1;
-	else
-		o->pos += (size_t)n;
-}
-
 static void
 family(struct out *o, const char *name, const char *type, const char *help)
 {
-	put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	out_put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /*
@@ -65,18 +41,18 @@ put_label(struct out *o, const char *s, size_t n)
 
 	for (i = 0; i < n && s[i] != '\0' && s[i] != ' '; i++) {
 		if (s[i] == '\\' || s[i] == '"')
-			put(o, "\\%c", s[i]);
+			out_put(o, "\\%c", s[i]);
 		else if (s[i] == '\n')
-			put(o, "\\n");
+			out_put(o, "\\n");
 		else
-			put(o, "%c", s[i]);
+			out_put(o, "%c", s[i]);
 	}
 }
 
 static void
 put_seconds(struct out *o, const char *name, uint64_t ns)
 {
-	put(o, "%s %llu.%09llu\n", name, (unsigned long long)(ns / NSEC_PER_SEC),
+	out_put(o, "%s %llu.%09llu\n", name, (unsigned long long)(ns / NSEC_PER_SEC),
 	    (unsigned long long)(ns % NSEC_PER_SEC));
 }
 
@@ -97,16 +73,16 @@ metrics_render(const struct status *st, uint64_t now_mono_ns, char *buf, size_t 
 	       "Packets the fast path handled, by CPU and outcome (verdict reason).");
 	for (cpu = 0; cpu < ncpu; cpu++)
 		for (r = 0; r < STRATA_R_MAX; r++)
-			put(&o,
+			out_put(&o,
 			    "strata_packets_total{cpu=\"%u\",outcome=\"%s\",verdict=\"%s\"} %llu\n",
 			    cpu, strata_reason_names[r], verdict_names[strata_verdict_of(r)],
 			    (unsigned long long)st->cpu[cpu].c[r]);
 
 	family(&o, "strata_stratum", "gauge", "Stratum of the replies (16: unsynchronised).");
-	put(&o, "strata_stratum %u\n", v.stratum);
+	out_put(&o, "strata_stratum %u\n", v.stratum);
 	family(&o, "strata_leap", "gauge",
 	       "Leap indicator of the replies: 0 none, 1 insert, 2 delete, 3 unsynchronised.");
-	put(&o, "strata_leap %u\n", v.leap);
+	out_put(&o, "strata_leap %u\n", v.leap);
 	family(&o, "strata_root_delay_seconds", "gauge", "Root delay of the replies.");
 	put_seconds(&o, "strata_root_delay_seconds", ntp_short_to_ns(v.root_delay));
 	family(&o, "strata_root_dispersion_seconds", "gauge",
@@ -117,14 +93,14 @@ metrics_render(const struct status *st, uint64_t now_mono_ns, char *buf, size_t 
 	family(&o, "strata_snapshot_age_seconds", "gauge",
 	       "Time since stratad last published the time snapshot.");
 	if (st->publishes == 0)
-		put(&o, "strata_snapshot_age_seconds +Inf\n");
+		out_put(&o, "strata_snapshot_age_seconds +Inf\n");
 	else
 		put_seconds(&o, "strata_snapshot_age_seconds",
 			    now_mono_ns > st->publish_mono_ns ? now_mono_ns - st->publish_mono_ns
 							      : 0);
 	family(&o, "strata_snapshot_publishes_total", "counter",
 	       "Time snapshots published since stratad started.");
-	put(&o, "strata_snapshot_publishes_total %llu\n", (unsigned long long)st->publishes);
+	out_put(&o, "strata_snapshot_publishes_total %llu\n", (unsigned long long)st->publishes);
 
 	family(&o, "strata_interface_info", "gauge",
 	       "Interfaces running the XDP program: mode and receive timestamps.");
@@ -133,13 +109,13 @@ metrics_render(const struct status *st, uint64_t now_mono_ns, char *buf, size_t 
 		const char *mode = f->xdp_mode != NULL ? f->xdp_mode : "unknown";
 		const char *stamp = f->rx_stamp != NULL ? f->rx_stamp : "unknown";
 
-		put(&o, "strata_interface_info{interface=\"");
+		out_put(&o, "strata_interface_info{interface=\"");
 		put_label(&o, f->ifname, sizeof(f->ifname));
-		put(&o, "\",xdp_mode=\"");
+		out_put(&o, "\",xdp_mode=\"");
 		put_label(&o, mode, SIZE_MAX);
-		put(&o, "\",rx_stamp=\"");
+		out_put(&o, "\",rx_stamp=\"");
 		put_label(&o, stamp, SIZE_MAX);
-		put(&o, "\"} 1\n");
+		out_put(&o, "\"} 1\n");
 	}
 	return o.full ? -2 : (int)o.pos;
 }
