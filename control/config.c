@@ -19,7 +19,6 @@
 
 #define LISTEN_HINT "listen xdp IFACE address ADDR [address ADDR ...]"
 #define METRICS_HINT "metrics 127.0.0.1:9123 or metrics [::1]:9123"
-#define HOST_CLOCK_HINT "let chronyd discipline the host clock and use 'refclock system'"
 #define REMOVE_HINT "remove the line"
 
 struct parser {
@@ -323,6 +322,219 @@ parse_control(struct parser *p, char **argv, int argc)
 	return 0;
 }
 
+#define SERVER_HINT "server HOST [iburst] [minpoll N] [maxpoll N] [prefer] [noselect]"
+#define POOL_HINT "pool NAME [iburst] [maxsources N]"
+#define PHC_HINT "refclock phc /dev/ptpN [poll N] [offset SECONDS] [prefer]"
+
+/* A host name (RFC 1123 section 2.1) or an address literal; checked, not resolved. */
+static int
+valid_host(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len <= CFG_HOST_MAX && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+							"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+							"0123456789.-:") == len &&
+	       s[0] != '-' && s[0] != '.';
+}
+
+static struct cfg_source *
+new_source(struct parser *p, enum cfg_source_kind kind, const char *host, const char *hint)
+{
+	struct cfg_source *src;
+
+	if (p->c->n_sources == CFG_MAX_SOURCES) {
+		fail(p, "more than %d time sources (hint: a pool line counts once; remove one)",
+		     CFG_MAX_SOURCES);
+		return NULL;
+	}
+	if (kind != CFG_SRC_PHC && !valid_host(host)) {
+		fail(p, "'%s' is not a host name or address (hint: %s)", host, hint);
+		return NULL;
+	}
+	src = &p->c->sources[p->c->n_sources];
+	memset(src, 0, sizeof(*src));
+	src->kind = kind;
+	snprintf(src->host, sizeof(src->host), "%s", host);
+	src->minpoll = CFG_MINPOLL_DEFAULT;
+	src->maxpoll = CFG_MAXPOLL_DEFAULT;
+	src->poll = 0;
+	src->maxsources = CFG_POOL_DEFAULT;
+	src->line = p->line;
+	return src;
+}
+
+/* "minpoll N" and friends: a log2 interval in seconds, as in ntp.conf and chrony */
+static int
+parse_poll(struct parser *p, const char *what, const char *s, int *v, const char *hint)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || n < CFG_POLL_MIN ||
+	    n > CFG_POLL_MAX)
+		return fail(p, "%s '%s' is not a whole number from %d to %d (log2 seconds) "
+			       "(hint: %s)",
+			    what, s, CFG_POLL_MIN, CFG_POLL_MAX, hint);
+	*v = (int)n;
+	return 0;
+}
+
+static int
+parse_server(struct parser *p, char **argv, int argc)
+{
+	struct cfg_source *src = new_source(p, CFG_SRC_SERVER, argv[0], SERVER_HINT);
+	int k;
+
+	if (src == NULL)
+		return -1;
+	for (k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "iburst") == 0) {
+			src->iburst = 1;
+		} else if (strcmp(argv[k], "prefer") == 0) {
+			src->prefer = 1;
+		} else if (strcmp(argv[k], "noselect") == 0) {
+			src->noselect = 1;
+		} else if (strcmp(argv[k], "minpoll") == 0 || strcmp(argv[k], "maxpoll") == 0) {
+			if (k + 1 == argc)
+				return fail(p, "missing number after '%s' (hint: %s)", argv[k],
+					    SERVER_HINT);
+			if (parse_poll(p, argv[k], argv[k + 1],
+				       argv[k][1] == 'i' ? &src->minpoll : &src->maxpoll,
+				       SERVER_HINT) < 0)
+				return -1;
+			k++;
+		} else {
+			return fail(p, "unknown server option '%s' (hint: %s)", argv[k],
+				    SERVER_HINT);
+		}
+	}
+	if (src->minpoll > src->maxpoll)
+		return fail(p, "minpoll %d is above maxpoll %d (hint: minpoll <= maxpoll)",
+			    src->minpoll, src->maxpoll);
+	p->c->n_sources++;
+	return 0;
+}
+
+static int
+parse_pool(struct parser *p, char **argv, int argc)
+{
+	struct cfg_source *src = new_source(p, CFG_SRC_POOL, argv[0], POOL_HINT);
+	unsigned long v;
+	int k;
+
+	if (src == NULL)
+		return -1;
+	for (k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "iburst") == 0) {
+			src->iburst = 1;
+		} else if (strcmp(argv[k], "maxsources") == 0) {
+			if (k + 1 == argc ||
+			    parse_num(argv[k + 1], CFG_POOL_MIN, CFG_POOL_MAX, &v) < 0)
+				return fail(p,
+					    "maxsources takes a number from %d to %d (hint: %s; "
+					    "a pool keeps 3 to 7 members)",
+					    CFG_POOL_MIN, CFG_POOL_MAX, POOL_HINT);
+			src->maxsources = (int)v;
+			k++;
+		} else {
+			return fail(p, "unknown pool option '%s' (hint: %s)", argv[k], POOL_HINT);
+		}
+	}
+	p->c->n_sources++;
+	return 0;
+}
+
+static int
+parse_refclock_phc(struct parser *p, char **argv, int argc)
+{
+	struct cfg_source *src;
+	char *end;
+	int k;
+
+	if (argv[0][0] != '/' || strlen(argv[0]) > CFG_HOST_MAX)
+		return fail(p, "'%s' is not a device path (hint: %s)", argv[0], PHC_HINT);
+	src = new_source(p, CFG_SRC_PHC, argv[0], PHC_HINT);
+	if (src == NULL)
+		return -1;
+	for (k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "prefer") == 0) {
+			src->prefer = 1;
+		} else if (strcmp(argv[k], "poll") == 0 && k + 1 < argc) {
+			if (parse_poll(p, "poll", argv[++k], &src->poll, PHC_HINT) < 0)
+				return -1;
+		} else if (strcmp(argv[k], "offset") == 0 && k + 1 < argc) {
+			errno = 0;
+			src->offset = strtod(argv[++k], &end);
+			if (*end != '\0' || errno != 0 || !(src->offset > -1e6 && src->offset < 1e6))
+				return fail(p, "offset '%s' is not a number of seconds (hint: "
+					       "offset -37 for a PHC that keeps TAI)",
+					    argv[k]);
+		} else {
+			return fail(p, "unknown or incomplete refclock phc option '%s' (hint: %s)",
+				    argv[k], PHC_HINT);
+		}
+	}
+	p->c->n_sources++;
+	return 0;
+}
+
+static int
+parse_minsources(struct parser *p, char **argv, int argc)
+{
+	unsigned long v;
+
+	(void)argc;
+	if (parse_num(argv[0], 1, CFG_MAX_SOURCES, &v) < 0)
+		return fail(p, "minsources '%s' is not a number from 1 to %d (hint: minsources 2)",
+			    argv[0], CFG_MAX_SOURCES);
+	p->c->minsources = (int)v;
+	return 0;
+}
+
+static int
+parse_file(struct parser *p, const char *what, const char *path, char *dst)
+{
+	size_t len = strlen(path);
+
+	if (path[0] != '/' || len >= CFG_FILE_MAX)
+		return fail(p, "%s path '%s' is not absolute (hint: %s /var/lib/strata/%s)", what,
+			    path, what, strcmp(what, "driftfile") == 0 ? "drift" : "leap-seconds.list");
+	memcpy(dst, path, len + 1);
+	return 0;
+}
+
+static int
+parse_driftfile(struct parser *p, char **argv, int argc)
+{
+	(void)argc;
+	return parse_file(p, "driftfile", argv[0], p->c->driftfile);
+}
+
+static int
+parse_leapfile(struct parser *p, char **argv, int argc)
+{
+	(void)argc;
+	return parse_file(p, "leapfile", argv[0], p->c->leapfile);
+}
+
+static int
+parse_holdover(struct parser *p, char **argv, int argc)
+{
+	unsigned long v;
+
+	(void)argc;
+	/* beyond a week the 15 ppm growth alone passes the 1.5 s distance limit */
+	if (parse_num(argv[0], 1, 7 * 86400, &v) < 0)
+		return fail(p, "holdover '%s' is not a number of seconds from 1 to 604800 (hint: "
+			       "holdover 3600)",
+			    argv[0]);
+	p->c->holdover = (unsigned int)v;
+	return 0;
+}
+
 /*
  * Every directive. Those with a kind are two words ("refclock system"). An
  * entry without a parse function is planned but not written yet: it gets a
@@ -340,18 +552,16 @@ static const struct directive {
 	{"listen", "dpdk", 0, 0, 0, NULL, "use " LISTEN_HINT},
 	{"xdpmode", NULL, 1, 1, 1, parse_xdpmode, "xdpmode native|generic"},
 	{"refclock", "system", 0, 0, 1, parse_refclock_system, "refclock system"},
-	{"refclock", "phc", 0, 0, 0, NULL,
-	 "let ptp4l and phc2sys discipline the host clock and use 'refclock system'"},
+	{"refclock", "phc", 1, 6, 0, parse_refclock_phc, PHC_HINT},
 	{"local", "stratum", 1, 1, 1, parse_local_stratum, "local stratum N"},
 	{"metrics", NULL, 1, 1, 1, parse_metrics, METRICS_HINT},
 	{"control", NULL, 1, 1, 1, parse_control, "control " CFG_DEFAULT_CONTROL},
-	{"server", NULL, 0, 0, 0, NULL, HOST_CLOCK_HINT},
-	{"pool", NULL, 0, 0, 0, NULL, HOST_CLOCK_HINT},
-	{"minsources", NULL, 0, 0, 0, NULL, REMOVE_HINT},
-	{"driftfile", NULL, 0, 0, 0, NULL, REMOVE_HINT},
-	{"leapfile", NULL, 0, 0, 0, NULL,
-	 REMOVE_HINT "; the host clock's discipline inserts leaps"},
-	{"holdover", NULL, 0, 0, 0, NULL, REMOVE_HINT},
+	{"server", NULL, 1, 8, 0, parse_server, SERVER_HINT},
+	{"pool", NULL, 1, 4, 0, parse_pool, POOL_HINT},
+	{"minsources", NULL, 1, 1, 1, parse_minsources, "minsources N"},
+	{"driftfile", NULL, 1, 1, 1, parse_driftfile, "driftfile /var/lib/strata/drift"},
+	{"leapfile", NULL, 1, 1, 1, parse_leapfile, "leapfile /usr/share/zoneinfo/leap-seconds.list"},
+	{"holdover", NULL, 1, 1, 1, parse_holdover, "holdover SECONDS"},
 	{"allow", NULL, 0, 0, 0, NULL, REMOVE_HINT " and filter with nftables meanwhile"},
 	{"deny", NULL, 0, 0, 0, NULL, REMOVE_HINT " and filter with nftables meanwhile"},
 	{"ratelimit", NULL, 0, 0, 0, NULL, REMOVE_HINT},
@@ -482,6 +692,8 @@ cfg_parse(const char *name, FILE *f, struct cfg *c, char *err, size_t errlen)
 	memset(c, 0, sizeof(*c));
 	c->xdpmode = CFG_XDP_NATIVE;
 	memcpy(c->control, CFG_DEFAULT_CONTROL, sizeof(CFG_DEFAULT_CONTROL));
+	c->minsources = 1;
+	c->holdover = CFG_HOLDOVER_DEFAULT;
 	if (errlen > 0)
 		err[0] = '\0';
 
@@ -501,9 +713,9 @@ cfg_parse(const char *name, FILE *f, struct cfg *c, char *err, size_t errlen)
 	if (c->n_listen == 0)
 		return fail(&p, "no 'listen' line: strata would serve nothing (hint: add "
 				"'listen xdp IFACE address ADDR')");
-	if (!c->refclock_system && c->local_stratum == 0)
-		return fail(&p,
-			    "no time source (hint: add 'refclock system' or 'local stratum N')");
+	if (!c->refclock_system && c->local_stratum == 0 && c->n_sources == 0)
+		return fail(&p, "no time source (hint: add 'server HOST iburst', 'pool NAME "
+				"iburst', 'refclock system' or 'local stratum N')");
 	return 0;
 }
 

@@ -31,6 +31,38 @@ struct cfg_listen {
 	unsigned int line; /* where it was configured, for later messages */
 };
 
+#define CFG_MAX_SOURCES 16
+#define CFG_HOST_MAX 254 /* a DNS name, RFC 1035 section 2.3.4 */
+#define CFG_FILE_MAX 4096
+#define CFG_POOL_DEFAULT 4
+#define CFG_POOL_MIN 3
+#define CFG_POOL_MAX 7
+#define CFG_HOLDOVER_DEFAULT 3600
+#define CFG_MINPOLL_DEFAULT 6 /* 64 s: RFC 5905 appendix A.1.1 */
+#define CFG_MAXPOLL_DEFAULT 10 /* 1024 s */
+#define CFG_POLL_MIN (-6)      /* 1/64 s, as chrony allows, for LANs and tests */
+#define CFG_POLL_MAX 17
+
+enum cfg_source_kind {
+	CFG_SRC_SERVER, /* "server HOST [iburst] [minpoll N] [maxpoll N] [prefer] [noselect]" */
+	CFG_SRC_POOL,   /* "pool NAME [iburst] [maxsources N]" */
+	CFG_SRC_PHC,    /* "refclock phc /dev/ptpN [poll N] [offset SECONDS] [prefer]" */
+};
+
+struct cfg_source {
+	enum cfg_source_kind kind;
+	char host[CFG_HOST_MAX + 1]; /* name or address; the device path for a PHC */
+	int iburst;
+	int prefer;
+	int noselect;
+	int minpoll; /* log2 s */
+	int maxpoll;
+	int poll;       /* PHC: log2 s between readings */
+	int maxsources; /* pool: members kept */
+	double offset;  /* PHC: seconds added to its readings (-37 for a PHC on TAI) */
+	unsigned int line;
+};
+
 struct cfg {
 	struct cfg_listen listen[CFG_MAX_LISTEN];
 	unsigned int n_listen;
@@ -41,6 +73,13 @@ struct cfg {
 	struct sockaddr_storage metrics;
 	socklen_t metrics_len;
 	char control[CFG_PATH_MAX]; /* "control PATH", CFG_DEFAULT_CONTROL by default */
+
+	struct cfg_source sources[CFG_MAX_SOURCES]; /* servers, pools and PHCs in file order */
+	unsigned int n_sources;
+	int minsources;              /* "minsources N": truechimers needed to claim sync (1) */
+	char driftfile[CFG_FILE_MAX]; /* "driftfile PATH", empty when absent */
+	char leapfile[CFG_FILE_MAX];  /* "leapfile PATH", empty when absent */
+	unsigned int holdover;       /* "holdover SECONDS": sync claimed after the last source */
 };
 
 /*

@@ -214,6 +214,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 
+	if (d.cfg.n_sources > 0) {
+		fprintf(stderr, "stratad: %s:%u: upstream sources are parsed but not served yet "
+				"(hint: use 'refclock system' or 'local stratum N' meanwhile)\n",
+			path, d.cfg.sources[0].line);
+		return 1;
+	}
 	pthread_mutex_init(&d.lock, NULL);
 	sfd = open_signals(&mask);
 	tfd = open_timer();

@@ -224,7 +224,7 @@ test_unknown_directive(void)
 	static const struct bad bad[] = {
 		{BASE "restrict default\n", 3,
 		 "unknown directive 'restrict' (hint: one of listen, xdpmode, refclock, local, "
-		 "metrics, control)"},
+		 "metrics, control, server, pool, minsources, driftfile, leapfile, holdover)"},
 		{"Listen xdp eth0 address 192.0.2.1\n", 1, "unknown directive 'Listen'"},
 		{BASE "listen af_xdp eth1 address 192.0.2.2\n", 3,
 		 "unknown directive 'listen af_xdp' (hint: listen xdp IFACE address ADDR"},
@@ -241,13 +241,6 @@ static void
 test_not_supported(void)
 {
 	static const struct bad bad[] = {
-		{BASE "server ntp.example.org iburst\n", 3, "'server' is not supported yet"},
-		{BASE "pool pool.ntp.org\n", 3, "'pool' is not supported yet"},
-		{BASE "refclock phc /dev/ptp0\n", 3, "'refclock phc' is not supported yet"},
-		{BASE "minsources 3\n", 3, "'minsources' is not supported yet"},
-		{BASE "driftfile /var/lib/strata/drift\n", 3, "'driftfile' is not supported yet"},
-		{BASE "leapfile /usr/share/zoneinfo/leap-seconds.list\n", 3, "not supported yet"},
-		{BASE "holdover 3600\n", 3, "'holdover' is not supported yet"},
 		{BASE "allow 192.0.2.0/24\n", 3, "'allow' is not supported yet"},
 		{BASE "deny all\n", 3, "'deny' is not supported yet"},
 		{BASE "ratelimit\n", 3, "'ratelimit' is not supported yet"},
@@ -255,6 +248,92 @@ test_not_supported(void)
 		 "'listen dpdk' is not supported yet"},
 	};
 
+	CHECK_BAD(bad);
+}
+
+/* The time sources and the discipline's settings (docs/config.md) */
+static void
+test_sources(void)
+{
+	static const char text[] =
+		"listen xdp eth0 address 192.0.2.1\n"
+		"server 198.51.100.1 iburst minpoll 4 maxpoll 8 prefer\n"
+		"server ntp1.example.org noselect minpoll -2 maxpoll -2\n"
+		"server 2001:db8::123\n"
+		"pool pool.example.org iburst maxsources 5\n"
+		"pool pool2.example.org\n"
+		"refclock phc /dev/ptp0 poll 0 offset -37 prefer\n"
+		"minsources 2\n"
+		"driftfile /var/lib/strata/drift\n"
+		"leapfile /usr/share/zoneinfo/leap-seconds.list\n"
+		"holdover 600\n";
+	static const struct bad bad[] = {
+		{BASE "server\n", 3, "missing argument to 'server'"},
+		{BASE "server -bad\n", 3, "not a host name or address"},
+		{BASE "server a_b.example\n", 3, "not a host name or address"},
+		{BASE "server ntp.example.org burst\n", 3, "unknown server option 'burst'"},
+		{BASE "server ntp.example.org minpoll\n", 3, "missing number after 'minpoll'"},
+		{BASE "server ntp.example.org minpoll x\n", 3, "minpoll 'x' is not a whole number"},
+		{BASE "server ntp.example.org maxpoll 18\n", 3, "maxpoll '18' is not a whole number"},
+		{BASE "server ntp.example.org minpoll 8 maxpoll 6\n", 3, "minpoll 8 is above maxpoll 6"},
+		{BASE "pool pool.example.org maxsources 2\n", 3, "maxsources takes a number from 3"},
+		{BASE "pool pool.example.org maxsources 8\n", 3, "maxsources takes a number from 3"},
+		{BASE "pool pool.example.org prefer\n", 3, "unknown pool option 'prefer'"},
+		{BASE "refclock phc ptp0\n", 3, "'ptp0' is not a device path"},
+		{BASE "refclock phc /dev/ptp0 offset x\n", 3, "offset 'x' is not a number"},
+		{BASE "refclock phc /dev/ptp0 poll\n", 3, "unknown or incomplete refclock phc option"},
+		{BASE "minsources 0\n", 3, "minsources '0' is not a number from 1"},
+		{BASE "driftfile drift\n", 3, "driftfile path 'drift' is not absolute"},
+		{BASE "leapfile leap.list\n", 3, "leapfile path 'leap.list' is not absolute"},
+		{BASE "holdover 0\n", 3, "holdover '0' is not a number of seconds"},
+		{BASE "holdover 1h\n", 3, "holdover '1h' is not a number of seconds"},
+		{BASE "minsources 2\nminsources 3\n", 4, "'minsources' is already set on line 3"},
+	};
+	char err[256];
+	struct cfg c;
+	int i;
+
+	CU_ASSERT_EQUAL_FATAL(parse(text, &c, err), 0);
+	CU_ASSERT_EQUAL(c.n_sources, 6);
+	CU_ASSERT_EQUAL(c.sources[0].kind, CFG_SRC_SERVER);
+	CU_ASSERT_STRING_EQUAL(c.sources[0].host, "198.51.100.1");
+	CU_ASSERT(c.sources[0].iburst && c.sources[0].prefer && !c.sources[0].noselect);
+	CU_ASSERT_EQUAL(c.sources[0].minpoll, 4);
+	CU_ASSERT_EQUAL(c.sources[0].maxpoll, 8);
+	CU_ASSERT_EQUAL(c.sources[0].line, 2);
+	CU_ASSERT(c.sources[1].noselect && !c.sources[1].iburst);
+	CU_ASSERT_EQUAL(c.sources[1].minpoll, -2);
+	CU_ASSERT_EQUAL(c.sources[2].minpoll, CFG_MINPOLL_DEFAULT);
+	CU_ASSERT_EQUAL(c.sources[2].maxpoll, CFG_MAXPOLL_DEFAULT);
+	CU_ASSERT_EQUAL(c.sources[3].kind, CFG_SRC_POOL);
+	CU_ASSERT_EQUAL(c.sources[3].maxsources, 5);
+	CU_ASSERT(c.sources[3].iburst);
+	CU_ASSERT_EQUAL(c.sources[4].maxsources, CFG_POOL_DEFAULT);
+	CU_ASSERT_EQUAL(c.sources[5].kind, CFG_SRC_PHC);
+	CU_ASSERT_STRING_EQUAL(c.sources[5].host, "/dev/ptp0");
+	CU_ASSERT(c.sources[5].offset == -37.0 && c.sources[5].prefer);
+	CU_ASSERT_EQUAL(c.minsources, 2);
+	CU_ASSERT_STRING_EQUAL(c.driftfile, "/var/lib/strata/drift");
+	CU_ASSERT_STRING_EQUAL(c.leapfile, "/usr/share/zoneinfo/leap-seconds.list");
+	CU_ASSERT_EQUAL(c.holdover, 600);
+
+	/* defaults without those lines */
+	CU_ASSERT_EQUAL_FATAL(parse(BASE, &c, err), 0);
+	CU_ASSERT_EQUAL(c.n_sources, 0);
+	CU_ASSERT_EQUAL(c.minsources, 1);
+	CU_ASSERT_EQUAL(c.holdover, CFG_HOLDOVER_DEFAULT);
+	CU_ASSERT_STRING_EQUAL(c.driftfile, "");
+
+	/* too many sources */
+	{
+		char many[4096] = "listen xdp eth0 address 192.0.2.1\n";
+
+		for (i = 0; i <= CFG_MAX_SOURCES; i++)
+			snprintf(many + strlen(many), sizeof(many) - strlen(many),
+				 "server 198.51.100.%d\n", i + 1);
+		CU_ASSERT_EQUAL(parse(many, &c, err), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "more than 16 time sources"));
+	}
 	CHECK_BAD(bad);
 }
 
@@ -559,7 +638,8 @@ test_no_time_source(void)
 {
 	static const struct bad bad[] = {
 		{"listen xdp eth0 address 192.0.2.1\nxdpmode generic\n", 0,
-		 "no time source (hint: add 'refclock system' or 'local stratum N')"},
+		 "no time source (hint: add 'server HOST iburst', 'pool NAME iburst', "
+		 "'refclock system' or 'local stratum N')"},
 	};
 
 	CHECK_BAD(bad);
@@ -616,6 +696,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_service),
 	TEST_CASE(test_unknown_directive),
 	TEST_CASE(test_not_supported),
+	TEST_CASE(test_sources),
 	TEST_CASE(test_arguments),
 	TEST_CASE(test_bad_address),
 	TEST_CASE(test_special_address),
