@@ -323,7 +323,7 @@ parse_control(struct parser *p, char **argv, int argc)
 }
 
 #define SERVER_HINT "server HOST [iburst] [minpoll N] [maxpoll N] [prefer] [noselect]"
-#define POOL_HINT "pool NAME [iburst] [maxsources N]"
+#define POOL_HINT "pool NAME [iburst] [maxsources N] [minpoll N] [maxpoll N]"
 #define PHC_HINT "refclock phc /dev/ptpN [poll N] [offset SECONDS] [prefer]"
 
 /* A host name (RFC 1123 section 2.1) or an address literal; checked, not resolved. */
@@ -430,6 +430,15 @@ parse_pool(struct parser *p, char **argv, int argc)
 	for (k = 1; k < argc; k++) {
 		if (strcmp(argv[k], "iburst") == 0) {
 			src->iburst = 1;
+		} else if (strcmp(argv[k], "minpoll") == 0 || strcmp(argv[k], "maxpoll") == 0) {
+			if (k + 1 == argc)
+				return fail(p, "missing number after '%s' (hint: %s)", argv[k],
+					    POOL_HINT);
+			if (parse_poll(p, argv[k], argv[k + 1],
+				       argv[k][1] == 'i' ? &src->minpoll : &src->maxpoll,
+				       POOL_HINT) < 0)
+				return -1;
+			k++;
 		} else if (strcmp(argv[k], "maxsources") == 0) {
 			if (k + 1 == argc ||
 			    parse_num(argv[k + 1], CFG_POOL_MIN, CFG_POOL_MAX, &v) < 0)
@@ -443,6 +452,9 @@ parse_pool(struct parser *p, char **argv, int argc)
 			return fail(p, "unknown pool option '%s' (hint: %s)", argv[k], POOL_HINT);
 		}
 	}
+	if (src->minpoll > src->maxpoll)
+		return fail(p, "minpoll %d is above maxpoll %d (hint: minpoll <= maxpoll)",
+			    src->minpoll, src->maxpoll);
 	p->c->n_sources++;
 	return 0;
 }
@@ -557,7 +569,7 @@ static const struct directive {
 	{"metrics", NULL, 1, 1, 1, parse_metrics, METRICS_HINT},
 	{"control", NULL, 1, 1, 1, parse_control, "control " CFG_DEFAULT_CONTROL},
 	{"server", NULL, 1, 8, 0, parse_server, SERVER_HINT},
-	{"pool", NULL, 1, 4, 0, parse_pool, POOL_HINT},
+	{"pool", NULL, 1, 8, 0, parse_pool, POOL_HINT},
 	{"minsources", NULL, 1, 1, 1, parse_minsources, "minsources N"},
 	{"driftfile", NULL, 1, 1, 1, parse_driftfile, "driftfile /var/lib/strata/drift"},
 	{"leapfile", NULL, 1, 1, 1, parse_leapfile, "leapfile /usr/share/zoneinfo/leap-seconds.list"},

@@ -378,6 +378,88 @@ tracking_json(struct out *o, const struct status *st, uint64_t now_mono_ns)
 	out_put(o, "]}\n");
 }
 
+/* A peer's refid as ntpq shows it: dotted quad, or ASCII for a reference clock. */
+static void
+peer_refid(const struct upstream_peer_report *p, char *s, size_t len)
+{
+	__u8 b[4];
+	size_t i, k = 0;
+
+	memcpy(b, &p->refid, sizeof(b));
+	/* RFC 5905 section 7.3: ASCII only from stratum 0/1 that send letters */
+	if (p->stratum >= 2 || b[0] < 0x20 || b[0] >= 0x7f) {
+		snprintf(s, len, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+		return;
+	}
+	for (i = 0; i < sizeof(b) && b[i] != 0 && k + 1 < len; i++)
+		s[k++] = b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '?';
+	s[k] = '\0';
+}
+
+/* ntpq -p: remote, refid, st, when, poll, reach, delay, offset, jitter (ms) */
+static void
+sources_text(struct out *o, const struct status *st)
+{
+	unsigned int i;
+
+	out_put(o, "     remote           refid           st  when  poll reach    delay   offset "
+		   "  jitter\n");
+	put_rep(o, '=', 86);
+	out_put(o, "\n");
+	for (i = 0; i < st->n_peers && i < UPSTREAM_MAX_PEERS; i++) {
+		const struct upstream_peer_report *p = &st->peers[i];
+		char refid[16], when[16], poll[16];
+
+		peer_refid(p, refid, sizeof(refid));
+		if (p->when < 0)
+			snprintf(when, sizeof(when), "-");
+		else
+			snprintf(when, sizeof(when), "%.0f", p->when);
+		if (p->poll >= 0)
+			snprintf(poll, sizeof(poll), "%d", 1 << p->poll);
+		else
+			snprintf(poll, sizeof(poll), "1/%d", 1 << -p->poll);
+		out_put(o, "%c%-20.20s %-15.15s %2d %5s %5s %5o %8.3f %8.3f %8.3f\n", p->mark, p->name,
+			refid, p->stratum, when, poll, p->reach, p->delay * 1e3, p->offset * 1e3,
+			p->jitter * 1e3);
+	}
+	out_put(o, "\nSystem offset %+.9f s, jitter %.9f s, frequency %+.3f ppm, %d truechimers\n",
+		st->sys_offset_s, st->sys_jitter_s, st->freq_ppm, st->n_truechimers);
+}
+
+static void
+sources_json(struct out *o, const struct status *st)
+{
+	unsigned int i;
+
+	out_put(o, "{\"sources\":[");
+	for (i = 0; i < st->n_peers && i < UPSTREAM_MAX_PEERS; i++) {
+		const struct upstream_peer_report *p = &st->peers[i];
+		char refid[16], mark[2] = {p->mark, 0};
+
+		peer_refid(p, refid, sizeof(refid));
+		out_put(o, "%s{\"remote\":", i == 0 ? "" : ",");
+		put_json_str(o, p->name);
+		out_put(o, ",\"origin\":");
+		put_json_str(o, p->origin);
+		out_put(o, ",\"refid\":");
+		put_json_str(o, refid);
+		out_put(o, ",\"mark\":");
+		put_json_str(o, mark);
+		out_put(o, ",\"stratum\":%d,\"poll\":%d,\"reach\":%u,\"when_s\":", p->stratum,
+			p->poll, p->reach);
+		if (p->when < 0)
+			out_put(o, "null");
+		else
+			out_put(o, "%.3f", p->when);
+		out_put(o, ",\"delay_s\":%.9f,\"offset_s\":%.9f,\"jitter_s\":%.9f}", p->delay,
+			p->offset, p->jitter);
+	}
+	out_put(o, "],\"offset_s\":%.9f,\"jitter_s\":%.9f,\"frequency_ppm\":%.6f,"
+		   "\"truechimers\":%d}\n",
+		st->sys_offset_s, st->sys_jitter_s, st->freq_ppm, st->n_truechimers);
+}
+
 /* The command, echoed in an error: printable, and short enough for one line. */
 static void
 put_cmd_echo(struct out *o, const char *s, size_t n)
@@ -418,10 +500,14 @@ ctl_render(const char *cmd, const struct status *st, uint64_t now_mono_ns, char 
 		tracking_text(&o, st, now_mono_ns);
 	} else if (n == 13 && memcmp(cmd, "tracking json", 13) == 0) {
 		tracking_json(&o, st, now_mono_ns);
+	} else if (n == 7 && memcmp(cmd, "sources", 7) == 0) {
+		sources_text(&o, st);
+	} else if (n == 12 && memcmp(cmd, "sources json", 12) == 0) {
+		sources_json(&o, st);
 	} else {
 		out_put(&o, "unknown command '");
 		put_cmd_echo(&o, cmd, n);
-		out_put(&o, "' (known: counters, tracking)\n");
+		out_put(&o, "' (known: counters, sources, tracking)\n");
 		ret = -1;
 	}
 	if (o.full)

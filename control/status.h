@@ -11,6 +11,7 @@
 #include <strata/snapshot.h>
 
 #include "config.h"
+#include "upstream.h"
 
 #define STATUS_MAX_CPUS 256
 
@@ -33,6 +34,14 @@ struct status {
 
 	struct status_iface ifaces[CFG_MAX_LISTEN];
 	unsigned int n_ifaces;
+
+	/* upstream sources (empty without server/pool lines) and the discipline */
+	struct upstream_peer_report peers[UPSTREAM_MAX_PEERS];
+	unsigned int n_peers;
+	double sys_offset_s;   /* last combined offset */
+	double sys_jitter_s;
+	double freq_ppm;       /* frequency correction of strata's clock */
+	int n_truechimers;
 
 	/* per-CPU counters of the fast path, summed over interfaces */
 	unsigned int ncpu;

@@ -25,7 +25,7 @@
 /* stratad answers in microseconds; a stuck one should not hang a script forever */
 #define ANSWER_TIMEOUT_S 5
 
-static const char *const commands[] = {"counters", "tracking"};
+static const char *const commands[] = {"counters", "sources", "tracking"};
 
 static void
 usage(FILE *f)
@@ -37,6 +37,8 @@ usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  counters        packets per CPU, by outcome (reply, pass and drop reasons)\n"
+		"  sources         upstream servers, as ntpq -p shows them: * system peer,\n"
+		"                  + combined, - outlier, x falseticker, ? unreachable\n"
 		"  tracking        time source, stratum, reference ID, leap status, root delay\n"
 		"                  and dispersion, snapshot age, interfaces\n"
 		"\n"
@@ -154,7 +156,7 @@ main(int argc, char **argv)
 	}
 	if (optind + 1 != argc) {
 		fprintf(stderr, "stratactl: %s (see --help)\n",
-			optind == argc ? "which command? counters or tracking"
+			optind == argc ? "which command? counters, sources or tracking"
 				       : "one command at a time");
 		return 2;
 	}
@@ -162,7 +164,7 @@ main(int argc, char **argv)
 		if (strcmp(argv[optind], commands[i]) == 0)
 			break;
 	if (i == sizeof(commands) / sizeof(commands[0])) {
-		fprintf(stderr, "stratactl: unknown command '%s' (known: counters, tracking)\n",
+		fprintf(stderr, "stratactl: unknown command '%s' (known: counters, sources, tracking)\n",
 			argv[optind]);
 		return 2;
 	}

@@ -21,10 +21,12 @@
 
 #include "clock.h"
 #include "config.h"
+#include "disc.h"
 #include "loader.h"
 #include "log.h"
 #include "server.h"
 #include "status.h"
+#include "upstream.h"
 
 #define DEFAULT_CONFIG "/etc/strata/stratad.conf"
 /* RFC 5905 leaves the rate to us; the issue asks for at least 16 a second */
@@ -33,6 +35,8 @@
 struct stratad {
 	struct cfg cfg;
 	struct xdp_state xdp;
+	struct disc disc;      /* strata's own clock, with upstream sources */
+	struct upstream *up;   /* NULL without server/pool lines */
 	pthread_mutex_t lock; /* guards st against the server thread */
 	struct status st;     /* counters are read on demand, not kept here */
 };
@@ -67,17 +71,86 @@ get_status(struct status *out, void *arg)
 	out->ncpu = n > 0 ? (unsigned int)n : 0;
 }
 
+static uint64_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* RFC 5905 section 7.3: the refid of a local clock, as chrony sends it */
+#define REFID_LOCAL 0x7f7f0101u
+
+/*
+ * The snapshot when upstream sources discipline strata's clock: the map is
+ * the discipline's; the server fields follow the system peer, through the
+ * holdover after the last update, then the local clock if configured, else
+ * unsynchronized (RFC 5905 section 7.3).
+ */
+static void
+ntp_fill(struct stratad *d, uint64_t mono, struct snap_slot *sl, struct clock_report *r)
+{
+	struct snap_server *srv = &sl->srv;
+	struct upstream_sys sys;
+	uint64_t now, hold_ns = (uint64_t)d->cfg.holdover * NSEC_PER_SEC;
+
+	memset(sl, 0, sizeof(*sl));
+	memset(r, 0, sizeof(*r));
+	r->est_error_ns = r->max_error_ns = -1;
+	r->mono_ns = mono;
+	disc_map(&d->disc, &sl->map[SNAP_SCALE_MONO]);
+	now = disc_now(&d->disc, mono);
+	upstream_sys(d->up, &sys);
+
+	srv->precision = -20;
+	srv->disp_rate = snap_disp_rate_from_ppm(15.0); /* RFC 5905 PHI */
+	srv->flags = SNAP_SRV_UNSYNC_AFTER;
+	if (sys.last_update != 0 && mono - sys.last_update < hold_ns) {
+		srv->leap = (__u8)sys.leap;
+		srv->stratum = (__u8)sys.stratum;
+		srv->refid = sys.refid;
+		srv->ref_time = sys.ref_time;
+		srv->root_delay = ntp_short_from_ns((uint64_t)(sys.root_delay * 1e9));
+		srv->root_disp = ntp_short_from_ns((uint64_t)(sys.root_disp * 1e9));
+		/* the fast path grows the dispersion and ends the holdover by itself */
+		srv->disp_base = sys.ref_time;
+		srv->unsync_after = sys.ref_time + ((__u64)d->cfg.holdover << 32);
+		snprintf(r->source, sizeof(r->source), "%s", sys.synced ? "NTP" : "NTP (holdover)");
+	} else if (d->cfg.local_stratum > 0) {
+		srv->leap = NTP_LEAP_NONE;
+		srv->stratum = (__u8)d->cfg.local_stratum;
+		srv->refid = strata_htonl(REFID_LOCAL);
+		srv->ref_time = now;
+		srv->disp_base = now;
+		srv->unsync_after = now + ((__u64)CLOCK_STALE_SECONDS << 32);
+		snprintf(r->source, sizeof(r->source), "local stratum %d (no NTP source)",
+			 d->cfg.local_stratum % 100);
+	} else {
+		srv->leap = NTP_LEAP_UNSYNC;
+		srv->stratum = NTP_STRATUM_UNSYNC;
+		srv->disp_base = now;
+		srv->unsync_after = now;
+		snprintf(r->source, sizeof(r->source), "NTP (unsynchronised)");
+	}
+}
+
 static int
-publish(struct stratad *d)
+publish(struct stratad *d, uint64_t mono)
 {
 	struct clock_report r;
 	struct snap_slot sl;
 	unsigned int i;
-	int err;
+	int err, n;
 
-	err = clock_fill(&d->cfg, &sl, &r);
-	if (err != 0)
-		return err;
+	if (d->up != NULL) {
+		ntp_fill(d, mono, &sl, &r);
+	} else {
+		err = clock_fill(&d->cfg, &sl, &r);
+		if (err != 0)
+			return err;
+	}
 	snap_publish(d->xdp.snap, &sl);
 
 	pthread_mutex_lock(&d->lock);
@@ -95,6 +168,17 @@ publish(struct stratad *d)
 			d->xdp.ifs[i].rx_meta && (sl.map[SNAP_SCALE_PHC0].flags & SNAP_MAP_VALID)
 				? "hardware"
 				: "software";
+	if (d->up != NULL) {
+		struct upstream_sys sys;
+
+		n = upstream_report(d->up, mono, d->st.peers, UPSTREAM_MAX_PEERS);
+		d->st.n_peers = n > 0 ? (unsigned int)n : 0;
+		upstream_sys(d->up, &sys);
+		d->st.sys_offset_s = sys.offset;
+		d->st.sys_jitter_s = sys.jitter;
+		d->st.n_truechimers = sys.n_truechimers;
+		d->st.freq_ppm = disc_freq_ppm(&d->disc);
+	}
 	pthread_mutex_unlock(&d->lock);
 	return 0;
 }
@@ -131,25 +215,36 @@ open_signals(sigset_t *mask)
 	return fd;
 }
 
-/* The main loop: publish on every tick until SIGTERM or SIGINT. */
+/* The main loop: poll and publish on every tick, until SIGTERM or SIGINT. */
 static int
 run(struct stratad *d, int tfd, int sfd)
 {
-	struct pollfd pfd[2] = {{.fd = tfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+	struct pollfd pfd[2 + UPSTREAM_MAX_PEERS];
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		int n = 2;
+
+		pfd[0] = (struct pollfd){.fd = tfd, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		if (d->up != NULL)
+			n += upstream_pollfds(d->up, pfd + 2, UPSTREAM_MAX_PEERS);
+		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll: %s", strerror(errno));
 			return -errno;
 		}
+		if (d->up != NULL && n > 2)
+			upstream_receive(d->up, pfd + 2, n - 2, mono_now());
 		if (pfd[0].revents & POLLIN) {
-			uint64_t ticks;
+			uint64_t ticks, mono;
 
 			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks) && ticks > 1)
 				log_debug("publish late by %llu ticks", (unsigned long long)ticks - 1);
-			if (publish(d) != 0)
+			mono = mono_now();
+			if (d->up != NULL)
+				upstream_tick(d->up, mono, disc_advance(&d->disc, mono));
+			if (publish(d, mono) != 0)
 				log_warn("cannot read the clocks: the snapshot ages");
 		}
 		if (pfd[1].revents & POLLIN) {
@@ -166,6 +261,26 @@ run(struct stratad *d, int tfd, int sfd)
 			return 0;
 		}
 	}
+}
+
+/* Start strata's clock at the system clock's time; the first offset corrects it. */
+static int
+start_upstream(struct stratad *d)
+{
+	struct timespec rt;
+	uint64_t mono = mono_now();
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	disc_init(&d->disc, mono, ntp_from_unix(rt.tv_sec, (__u32)rt.tv_nsec, NULL), 0.0);
+	if (d->cfg.refclock_system)
+		log_warn("'refclock system' is not combined with server and pool lines yet: "
+			 "ignored");
+	d->up = upstream_new(&d->cfg, &d->disc);
+	if (d->up == NULL) {
+		log_warn("cannot start the upstream client: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -214,11 +329,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	if (d.cfg.n_sources > 0) {
-		fprintf(stderr, "stratad: %s:%u: upstream sources are parsed but not served yet "
-				"(hint: use 'refclock system' or 'local stratum N' meanwhile)\n",
-			path, d.cfg.sources[0].line);
-		return 1;
+	for (i = 0; i < d.cfg.n_sources; i++) {
+		if (d.cfg.sources[i].kind == CFG_SRC_PHC) {
+			fprintf(stderr, "stratad: %s:%u: 'refclock phc' is parsed but not served "
+					"yet (hint: let phc2sys discipline the host clock and use "
+					"'refclock system')\n",
+				path, d.cfg.sources[i].line);
+			return 1;
+		}
 	}
 	pthread_mutex_init(&d.lock, NULL);
 	sfd = open_signals(&mask);
@@ -234,8 +352,10 @@ main(int argc, char **argv)
 		si->rx_stamp = "software";
 	}
 	d.st.n_ifaces = d.xdp.n_ifs;
+	if (d.cfg.n_sources > 0 && start_upstream(&d) != 0)
+		goto detach;
 	/* serve before the first tick: a fresh snapshot, then the sockets */
-	if (publish(&d) != 0) {
+	if (publish(&d, mono_now()) != 0) {
 		log_warn("cannot read the clocks");
 		goto detach;
 	}
@@ -248,6 +368,7 @@ main(int argc, char **argv)
 	rc = run(&d, tfd, sfd) == 0 ? 0 : 1;
 	server_stop(srv);
 detach:
+	upstream_free(d.up);
 	xdp_teardown(&d.xdp);
 out:
 	close(tfd);

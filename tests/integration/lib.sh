@@ -13,6 +13,7 @@ NS_S="strata-s-$$"
 NS_C="strata-c-$$"
 TMP=$(mktemp -d /tmp/strata-it.XXXXXX)
 PIDS=""
+EXTRA_NS=""
 
 # meson's skip code outside CI; a failure under CI=true (STYLE.md)
 skip() {
@@ -56,8 +57,13 @@ cleanup() {
 		done
 		kill -9 "$p" 2>/dev/null || true
 	done
+	for ns in $EXTRA_NS; do
+		ip netns del "$ns" 2>/dev/null || true
+		rm -rf "/etc/netns/$ns"
+	done
 	ip netns del "$NS_C" 2>/dev/null || true
 	ip netns del "$NS_S" 2>/dev/null || true
+	rm -rf "/etc/netns/$NS_S" "/etc/netns/$NS_C"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
@@ -106,4 +112,41 @@ wait_for() {
 		i=$((i + 1))
 	done
 	return 1
+}
+
+# A LAN instead of a cable: a bridge in a hub namespace, and hosts on it.
+#   setup_lan                 creates the hub and the server $NS_S (s0: 192.0.2.1,
+#                             2001:db8::1) and client $NS_C (c0: 192.0.2.2, 2001:db8::2)
+#   lan_host NS IF ADDR4 ADDR6  adds one more host
+NS_H="strata-h-$$"
+
+lan_port() { # NS IF ADDR4 ADDR6
+	port="p$(printf '%s' "$1$2" | cksum | cut -c1-8)"
+	ip -n "$NS_H" link add "$port" type veth peer name "$2" netns "$1"
+	ip -n "$NS_H" link set "$port" master br0 up
+	# XDP_TX from a host reaches its hub port only if that port runs XDP
+	ip -n "$NS_H" link set dev "$port" xdp obj "$XDP_PASS_OBJ" sec xdp ||
+		fail "cannot attach the XDP_PASS program to $port"
+	ip -n "$1" link set lo up
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.accept_ra=0
+	ip -n "$1" addr add "$3/24" dev "$2"
+	ip -n "$1" addr add "$4/64" dev "$2" nodad
+	ip -n "$1" link set "$2" up
+}
+
+lan_host() { # NS IF ADDR4 ADDR6
+	ip netns add "$1" || fail "cannot create namespace $1"
+	EXTRA_NS="$EXTRA_NS $1"
+	lan_port "$@"
+}
+
+setup_lan() {
+	ip netns add "$NS_H" || skip "cannot create network namespaces"
+	EXTRA_NS="$EXTRA_NS $NS_H"
+	ip -n "$NS_H" link add br0 type bridge || skip "no bridge support in this kernel"
+	ip -n "$NS_H" link set br0 up
+	ip netns add "$NS_S"
+	ip netns add "$NS_C"
+	lan_port "$NS_S" s0 192.0.2.1 2001:db8::1
+	lan_port "$NS_C" c0 192.0.2.2 2001:db8::2
 }

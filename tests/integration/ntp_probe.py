@@ -10,6 +10,12 @@
       receive datagrams on HOST:PORT for at most SECONDS, append them to OUTFILE
   ntp_probe.py counter FILE NAME
       print counter NAME of the totals in stratactl --json counters output FILE
+  ntp_probe.py measure HOST [N]
+      N exchanges with HOST; print the offset (s) of the one with the least
+      delay, its delay, the reply's leap indicator and stratum
+  ntp_probe.py liar HOST OFFSET SECONDS
+      answer client requests on HOST:123 for SECONDS as a stratum-1 server whose
+      clock is OFFSET seconds wrong (a falseticker for the tests)
 """
 import json
 import os
@@ -97,6 +103,62 @@ def cmd_counter(path, name):
     with open(path) as f:
         print(json.load(f)["total"][name])
 
+NTP_EPOCH = 2208988800
+
+def ntp_now(offset=0.0):
+    t = time.time() + NTP_EPOCH + offset
+    return struct.pack("!II", int(t) & 0xFFFFFFFF, int((t % 1) * 2**32))
+
+def ntp_time(b):
+    sec, frac = struct.unpack("!II", b)
+    # the era that puts it closest to now (RFC 5905 section 6)
+    now = time.time() + NTP_EPOCH
+    t = sec + frac / 2**32
+    return t + round((now - t) / 2**32) * 2**32
+
+def cmd_measure(host, n):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    best = None
+    for _ in range(int(n)):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.settimeout(1.0)
+        req = ntp()
+        t1 = time.time() + NTP_EPOCH
+        s.sendto(req, (host, 123))
+        try:
+            data, _ = s.recvfrom(2048)
+        except socket.timeout:
+            continue
+        t4 = time.time() + NTP_EPOCH
+        if len(data) < 48 or data[24:32] != req[40:48]:
+            continue
+        t2, t3 = ntp_time(data[32:40]), ntp_time(data[40:48])
+        off = ((t2 - t1) + (t3 - t4)) / 2
+        delay = (t4 - t1) - (t3 - t2)
+        if best is None or delay < best[1]:
+            best = (off, delay, data[0] >> 6, data[1])
+        time.sleep(0.02)
+    if best is None:
+        sys.exit("no reply from " + host)
+    print("%.9f %.9f %d %d" % best)
+
+def cmd_liar(host, offset, seconds):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((host, 123))
+    end = time.time() + float(seconds)
+    while time.time() < end:
+        s.settimeout(max(0.01, end - time.time()))
+        try:
+            req, addr = s.recvfrom(2048)
+        except socket.timeout:
+            break
+        if len(req) < 48 or req[0] & 7 != 3:
+            continue
+        rx = ntp_now(float(offset))
+        hdr = bytes([(req[0] & 0x38) | 4, 1, req[2], 0xEC]) + bytes(8) + b"GPS\0"
+        s.sendto(hdr + rx + req[40:48] + rx + ntp_now(float(offset)), addr)
+
 def main(argv):
     if len(argv) in (4, 6) and argv[1] == "send" and argv[3] in KINDS:
         expect = "reply"
@@ -109,6 +171,10 @@ def main(argv):
         cmd_raw(argv[2], argv[3], argv[4])
     elif len(argv) == 6 and argv[1] == "listen":
         cmd_listen(*argv[2:])
+    elif len(argv) in (3, 4) and argv[1] == "measure":
+        cmd_measure(argv[2], argv[3] if len(argv) == 4 else 8)
+    elif len(argv) == 5 and argv[1] == "liar":
+        cmd_liar(*argv[2:])
     elif len(argv) == 4 and argv[1] == "counter":
         cmd_counter(argv[2], argv[3])
     else:

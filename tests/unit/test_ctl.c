@@ -580,17 +580,17 @@ test_unknown_command(void)
 	char cmd[300];
 
 	CU_ASSERT_EQUAL(ctl_render("foo", st, NOW_NS, buf, sizeof(buf)), -1);
-	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'foo' (known: counters, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'foo' (known: counters, sources, tracking)\n");
 	CU_ASSERT_EQUAL(ctl_render("counters xml", st, NOW_NS, buf, sizeof(buf)), -1);
 	CU_ASSERT_EQUAL(ctl_render("", st, NOW_NS, buf, sizeof(buf)), -1);
-	CU_ASSERT_STRING_EQUAL(buf, "unknown command '' (known: counters, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command '' (known: counters, sources, tracking)\n");
 	CU_ASSERT_EQUAL(ctl_render("a\x01\x1b[2Jb\n", st, NOW_NS, buf, sizeof(buf)), -1);
-	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'a??[2Jb' (known: counters, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'a??[2Jb' (known: counters, sources, tracking)\n");
 
 	memset(cmd, 'x', sizeof(cmd) - 1);
 	cmd[sizeof(cmd) - 1] = '\0';
 	CU_ASSERT_EQUAL(ctl_render(cmd, st, NOW_NS, buf, sizeof(buf)), -1);
-	CU_ASSERT(strlen(buf) < 120);
+	CU_ASSERT(strlen(buf) < 130);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "xxx...' (known"));
 	free(st);
 }
@@ -741,7 +741,7 @@ test_server(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "seen 19 = replies 13 + passes 2 + drops 4\n"));
 
 	CU_ASSERT(ask_control(path, "bogus\n", 0) > 0);
-	CU_ASSERT_STRING_EQUAL(buf, "error: unknown command 'bogus' (known: counters, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "error: unknown command 'bogus' (known: counters, sources, tracking)\n");
 
 	p = malloc(400);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
@@ -857,6 +857,58 @@ test_server_start_errors(void)
 	CU_ASSERT_EQUAL(errno, ENAMETOOLONG);
 }
 
+/* ntpq -p's columns and marks (stratactl sources) */
+static void
+test_sources(void)
+{
+	struct status *st = new_status();
+	char buf[8192];
+	int n;
+
+	st->n_peers = 2;
+	memset(st->peers, 0, 2 * sizeof(st->peers[0]));
+	snprintf(st->peers[0].name, sizeof(st->peers[0].name), "192.0.2.11");
+	snprintf(st->peers[0].origin, sizeof(st->peers[0].origin), "ntp.example.org");
+	memcpy(&st->peers[0].refid, "GPS", 4);
+	st->peers[0].stratum = 1;
+	st->peers[0].poll = 6;
+	st->peers[0].reach = 0377;
+	st->peers[0].when = 12;
+	st->peers[0].delay = 0.000250;
+	st->peers[0].offset = -0.000012;
+	st->peers[0].jitter = 0.000003;
+	st->peers[0].mark = '*';
+	snprintf(st->peers[1].name, sizeof(st->peers[1].name), "2001:db8::14");
+	st->peers[1].refid = htonl(0xc6336401);
+	st->peers[1].stratum = 2;
+	st->peers[1].poll = -2;
+	st->peers[1].reach = 017;
+	st->peers[1].when = -1;
+	st->peers[1].offset = 3.0;
+	st->peers[1].mark = 'x';
+	st->sys_offset_s = -0.000012;
+	st->n_truechimers = 1;
+
+	n = ctl_render("sources", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(n > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "     remote           refid           st  when  poll reach"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "*192.0.2.11           GPS              1    12    64   377"
+					   "    0.250   -0.012    0.003\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "x2001:db8::14         198.51.100.1     2     -   1/4    17"
+					   "    0.000 3000.000    0.000\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "1 truechimers"));
+
+	n = ctl_render("sources json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(n > 0);
+	CU_ASSERT(json_valid(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "{\"remote\":\"192.0.2.11\",\"origin\":\"ntp.example.org\","
+					   "\"refid\":\"GPS\",\"mark\":\"*\",\"stratum\":1,\"poll\":6,"
+					   "\"reach\":255,\"when_s\":12.000"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"when_s\":null"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"offset_s\":3.000000000"));
+	free(st);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_json_validator), TEST_CASE(test_counters_text),
 	TEST_CASE(test_counters_json),	TEST_CASE(test_tracking_text),
@@ -864,6 +916,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_leap_status),	TEST_CASE(test_holdover_view),
 	TEST_CASE(test_escaping),	TEST_CASE(test_metrics),
 	TEST_CASE(test_small_buffers),	TEST_CASE(test_unknown_command),
+	TEST_CASE(test_sources),
 	TEST_CASE(test_server),		TEST_CASE(test_server_start_errors),
 };
 
