@@ -78,6 +78,27 @@ python3 -c "import sys; sys.exit(0 if abs(float(sys.argv[1])) < 100e-6 else 1)" 
 	fail "strata is $off s off the host clock the upstreams serve"
 ok "a client sees strata at stratum 2, offset $off s"
 
+# a chronyd client behind strata, to follow through the failover
+cat >"$TMP/client.conf" <<EOF
+server 192.0.2.1 iburst minpoll -2 maxpoll -2
+pidfile $TMP/client.pid
+bindcmdaddress $TMP/client.sock
+cmdport 0
+EOF
+spawn ip netns exec "$NS_C" chronyd -x -d -u root -f "$TMP/client.conf"
+chronyc() { in_c /usr/bin/chronyc -h "$TMP/client.sock" "$@"; }
+client_synced() { chronyc -n sources | grep -Eq '^\^\* 192\.0\.2\.1 +2 '; }
+wait_for 20 client_synced || fail "the chronyd client did not select strata: $(chronyc -n sources)"
+# the offset chronyd measures against strata; strata and the upstreams share
+# the host clock here, so this is how far strata serves from its upstreams
+client_offset() {
+	off=$(chronyc ntpdata 192.0.2.1 | awk '/^Offset/ {print $3}')
+	python3 -c "import sys; sys.exit(0 if abs(float(sys.argv[1])) < 100e-6 else 1)" "$off" ||
+		fail "the chronyd client measures strata $off s off (limit 100 us)"
+	echo "$off"
+}
+ok "chronyd client behind strata: offset $(client_offset) s"
+
 # failover: kill the system peer; another takes over within two polls, no step
 peer=$(ctl sources | awk '/^\*/ {print substr($1, 2)}')
 killed=$(python3 -c "import time; print(time.monotonic())")
@@ -105,6 +126,8 @@ python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 2.5 else 1)" "$took" 
 python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 100e-6 else 1)" "$worst" ||
 	fail "the served time moved by $worst s during the failover"
 ok "system peer $peer killed: $new took over after $took s, served time within $worst s throughout"
+sleep 2
+ok "chronyd client after the failover: offset $(client_offset) s"
 
 # holdover: every upstream gone; after 3 s the replies say leap 3
 for p in $UPID1 $UPID2 $UPID3 $LIAR; do kill "$p" 2>/dev/null || true; done
