@@ -466,7 +466,10 @@ parse_refclock_phc(struct parser *p, char **argv, int argc)
 	char *end;
 	int k;
 
-	if (argv[0][0] != '/' || strlen(argv[0]) > CFG_HOST_MAX)
+	/* CLOCK_REALTIME and CLOCK_TAI stand in for a PHC on machines without one */
+	if ((argv[0][0] != '/' && strcmp(argv[0], "CLOCK_REALTIME") != 0 &&
+	     strcmp(argv[0], "CLOCK_TAI") != 0) ||
+	    strlen(argv[0]) > CFG_HOST_MAX)
 		return fail(p, "'%s' is not a device path (hint: %s)", argv[0], PHC_HINT);
 	src = new_source(p, CFG_SRC_PHC, argv[0], PHC_HINT);
 	if (src == NULL)

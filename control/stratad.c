@@ -22,6 +22,8 @@
 #include "clock.h"
 #include "config.h"
 #include "disc.h"
+#include "drift.h"
+#include "leap.h"
 #include "loader.h"
 #include "log.h"
 #include "server.h"
@@ -37,6 +39,12 @@ struct stratad {
 	struct xdp_state xdp;
 	struct disc disc;      /* strata's own clock, with upstream sources */
 	struct upstream *up;   /* NULL without server/pool lines */
+	struct leap_table leaps;
+	int have_leaps;        /* a leapfile is loaded */
+	int leap_pending;      /* NTP_LEAP_INSERT/_DELETE at leap_at_unix, else 0 */
+	int64_t leap_at_unix;  /* the UTC midnight that ends the announcing day */
+	int64_t leap_done_unix; /* the last leap applied, so it is not applied twice */
+	uint64_t drift_saved;  /* monotonic ns of the last driftfile write */
 	pthread_mutex_t lock; /* guards st against the server thread */
 	struct status st;     /* counters are read on demand, not kept here */
 };
@@ -101,6 +109,7 @@ ntp_fill(struct stratad *d, uint64_t mono, struct snap_slot *sl, struct clock_re
 	r->est_error_ns = r->max_error_ns = -1;
 	r->mono_ns = mono;
 	disc_map(&d->disc, &sl->map[SNAP_SCALE_MONO]);
+	upstream_phc_map(d->up, &sl->map[SNAP_SCALE_PHC0]);
 	now = disc_now(&d->disc, mono);
 	upstream_sys(d->up, &sys);
 
@@ -108,7 +117,7 @@ ntp_fill(struct stratad *d, uint64_t mono, struct snap_slot *sl, struct clock_re
 	srv->disp_rate = snap_disp_rate_from_ppm(15.0); /* RFC 5905 PHI */
 	srv->flags = SNAP_SRV_UNSYNC_AFTER;
 	if (sys.last_update != 0 && mono - sys.last_update < hold_ns) {
-		srv->leap = (__u8)sys.leap;
+		srv->leap = (__u8)d->leap_pending;
 		srv->stratum = (__u8)sys.stratum;
 		srv->refid = sys.refid;
 		srv->ref_time = sys.ref_time;
@@ -215,6 +224,86 @@ open_signals(sigset_t *mask)
 	return fd;
 }
 
+/* Unix seconds (with fraction) of our clock at @mono. */
+static double
+our_unix(const struct stratad *d, uint64_t mono, int64_t *sec)
+{
+	__u32 ns;
+
+	*sec = ntp_to_unix(disc_now(&d->disc, mono), (int64_t)time(NULL), &ns);
+	return (double)*sec + ns * 1e-9;
+}
+
+/*
+ * Leap seconds (RFC 5905 section 7.3, figure 9): announced by the leapfile
+ * when one is loaded and current, else by the survivors' majority; the
+ * announcement holds during the UTC day the leap ends, and at its last
+ * instant strata's clock is stepped back (insertion) or forward (deletion)
+ * by one second, as the kernel does for the system clock. The upstreams
+ * make the same step at the same instant, so their samples stay true.
+ */
+static void
+leap_second(struct stratad *d, uint64_t mono)
+{
+	struct upstream_sys sys;
+	struct leap_info li;
+	int64_t sec, day_end;
+	double now = our_unix(d, mono, &sec), wait;
+	int leap = NTP_LEAP_NONE;
+
+	upstream_sys(d->up, &sys);
+	if (d->have_leaps && !leap_expired(&d->leaps, sec) && leap_at(&d->leaps, sec, &li) == 0)
+		leap = li.leap;
+	else if (sys.synced)
+		leap = sys.leap == NTP_LEAP_UNSYNC ? NTP_LEAP_NONE : sys.leap;
+	day_end = (sec / 86400 + 1) * 86400;
+	if (leap != NTP_LEAP_NONE && day_end - 86400 <= d->leap_done_unix)
+		leap = NTP_LEAP_NONE; /* already applied; the announcement lingers */
+	if (leap != d->leap_pending)
+		log_info("leap second: %s", leap == NTP_LEAP_INSERT   ? "insertion announced"
+					    : leap == NTP_LEAP_DELETE ? "deletion announced"
+								      : "none pending");
+	d->leap_pending = leap;
+	d->leap_at_unix = day_end;
+	if (leap == NTP_LEAP_NONE)
+		return;
+	wait = (double)day_end - now;
+	if (wait > 1.0 / PUBLISH_HZ)
+		return;
+	/* due before the next tick: wait for the exact instant, then step */
+	if (wait > 0) {
+		struct timespec ts;
+		uint64_t at = mono + (uint64_t)(wait * 1e9);
+
+		ts.tv_sec = (time_t)(at / NSEC_PER_SEC);
+		ts.tv_nsec = (long)(at % NSEC_PER_SEC);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		mono = at;
+	}
+	disc_step(&d->disc, mono, leap == NTP_LEAP_INSERT ? -1.0 : 1.0);
+	log_info("leap second %s at %lld", leap == NTP_LEAP_INSERT ? "inserted" : "deleted",
+		 (long long)day_end);
+	d->leap_done_unix = day_end;
+	d->leap_pending = NTP_LEAP_NONE;
+}
+
+/* The frequency survives restarts: hourly, and at exit (@force). */
+static void
+save_drift(struct stratad *d, uint64_t mono, int force)
+{
+	struct upstream_sys sys;
+
+	if (d->cfg.driftfile[0] == '\0')
+		return;
+	upstream_sys(d->up, &sys);
+	if (sys.last_update == 0 || (!force && mono - d->drift_saved < 3600 * NSEC_PER_SEC))
+		return;
+	d->drift_saved = mono;
+	/* the file says how fast the local clock runs; the loop corrects the opposite */
+	if (drift_write(d->cfg.driftfile, -disc_freq_ppm(&d->disc)) != 0)
+		log_warn("%s: cannot write the frequency", d->cfg.driftfile);
+}
+
 /* The main loop: poll and publish on every tick, until SIGTERM or SIGINT. */
 static int
 run(struct stratad *d, int tfd, int sfd)
@@ -242,8 +331,11 @@ run(struct stratad *d, int tfd, int sfd)
 			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks) && ticks > 1)
 				log_debug("publish late by %llu ticks", (unsigned long long)ticks - 1);
 			mono = mono_now();
-			if (d->up != NULL)
+			if (d->up != NULL) {
 				upstream_tick(d->up, mono, disc_advance(&d->disc, mono));
+				leap_second(d, mono);
+				save_drift(d, mono, 0);
+			}
 			if (publish(d, mono) != 0)
 				log_warn("cannot read the clocks: the snapshot ages");
 		}
@@ -270,11 +362,34 @@ start_upstream(struct stratad *d)
 	struct timespec rt;
 	uint64_t mono = mono_now();
 
+	double drift = 0;
+	char err[512];
+
+	if (d->cfg.driftfile[0] != '\0') {
+		int e = drift_read(d->cfg.driftfile, &drift);
+
+		if (e == 0)
+			log_info("%s: frequency %+.3f ppm", d->cfg.driftfile, drift);
+		else if (e != -ENOENT)
+			drift = 0; /* drift_read() said what is wrong; start from zero */
+	}
+	if (d->cfg.leapfile[0] != '\0') {
+		if (leap_load(d->cfg.leapfile, &d->leaps, err, sizeof(err)) != 0) {
+			log_warn("%s", err);
+			return -1;
+		}
+		d->have_leaps = 1;
+		if (leap_expired(&d->leaps, (int64_t)time(NULL)))
+			log_warn("%s has expired: leap seconds come from the upstreams; update "
+				 "the file (Debian: tzdata)", d->cfg.leapfile);
+	}
+	/* the pair is read together: the files above take time */
+	mono = mono_now();
 	clock_gettime(CLOCK_REALTIME, &rt);
-	disc_init(&d->disc, mono, ntp_from_unix(rt.tv_sec, (__u32)rt.tv_nsec, NULL), 0.0);
+	disc_init(&d->disc, mono, ntp_from_unix(rt.tv_sec, (__u32)rt.tv_nsec, NULL), -drift);
 	if (d->cfg.refclock_system)
-		log_warn("'refclock system' is not combined with server and pool lines yet: "
-			 "ignored");
+		log_warn("'refclock system' is not combined with server, pool and refclock phc "
+			 "lines yet: ignored");
 	d->up = upstream_new(&d->cfg, &d->disc);
 	if (d->up == NULL) {
 		log_warn("cannot start the upstream client: %s", strerror(errno));
@@ -329,15 +444,6 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	for (i = 0; i < d.cfg.n_sources; i++) {
-		if (d.cfg.sources[i].kind == CFG_SRC_PHC) {
-			fprintf(stderr, "stratad: %s:%u: 'refclock phc' is parsed but not served "
-					"yet (hint: let phc2sys discipline the host clock and use "
-					"'refclock system')\n",
-				path, d.cfg.sources[i].line);
-			return 1;
-		}
-	}
 	pthread_mutex_init(&d.lock, NULL);
 	sfd = open_signals(&mask);
 	tfd = open_timer();
@@ -366,6 +472,8 @@ main(int argc, char **argv)
 	log_info("ready: serving NTP on %u interface%s, control socket %s", d.xdp.n_ifs,
 		 d.xdp.n_ifs == 1 ? "" : "s", d.cfg.control);
 	rc = run(&d, tfd, sfd) == 0 ? 0 : 1;
+	if (d.up != NULL)
+		save_drift(&d, mono_now(), 1);
 	server_stop(srv);
 detach:
 	upstream_free(d.up);

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "ntpc.h"
+#include "phc.h"
 #include "refid.h"
 
 /* How long to wait for a reply at most; shorter when the next poll comes sooner. */
@@ -31,9 +32,23 @@
 #define LOOKUP_RETRY_MIN_NS 2000000000ULL
 #define LOOKUP_RETRY_MAX_NS 300000000000ULL
 
+#define REF_NSAMPLE 8
+
+/* A reference clock (refclock phc): sampled against the system clock, not polled. */
+struct refclock {
+	struct phc *phc;
+	double offset[REF_NSAMPLE]; /* its time minus ours, s, newest first */
+	double delay[REF_NSAMPLE];
+	uint64_t mono[REF_NSAMPLE];
+	int64_t raw[REF_NSAMPLE]; /* the clock's own reading, ns: hardware stamps are in it */
+	int n;
+	double rate; /* its ns per monotonic ns, from the oldest and newest sample */
+};
+
 struct peer {
 	int in_use;
 	int origin; /* index of its line in cfg->sources */
+	struct refclock *ref; /* a reference clock, or NULL for an NTP server */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char name[64];
@@ -241,6 +256,157 @@ finish_lookup(struct upstream *u, int origin, uint64_t mono)
 	}
 }
 
+static void
+add_refclock(struct upstream *u, int origin, uint64_t mono)
+{
+	const struct cfg_source *src = &u->cfg->sources[origin];
+	struct peer *p = NULL;
+	int i;
+
+	for (i = 0; i < UPSTREAM_MAX_PEERS && p == NULL; i++)
+		if (!u->peers[i].in_use)
+			p = &u->peers[i];
+	if (p == NULL)
+		return;
+	memset(p, 0, sizeof(*p));
+	p->ref = calloc(1, sizeof(*p->ref));
+	if (p->ref == NULL)
+		return;
+	p->ref->phc = phc_open(src->host);
+	if (p->ref->phc == NULL) {
+		free(p->ref);
+		p->ref = NULL;
+		return;
+	}
+	p->in_use = 1;
+	p->origin = origin;
+	p->fd = -1;
+	snprintf(p->name, sizeof(p->name), "%s", src->host);
+	/* the filter's bookkeeping is shared with NTP peers: poll, reach, output */
+	p->ntpc.cfg.prefer = src->prefer;
+	p->ntpc.poll = src->poll;
+	p->ntpc.stratum = 0;
+	memcpy(&p->ntpc.refid, "PHC", 4);
+	p->ntpc.next_ns = mono;
+	log_info("reference clock %s: sampled with %s every 2^%d s", p->name,
+		 phc_method(p->ref->phc), src->poll);
+}
+
+/*
+ * One reading of a reference clock: its time (plus the configured offset,
+ * e.g. -37 s for a PHC on TAI) minus ours at the same instant. The filter
+ * keeps the last REF_NSAMPLE and, as RFC 5905 section 10 does for packets,
+ * uses the one with the least delay (the tightest system-time sandwich).
+ */
+static void
+sample_refclock(struct upstream *u, struct peer *p, uint64_t mono)
+{
+	const struct cfg_source *src = &u->cfg->sources[p->origin];
+	struct refclock *r = p->ref;
+	struct phc_sample sm;
+	double sum = 0;
+	int64_t utc_ns;
+	uint64_t ours;
+	int i, best = 0;
+
+	p->ntpc.next_ns = mono + (uint64_t)(ldexp(1.0, p->ntpc.poll) * 1e9);
+	p->ntpc.reach <<= 1;
+	if (phc_sample(r->phc, &sm) != 0 || sm.mono_ns < u->disc->m0)
+		return;
+	p->ntpc.reach |= 1;
+	utc_ns = sm.sys_ns + sm.offset_ns + (int64_t)llround(src->offset * 1e9);
+	ours = disc_now(u->disc, sm.mono_ns);
+	memmove(r->offset + 1, r->offset, (REF_NSAMPLE - 1) * sizeof(r->offset[0]));
+	memmove(r->delay + 1, r->delay, (REF_NSAMPLE - 1) * sizeof(r->delay[0]));
+	memmove(r->mono + 1, r->mono, (REF_NSAMPLE - 1) * sizeof(r->mono[0]));
+	memmove(r->raw + 1, r->raw, (REF_NSAMPLE - 1) * sizeof(r->raw[0]));
+	r->offset[0] = (double)ntp_ts_diff(ntp_from_unix(utc_ns / (int64_t)NSEC_PER_SEC,
+							  (__u32)(utc_ns % (int64_t)NSEC_PER_SEC), NULL),
+					   ours) / 4294967296.0;
+	r->delay[0] = (double)sm.delay_ns * 1e-9;
+	r->mono[0] = sm.mono_ns;
+	r->raw[0] = sm.sys_ns + sm.offset_ns;
+	if (r->n < REF_NSAMPLE)
+		r->n++;
+	for (i = 1; i < r->n; i++)
+		if (r->delay[i] < r->delay[best])
+			best = i;
+	for (i = 0; i < r->n; i++)
+		sum += (r->offset[i] - r->offset[best]) * (r->offset[i] - r->offset[best]);
+	p->ntpc.offset = r->offset[best];
+	p->ntpc.delay = r->delay[best];
+	p->ntpc.disp = 1e-6; /* a clock read in nanoseconds, not across a network */
+	p->ntpc.jitter = r->n > 1 ? sqrt(sum / (r->n - 1)) : 1e-6;
+	if (p->ntpc.jitter < 1e-9)
+		p->ntpc.jitter = 1e-9;
+	p->ntpc.filter_mono_ns = r->mono[best];
+	p->ntpc.last_rx_ns = mono;
+	p->ntpc.n_filter = r->n;
+	p->ntpc.new_sample = 1;
+	if (r->n > 1 && r->mono[0] > r->mono[r->n - 1])
+		r->rate = (double)(r->raw[0] - r->raw[r->n - 1]) /
+			  (double)(r->mono[0] - r->mono[r->n - 1]);
+}
+
+static int
+refclock_candidate(const struct peer *p, uint64_t mono, struct sel_candidate *c)
+{
+	if (p->ref->n == 0 || (p->ntpc.reach & 3) == 0)
+		return -1;
+	memset(c, 0, sizeof(*c));
+	c->offset = p->ntpc.offset;
+	c->delay = p->ntpc.delay;
+	/* the sample may be younger than the tick that asks: no negative age */
+	c->disp = p->ntpc.disp;
+	if (mono > p->ntpc.filter_mono_ns)
+		c->disp += 15e-6 * (double)(mono - p->ntpc.filter_mono_ns) * 1e-9;
+	c->jitter = p->ntpc.jitter;
+	c->stratum = 0;
+	c->prefer = p->ntpc.cfg.prefer;
+	return 0;
+}
+
+/* Our clock moved by @applied s: the reference samples read that much less. */
+static void
+refclock_moved(struct refclock *r, double applied)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		r->offset[i] -= applied;
+}
+
+int
+upstream_phc_map(const struct upstream *u, struct snap_map *m)
+{
+	const struct disc *d = u->disc;
+	int i;
+
+	/*
+	 * Hardware receive stamps are in the first reference clock's own
+	 * timescale: map it through monotonic time to ours, composed afresh
+	 * at every publish so that it follows the discipline's slew.
+	 */
+	for (i = 0; i < UPSTREAM_MAX_PEERS; i++) {
+		const struct peer *p = &u->peers[i];
+		const struct refclock *r = p->ref;
+		double mult;
+
+		if (!p->in_use || r == NULL || r->n < 2 || !(r->rate > 0.5 && r->rate < 2))
+			continue;
+		mult = (1.0 + d->freq + d->slew) / r->rate;
+		if (snap_map_set_rate(m, NSEC_PER_SEC, (1.0 / mult - 1.0) * 1e6) != 0)
+			return -1;
+		m->local_base = (uint64_t)(r->raw[0] +
+					   (int64_t)llround((double)(int64_t)(d->m0 - r->mono[0]) *
+							    r->rate));
+		m->ntp_base = d->v0;
+		m->flags = SNAP_MAP_VALID;
+		return 0;
+	}
+	return -1;
+}
+
 struct upstream *
 upstream_new(const struct cfg *c, struct disc *d)
 {
@@ -254,9 +420,18 @@ upstream_new(const struct cfg *c, struct disc *d)
 	u->sys_peer = -1;
 	for (i = 0; i < UPSTREAM_MAX_PEERS; i++)
 		u->peers[i].fd = -1;
-	for (i = 0; i < c->n_sources; i++)
-		if (c->sources[i].kind != CFG_SRC_PHC)
+	for (i = 0; i < c->n_sources; i++) {
+		if (c->sources[i].kind != CFG_SRC_PHC) {
 			start_lookup(u, (int)i);
+		} else {
+			add_refclock(u, (int)i, mono_now());
+			if (peer_count(u, (int)i) == 0) {
+				upstream_free(u);
+				errno = ENODEV;
+				return NULL;
+			}
+		}
+	}
 	return u;
 }
 
@@ -275,8 +450,13 @@ upstream_free(struct upstream *u)
 		if (u->lookups[i].active && gai_error(g) == 0)
 			freeaddrinfo(g->ar_result);
 	}
-	for (i = 0; i < UPSTREAM_MAX_PEERS; i++)
+	for (i = 0; i < UPSTREAM_MAX_PEERS; i++) {
 		close_request(&u->peers[i]);
+		if (u->peers[i].ref != NULL) {
+			phc_close(u->peers[i].ref->phc);
+			free(u->peers[i].ref);
+		}
+	}
 	free(u);
 }
 
@@ -429,7 +609,9 @@ update_sys(struct upstream *u, const struct peer *sp, const struct sel_result *r
 			leap = i;
 	u->sys.synced = 1;
 	u->sys.stratum = sp->ntpc.stratum + 1;
-	u->sys.refid = refid_of((const struct sockaddr *)&sp->addr);
+	/* RFC 5905 section 7.3: a reference clock's four letters, else the peer's address */
+	u->sys.refid = sp->ref != NULL ? sp->ntpc.refid
+				       : refid_of((const struct sockaddr *)&sp->addr);
 	u->sys.leap = leap;
 	u->sys.root_delay = sp->ntpc.root_delay + sp->ntpc.delay;
 	/* RFC 5905 appendix A.5.5.6 clock_update(): the peer's dispersion and jitter on top */
@@ -461,7 +643,8 @@ select_sources(struct upstream *u, uint64_t mono)
 		/* two polls in a row unanswered: not trusted until it answers again */
 		if (p->polls >= 2 && (p->ntpc.reach & 3) == 0)
 			continue;
-		if (ntpc_candidate(&p->ntpc, mono, &c[n]) == 0) {
+		if ((p->ref != NULL ? refclock_candidate(p, mono, &c[n])
+				    : ntpc_candidate(&p->ntpc, mono, &c[n])) == 0) {
 			c[n].id = i;
 			n++;
 		}
@@ -509,9 +692,14 @@ select_sources(struct upstream *u, uint64_t mono)
 	step = disc_update(u->disc, mono, r.offset, sp->ntpc.poll);
 	if (step != 0) {
 		log_info("clock stepped by %+.6f s", step);
-		for (i = 0; i < UPSTREAM_MAX_PEERS; i++)
-			if (u->peers[i].in_use)
+		for (i = 0; i < UPSTREAM_MAX_PEERS; i++) {
+			if (!u->peers[i].in_use)
+				continue;
+			if (u->peers[i].ref != NULL)
+				refclock_moved(u->peers[i].ref, step);
+			else
 				ntpc_clock_stepped(&u->peers[i].ntpc, step);
+		}
 	}
 	update_sys(u, sp, &r, c, n, marks, mono);
 }
@@ -541,9 +729,14 @@ upstream_tick(struct upstream *u, uint64_t mono, double applied)
 {
 	unsigned int i;
 
-	for (i = 0; i < UPSTREAM_MAX_PEERS; i++)
-		if (u->peers[i].in_use && applied != 0)
+	for (i = 0; i < UPSTREAM_MAX_PEERS; i++) {
+		if (!u->peers[i].in_use || applied == 0)
+			continue;
+		if (u->peers[i].ref != NULL)
+			refclock_moved(u->peers[i].ref, applied);
+		else
 			ntpc_clock_stepped(&u->peers[i].ntpc, applied);
+	}
 	prune_pools(u, mono);
 	for (i = 0; i < u->cfg->n_sources; i++) {
 		struct lookup *l = &u->lookups[i];
@@ -560,6 +753,14 @@ upstream_tick(struct upstream *u, uint64_t mono, double applied)
 
 		if (!p->in_use)
 			continue;
+		if (p->ref != NULL) {
+			if (mono >= p->ntpc.next_ns) {
+				sample_refclock(u, p, mono);
+				if (p->ntpc.new_sample)
+					select_sources(u, mono);
+			}
+			continue;
+		}
 		if (p->fd >= 0 && mono >= p->deadline) {
 			close_request(p);
 			ntpc_timeout(&p->ntpc, mono);

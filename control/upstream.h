@@ -15,6 +15,8 @@
 #include "disc.h"
 #include "select.h"
 
+#include <strata/snapshot.h>
+
 #define UPSTREAM_MAX_PEERS 64
 
 /* What the server tells its clients, from the system peer (RFC 5905 section 11.3). */
@@ -67,6 +69,12 @@ void upstream_receive(struct upstream *u, const struct pollfd *pfd, int n, uint6
 void upstream_tick(struct upstream *u, uint64_t mono, double applied);
 
 void upstream_sys(const struct upstream *u, struct upstream_sys *s);
+
+/*
+ * The snapshot map for hardware receive stamps: the first reference clock's
+ * timescale mapped to ours. @return 0, or -1 when there is none (yet).
+ */
+int upstream_phc_map(const struct upstream *u, struct snap_map *m);
 
 /* @return the number of peers reported into @r (at most @max). */
 int upstream_report(const struct upstream *u, uint64_t mono, struct upstream_peer_report *r,

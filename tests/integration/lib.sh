@@ -121,7 +121,7 @@ wait_for() {
 NS_H="strata-h-$$"
 
 lan_port() { # NS IF ADDR4 ADDR6
-	port="p$(printf '%s' "$1$2" | cksum | cut -c1-8)"
+	port="p$(printf '%s' "$1$2" | cksum | cut -d' ' -f1)"
 	ip -n "$NS_H" link add "$port" type veth peer name "$2" netns "$1"
 	ip -n "$NS_H" link set "$port" master br0 up
 	# XDP_TX from a host reaches its hub port only if that port runs XDP
