@@ -257,6 +257,18 @@ first_word(const char *s, char *w, size_t len)
 	w[n] = '\0';
 }
 
+/* The system peer, or NULL when the last selection picked none. */
+static const struct upstream_peer_report *
+sys_peer(const struct status *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->n_peers && i < UPSTREAM_MAX_PEERS; i++)
+		if (st->peers[i].mark == '*')
+			return &st->peers[i];
+	return NULL;
+}
+
 static void
 tracking_text(struct out *o, const struct status *st, uint64_t now_mono_ns)
 {
@@ -283,6 +295,22 @@ tracking_text(struct out *o, const struct status *st, uint64_t now_mono_ns)
 		gmtime_r(&t, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
 		out_put(o, "%s.%09uZ\n", date, ns);
+	}
+	/* without upstream sources there is no discipline to report */
+	if (st->n_peers > 0) {
+		const struct upstream_peer_report *p = sys_peer(st);
+		double f = st->freq_ppm;
+
+		out_put(o, "System peer     : %s\n", p != NULL ? p->name : "none");
+		out_put(o, "Last offset     : %+.9f seconds\n", st->sys_offset_s);
+		out_put(o, "System jitter   : %.9f seconds\n", st->sys_jitter_s);
+		/*
+		 * chronyc's wording: how CLOCK_MONOTONIC runs without the
+		 * correction, which speeds strata's clock up when positive.
+		 */
+		out_put(o, "Frequency       : %.3f ppm %s\n", f > 0 ? f : -f,
+			f > 0 ? "slow" : "fast");
+		out_put(o, "Truechimers     : %d\n", st->n_truechimers);
 	}
 	out_put(o, "Root delay      : ");
 	put_sec(o, ntp_short_to_ns(v.root_delay));
@@ -330,6 +358,7 @@ put_json_sec_or_null(struct out *o, const char *key, int64_t ns)
 static void
 tracking_json(struct out *o, const struct status *st, uint64_t now_mono_ns)
 {
+	const struct upstream_peer_report *p = sys_peer(st);
 	struct snap_reply_view v;
 	char refid[16], word[32];
 	unsigned int i;
@@ -359,7 +388,19 @@ tracking_json(struct out *o, const struct status *st, uint64_t now_mono_ns)
 	put_json_sec_or_null(o, "est_error_s", st->est_error_ns);
 	put_json_sec_or_null(o, "max_error_s", st->max_error_ns);
 	put_json_sec_or_null(o, "snapshot_age_s", age_ns(st, now_mono_ns));
-	out_put(o, ",\"publishes\":%llu,\"interfaces\":[", (unsigned long long)st->publishes);
+	out_put(o, ",\"publishes\":%llu,\"sys_peer\":", (unsigned long long)st->publishes);
+	if (p != NULL)
+		put_json_str(o, p->name);
+	else
+		out_put(o, "null");
+	if (st->n_peers > 0)
+		out_put(o, ",\"offset_s\":%.9f,\"jitter_s\":%.9f,\"frequency_ppm\":%.6f,"
+			   "\"truechimers\":%d",
+			st->sys_offset_s, st->sys_jitter_s, st->freq_ppm, st->n_truechimers);
+	else
+		out_put(o, ",\"offset_s\":null,\"jitter_s\":null,\"frequency_ppm\":null,"
+			   "\"truechimers\":0");
+	out_put(o, ",\"interfaces\":[");
 	for (i = 0; i < st->n_ifaces && i < CFG_MAX_LISTEN; i++) {
 		const struct status_iface *f = &st->ifaces[i];
 		char name[CFG_IFNAMSIZ + 1];

@@ -56,6 +56,85 @@ put_seconds(struct out *o, const char *name, uint64_t ns)
 	    (unsigned long long)(ns % NSEC_PER_SEC));
 }
 
+/* ntpq's tally codes, the marks of "stratactl sources", as words. */
+static const char *
+source_state(char mark)
+{
+	switch (mark) {
+	case '*':
+		return "sys_peer";
+	case '+':
+		return "survivor";
+	case '-':
+		return "outlier";
+	case 'x':
+		return "falseticker";
+	case '?':
+		return "unreachable";
+	default:
+		return "unselected";
+	}
+}
+
+/* A per-source sample up to its last label, which the caller closes. */
+static void
+source_sample(struct out *o, const char *name, const struct upstream_peer_report *p)
+{
+	out_put(o, "%s{remote=\"", name);
+	put_label(o, p->name, sizeof(p->name));
+	out_put(o, "\",origin=\"");
+	put_label(o, p->origin, sizeof(p->origin));
+	out_put(o, "\"");
+}
+
+/* A family without samples would only say that the metric exists: none without sources. */
+static void
+put_sources(struct out *o, const struct status *st)
+{
+	unsigned int n = st->n_peers < UPSTREAM_MAX_PEERS ? st->n_peers : UPSTREAM_MAX_PEERS;
+	unsigned int i;
+
+	if (n == 0)
+		return;
+	family(o, "strata_source_offset_seconds", "gauge",
+	       "Offset of each upstream source: its time minus ours.");
+	for (i = 0; i < n; i++) {
+		source_sample(o, "strata_source_offset_seconds", &st->peers[i]);
+		out_put(o, "} %.9f\n", st->peers[i].offset);
+	}
+	family(o, "strata_source_delay_seconds", "gauge", "Round-trip delay to each source.");
+	for (i = 0; i < n; i++) {
+		source_sample(o, "strata_source_delay_seconds", &st->peers[i]);
+		out_put(o, "} %.9f\n", st->peers[i].delay);
+	}
+	family(o, "strata_source_jitter_seconds", "gauge", "Jitter of each source's offsets.");
+	for (i = 0; i < n; i++) {
+		source_sample(o, "strata_source_jitter_seconds", &st->peers[i]);
+		out_put(o, "} %.9f\n", st->peers[i].jitter);
+	}
+	family(o, "strata_source_stratum", "gauge", "Stratum each source announces.");
+	for (i = 0; i < n; i++) {
+		source_sample(o, "strata_source_stratum", &st->peers[i]);
+		out_put(o, "} %d\n", st->peers[i].stratum);
+	}
+	family(o, "strata_source_reach", "gauge",
+	       "Reachability register of each source: one bit a poll, 255 for the last eight.");
+	for (i = 0; i < n; i++) {
+		source_sample(o, "strata_source_reach", &st->peers[i]);
+		out_put(o, "} %u\n", st->peers[i].reach);
+	}
+	family(o, "strata_source_selected", "gauge", "1 for the system peer, 0 for other sources.");
+	for (i = 0; i < n; i++) {
+		source_sample(o, "strata_source_selected", &st->peers[i]);
+		out_put(o, "} %d\n", st->peers[i].mark == '*');
+	}
+	family(o, "strata_source_state", "gauge", "What selection made of each source.");
+	for (i = 0; i < n; i++) {
+		source_sample(o, "strata_source_state", &st->peers[i]);
+		out_put(o, ",state=\"%s\"} 1\n", source_state(st->peers[i].mark));
+	}
+}
+
 int
 metrics_render(const struct status *st, uint64_t now_mono_ns, char *buf, size_t len)
 {
@@ -117,5 +196,20 @@ metrics_render(const struct status *st, uint64_t now_mono_ns, char *buf, size_t 
 		put_label(&o, stamp, SIZE_MAX);
 		out_put(&o, "\"} 1\n");
 	}
+
+	put_sources(&o, st);
+	family(&o, "strata_system_offset_seconds", "gauge",
+	       "Last combined offset of the selected sources: their time minus ours.");
+	out_put(&o, "strata_system_offset_seconds %.9f\n", st->sys_offset_s);
+	family(&o, "strata_system_jitter_seconds", "gauge",
+	       "System jitter of the selected sources.");
+	out_put(&o, "strata_system_jitter_seconds %.9f\n", st->sys_jitter_s);
+	/* the correction, not the error: the driftfile keeps its negation */
+	family(&o, "strata_frequency_ppm", "gauge",
+	       "Frequency correction of strata's clock over CLOCK_MONOTONIC, positive is faster.");
+	out_put(&o, "strata_frequency_ppm %.6f\n", st->freq_ppm);
+	family(&o, "strata_truechimers", "gauge",
+	       "Sources inside the intersection interval of the last selection.");
+	out_put(&o, "strata_truechimers %d\n", st->n_truechimers);
 	return o.full ? -2 : (int)o.pos;
 }

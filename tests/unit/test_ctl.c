@@ -67,6 +67,40 @@ fill_status(struct status *st)
 	st->cpu[1].c[STRATA_R_DROP_MODE] = 3;
 }
 
+/*
+ * Two upstream sources: the system peer, a stratum 1 server of a pool, and
+ * a falseticker 3 s off that answered none of the last polls.
+ */
+static void
+fill_peers(struct status *st)
+{
+	memset(st->peers, 0, 2 * sizeof(st->peers[0]));
+	st->n_peers = 2;
+	snprintf(st->peers[0].name, sizeof(st->peers[0].name), "192.0.2.11");
+	snprintf(st->peers[0].origin, sizeof(st->peers[0].origin), "ntp.example.org");
+	memcpy(&st->peers[0].refid, "GPS", 4);
+	st->peers[0].stratum = 1;
+	st->peers[0].poll = 6;
+	st->peers[0].reach = 0377;
+	st->peers[0].when = 12;
+	st->peers[0].delay = 0.000250;
+	st->peers[0].offset = -0.000012;
+	st->peers[0].jitter = 0.000003;
+	st->peers[0].mark = '*';
+	snprintf(st->peers[1].name, sizeof(st->peers[1].name), "2001:db8::14");
+	st->peers[1].refid = htonl(0xc6336401);
+	st->peers[1].stratum = 2;
+	st->peers[1].poll = -2;
+	st->peers[1].reach = 017;
+	st->peers[1].when = -1;
+	st->peers[1].offset = 3.0;
+	st->peers[1].mark = 'x';
+	st->sys_offset_s = -0.000012;
+	st->sys_jitter_s = 0.000004;
+	st->freq_ppm = 12.3456;
+	st->n_truechimers = 1;
+}
+
 static struct status *
 new_status(void)
 {
@@ -333,8 +367,9 @@ test_tracking_json(void)
 		"\"ref_time_unix\":1700000000.500000000,\"root_delay_s\":1.500000000,"
 		"\"root_dispersion_s\":0.003906250,\"precision\":-20,\"est_error_s\":0.000001500,"
 		"\"max_error_s\":null,\"snapshot_age_s\":0.250000000,\"publishes\":42,"
-		"\"interfaces\":[{\"name\":\"veth0\",\"ifindex\":3,\"xdp_mode\":\"native\","
-		"\"rx_stamp\":\"software\"}]}\n";
+		"\"sys_peer\":null,\"offset_s\":null,\"jitter_s\":null,\"frequency_ppm\":null,"
+		"\"truechimers\":0,\"interfaces\":[{\"name\":\"veth0\",\"ifindex\":3,"
+		"\"xdp_mode\":\"native\",\"rx_stamp\":\"software\"}]}\n";
 	struct status *st = new_status();
 	int n;
 
@@ -356,6 +391,46 @@ test_tracking_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Reference time  : never\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Snapshot age    : never published\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Interfaces      : none\n"));
+	free(st);
+}
+
+/* With upstream sources, chronyc's lines for the discipline, before the root delay. */
+static void
+test_tracking_sources(void)
+{
+	static const char want[] =
+		"Reference time  : 2023-11-14T22:13:20.500000000Z\n"
+		"System peer     : 192.0.2.11\n"
+		"Last offset     : -0.000012000 seconds\n"
+		"System jitter   : 0.000004000 seconds\n"
+		"Frequency       : 12.346 ppm slow\n"
+		"Truechimers     : 1\n"
+		"Root delay      : 1.500000000 seconds\n";
+	static const char want_json[] =
+		",\"publishes\":42,\"sys_peer\":\"192.0.2.11\",\"offset_s\":-0.000012000,"
+		"\"jitter_s\":0.000004000,\"frequency_ppm\":12.345600,\"truechimers\":1,"
+		"\"interfaces\":[";
+	struct status *st = new_status();
+
+	fill_peers(st);
+	CU_ASSERT(ctl_render("tracking", st, NOW_NS, buf, sizeof(buf)) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
+	CU_ASSERT(ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf)) > 0);
+	CU_ASSERT(json_valid(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, want_json));
+
+	/* a negative correction slows strata's clock down: CLOCK_MONOTONIC runs fast */
+	st->freq_ppm = -0.5;
+	st->sys_offset_s = 0.000123;
+	st->peers[0].mark = '+';
+	ctl_render("tracking", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nSystem peer     : none\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nLast offset     : +0.000123000 seconds\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nFrequency       : 0.500 ppm fast\n"));
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(json_valid(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, ",\"sys_peer\":null,\"offset_s\":0.000123000,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, ",\"frequency_ppm\":-0.500000,"));
 	free(st);
 }
 
@@ -492,6 +567,12 @@ test_metrics(void)
 		"strata_snapshot_publishes_total 42\n",
 		"\n# TYPE strata_interface_info gauge\nstrata_interface_info{interface=\"veth0\","
 		"xdp_mode=\"native\",rx_stamp=\"software\"} 1\n",
+		"\n# TYPE strata_system_offset_seconds gauge\nstrata_system_offset_seconds "
+		"0.000000000\n",
+		"\n# TYPE strata_system_jitter_seconds gauge\nstrata_system_jitter_seconds "
+		"0.000000000\n",
+		"\n# TYPE strata_frequency_ppm gauge\nstrata_frequency_ppm 0.000000\n",
+		"\n# TYPE strata_truechimers gauge\nstrata_truechimers 0\n",
 	};
 	struct status *st = new_status();
 	char *line, *save, typed[32][64];
@@ -504,6 +585,7 @@ test_metrics(void)
 		if (strstr(buf, want[i]) == NULL)
 			CU_FAIL(want[i]);
 	CU_ASSERT_EQUAL(count(buf, "\nstrata_packets_total{"), 2 * STRATA_R_MAX);
+	CU_ASSERT_PTR_NULL(strstr(buf, "strata_source_"));
 	CU_ASSERT_EQUAL(count(buf, "# HELP "), count(buf, "# TYPE "));
 	CU_ASSERT_EQUAL(buf[n - 1], '\n');
 
@@ -528,6 +610,78 @@ test_metrics(void)
 	free(st);
 }
 
+/* Each source family has its TYPE line, then one sample per source. */
+static void
+test_metrics_sources(void)
+{
+	static const char *const want[] = {
+		"\n# TYPE strata_source_offset_seconds gauge\n"
+		"strata_source_offset_seconds{remote=\"192.0.2.11\",origin=\"ntp.example.org\"} "
+		"-0.000012000\n"
+		"strata_source_offset_seconds{remote=\"2001:db8::14\",origin=\"\"} 3.000000000\n",
+		"\n# TYPE strata_source_delay_seconds gauge\n"
+		"strata_source_delay_seconds{remote=\"192.0.2.11\",origin=\"ntp.example.org\"} "
+		"0.000250000\n"
+		"strata_source_delay_seconds{remote=\"2001:db8::14\",origin=\"\"} 0.000000000\n",
+		"\n# TYPE strata_source_jitter_seconds gauge\n"
+		"strata_source_jitter_seconds{remote=\"192.0.2.11\",origin=\"ntp.example.org\"} "
+		"0.000003000\n"
+		"strata_source_jitter_seconds{remote=\"2001:db8::14\",origin=\"\"} 0.000000000\n",
+		"\n# TYPE strata_source_stratum gauge\n"
+		"strata_source_stratum{remote=\"192.0.2.11\",origin=\"ntp.example.org\"} 1\n"
+		"strata_source_stratum{remote=\"2001:db8::14\",origin=\"\"} 2\n",
+		"\n# TYPE strata_source_reach gauge\n"
+		"strata_source_reach{remote=\"192.0.2.11\",origin=\"ntp.example.org\"} 255\n"
+		"strata_source_reach{remote=\"2001:db8::14\",origin=\"\"} 15\n",
+		"\n# TYPE strata_source_selected gauge\n"
+		"strata_source_selected{remote=\"192.0.2.11\",origin=\"ntp.example.org\"} 1\n"
+		"strata_source_selected{remote=\"2001:db8::14\",origin=\"\"} 0\n",
+		"\n# TYPE strata_source_state gauge\n"
+		"strata_source_state{remote=\"192.0.2.11\",origin=\"ntp.example.org\","
+		"state=\"sys_peer\"} 1\n"
+		"strata_source_state{remote=\"2001:db8::14\",origin=\"\","
+		"state=\"falseticker\"} 1\n",
+		"\n# TYPE strata_system_offset_seconds gauge\nstrata_system_offset_seconds "
+		"-0.000012000\n",
+		"\n# TYPE strata_system_jitter_seconds gauge\nstrata_system_jitter_seconds "
+		"0.000004000\n",
+		"\n# TYPE strata_frequency_ppm gauge\nstrata_frequency_ppm 12.345600\n",
+		"\n# TYPE strata_truechimers gauge\nstrata_truechimers 1\n",
+	};
+	static const char marks[] = "*+-x? ";
+	static const char *const states[] = {
+		"sys_peer", "survivor", "outlier", "falseticker", "unreachable", "unselected",
+	};
+	struct status *st = new_status();
+	char line[128];
+	unsigned int i;
+	int n;
+
+	fill_peers(st);
+	n = metrics_render(st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, (int)strlen(buf));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(buf, want[i]) == NULL)
+			CU_FAIL(want[i]);
+	CU_ASSERT_EQUAL(count(buf, "# HELP strata_source_"), 7);
+	CU_ASSERT_EQUAL(count(buf, "\nstrata_source_"), 7 * 2);
+
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		st->peers[1].mark = marks[i];
+		metrics_render(st, NOW_NS, buf, sizeof(buf));
+		snprintf(line, sizeof(line),
+			 "{remote=\"2001:db8::14\",origin=\"\",state=\"%s\"} 1\n", states[i]);
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, line));
+	}
+
+	/* a configured name is the user's text: escaped like the others */
+	strcpy(st->peers[1].origin, "a\"b\\c");
+	metrics_render(st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_source_reach{remote=\"2001:db8::14\","
+					   "origin=\"a\\\"b\\\\c\"} 15\n"));
+	free(st);
+}
+
 /*
  * Every buffer shorter than the answer and its NUL gives -2 and writes
  * nothing past its end; one byte more gives the whole answer.
@@ -543,6 +697,7 @@ test_small_buffers(void)
 	unsigned int c;
 	size_t len;
 
+	fill_peers(st);
 	for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
 		int full, n;
 
@@ -865,30 +1020,7 @@ test_sources(void)
 	char buf[8192];
 	int n;
 
-	st->n_peers = 2;
-	memset(st->peers, 0, 2 * sizeof(st->peers[0]));
-	snprintf(st->peers[0].name, sizeof(st->peers[0].name), "192.0.2.11");
-	snprintf(st->peers[0].origin, sizeof(st->peers[0].origin), "ntp.example.org");
-	memcpy(&st->peers[0].refid, "GPS", 4);
-	st->peers[0].stratum = 1;
-	st->peers[0].poll = 6;
-	st->peers[0].reach = 0377;
-	st->peers[0].when = 12;
-	st->peers[0].delay = 0.000250;
-	st->peers[0].offset = -0.000012;
-	st->peers[0].jitter = 0.000003;
-	st->peers[0].mark = '*';
-	snprintf(st->peers[1].name, sizeof(st->peers[1].name), "2001:db8::14");
-	st->peers[1].refid = htonl(0xc6336401);
-	st->peers[1].stratum = 2;
-	st->peers[1].poll = -2;
-	st->peers[1].reach = 017;
-	st->peers[1].when = -1;
-	st->peers[1].offset = 3.0;
-	st->peers[1].mark = 'x';
-	st->sys_offset_s = -0.000012;
-	st->n_truechimers = 1;
-
+	fill_peers(st);
 	n = ctl_render("sources", st, NOW_NS, buf, sizeof(buf));
 	CU_ASSERT(n > 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "     remote           refid           st  when  poll reach"));
@@ -912,9 +1044,10 @@ test_sources(void)
 static const struct test_case cases[] = {
 	TEST_CASE(test_json_validator), TEST_CASE(test_counters_text),
 	TEST_CASE(test_counters_json),	TEST_CASE(test_tracking_text),
-	TEST_CASE(test_tracking_json),	TEST_CASE(test_refid_ascii),
-	TEST_CASE(test_leap_status),	TEST_CASE(test_holdover_view),
-	TEST_CASE(test_escaping),	TEST_CASE(test_metrics),
+	TEST_CASE(test_tracking_json),	TEST_CASE(test_tracking_sources),
+	TEST_CASE(test_refid_ascii),	TEST_CASE(test_leap_status),
+	TEST_CASE(test_holdover_view),	TEST_CASE(test_escaping),
+	TEST_CASE(test_metrics),	TEST_CASE(test_metrics_sources),
 	TEST_CASE(test_small_buffers),	TEST_CASE(test_unknown_command),
 	TEST_CASE(test_sources),
 	TEST_CASE(test_server),		TEST_CASE(test_server_start_errors),
