@@ -387,9 +387,6 @@ start_upstream(struct stratad *d)
 	mono = mono_now();
 	clock_gettime(CLOCK_REALTIME, &rt);
 	disc_init(&d->disc, mono, ntp_from_unix(rt.tv_sec, (__u32)rt.tv_nsec, NULL), -drift);
-	if (d->cfg.refclock_system)
-		log_warn("'refclock system' is not combined with server, pool and refclock phc "
-			 "lines yet: ignored");
 	d->up = upstream_new(&d->cfg, &d->disc);
 	if (d->up == NULL) {
 		log_warn("cannot start the upstream client: %s", strerror(errno));

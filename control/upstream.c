@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,8 @@ struct refclock {
 	int64_t raw[REF_NSAMPLE]; /* the clock's own reading, ns: hardware stamps are in it */
 	int n;
 	double rate; /* its ns per monotonic ns, from the oldest and newest sample */
+	int system;  /* "refclock system": the kernel clock, trusted while it says it is synced */
+	double max_error; /* the kernel's maximum error, s, as root dispersion */
 };
 
 struct peer {
@@ -259,7 +262,8 @@ finish_lookup(struct upstream *u, int origin, uint64_t mono)
 static void
 add_refclock(struct upstream *u, int origin, uint64_t mono)
 {
-	const struct cfg_source *src = &u->cfg->sources[origin];
+	const struct cfg_source *src = origin >= 0 ? &u->cfg->sources[origin] : NULL;
+	const char *clock = src != NULL ? src->host : "CLOCK_REALTIME";
 	struct peer *p = NULL;
 	int i;
 
@@ -272,7 +276,7 @@ add_refclock(struct upstream *u, int origin, uint64_t mono)
 	p->ref = calloc(1, sizeof(*p->ref));
 	if (p->ref == NULL)
 		return;
-	p->ref->phc = phc_open(src->host);
+	p->ref->phc = phc_open(clock);
 	if (p->ref->phc == NULL) {
 		free(p->ref);
 		p->ref = NULL;
@@ -281,15 +285,35 @@ add_refclock(struct upstream *u, int origin, uint64_t mono)
 	p->in_use = 1;
 	p->origin = origin;
 	p->fd = -1;
-	snprintf(p->name, sizeof(p->name), "%s", src->host);
+	p->ref->system = src == NULL;
+	snprintf(p->name, sizeof(p->name), "%.63s", src != NULL ? src->host : "SYSTEM");
 	/* the filter's bookkeeping is shared with NTP peers: poll, reach, output */
-	p->ntpc.cfg.prefer = src->prefer;
-	p->ntpc.poll = src->poll;
+	p->ntpc.cfg.prefer = src != NULL && src->prefer;
+	p->ntpc.poll = src != NULL ? src->poll : 0;
 	p->ntpc.stratum = 0;
-	memcpy(&p->ntpc.refid, "PHC", 4);
+	memcpy(&p->ntpc.refid, src != NULL ? "PHC" : "SYS", 4);
 	p->ntpc.next_ns = mono;
 	log_info("reference clock %s: sampled with %s every 2^%d s", p->name,
-		 phc_method(p->ref->phc), src->poll);
+		 phc_method(p->ref->phc), p->ntpc.poll);
+}
+
+/*
+ * "refclock system" among other sources: the kernel clock is one more
+ * reference, usable only while the kernel says it is synchronised (by
+ * chronyd, or phc2sys), with its maximum error as the root dispersion.
+ */
+static int
+system_usable(struct refclock *r)
+{
+	struct timex tx;
+	int state;
+
+	memset(&tx, 0, sizeof(tx));
+	state = adjtimex(&tx);
+	if (state < 0 || state == TIME_ERROR || (tx.status & STA_UNSYNC))
+		return 0;
+	r->max_error = (double)tx.maxerror * 1e-6;
+	return 1;
 }
 
 /*
@@ -301,7 +325,7 @@ add_refclock(struct upstream *u, int origin, uint64_t mono)
 static void
 sample_refclock(struct upstream *u, struct peer *p, uint64_t mono)
 {
-	const struct cfg_source *src = &u->cfg->sources[p->origin];
+	const struct cfg_source *src = p->origin >= 0 ? &u->cfg->sources[p->origin] : NULL;
 	struct refclock *r = p->ref;
 	struct phc_sample sm;
 	double sum = 0;
@@ -311,10 +335,11 @@ sample_refclock(struct upstream *u, struct peer *p, uint64_t mono)
 
 	p->ntpc.next_ns = mono + (uint64_t)(ldexp(1.0, p->ntpc.poll) * 1e9);
 	p->ntpc.reach <<= 1;
-	if (phc_sample(r->phc, &sm) != 0 || sm.mono_ns < u->disc->m0)
+	if ((r->system && !system_usable(r)) || phc_sample(r->phc, &sm) != 0 ||
+	    sm.mono_ns < u->disc->m0)
 		return;
 	p->ntpc.reach |= 1;
-	utc_ns = sm.sys_ns + sm.offset_ns + (int64_t)llround(src->offset * 1e9);
+	utc_ns = sm.sys_ns + sm.offset_ns + (src != NULL ? (int64_t)llround(src->offset * 1e9) : 0);
 	ours = disc_now(u->disc, sm.mono_ns);
 	memmove(r->offset + 1, r->offset, (REF_NSAMPLE - 1) * sizeof(r->offset[0]));
 	memmove(r->delay + 1, r->delay, (REF_NSAMPLE - 1) * sizeof(r->delay[0]));
@@ -336,6 +361,7 @@ sample_refclock(struct upstream *u, struct peer *p, uint64_t mono)
 	p->ntpc.offset = r->offset[best];
 	p->ntpc.delay = r->delay[best];
 	p->ntpc.disp = 1e-6; /* a clock read in nanoseconds, not across a network */
+	p->ntpc.root_disp = r->system ? r->max_error : 0;
 	p->ntpc.jitter = r->n > 1 ? sqrt(sum / (r->n - 1)) : 1e-6;
 	if (p->ntpc.jitter < 1e-9)
 		p->ntpc.jitter = 1e-9;
@@ -361,6 +387,7 @@ refclock_candidate(const struct peer *p, uint64_t mono, struct sel_candidate *c)
 	if (mono > p->ntpc.filter_mono_ns)
 		c->disp += 15e-6 * (double)(mono - p->ntpc.filter_mono_ns) * 1e-9;
 	c->jitter = p->ntpc.jitter;
+	c->root_disp = p->ref->system ? p->ref->max_error : 0;
 	c->stratum = 0;
 	c->prefer = p->ntpc.cfg.prefer;
 	return 0;
@@ -392,7 +419,8 @@ upstream_phc_map(const struct upstream *u, struct snap_map *m)
 		const struct refclock *r = p->ref;
 		double mult;
 
-		if (!p->in_use || r == NULL || r->n < 2 || !(r->rate > 0.5 && r->rate < 2))
+		if (!p->in_use || r == NULL || r->system || r->n < 2 ||
+		    !(r->rate > 0.5 && r->rate < 2))
 			continue;
 		mult = (1.0 + d->freq + d->slew) / r->rate;
 		if (snap_map_set_rate(m, NSEC_PER_SEC, (1.0 / mult - 1.0) * 1e6) != 0)
@@ -420,6 +448,8 @@ upstream_new(const struct cfg *c, struct disc *d)
 	u->sys_peer = -1;
 	for (i = 0; i < UPSTREAM_MAX_PEERS; i++)
 		u->peers[i].fd = -1;
+	if (c->refclock_system)
+		add_refclock(u, -1, mono_now());
 	for (i = 0; i < c->n_sources; i++) {
 		if (c->sources[i].kind != CFG_SRC_PHC) {
 			start_lookup(u, (int)i);
@@ -713,7 +743,7 @@ prune_pools(struct upstream *u, uint64_t mono)
 	for (i = 0; i < UPSTREAM_MAX_PEERS; i++) {
 		struct peer *p = &u->peers[i];
 
-		if (!p->in_use || u->cfg->sources[p->origin].kind != CFG_SRC_POOL)
+		if (!p->in_use || p->origin < 0 || u->cfg->sources[p->origin].kind != CFG_SRC_POOL)
 			continue;
 		if (p->ntpc.denied)
 			drop_peer(u, p, "denied by kiss-o'-death", mono);
@@ -794,7 +824,8 @@ upstream_report(const struct upstream *u, uint64_t mono, struct upstream_peer_re
 			continue;
 		memset(&r[n], 0, sizeof(r[n]));
 		snprintf(r[n].name, sizeof(r[n].name), "%s", p->name);
-		snprintf(r[n].origin, sizeof(r[n].origin), "%s", u->cfg->sources[p->origin].host);
+		snprintf(r[n].origin, sizeof(r[n].origin), "%s",
+			 p->origin >= 0 ? u->cfg->sources[p->origin].host : "refclock system");
 		r[n].refid = p->ntpc.refid;
 		r[n].stratum = p->ntpc.stratum;
 		r[n].poll = p->ntpc.poll;

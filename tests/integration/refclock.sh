@@ -28,6 +28,7 @@ tai=$(python3 -c "import time; print(round(time.clock_gettime(time.CLOCK_TAI) - 
 cat >"$TMP/stratad.conf" <<CONF
 listen xdp s0 address 192.0.2.1
 refclock phc CLOCK_TAI poll -3 offset -$tai
+refclock system
 leapfile $LEAPS
 driftfile $TMP/drift
 holdover 60
@@ -46,6 +47,25 @@ print("stratum %s refid %s leap %s" % (t["stratum"], t["refid"], t["leap"]))
 sys.exit(0 if t["stratum"] == 1 and t["refid"] == "PHC" and t["leap"] == 0 else 1)
 PY
 ok "refclock phc CLOCK_TAI (offset -$tai s) selected: stratum 1, refid PHC"
+
+# the kernel clock beside it counts only while the kernel says it is synced
+ctl --json sources >"$TMP/s.json"
+python3 - "$TMP/s.json" <<'PY' || fail "refclock system is not judged by the kernel's state"
+import ctypes, json, sys
+
+class Timex(ctypes.Structure):
+    _fields_ = [("modes", ctypes.c_uint), ("offset", ctypes.c_long), ("freq", ctypes.c_long),
+                ("maxerror", ctypes.c_long), ("esterror", ctypes.c_long),
+                ("status", ctypes.c_int), ("rest", ctypes.c_byte * 256)]
+
+tx = Timex()
+state = ctypes.CDLL(None).adjtimex(ctypes.byref(tx))
+synced = state != 5 and not (tx.status & 0x40)
+sysref = [x for x in json.load(open(sys.argv[1]))["sources"] if x["remote"] == "SYSTEM"][0]
+print("kernel %s; SYSTEM marked %r" % ("synced" if synced else "unsynced", sysref["mark"]))
+sys.exit(0 if (sysref["mark"] in "+*-" if synced else sysref["mark"] == "?") else 1)
+PY
+ok "refclock system judged by the kernel's synchronisation state"
 
 in_c $PROBE measure 192.0.2.1 8 >"$TMP/m" || fail "strata does not answer"
 read -r off delay leap stratum <"$TMP/m"
