@@ -13,6 +13,10 @@
   ntp_probe.py measure HOST [N]
       N exchanges with HOST; print the offset (s) of the one with the least
       delay, its delay, the reply's leap indicator and stratum
+  ntp_probe.py leapserver HOST TO_MIDNIGHT SECONDS
+      answer on HOST:123 for SECONDS as a stratum-1 server whose clock reaches a
+      UTC midnight TO_MIDNIGHT seconds from now, announcing (LI 1) and then
+      inserting a leap second there, as a real server around a leap does
   ntp_probe.py liar HOST OFFSET SECONDS
       answer client requests on HOST:123 for SECONDS as a stratum-1 server whose
       clock is OFFSET seconds wrong (a falseticker for the tests)
@@ -159,6 +163,36 @@ def cmd_liar(host, offset, seconds):
         hdr = bytes([(req[0] & 0x38) | 4, 1, req[2], 0xEC]) + bytes(8) + b"GPS\0"
         s.sendto(hdr + rx + req[40:48] + rx + ntp_now(float(offset)), addr)
 
+def cmd_leapserver(host, to_midnight, seconds):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((host, 123))
+    start = time.time()
+    midnight = (int(start) // 86400 + 2) * 86400  # a UTC midnight, in the future
+    shift = midnight - (start + float(to_midnight))
+
+    def now():
+        # the server's clock; after the leap it repeats one second (RFC 5905 figure 9)
+        t = time.time() + shift
+        return (t - 1 if t >= midnight + 1 else min(t, midnight + 0.999999)), t < midnight
+
+    end = start + float(seconds)
+    while time.time() < end:
+        s.settimeout(max(0.01, end - time.time()))
+        try:
+            req, addr = s.recvfrom(2048)
+        except socket.timeout:
+            break
+        if len(req) < 48 or req[0] & 7 != 3:
+            continue
+        t, before = now()
+        li = 1 if before else 0
+        stamp = struct.pack("!II", int(t + NTP_EPOCH) & 0xFFFFFFFF, int((t % 1) * 2**32))
+        hdr = bytes([li << 6 | (req[0] & 0x38) | 4, 1, req[2], 0xEC]) + bytes(8) + b"GPS\0"
+        t2, _ = now()
+        xmt = struct.pack("!II", int(t2 + NTP_EPOCH) & 0xFFFFFFFF, int((t2 % 1) * 2**32))
+        s.sendto(hdr + stamp + req[40:48] + stamp + xmt, addr)
+
 def main(argv):
     if len(argv) in (4, 6) and argv[1] == "send" and argv[3] in KINDS:
         expect = "reply"
@@ -173,6 +207,8 @@ def main(argv):
         cmd_listen(*argv[2:])
     elif len(argv) in (3, 4) and argv[1] == "measure":
         cmd_measure(argv[2], argv[3] if len(argv) == 4 else 8)
+    elif len(argv) == 5 and argv[1] == "leapserver":
+        cmd_leapserver(*argv[2:])
     elif len(argv) == 5 and argv[1] == "liar":
         cmd_liar(*argv[2:])
     elif len(argv) == 4 and argv[1] == "counter":

@@ -1,0 +1,59 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# A leap second from upstream: an upstream whose clock reaches a UTC
+# midnight a few seconds from now announces an insertion (LI 1) and inserts
+# it there. strata steps to its time at start, passes the announcement on to
+# its clients, inserts the second at the same instant (stepping its clock
+# back one second) and stays with its upstream afterwards.
+#
+# Environment (set by meson): STRATAD, STRATACTL, XDP_PASS_OBJ.
+set -eu
+. "$(dirname "$0")/lib.sh"
+PROBE="python3 $(dirname "$0")/ntp_probe.py"
+
+require_root
+require_cmd ip python3
+[ -x "${STRATAD:-}" ] || skip "STRATAD not set to the stratad binary"
+[ -x "${STRATACTL:-}" ] || skip "STRATACTL not set to the stratactl binary"
+
+setup_lan
+SOCK="$TMP/stratad.sock"
+ctl() { in_s "$STRATACTL" -s "$SOCK" "$@"; }
+lan_host "strata-u1-$$" eth0 192.0.2.11 2001:db8::11
+spawn ip netns exec "strata-u1-$$" python3 "$(dirname "$0")/ntp_probe.py" leapserver 192.0.2.11 10 40
+t0=$(date +%s)
+
+cat >"$TMP/stratad.conf" <<CONF
+listen xdp s0 address 192.0.2.1
+server 192.0.2.11 iburst minpoll -2 maxpoll -2
+control $SOCK
+CONF
+spawn ip netns exec "$NS_S" "$STRATAD" -c "$TMP/stratad.conf"
+STRATAD_PID=$LAST_PID
+synced() { ctl sources | grep -q '^\*'; }
+wait_for 8 synced || fail "no system peer: $(ctl sources)"
+
+# before midnight: clients are told a second will be inserted
+in_c $PROBE measure 192.0.2.1 4 >"$TMP/m"
+read -r off delay leap stratum <"$TMP/m"
+[ "$leap" = 1 ] || fail "strata does not announce the leap second (LI $leap)"
+ok "before midnight: leap indicator 1 (insert), strata $off s from the host clock"
+
+# wait past the upstream's midnight (10 s after it started)
+while [ $(($(date +%s) - t0)) -lt 13 ]; do sleep 0.5; done
+up=$(in_c $PROBE measure 192.0.2.11 4)
+st=$(in_c $PROBE measure 192.0.2.1 4)
+python3 - "$up" "$st" <<'PY' || fail "after midnight strata and its upstream disagree"
+import sys
+u, s = sys.argv[1].split(), sys.argv[2].split()
+d = float(s[0]) - float(u[0])
+print("after midnight: strata - upstream = %+.6f s, strata LI %s" % (d, s[2]))
+# without the insertion strata would be a whole second ahead
+sys.exit(0 if abs(d) < 1e-3 and s[2] == "0" else 1)
+PY
+ok "the leap second was inserted at the upstream's instant"
+
+kill -TERM "$STRATAD_PID"
+wait "$STRATAD_PID" || fail "stratad did not exit 0 on SIGTERM"
+echo "1 passed, 0 failed"
