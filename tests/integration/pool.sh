@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # A pool name that resolves (through the namespace's /etc/hosts, which
-# "ip netns exec" mounts from /etc/netns/NAME/hosts) to five chronyd
-# upstreams: stratad keeps maxsources 4 of them and replaces one that stops.
+# "ip netns exec" mounts from /etc/netns/NAME/hosts) to six upstreams, the
+# first a server 3 s wrong and the rest chronyd: stratad keeps maxsources 4,
+# replaces the falseticker, and replaces a member that stops.
 #
 # Environment (set by meson): STRATAD, STRATACTL, XDP_PASS_OBJ.
 set -eu
@@ -21,7 +22,10 @@ ctl() { in_s "$STRATACTL" -s "$SOCK" "$@"; }
 
 mkdir -p "/etc/netns/$NS_S"
 : >"/etc/netns/$NS_S/hosts"
-for i in 1 2 3 4 5; do
+lan_host "strata-u1-$$" eth0 192.0.2.21 2001:db8::21
+spawn ip netns exec "strata-u1-$$" python3 "$(dirname "$0")/ntp_probe.py" liar 192.0.2.21 3.0 60
+echo "192.0.2.21 pool.strata.test" >>"/etc/netns/$NS_S/hosts"
+for i in 2 3 4 5 6; do
 	ns="strata-u$i-$$"
 	lan_host "$ns" eth0 "192.0.2.2$i" "2001:db8::2$i"
 	cat >"$TMP/u$i.conf" <<CONF
@@ -36,7 +40,7 @@ CONF
 	echo "192.0.2.2$i pool.strata.test" >>"/etc/netns/$NS_S/hosts"
 done
 in_s getent ahostsv4 pool.strata.test | awk '{print $1}' | sort -u | grep -c . |
-	grep -q '^5$' || fail "the pool name does not resolve to five addresses"
+	grep -q '^6$' || fail "the pool name does not resolve to six addresses"
 
 cat >"$TMP/stratad.conf" <<CONF
 listen xdp s0 address 192.0.2.1
@@ -48,8 +52,13 @@ STRATAD_PID=$LAST_PID
 members() { ctl --json sources | python3 -c "import json,sys; print(' '.join(sorted(s['remote'] for s in json.load(sys.stdin)['sources'])))"; }
 four() { [ "$(members | wc -w)" = 4 ] && ctl sources | grep -q '^\*'; }
 wait_for 10 four || fail "the pool does not hold 4 synchronised members: $(ctl sources)"
+ok "pool keeps 4 of 6: $(members)"
+
+# the falseticker makes room for an honest member
+honest() { m=$(members); [ "$(echo "$m" | wc -w)" = 4 ] && ! echo " $m " | grep -q " 192.0.2.21 "; }
+wait_for 15 honest || fail "the falseticker 192.0.2.21 was not replaced: $(ctl sources)"
 before=$(members)
-ok "pool keeps 4 of 5: $before"
+ok "falseticker replaced: $before"
 
 victim=${before%% *}
 eval "kill \$UPID_$(echo "$victim" | tr . _)"
