@@ -49,8 +49,9 @@ import sys
 u, s = sys.argv[1].split(), sys.argv[2].split()
 d = float(s[0]) - float(u[0])
 print("after midnight: strata - upstream = %+.6f s, strata LI %s" % (d, s[2]))
-# without the insertion strata would be a whole second ahead
-sys.exit(0 if abs(d) < 1e-3 and s[2] == "0" else 1)
+# without the insertion strata would be a whole second ahead; the upstream
+# here is a Python script, whose own timing is good to a few milliseconds
+sys.exit(0 if abs(d) < 50e-3 and s[2] == "0" else 1)
 PY
 ok "the leap second was inserted at the upstream's instant"
 
