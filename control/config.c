@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outbuf.h"
+
 #define LINE_MAX_LEN 1023
 #define MAX_WORDS ((LINE_MAX_LEN + 1) / 2) /* a word and a separator each */
 
@@ -36,17 +38,10 @@ static int
 fail(const struct parser *p, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (p->line > 0)
-		n = snprintf(p->err, p->errlen, "%s:%u: ", p->name, p->line);
-	else
-		n = snprintf(p->err, p->errlen, "%s: ", p->name);
-	if (n >= 0 && (size_t)n < p->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	out_verror(p->err, p->errlen, p->name, p->line, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -382,6 +377,27 @@ parse_poll(struct parser *p, const char *what, const char *s, int *v, const char
 	return 0;
 }
 
+/* "minpoll N" or "maxpoll N" at argv[k], for server and pool lines */
+static int
+parse_poll_opt(struct parser *p, char **argv, int argc, int k, struct cfg_source *src,
+	       const char *hint)
+{
+	if (k + 1 == argc)
+		return fail(p, "missing number after '%s' (hint: %s)", argv[k], hint);
+	return parse_poll(p, argv[k], argv[k + 1],
+			  argv[k][1] == 'i' ? &src->minpoll : &src->maxpoll, hint);
+}
+
+/* Both bounds given, in either order on the line */
+static int
+check_poll_range(struct parser *p, const struct cfg_source *src)
+{
+	if (src->minpoll > src->maxpoll)
+		return fail(p, "minpoll %d is above maxpoll %d (hint: minpoll <= maxpoll)",
+			    src->minpoll, src->maxpoll);
+	return 0;
+}
+
 static int
 parse_server(struct parser *p, char **argv, int argc)
 {
@@ -398,22 +414,15 @@ parse_server(struct parser *p, char **argv, int argc)
 		} else if (strcmp(argv[k], "noselect") == 0) {
 			src->noselect = 1;
 		} else if (strcmp(argv[k], "minpoll") == 0 || strcmp(argv[k], "maxpoll") == 0) {
-			if (k + 1 == argc)
-				return fail(p, "missing number after '%s' (hint: %s)", argv[k],
-					    SERVER_HINT);
-			if (parse_poll(p, argv[k], argv[k + 1],
-				       argv[k][1] == 'i' ? &src->minpoll : &src->maxpoll,
-				       SERVER_HINT) < 0)
+			if (parse_poll_opt(p, argv, argc, k++, src, SERVER_HINT) < 0)
 				return -1;
-			k++;
 		} else {
 			return fail(p, "unknown server option '%s' (hint: %s)", argv[k],
 				    SERVER_HINT);
 		}
 	}
-	if (src->minpoll > src->maxpoll)
-		return fail(p, "minpoll %d is above maxpoll %d (hint: minpoll <= maxpoll)",
-			    src->minpoll, src->maxpoll);
+	if (check_poll_range(p, src) < 0)
+		return -1;
 	p->c->n_sources++;
 	return 0;
 }
@@ -431,14 +440,8 @@ parse_pool(struct parser *p, char **argv, int argc)
 		if (strcmp(argv[k], "iburst") == 0) {
 			src->iburst = 1;
 		} else if (strcmp(argv[k], "minpoll") == 0 || strcmp(argv[k], "maxpoll") == 0) {
-			if (k + 1 == argc)
-				return fail(p, "missing number after '%s' (hint: %s)", argv[k],
-					    POOL_HINT);
-			if (parse_poll(p, argv[k], argv[k + 1],
-				       argv[k][1] == 'i' ? &src->minpoll : &src->maxpoll,
-				       POOL_HINT) < 0)
+			if (parse_poll_opt(p, argv, argc, k++, src, POOL_HINT) < 0)
 				return -1;
-			k++;
 		} else if (strcmp(argv[k], "maxsources") == 0) {
 			if (k + 1 == argc ||
 			    parse_num(argv[k + 1], CFG_POOL_MIN, CFG_POOL_MAX, &v) < 0)
@@ -452,9 +455,8 @@ parse_pool(struct parser *p, char **argv, int argc)
 			return fail(p, "unknown pool option '%s' (hint: %s)", argv[k], POOL_HINT);
 		}
 	}
-	if (src->minpoll > src->maxpoll)
-		return fail(p, "minpoll %d is above maxpoll %d (hint: minpoll <= maxpoll)",
-			    src->minpoll, src->maxpoll);
+	if (check_poll_range(p, src) < 0)
+		return -1;
 	p->c->n_sources++;
 	return 0;
 }

@@ -225,21 +225,37 @@ ctl_server_view(const struct status *st, uint64_t now_mono_ns, struct snap_reply
  * stratum. Judged by the published stratum, since past the holdover limit
  * the fast path answers stratum 16 with the refid unchanged.
  */
+/*
+ * A reference ID for people (RFC 5905 section 7.3): four ASCII letters from a
+ * reference clock when @ascii and they print, else a dotted quad (an IPv4
+ * address, or the hash of an IPv6 one).
+ */
 static void
-refid_text(const struct status *st, char *s, size_t len)
+refid_str(__be32 refid, int ascii, char *s, size_t len)
 {
 	__u8 b[4];
 	size_t i, k = 0;
 
-	memcpy(b, &st->slot.srv.refid, sizeof(b));
-	if (st->slot.srv.stratum >= 2 && st->slot.srv.stratum < NTP_STRATUM_UNSYNC &&
-	    memcmp(b, "LOCL", 4) != 0) {
+	memcpy(b, &refid, sizeof(b));
+	if (!ascii || b[0] < 0x20 || b[0] >= 0x7f) {
 		snprintf(s, len, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
 		return;
 	}
 	for (i = 0; i < sizeof(b) && b[i] != 0 && k + 1 < len; i++)
 		s[k++] = b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '?';
 	s[k] = '\0';
+}
+
+/* The server's own refid: letters at stratum 1, when unsynchronized, and for LOCL */
+static void
+refid_text(const struct status *st, char *s, size_t len)
+{
+	int stratum = st->slot.srv.stratum;
+
+	refid_str(st->slot.srv.refid,
+		  stratum < 2 || stratum >= NTP_STRATUM_UNSYNC ||
+			  memcmp(&st->slot.srv.refid, "LOCL", 4) == 0,
+		  s, len);
 }
 
 /* The word before any explanation: "software (kernel clock)" is "software". */
@@ -419,22 +435,11 @@ tracking_json(struct out *o, const struct status *st, uint64_t now_mono_ns)
 	out_put(o, "]}\n");
 }
 
-/* A peer's refid as ntpq shows it: dotted quad, or ASCII for a reference clock. */
+/* A peer's refid as ntpq shows it: letters only from stratum 0 and 1 */
 static void
 peer_refid(const struct upstream_peer_report *p, char *s, size_t len)
 {
-	__u8 b[4];
-	size_t i, k = 0;
-
-	memcpy(b, &p->refid, sizeof(b));
-	/* RFC 5905 section 7.3: ASCII only from stratum 0/1 that send letters */
-	if (p->stratum >= 2 || b[0] < 0x20 || b[0] >= 0x7f) {
-		snprintf(s, len, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-		return;
-	}
-	for (i = 0; i < sizeof(b) && b[i] != 0 && k + 1 < len; i++)
-		s[k++] = b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '?';
-	s[k] = '\0';
+	refid_str(p->refid, p->stratum < 2, s, len);
 }
 
 /* ntpq -p: remote, refid, st, when, poll, reach, delay, offset, jitter (ms) */

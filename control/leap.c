@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outbuf.h"
+
 #define DAY 86400
 
 /* Beyond year 33000: a bigger number is a typo, and it keeps the arithmetic far from overflow. */
@@ -114,17 +116,10 @@ static int
 fail(const struct parser *p, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (p->line > 0)
-		n = snprintf(p->err, p->errlen, "%s:%u: ", p->path, p->line);
-	else
-		n = snprintf(p->err, p->errlen, "%s: ", p->path);
-	if (n >= 0 && (size_t)n < p->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	out_verror(p->err, p->errlen, p->path, p->line, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 

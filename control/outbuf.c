@@ -20,3 +20,17 @@ out_put(struct out *o, const char *fmt, ...)
 	else
 		o->pos += (size_t)n;
 }
+
+void
+out_verror(char *err, size_t errlen, const char *name, unsigned int line, const char *fmt,
+	   va_list ap)
+{
+	int n;
+
+	if (line > 0)
+		n = snprintf(err, errlen, "%s:%u: ", name, line);
+	else
+		n = snprintf(err, errlen, "%s: ", name);
+	if (n >= 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+}

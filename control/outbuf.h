@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct out {
@@ -16,3 +17,10 @@ struct out {
 
 /* Append printf-style text to @o, unless it is already full. */
 void out_put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * An error message of the configuration habits, "NAME:LINE: message" (just
+ * "NAME: message" for line 0), into @err: at most @errlen bytes, terminated.
+ */
+void out_verror(char *err, size_t errlen, const char *name, unsigned int line, const char *fmt,
+		va_list ap);
