@@ -35,7 +35,11 @@ struct disc {
  */
 void disc_init(struct disc *d, uint64_t mono, uint64_t ntp_now, double freq_ppm);
 
-/* Our NTP time at monotonic @mono (any time at or after the anchor). */
+/*
+ * Our NTP time at monotonic @mono. Times before the anchor are extrapolated
+ * back with the current rate: a packet stamped just before the last
+ * republish is off by at most the slew of one tick (15 us at 500 ppm).
+ */
 uint64_t disc_now(const struct disc *d, uint64_t mono);
 
 /*

@@ -335,8 +335,7 @@ sample_refclock(struct upstream *u, struct peer *p, uint64_t mono)
 
 	p->ntpc.next_ns = mono + (uint64_t)(ldexp(1.0, p->ntpc.poll) * 1e9);
 	p->ntpc.reach <<= 1;
-	if ((r->system && !system_usable(r)) || phc_sample(r->phc, &sm) != 0 ||
-	    sm.mono_ns < u->disc->m0)
+	if ((r->system && !system_usable(r)) || phc_sample(r->phc, &sm) != 0)
 		return;
 	p->ntpc.reach |= 1;
 	utc_ns = sm.sys_ns + sm.offset_ns + (src != NULL ? (int64_t)llround(src->offset * 1e9) : 0);
@@ -586,7 +585,7 @@ receive(struct upstream *u, struct peer *p, uint64_t mono)
 	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS)
 			rx_mono = realtime_to_mono((const struct timespec *)CMSG_DATA(cm));
-	if (rx_mono == 0 || rx_mono < u->disc->m0)
+	if (rx_mono == 0)
 		rx_mono = mono;
 	ev = ntpc_reply(&p->ntpc, buf, (size_t)n, disc_now(u->disc, rx_mono), mono);
 	switch (ev) {
@@ -722,6 +721,7 @@ select_sources(struct upstream *u, uint64_t mono)
 	step = disc_update(u->disc, mono, r.offset, sp->ntpc.poll);
 	if (step != 0) {
 		log_info("clock stepped by %+.6f s", step);
+		r.offset -= step; /* what is left for the root dispersion */
 		for (i = 0; i < UPSTREAM_MAX_PEERS; i++) {
 			if (!u->peers[i].in_use)
 				continue;

@@ -39,6 +39,10 @@ in_c $PROBE measure 192.0.2.1 4 >"$TMP/m"
 read -r off delay leap stratum <"$TMP/m"
 [ "$leap" = 1 ] || fail "strata does not announce the leap second (LI $leap)"
 ok "before midnight: leap indicator 1 (insert), strata $off s from the host clock"
+# the start-up step is not charged to the root dispersion
+ctl --json tracking | python3 -c "import json,sys; d=json.load(sys.stdin)['root_dispersion_s']; \
+print('root dispersion %s s' % d); sys.exit(0 if d < 0.1 else 1)" ||
+	fail "the root dispersion carries the start-up step"
 
 # wait past the upstream's midnight (10 s after it started)
 while [ $(($(date +%s) - t0)) -lt 13 ]; do sleep 0.5; done

@@ -118,6 +118,21 @@ test_locks_on(void)
 	CU_ASSERT(fabs(disc_freq_ppm(&d) - ref_ppm) < 0.05);
 }
 
+/* A packet stamped just before a republish reads the clock backwards */
+static void
+test_before_anchor(void)
+{
+	struct disc d;
+	uint64_t mono = 100 * NS;
+
+	disc_init(&d, mono, T0, 0);
+	disc_update(&d, mono, 0.001, 0);
+	mono += NS / 32;
+	disc_advance(&d, mono);
+	CU_ASSERT_DOUBLE_EQUAL(diff_s(disc_now(&d, mono - NS / 1000), disc_now(&d, mono)), -0.001,
+			       1e-6);
+}
+
 static void
 test_leap_step(void)
 {
@@ -134,6 +149,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_no_jumps),
 	TEST_CASE(test_step_then_slew),
 	TEST_CASE(test_locks_on),
+	TEST_CASE(test_before_anchor),
 	TEST_CASE(test_leap_step),
 };
 
