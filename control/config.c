@@ -20,6 +20,7 @@
 #define MAX_WORDS ((LINE_MAX_LEN + 1) / 2) /* a word and a separator each */
 
 #define LISTEN_HINT "listen xdp IFACE address ADDR [address ADDR ...]"
+#define LISTEN_DPDK_HINT "listen dpdk 0000:01:00.0 address ADDR [address ADDR ...]"
 #define METRICS_HINT "metrics 127.0.0.1:9123 or metrics [::1]:9123"
 #define REMOVE_HINT "remove the line"
 
@@ -177,13 +178,44 @@ add_addr(struct parser *p, struct cfg_listen *l, const char *s)
 	return 0;
 }
 
+static int parse_addresses(struct parser *p, struct cfg_listen *l, char **argv, int argc,
+			   const char *hint);
+
+/* "listen dpdk PORT address ...": the port is EAL's business, checked only for shape */
+static int
+parse_listen_dpdk(struct parser *p, char **argv, int argc)
+{
+	struct cfg *c = p->c;
+	struct cfg_listen *l;
+	size_t len = strlen(argv[0]);
+	unsigned int i;
+
+	if (len >= CFG_PORT_MAX || strpbrk(argv[0], "'\"\\") != NULL)
+		return fail(p, "'%s' is not a DPDK port (hint: " LISTEN_DPDK_HINT ")", argv[0]);
+	for (i = 0; i < c->n_listen; i++)
+		if (c->listen[i].dpdk && strcmp(c->listen[i].port, argv[0]) == 0)
+			return fail(p, "port '%s' already has a listen line (line %u) (hint: put all "
+				       "its addresses on one line)",
+				    argv[0], c->listen[i].line);
+	if (c->n_listen == CFG_MAX_LISTEN)
+		return fail(p, "more than %d listen lines (hint: remove one)", CFG_MAX_LISTEN);
+	l = &c->listen[c->n_listen];
+	memset(l, 0, sizeof(*l));
+	l->dpdk = 1;
+	memcpy(l->port, argv[0], len + 1);
+	l->line = p->line;
+	if (parse_addresses(p, l, argv, argc, LISTEN_DPDK_HINT) < 0)
+		return -1;
+	c->n_listen++;
+	return 0;
+}
+
 static int
 parse_listen(struct parser *p, char **argv, int argc)
 {
 	struct cfg *c = p->c;
 	struct cfg_listen *l;
 	unsigned int i;
-	int k;
 
 	if (!valid_ifname(argv[0]))
 		return fail(p,
@@ -205,16 +237,26 @@ parse_listen(struct parser *p, char **argv, int argc)
 	l = &c->listen[c->n_listen];
 	memcpy(l->ifname, argv[0], strlen(argv[0]) + 1);
 	l->line = p->line;
+	if (parse_addresses(p, l, argv, argc, LISTEN_HINT) < 0)
+		return -1;
+	c->n_listen++;
+	return 0;
+}
+
+/* "address ADDR" pairs after the interface or port */
+static int
+parse_addresses(struct parser *p, struct cfg_listen *l, char **argv, int argc, const char *hint)
+{
+	int k;
+
 	for (k = 1; k < argc; k += 2) {
 		if (strcmp(argv[k], "address") != 0)
-			return fail(p, "expected 'address', got '%s' (hint: " LISTEN_HINT ")",
-				    argv[k]);
+			return fail(p, "expected 'address', got '%s' (hint: %s)", argv[k], hint);
 		if (k + 1 == argc)
-			return fail(p, "missing address after 'address' (hint: " LISTEN_HINT ")");
+			return fail(p, "missing address after 'address' (hint: %s)", hint);
 		if (add_addr(p, l, argv[k + 1]) < 0)
 			return -1;
 	}
-	c->n_listen++;
 	return 0;
 }
 
@@ -566,7 +608,7 @@ static const struct directive {
 	const char *hint; /* the syntax, or what to do meanwhile */
 } directives[] = {
 	{"listen", "xdp", 3, -1, 0, parse_listen, LISTEN_HINT},
-	{"listen", "dpdk", 0, 0, 0, NULL, "use " LISTEN_HINT},
+	{"listen", "dpdk", 3, -1, 0, parse_listen_dpdk, LISTEN_DPDK_HINT},
 	{"xdpmode", NULL, 1, 1, 1, parse_xdpmode, "xdpmode native|generic"},
 	{"refclock", "system", 0, 0, 1, parse_refclock_system, "refclock system"},
 	{"refclock", "phc", 1, 6, 0, parse_refclock_phc, PHC_HINT},

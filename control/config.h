@@ -21,8 +21,16 @@ enum cfg_xdpmode {
 	CFG_XDP_GENERIC,    /* the kernel runs it after the driver: any NIC, slower */
 };
 
-/* "listen xdp IFACE address ADDR [address ADDR ...]" */
+#define CFG_PORT_MAX 256
+
+/*
+ * "listen xdp IFACE address ADDR [address ADDR ...]", or
+ * "listen dpdk PORT address ADDR [address ADDR ...]" with PORT a PCI address
+ * (0000:01:00.0) or a DPDK vdev spec (net_af_xdp0,iface=eth1).
+ */
 struct cfg_listen {
+	int dpdk;                /* a DPDK port, served by strata-dpdk, not XDP */
+	char port[CFG_PORT_MAX]; /* the DPDK port, with dpdk */
 	char ifname[CFG_IFNAMSIZ];
 	__be32 addr4[STRATA_MAX_ADDRS];
 	__be32 addr6[STRATA_MAX_ADDRS][4];

@@ -101,6 +101,9 @@ sum_cpus(const struct status *st, __u64 total[STRATA_R_MAX], __u64 verdict[3])
 	for (cpu = 0; cpu < ncpu_of(st); cpu++)
 		for (r = 0; r < STRATA_R_MAX; r++)
 			total[r] += st->cpu[cpu].c[r];
+	for (cpu = 0; cpu < st->n_dp && cpu < STRATA_SHM_MAX_LCORES; cpu++)
+		for (r = 0; r < STRATA_R_MAX; r++)
+			total[r] += st->dp[cpu].c[r];
 	for (r = 0; r < STRATA_R_MAX; r++)
 		verdict[strata_verdict_of(r)] += total[r];
 }
@@ -132,6 +135,8 @@ counters_text(struct out *o, const struct status *st)
 	sum_cpus(st, total, verdict);
 	seen = verdict[STRATA_REPLY] + verdict[STRATA_PASS] + verdict[STRATA_DROP];
 	label_w = max_int((int)strlen("total"), digits(ncpu_of(st)));
+	if (st->n_dp > 0)
+		label_w = max_int(label_w, 2 + digits(st->n_dp));
 	seen_w = max_int((int)strlen("seen"), digits(seen));
 	rule = label_w + 2 + seen_w;
 	/* a column that is zero on every CPU says nothing: leave it out */
@@ -153,6 +158,11 @@ counters_text(struct out *o, const struct status *st)
 	for (cpu = 0; cpu < ncpu_of(st); cpu++) {
 		snprintf(label, sizeof(label), "%u", cpu);
 		counters_row(o, label, label_w, st->cpu[cpu].c, width, seen_w);
+	}
+	/* DPDK workers as "dp0", "dp1", ... after the XDP CPUs */
+	for (cpu = 0; cpu < st->n_dp && cpu < STRATA_SHM_MAX_LCORES; cpu++) {
+		snprintf(label, sizeof(label), "dp%u", cpu);
+		counters_row(o, label, label_w, st->dp[cpu].c, width, seen_w);
 	}
 	counters_row(o, "total", label_w, total, width, seen_w);
 	out_put(o, "\nseen %llu = replies %llu + passes %llu + drops %llu\n", (unsigned long long)seen,
@@ -181,6 +191,12 @@ counters_json(struct out *o, const struct status *st)
 	for (cpu = 0; cpu < ncpu_of(st); cpu++) {
 		out_put(o, "%s{\"cpu\":%u,", cpu == 0 ? "" : ",", cpu);
 		counters_json_obj(o, st->cpu[cpu].c);
+		out_put(o, "}");
+	}
+	out_put(o, "],\"dpdk\":[");
+	for (cpu = 0; cpu < st->n_dp && cpu < STRATA_SHM_MAX_LCORES; cpu++) {
+		out_put(o, "%s{\"worker\":%u,", cpu == 0 ? "" : ",", cpu);
+		counters_json_obj(o, st->dp[cpu].c);
 		out_put(o, "}");
 	}
 	out_put(o, "],\"total\":{");
@@ -350,7 +366,10 @@ tracking_text(struct out *o, const struct status *st, uint64_t now_mono_ns)
 		out_put(o, "Snapshot age    : %lld.%03lld seconds\n", (long long)(age / 1000000000),
 		    (long long)(age % 1000000000 / 1000000));
 	out_put(o, "Publishes       : %llu\n", (unsigned long long)st->publishes);
-	if (st->n_ifaces == 0)
+	if (st->n_dp > 0)
+		out_put(o, "DPDK %.*s: %u workers, rx timestamps %s\n", 64, st->dp_port, st->n_dp,
+			st->dp_rx_stamp != NULL ? st->dp_rx_stamp : "unknown");
+	if (st->n_ifaces == 0 && st->n_dp == 0)
 		out_put(o, "Interfaces      : none\n");
 	for (i = 0; i < st->n_ifaces && i < CFG_MAX_LISTEN; i++) {
 		const struct status_iface *f = &st->ifaces[i];

@@ -156,6 +156,12 @@ metrics_render(const struct status *st, uint64_t now_mono_ns, char *buf, size_t 
 			    "strata_packets_total{cpu=\"%u\",outcome=\"%s\",verdict=\"%s\"} %llu\n",
 			    cpu, strata_reason_names[r], verdict_names[strata_verdict_of(r)],
 			    (unsigned long long)st->cpu[cpu].c[r]);
+	for (cpu = 0; cpu < st->n_dp && cpu < STRATA_SHM_MAX_LCORES; cpu++)
+		for (r = 0; r < STRATA_R_MAX; r++)
+			out_put(&o,
+			    "strata_packets_total{cpu=\"dpdk%u\",outcome=\"%s\",verdict=\"%s\"} %llu\n",
+			    cpu, strata_reason_names[r], verdict_names[strata_verdict_of(r)],
+			    (unsigned long long)st->dp[cpu].c[r]);
 
 	family(&o, "strata_stratum", "gauge", "Stratum of the replies (16: unsynchronised).");
 	out_put(&o, "strata_stratum %u\n", v.stratum);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <strata/counters.h>
+#include <strata/shm.h>
 #include <strata/snapshot.h>
 
 #include "config.h"
@@ -46,4 +47,10 @@ struct status {
 	/* per-CPU counters of the fast path, summed over interfaces */
 	unsigned int ncpu;
 	struct strata_counters cpu[STATUS_MAX_CPUS];
+
+	/* the DPDK dataplane's workers, from the shared memory (none without it) */
+	unsigned int n_dp;
+	const char *dp_rx_stamp; /* "tsc" or "hardware" */
+	char dp_port[CFG_PORT_MAX];
+	struct strata_counters dp[STRATA_SHM_MAX_LCORES];
 };

@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +31,7 @@
 #include "log.h"
 #include "server.h"
 #include "status.h"
+#include "tsc.h"
 #include "upstream.h"
 
 #define DEFAULT_CONFIG "/etc/strata/stratad.conf"
@@ -45,6 +49,10 @@ struct stratad {
 	int64_t leap_at_unix;  /* the UTC midnight that ends the announcing day */
 	int64_t leap_done_unix; /* the last leap applied, so it is not applied twice */
 	uint64_t drift_saved;  /* monotonic ns of the last driftfile write */
+	struct strata_shm *shm; /* the snapshot and counters shared with strata-dpdk */
+	struct tsc_cal tsc;
+	int have_tsc;
+	int n_xdp;             /* listen xdp lines */
 	pthread_mutex_t lock; /* guards st against the server thread */
 	struct status st;     /* counters are read on demand, not kept here */
 };
@@ -60,9 +68,10 @@ usage(FILE *f)
 		"\n"
 		"  -c, --config FILE  configuration (default %s; see docs/config.md)\n"
 		"  -v, --verbose      debug messages, including the BPF verifier's log\n"
+		"  -s, --shm NAME     shared memory for strata-dpdk (default %s)\n"
 		"  -h, --help         this text\n"
 		"  -V, --version      print the version\n",
-		DEFAULT_CONFIG);
+		DEFAULT_CONFIG, STRATA_SHM_NAME);
 }
 
 /* Server thread: a consistent copy of the status, with fresh counters. */
@@ -70,13 +79,65 @@ static void
 get_status(struct status *out, void *arg)
 {
 	struct stratad *d = arg;
+	pid_t pid;
 	int n;
 
 	pthread_mutex_lock(&d->lock);
 	*out = d->st;
 	pthread_mutex_unlock(&d->lock);
-	n = xdp_read_counters(&d->xdp, out->cpu, STATUS_MAX_CPUS);
+	n = d->n_xdp > 0 ? xdp_read_counters(&d->xdp, out->cpu, STATUS_MAX_CPUS) : 0;
 	out->ncpu = n > 0 ? (unsigned int)n : 0;
+	/* the dataplane's workers, while one is attached */
+	out->n_dp = 0;
+	pid = (pid_t)STRATA_READ_ONCE(d->shm->dp_pid);
+	/* a dataplane that died without saying so leaves its PID behind */
+	if (pid != 0 && (kill(pid, 0) == 0 || errno == EPERM)) {
+		unsigned int i, w = STRATA_READ_ONCE(d->shm->dp_lcores);
+
+		out->n_dp = w < STRATA_SHM_MAX_LCORES ? w : STRATA_SHM_MAX_LCORES;
+		for (i = 0; i < out->n_dp; i++)
+			out->dp[i] = d->shm->lcore[i];
+		out->dp_rx_stamp = STRATA_READ_ONCE(d->shm->dp_rx_stamp) == STRATA_RX_HARDWARE
+					   ? "hardware"
+					   : "tsc";
+	}
+}
+
+/*
+ * The shared memory strata-dpdk maps. A fresh one is initialised; one left by
+ * an earlier stratad is taken over as it is, so that a dataplane still
+ * serving from it never sees the snapshot reset.
+ */
+static struct strata_shm *
+open_shm(const char *name)
+{
+	struct strata_shm *m;
+	struct stat st;
+	int fd;
+
+	fd = shm_open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_warn("shared memory %s: %s", name, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 ||
+	    ((size_t)st.st_size != sizeof(*m) && ftruncate(fd, sizeof(*m)) != 0)) {
+		log_warn("shared memory %s: cannot size it: %s", name, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		log_warn("shared memory %s: mmap: %s", name, strerror(errno));
+		return NULL;
+	}
+	if (m->magic != STRATA_SHM_MAGIC || m->snap.magic != SNAP_MAGIC) {
+		memset(m, 0, sizeof(*m));
+		snap_init(&m->snap);
+		__atomic_store_n(&m->magic, STRATA_SHM_MAGIC, __ATOMIC_RELEASE);
+	}
+	return m;
 }
 
 static uint64_t
@@ -109,7 +170,7 @@ ntp_fill(struct stratad *d, uint64_t mono, struct snap_slot *sl, struct clock_re
 	r->est_error_ns = r->max_error_ns = -1;
 	r->mono_ns = mono;
 	disc_map(&d->disc, &sl->map[SNAP_SCALE_MONO]);
-	upstream_phc_map(d->up, &sl->map[SNAP_SCALE_PHC0]);
+	upstream_phc_map(d->up, &sl->map[SNAP_SCALE_MONO], &sl->map[SNAP_SCALE_PHC0]);
 	now = disc_now(&d->disc, mono);
 	upstream_sys(d->up, &sys);
 
@@ -160,7 +221,13 @@ publish(struct stratad *d, uint64_t mono)
 		if (err != 0)
 			return err;
 	}
-	snap_publish(d->xdp.snap, &sl);
+	if (d->have_tsc) {
+		tsc_update(&d->tsc);
+		tsc_map(&d->tsc, &sl.map[SNAP_SCALE_MONO], &sl.map[SNAP_SCALE_TSC]);
+	}
+	if (d->xdp.snap != NULL)
+		snap_publish(d->xdp.snap, &sl);
+	snap_publish(&d->shm->snap, &sl);
 
 	pthread_mutex_lock(&d->lock);
 	if (strcmp(d->st.source, r.source) != 0)
@@ -401,9 +468,9 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		{"shm", required_argument, NULL, 's'},    {NULL, 0, NULL, 0},
 	};
-	const char *path = DEFAULT_CONFIG;
+	const char *path = DEFAULT_CONFIG, *shm_name = STRATA_SHM_NAME;
 	static struct stratad d;
 	struct server *srv = NULL;
 	char err[512];
@@ -411,8 +478,11 @@ main(int argc, char **argv)
 	int c, verbose = 0, tfd, sfd, rc = 1;
 	unsigned int i;
 
-	while ((c = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:vhVs:", longopts, NULL)) != -1) {
 		switch (c) {
+		case 's':
+			shm_name = optarg;
+			break;
 		case 'c':
 			path = optarg;
 			break;
@@ -444,7 +514,19 @@ main(int argc, char **argv)
 	pthread_mutex_init(&d.lock, NULL);
 	sfd = open_signals(&mask);
 	tfd = open_timer();
-	if (xdp_setup(&d.xdp, &d.cfg) != 0)
+	d.shm = open_shm(shm_name);
+	if (d.shm == NULL)
+		goto out;
+	/* the TSC map is for strata-dpdk; XDP stamps with the kernel clock */
+	d.have_tsc = tsc_init(&d.tsc, 20000000) == 0;
+	if (!d.have_tsc)
+		log_warn("no usable TSC: strata-dpdk will drop requests (drop_no_time)");
+	for (i = 0; i < d.cfg.n_listen; i++)
+		d.n_xdp += !d.cfg.listen[i].dpdk;
+	for (i = 0; i < d.cfg.n_listen; i++)
+		if (d.cfg.listen[i].dpdk)
+			snprintf(d.st.dp_port, sizeof(d.st.dp_port), "%s", d.cfg.listen[i].port);
+	if (d.n_xdp > 0 && xdp_setup(&d.xdp, &d.cfg) != 0)
 		goto out;
 	for (i = 0; i < d.xdp.n_ifs; i++) {
 		struct status_iface *si = &d.st.ifaces[i];
@@ -466,8 +548,9 @@ main(int argc, char **argv)
 			   d.cfg.metrics_len, get_status, &d);
 	if (srv == NULL)
 		goto detach;
-	log_info("ready: serving NTP on %u interface%s, control socket %s", d.xdp.n_ifs,
-		 d.xdp.n_ifs == 1 ? "" : "s", d.cfg.control);
+	log_info("ready: serving NTP on %u XDP interface%s%s, control socket %s", d.xdp.n_ifs,
+		 d.xdp.n_ifs == 1 ? "" : "s", d.n_xdp < (int)d.cfg.n_listen ? " and strata-dpdk" : "",
+		 d.cfg.control);
 	rc = run(&d, tfd, sfd) == 0 ? 0 : 1;
 	if (d.up != NULL)
 		save_drift(&d, mono_now(), 1);

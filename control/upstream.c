@@ -20,6 +20,7 @@
 #include "ntpc.h"
 #include "phc.h"
 #include "refid.h"
+#include "tsc.h"
 
 /* How long to wait for a reply at most; shorter when the next poll comes sooner. */
 #define REPLY_WAIT_NS 2000000000ULL
@@ -403,9 +404,8 @@ refclock_moved(struct refclock *r, double applied)
 }
 
 int
-upstream_phc_map(const struct upstream *u, struct snap_map *m)
+upstream_phc_map(const struct upstream *u, const struct snap_map *mono, struct snap_map *m)
 {
-	const struct disc *d = u->disc;
 	int i;
 
 	/*
@@ -416,20 +416,11 @@ upstream_phc_map(const struct upstream *u, struct snap_map *m)
 	for (i = 0; i < UPSTREAM_MAX_PEERS; i++) {
 		const struct peer *p = &u->peers[i];
 		const struct refclock *r = p->ref;
-		double mult;
 
 		if (!p->in_use || r == NULL || r->system || r->n < 2 ||
 		    !(r->rate > 0.5 && r->rate < 2))
 			continue;
-		mult = (1.0 + d->freq + d->slew) / r->rate;
-		if (snap_map_set_rate(m, NSEC_PER_SEC, (1.0 / mult - 1.0) * 1e6) != 0)
-			return -1;
-		m->local_base = (uint64_t)(r->raw[0] +
-					   (int64_t)llround((double)(int64_t)(d->m0 - r->mono[0]) *
-							    r->rate));
-		m->ntp_base = d->v0;
-		m->flags = SNAP_MAP_VALID;
-		return 0;
+		return map_compose(mono, (uint64_t)r->raw[0], r->mono[0], r->rate, m);
 	}
 	return -1;
 }

@@ -72,9 +72,10 @@ void upstream_sys(const struct upstream *u, struct upstream_sys *s);
 
 /*
  * The snapshot map for hardware receive stamps: the first reference clock's
- * timescale mapped to ours. @return 0, or -1 when there is none (yet).
+ * timescale mapped to ours through @mono, the monotonic map being published.
+ * @return 0, or -1 when there is none (yet).
  */
-int upstream_phc_map(const struct upstream *u, struct snap_map *m);
+int upstream_phc_map(const struct upstream *u, const struct snap_map *mono, struct snap_map *m);
 
 /* @return the number of peers reported into @r (at most @max). */
 int upstream_report(const struct upstream *u, uint64_t mono, struct upstream_peer_report *r,

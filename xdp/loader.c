@@ -175,8 +175,10 @@ xdp_setup(struct xdp_state *x, const struct cfg *c)
 	x->ncpu = (unsigned int)ncpu;
 
 	for (i = 0; i < c->n_listen; i++) {
-		struct xdp_iface *xi = &x->ifs[i];
+		struct xdp_iface *xi = &x->ifs[x->n_ifs];
 
+		if (c->listen[i].dpdk)
+			continue; /* strata-dpdk's */
 		snprintf(xi->ifname, sizeof(xi->ifname), "%s", c->listen[i].ifname);
 		xi->ifindex = (int)if_nametoindex(xi->ifname);
 		if (xi->ifindex == 0) {

@@ -244,10 +244,34 @@ test_not_supported(void)
 		{BASE "allow 192.0.2.0/24\n", 3, "'allow' is not supported yet"},
 		{BASE "deny all\n", 3, "'deny' is not supported yet"},
 		{BASE "ratelimit\n", 3, "'ratelimit' is not supported yet"},
-		{BASE "listen dpdk 0000:01:00.0 address 192.0.2.2\n", 3,
-		 "'listen dpdk' is not supported yet"},
 	};
 
+	CHECK_BAD(bad);
+}
+
+/* DPDK ports: PCI addresses or vdev specs, with their addresses */
+static void
+test_listen_dpdk(void)
+{
+	static const struct bad bad[] = {
+		{BASE "listen dpdk 0000:01:00.0\n", 3, "missing argument to 'listen dpdk'"},
+		{BASE "listen dpdk 0000:01:00.0 addr 192.0.2.2\n", 3, "expected 'address'"},
+		{BASE "listen dpdk p0 address 192.0.2.2\nlisten dpdk p0 address 192.0.2.3\n", 4,
+		 "port 'p0' already has a listen line (line 3)"},
+		{BASE "listen dpdk net_tap0 address 192.0.2.1\n", 3, "already listed on line 1"},
+	};
+	char err[256];
+	struct cfg c;
+
+	CU_ASSERT_EQUAL_FATAL(parse("listen dpdk net_af_xdp0,iface=s0,queue_count=2 address "
+				    "192.0.2.5 address 2001:db8::5\nlocal stratum 3\n",
+				    &c, err),
+			      0);
+	CU_ASSERT_EQUAL(c.n_listen, 1);
+	CU_ASSERT(c.listen[0].dpdk);
+	CU_ASSERT_STRING_EQUAL(c.listen[0].port, "net_af_xdp0,iface=s0,queue_count=2");
+	CU_ASSERT_EQUAL(c.listen[0].n_addr4, 1);
+	CU_ASSERT_EQUAL(c.listen[0].n_addr6, 1);
 	CHECK_BAD(bad);
 }
 
@@ -697,6 +721,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_unknown_directive),
 	TEST_CASE(test_not_supported),
 	TEST_CASE(test_sources),
+	TEST_CASE(test_listen_dpdk),
 	TEST_CASE(test_arguments),
 	TEST_CASE(test_bad_address),
 	TEST_CASE(test_special_address),

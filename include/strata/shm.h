@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The shared memory between stratad and strata-dpdk (POSIX shared memory,
+ * /dev/shm/strata by default). stratad owns it: it creates it, publishes the
+ * time snapshot into it, and sums the dataplane's counters from it. The DPDK
+ * process maps it read-write, reads the snapshot on every packet and
+ * increments its own lcore's counters. If stratad restarts, the mapping and
+ * the last snapshot stay: the dataplane keeps answering, and the snapshot's
+ * holdover limit turns its replies to leap 3 if no new one comes.
+ */
+#pragma once
+
+#include "compat.h"
+#include "counters.h"
+#include "snapshot.h"
+
+#define STRATA_SHM_NAME "/strata"
+#define STRATA_SHM_MAGIC 0x53544d31u /* "STM1" */
+#define STRATA_SHM_MAX_LCORES 128
+
+/* What the dataplane stamps receive times with (strata_shm.dp_rx_stamp). */
+enum strata_rx_stamp {
+	STRATA_RX_NONE = 0,     /* no dataplane attached */
+	STRATA_RX_TSC = 1,      /* the TSC at rx_burst, through the snapshot's TSC map */
+	STRATA_RX_HARDWARE = 2, /* the NIC's timestamp (RTE_ETH_RX_OFFLOAD_TIMESTAMP), PHC map */
+};
+
+struct strata_shm {
+	struct snap snap; /* written by stratad only */
+
+	/* written by strata-dpdk at start and on exit, read by stratad */
+	__u32 magic;      /* STRATA_SHM_MAGIC once stratad initialised it */
+	__u32 dp_pid;     /* the dataplane's process ID, 0 when none */
+	__u32 dp_lcores;  /* worker lcores in use */
+	__u32 dp_rx_stamp; /* enum strata_rx_stamp */
+	__u8 pad[48];
+
+	/* one row per worker, indexed by worker number (not lcore id) */
+	struct strata_counters lcore[STRATA_SHM_MAX_LCORES];
+};
+_Static_assert(sizeof(struct snap) % 64 == 0, "snapshot ends on a cache line");
+_Static_assert(sizeof(struct strata_shm) % 64 == 0, "counters start on a cache line");
