@@ -29,7 +29,7 @@ listen xdp s0 address 192.0.2.1
 server 192.0.2.11 iburst minpoll -2 maxpoll -2
 control $SOCK
 CONF
-spawn ip netns exec "$NS_S" "$STRATAD" -c "$TMP/stratad.conf"
+spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf"
 STRATAD_PID=$LAST_PID
 synced() { ctl sources | grep -q '^\*'; }
 wait_for 8 synced || fail "no system peer: $(ctl sources)"

@@ -14,6 +14,7 @@ NS_C="strata-c-$$"
 TMP=$(mktemp -d /tmp/strata-it.XXXXXX)
 PIDS=""
 EXTRA_NS=""
+SHM="/strata-test-$$" # stratad --shm: each test its own shared memory
 
 # meson's skip code outside CI; a failure under CI=true (STYLE.md)
 skip() {
@@ -64,7 +65,7 @@ cleanup() {
 	ip netns del "$NS_C" 2>/dev/null || true
 	ip netns del "$NS_S" 2>/dev/null || true
 	rm -rf "/etc/netns/$NS_S" "/etc/netns/$NS_C"
-	rm -rf "$TMP"
+	rm -rf "$TMP" "/dev/shm$SHM"
 }
 trap cleanup EXIT INT TERM
 

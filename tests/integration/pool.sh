@@ -47,7 +47,7 @@ listen xdp s0 address 192.0.2.1
 pool pool.strata.test iburst maxsources 4 minpoll -2 maxpoll -2
 control $SOCK
 CONF
-spawn ip netns exec "$NS_S" "$STRATAD" -c "$TMP/stratad.conf"
+spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf"
 STRATAD_PID=$LAST_PID
 members() { ctl --json sources | python3 -c "import json,sys; print(' '.join(sorted(s['remote'] for s in json.load(sys.stdin)['sources'])))"; }
 four() { [ "$(members | wc -w)" = 4 ] && ctl sources | grep -q '^\*'; }

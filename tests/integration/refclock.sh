@@ -34,7 +34,7 @@ driftfile $TMP/drift
 holdover 60
 control $SOCK
 CONF
-spawn ip netns exec "$NS_S" "$STRATAD" -c "$TMP/stratad.conf"
+spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf"
 STRATAD_PID=$LAST_PID
 synced() { ctl sources | grep -q '^\*CLOCK_TAI'; }
 wait_for 10 synced || fail "the reference clock was not selected: $(ctl sources)"

@@ -21,7 +21,7 @@ ctl() { in_s "$STRATACTL" -s "$SOCK" "$@"; }
 
 # Run stratad in the server namespace until it is ready.
 start() {
-	spawn ip netns exec "$NS_S" "$STRATAD" -c "$1"
+	spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$1"
 	SPID=$LAST_PID
 	wait_for 10 ctl tracking || fail "stratad did not come up with $(cat "$1")"
 }
@@ -85,7 +85,7 @@ expect_error() { # CONF WORDS...
 	conf=$1
 	shift
 	set +e
-	msg=$(in_s "$STRATAD" -c "$conf" 2>&1)
+	msg=$(in_s "$STRATAD" --shm "$SHM" -c "$conf" 2>&1)
 	rc=$?
 	set -e
 	[ $rc -eq 1 ] || fail "stratad exited $rc, not 1, for $(cat "$conf")"

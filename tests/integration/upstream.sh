@@ -52,7 +52,7 @@ holdover 3
 control $SOCK
 EOF
 t0=$(date +%s)
-spawn ip netns exec "$NS_S" "$STRATAD" -c "$TMP/stratad.conf"
+spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf"
 STRATAD_PID=$LAST_PID
 synced() { ctl sources | grep -q '^\*'; }
 wait_for 10 synced || fail "no system peer within 10 s: $(ctl sources)"

@@ -25,7 +25,7 @@ local stratum 5
 control $SOCK
 metrics 127.0.0.1:9123
 EOF
-spawn ip netns exec "$NS_S" "$STRATAD" -c "$TMP/stratad.conf"
+spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf"
 STRATAD_PID=$LAST_PID
 wait_for 10 in_s "$STRATACTL" -s "$SOCK" tracking || fail "stratad did not come up"
 ok "stratad up, XDP attached to s0"
