@@ -15,7 +15,7 @@ libhwloc-dev
 libcunit1-dev
 libbenchmark-dev
 iproute2 ethtool python3
-chrony sntp ntpsec-ntpdig ntpsec-ntpdate tzdata
+chrony sntp ntpsec-ntpdig ntpsec-ntpdate tzdata iputils-ping
 "
 
 missing=""

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * strata-dpdk: the DPDK dataplane. It serves the first "listen dpdk" port of
+ * stratad's configuration: workers answer NTP, ARP, neighbour solicitations
+ * and pings in place, reading time from the snapshot stratad publishes in
+ * shared memory, and hand every other frame to the host kernel through a TAP
+ * interface (strata0), to which the operator gives the host's addresses.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include <strata/shm.h>
+
+#include "config.h"
+#include "exception.h"
+#include "log.h"
+#include "placement.h"
+#include "port.h"
+#include "worker.h"
+
+#define DEFAULT_CONFIG "/etc/strata/stratad.conf"
+
+static struct dp_worker workers[STRATA_SHM_MAX_LCORES];
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: strata-dpdk [-c FILE] [--shm NAME] [-- EAL arguments]\n"
+		"\n"
+		"The strata DPDK dataplane: answers NTP on the first 'listen dpdk' port\n"
+		"of the configuration, with the time stratad publishes. Frames it does\n"
+		"not answer go to the kernel through the TAP interface %s.\n"
+		"\n"
+		"  -c, --config FILE  configuration (default %s; see docs/config.md)\n"
+		"  -s, --shm NAME     stratad's shared memory (default %s)\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      print the version\n"
+		"\n"
+		"EAL arguments (cores, memory, devices) follow '--', for example:\n"
+		"  strata-dpdk -c strata.conf -- -l 0-3 -a 0000:01:00.0\n",
+		DP_TAP_IFACE, DEFAULT_CONFIG, STRATA_SHM_NAME);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	dp_quit = 1;
+}
+
+/* The first "listen dpdk" line, with the addresses of all of them. */
+static const struct cfg_listen *
+dpdk_service(const struct cfg *c, struct strata_service *svc)
+{
+	const struct cfg_listen *first = NULL;
+	unsigned int i, j;
+
+	memset(svc, 0, sizeof(*svc));
+	svc->ttl = STRATA_DEFAULT_TTL;
+	for (i = 0; i < c->n_listen; i++) {
+		const struct cfg_listen *l = &c->listen[i];
+
+		if (!l->dpdk)
+			continue;
+		if (first == NULL)
+			first = l;
+		else
+			log_warn("line %u: only the first 'listen dpdk' port (line %u) is served",
+				 l->line, first->line);
+		/* the parser caps the addresses of all lines together */
+		for (j = 0; j < l->n_addr4; j++)
+			svc->addr4[svc->n_addr4++] = l->addr4[j];
+		for (j = 0; j < l->n_addr6; j++)
+			memcpy(svc->addr6[svc->n_addr6++], l->addr6[j], sizeof(l->addr6[j]));
+	}
+	return first;
+}
+
+/* stratad's shared memory, mapped read-write; NULL with a message. */
+static struct strata_shm *
+open_shm(const char *name)
+{
+	struct strata_shm *m = NULL;
+	struct stat st;
+	pid_t pid;
+	int fd;
+
+	/* stratad creates it: without stratad there is no time to serve */
+	fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
+	if (fd < 0) {
+		log_warn("shared memory %s: %s (hint: is stratad running?)", name, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(*m)) {
+		log_warn("shared memory %s is not stratad's (size %lld, expected %zu)", name,
+			 (long long)st.st_size, sizeof(*m));
+		goto out;
+	}
+	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		log_warn("shared memory %s: mmap: %s", name, strerror(errno));
+		m = NULL;
+		goto out;
+	}
+	if (__atomic_load_n(&m->magic, __ATOMIC_ACQUIRE) != STRATA_SHM_MAGIC) {
+		log_warn("shared memory %s: bad magic (hint: is stratad running, and the same "
+			 "version?)",
+			 name);
+		goto unmap;
+	}
+	/* two dataplanes would add to the same counter rows */
+	pid = (pid_t)STRATA_READ_ONCE(m->dp_pid);
+	if (pid != 0 && pid != getpid() && (kill(pid, 0) == 0 || errno == EPERM)) {
+		log_warn("shared memory %s: strata-dpdk %d is already attached", name, (int)pid);
+		goto unmap;
+	}
+	goto out;
+unmap:
+	munmap(m, sizeof(*m));
+	m = NULL;
+out:
+	close(fd);
+	return m;
+}
+
+static void
+print_stats(const struct dp_layout *l, const struct dp_exc *x)
+{
+	unsigned int w;
+
+	for (w = 0; w < l->n_workers; w++) {
+		const struct dp_worker_stats *s = &workers[w].st;
+
+		log_info("worker %u: neighbour replies %" PRIu64 " drops %" PRIu64
+			 "; lost: %" PRIu64 " on the NIC's tx, %" PRIu64 " on the TAP's",
+			 w, s->neigh_reply, s->neigh_drop, s->tx_drop, s->exc_drop);
+	}
+	log_info("exception path: %" PRIu64 " frames from the kernel, %" PRIu64 " lost", x->fwd,
+		 x->drop);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"shm", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = DEFAULT_CONFIG, *shm_name = STRATA_SHM_NAME, *stamp;
+	const struct cfg_listen *listen;
+	struct strata_service svc;
+	struct strata_shm *shm;
+	struct dp_layout layout;
+	struct dp_exc exc = {0};
+	struct sigaction sa;
+	struct dp_port port;
+	static struct cfg cfg;
+	char err[512];
+	unsigned int w;
+	int c, n, rc = 1;
+
+	/* '+': stop at the first non-option, leave "--" and EAL's arguments alone */
+	while ((c = getopt_long(argc, argv, "+c:s:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 's':
+			shm_name = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("strata-dpdk %s\n", STRATA_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
+		fprintf(stderr,
+			"strata-dpdk: unexpected argument '%s' (hint: EAL arguments go "
+			"after '--')\n",
+			argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	log_init("strata-dpdk", 0);
+	if (cfg_load(path, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "strata-dpdk: %s\n", err);
+		return 1;
+	}
+	listen = dpdk_service(&cfg, &svc);
+	if (listen == NULL) {
+		fprintf(stderr,
+			"strata-dpdk: %s: no 'listen dpdk' line, nothing to serve (hint: listen "
+			"dpdk 0000:01:00.0 address ADDR)\n",
+			path);
+		return 1;
+	}
+	shm = open_shm(shm_name);
+	if (shm == NULL)
+		return 1;
+
+	/* EAL sees our argv[0] and what follows "--" */
+	argv[optind - 1] = argv[0];
+	n = rte_eal_init(argc - optind + 1, &argv[optind - 1]);
+	if (n < 0) {
+		log_warn("EAL: %s", rte_strerror(rte_errno));
+		goto unmap;
+	}
+	if (n != argc - optind) {
+		log_warn("unexpected EAL argument '%s'", argv[optind + n]);
+		goto eal;
+	}
+
+	if (dp_port_open(&port, listen->port) != 0)
+		goto ports;
+	dp_place(&layout, port.pci[0] != '\0' ? dp_pci_node(port.pci) : -1, port.max_q,
+		 port.max_txq);
+	if (dp_port_start(&port, &layout) != 0)
+		goto ports;
+
+	exc.tap = port.tap;
+	exc.n_tapq = (uint16_t)layout.n_workers;
+	exc.port = port.nic;
+	exc.queue = layout.main_polls_exc ? (uint16_t)layout.n_workers : 0;
+	for (w = 0; w < layout.n_workers; w++) {
+		struct dp_worker *wk = &workers[w];
+
+		wk->port = port.nic;
+		wk->queue = (uint16_t)w;
+		wk->tap = port.tap;
+		wk->hw_stamp = port.hw_stamp;
+		wk->stamp_off = port.stamp_off;
+		wk->stamp_flag = port.stamp_flag;
+		memcpy(wk->mac, port.mac.addr_bytes, sizeof(wk->mac));
+		wk->svc = &svc;
+		wk->snap = &shm->snap;
+		wk->cnt = &shm->lcore[w];
+		wk->exc = w == 0 && !layout.main_polls_exc ? &exc : NULL;
+	}
+
+	stamp = port.hw_stamp ? "hardware (the NIC's, through stratad's PHC map; TSC without it)"
+			      : "TSC (rte_rdtsc at rx burst, through stratad's TSC map)";
+	dp_place_print(&layout, listen->port, stamp);
+	log_info("exception path: TAP %s, MAC " RTE_ETHER_ADDR_PRT_FMT
+		 " (hint: give it the host's addresses)",
+		 DP_TAP_IFACE, RTE_ETHER_ADDR_BYTES(&port.mac));
+
+	/* what stratad shows of us; the PID last, as it marks the rest valid */
+	STRATA_WRITE_ONCE(shm->dp_lcores, layout.n_workers);
+	STRATA_WRITE_ONCE(shm->dp_rx_stamp, port.hw_stamp ? STRATA_RX_HARDWARE : STRATA_RX_TSC);
+	__atomic_store_n(&shm->dp_pid, (uint32_t)getpid(), __ATOMIC_RELEASE);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	log_info("ready: %u worker%s serving %u IPv4 and %u IPv6 address%s", layout.n_workers,
+		 layout.n_workers == 1 ? "" : "s", svc.n_addr4, svc.n_addr6,
+		 svc.n_addr4 + svc.n_addr6 == 1 ? "" : "es");
+
+	for (w = 0; w < layout.n_workers && !layout.main_is_worker; w++)
+		if (rte_eal_remote_launch(dp_worker_loop, &workers[w], layout.lcore[w]) != 0) {
+			log_warn("lcore %u is busy: stopping", layout.lcore[w]);
+			dp_quit = 1;
+		}
+	if (layout.main_is_worker)
+		dp_worker_loop(&workers[0]);
+	else if (layout.main_polls_exc)
+		dp_exc_loop(&exc);
+	else
+		/* the main lcore is no worker: it may sleep */
+		while (!dp_quit)
+			usleep(100000);
+	rte_eal_mp_wait_lcore();
+	log_info("stopping");
+	print_stats(&layout, &exc);
+	dp_port_stats(&port);
+	rc = 0;
+	__atomic_store_n(&shm->dp_pid, 0, __ATOMIC_RELEASE);
+	STRATA_WRITE_ONCE(shm->dp_rx_stamp, STRATA_RX_NONE);
+ports:
+	dp_port_close(&port);
+eal:
+	rte_eal_cleanup();
+unmap:
+	munmap(shm, sizeof(*shm));
+	return rc;
+}
