@@ -149,6 +149,8 @@ print_stats(const struct dp_layout *l, const struct dp_exc *x)
 			 "; lost: %" PRIu64 " on the NIC's tx, %" PRIu64 " on the TAP's",
 			 w, s->neigh_reply, s->neigh_drop, s->tx_drop, s->exc_drop);
 	}
+	log_info("exception path: %" PRIu64 " frames to the kernel (%" PRIu64 " lost), %" PRIu64
+		 " from it", x->to_tap, x->to_tap_drop, x->fwd);
 	log_info("exception path: %" PRIu64 " frames from the kernel, %" PRIu64 " lost", x->fwd,
 		 x->drop);
 }
@@ -242,6 +244,20 @@ main(int argc, char **argv)
 
 	exc.tap = port.tap;
 	exc.n_tapq = (uint16_t)layout.n_workers;
+	for (w = 0; w < layout.n_workers && w < DP_MAX_WORKERS; w++) {
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "strata_exc%u", w);
+		/* one worker enqueues, the exception lcore dequeues */
+		exc.to_kernel[w] = rte_ring_create(name, 1024, rte_socket_id(),
+						   RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (exc.to_kernel[w] == NULL) {
+			log_warn("cannot create the exception ring %s: %s", name,
+				 rte_strerror(rte_errno));
+			goto rings;
+		}
+		exc.n_rings++;
+	}
 	exc.port = port.nic;
 	exc.queue = layout.main_polls_exc ? (uint16_t)layout.n_workers : 0;
 	for (w = 0; w < layout.n_workers; w++) {
@@ -258,6 +274,7 @@ main(int argc, char **argv)
 		wk->snap = &shm->snap;
 		wk->cnt = &shm->lcore[w];
 		wk->exc = w == 0 && !layout.main_polls_exc ? &exc : NULL;
+		wk->to_kernel = exc.to_kernel[w];
 	}
 
 	stamp = port.hw_stamp ? "hardware (the NIC's, through stratad's PHC map; TSC without it)"
@@ -300,6 +317,14 @@ main(int argc, char **argv)
 	rc = 0;
 	__atomic_store_n(&shm->dp_pid, 0, __ATOMIC_RELEASE);
 	STRATA_WRITE_ONCE(shm->dp_rx_stamp, STRATA_RX_NONE);
+rings:
+	for (w = 0; w < exc.n_rings; w++) {
+		struct rte_mbuf *m = NULL;
+
+		while (rte_ring_sc_dequeue(exc.to_kernel[w], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(exc.to_kernel[w]);
+	}
 ports:
 	dp_port_close(&port);
 eal:

@@ -2,8 +2,9 @@
 /*
  * The burst loop (DPDK examples/skeleton/basicfwd.c): receive a burst, answer
  * each frame in place, send the answers back on the same queue and hand the
- * rest to the kernel. No syscall, lock, log or allocation in here: the PMDs'
- * own (af_xdp's kick, the TAP's write) are the only ones.
+ * rest to the kernel through a ring to the exception path's lcore. No
+ * syscall, lock, log or allocation in here (a virtual PMD may make its own:
+ * af_xdp kicks the kernel to transmit).
  */
 #include "worker.h"
 
@@ -11,6 +12,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
 
 #include <strata/reply.h>
 
@@ -142,7 +144,15 @@ dp_worker_loop(void *arg)
 			}
 		}
 		dp_send(w->port, w->queue, tx, ntx, &w->st.tx_drop);
-		dp_send(w->tap, w->queue, exc, nexc, &w->st.exc_drop);
+		if (nexc > 0) {
+			unsigned int q = rte_ring_sp_enqueue_burst(w->to_kernel, (void **)exc,
+								   nexc, NULL);
+
+			if (unlikely(q < nexc)) {
+				w->st.exc_drop += nexc - q;
+				rte_pktmbuf_free_bulk(&exc[q], nexc - q);
+			}
+		}
 	}
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The workers: one per lcore, each with its own queue pair on the NIC and its
- * own tx queue on the TAP, so that no two lcores ever share a queue.
+ * own ring to the exception path, so that no two lcores ever share a queue.
  */
 #pragma once
 
@@ -24,7 +24,7 @@ struct dp_worker_stats {
 	uint64_t neigh_reply; /* ARP, neighbour advertisements, echo replies sent */
 	uint64_t neigh_drop;  /* refused by the neighbour responder */
 	uint64_t tx_drop;     /* replies the NIC's tx queue had no room for */
-	uint64_t exc_drop;    /* frames for the kernel the TAP had no room for */
+	uint64_t exc_drop;    /* frames for the kernel their ring had no room for */
 };
 
 struct dp_worker {
@@ -38,6 +38,7 @@ struct dp_worker {
 	const struct strata_service *svc;
 	const struct snap *snap;
 	struct strata_counters *cnt; /* this worker's row in the shared memory */
+	struct rte_ring *to_kernel;  /* frames for the exception path's lcore */
 	struct dp_exc *exc;	     /* the exception path, when this worker polls it */
 	struct dp_worker_stats st;
 } __rte_cache_aligned;

@@ -74,6 +74,7 @@ local stratum 5
 control $SOCK
 CONF
 spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/strata.conf"
+STRATAD_PID=$LAST_PID
 wait_for 10 ctl tracking || fail "stratad did not come up"
 # shellcheck disable=SC2086
 spawn ip netns exec "$NS_S" "$STRATA_DPDK" -c "$TMP/strata.conf" --shm "$SHM" -- \
@@ -173,6 +174,20 @@ PY
 ok "both workers answer"
 fi
 ctl counters
+
+# stratad restarts: the dataplane keeps serving from the last snapshot, and
+# the new stratad takes the shared memory over, counters included
+seen=$(ctl --json counters | python3 -c "import json,sys; print(json.load(sys.stdin)['seen'])")
+kill -TERM "$STRATAD_PID"
+wait "$STRATAD_PID" || fail "stratad did not exit 0"
+out=$(in_c sntp -t 2 192.0.2.1 2>&1) || fail "no answer while stratad is down: $out"
+echo "$out" | grep -q " s5 " || fail "while stratad is down: $out"
+ok "stratad down: strata-dpdk still answers from the last snapshot"
+spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/strata.conf"
+wait_for 10 ctl tracking || fail "stratad did not come back"
+again=$(ctl --json counters | python3 -c "import json,sys; print(json.load(sys.stdin)['seen'])")
+[ "$again" -gt "$seen" ] || fail "counters after the restart: $again, before: $seen"
+ok "stratad restarted: it shows the dataplane's counters ($seen before, $again now)"
 
 kill -TERM "$DP_PID"
 wait "$DP_PID" || fail "strata-dpdk did not exit 0 on SIGTERM"
