@@ -11,6 +11,7 @@
 #                      queue (DPDK 22.11's af_xdp finds no channels on veth)
 #   dpdk.sh af_packet  net_af_packet with two queue pairs and two workers:
 #                      requests from many source ports spread over both
+#   dpdk.sh af_xdp_huge  af_xdp on hugepages instead of --no-huge
 #
 # Environment (set by meson): STRATAD, STRATACTL, STRATA_DPDK, XDP_PASS_OBJ.
 set -eu
@@ -24,6 +25,21 @@ require_cmd ip python3 sntp ntpdig ntpdate chronyd ping
 [ -x "${STRATA_DPDK:-}" ] || skip "STRATA_DPDK not set to the strata-dpdk binary"
 
 PMD=${1:-af_xdp}
+MEM="--no-huge -m 1024"
+if [ "$PMD" = af_xdp_huge ]; then
+	# the same on hugepages: 512 more 2 MiB pages for the run, given back after
+	PMD=af_xdp
+	[ -w /proc/sys/vm/nr_hugepages ] || skip "cannot reserve hugepages"
+	HUGE_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
+	echo $((HUGE_BEFORE + 512)) >/proc/sys/vm/nr_hugepages
+	mkdir -p "$TMP/huge"
+	mount -t hugetlbfs nodev "$TMP/huge" || skip "cannot mount hugetlbfs"
+	huge_cleanup() {
+		umount "$TMP/huge" 2>/dev/null || true
+		echo "$HUGE_BEFORE" >/proc/sys/vm/nr_hugepages
+	}
+	MEM="--huge-dir $TMP/huge -m 512"
+fi
 case "$PMD" in
 af_xdp)
 	PORT=net_af_xdp0,iface=s0
@@ -78,7 +94,7 @@ STRATAD_PID=$LAST_PID
 wait_for 10 ctl tracking || fail "stratad did not come up"
 # shellcheck disable=SC2086
 spawn ip netns exec "$NS_S" "$STRATA_DPDK" -c "$TMP/strata.conf" --shm "$SHM" -- \
-	--no-huge -m 1024 --no-pci $LCORES --file-prefix "strata$$" --log-level 4 \
+	$MEM --no-pci $LCORES --file-prefix "strata$$" --log-level 4 \
 	>"$TMP/dp.log" 2>&1
 DP_PID=$LAST_PID
 dp_ready() { grep -q 'ready:' "$TMP/dp.log" && ctl --json counters | grep -q "\"worker\":$((WORKERS - 1))"; }

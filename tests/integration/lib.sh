@@ -65,6 +65,10 @@ cleanup() {
 	ip netns del "$NS_C" 2>/dev/null || true
 	ip netns del "$NS_S" 2>/dev/null || true
 	rm -rf "/etc/netns/$NS_S" "/etc/netns/$NS_C"
+	# a test's own extra cleanup, after its processes are gone
+	if command -v huge_cleanup >/dev/null 2>&1; then
+		huge_cleanup
+	fi
 	rm -rf "$TMP" "/dev/shm$SHM"
 }
 trap cleanup EXIT INT TERM
