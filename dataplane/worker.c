@@ -51,19 +51,6 @@ set_len(struct rte_mbuf *m, uint16_t len)
 	return rte_pktmbuf_append(m, len - have) == NULL ? -1 : 0;
 }
 
-/*
- * A hardware stamp is in the NIC's PHC timescale: usable only while stratad
- * publishes a PHC map. Read outside the sequence check, as a hint, once a
- * burst: snap_read_reply() validates the map it actually uses.
- */
-static int
-phc_mapped(const struct snap *s)
-{
-	uint32_t seq = STRATA_READ_ONCE(s->seq);
-
-	return STRATA_READ_ONCE(s->slot[seq & 1].map[SNAP_SCALE_PHC0].flags) & SNAP_MAP_VALID;
-}
-
 static enum action
 handle(struct dp_worker *w, struct rte_mbuf *m, uint64_t tsc, int phc)
 {
@@ -126,7 +113,8 @@ dp_worker_loop(void *arg)
 			continue;
 		/* one software stamp for the burst: the frames arrived together */
 		tsc = rte_rdtsc();
-		phc = w->hw_stamp && phc_mapped(w->snap);
+		/* a hardware stamp is in the NIC's PHC timescale: only with a PHC map */
+		phc = w->hw_stamp && snap_has_map(w->snap, SNAP_SCALE_PHC0);
 		ntx = nexc = 0;
 		for (i = 0; i < n; i++) {
 			if (i + 1 < n)

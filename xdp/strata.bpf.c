@@ -42,19 +42,6 @@ struct {
 
 #ifdef STRATA_RX_META
 extern int bpf_xdp_metadata_rx_timestamp(const struct xdp_md *ctx, __u64 *timestamp) __ksym;
-
-/*
- * A hardware stamp is in the NIC's PHC timescale: usable only while stratad
- * publishes a PHC map. The flag is read outside the snapshot's sequence
- * check, as a hint: snap_read_reply() validates the map it actually uses.
- */
-static __always_inline int
-phc_mapped(const struct snap *snap)
-{
-	__u32 seq = STRATA_READ_ONCE(snap->seq);
-
-	return STRATA_READ_ONCE(snap->slot[seq & 1].map[SNAP_SCALE_PHC0].flags) & SNAP_MAP_VALID;
-}
 #endif
 
 SEC("xdp")
@@ -87,7 +74,9 @@ strata_xdp(struct xdp_md *ctx)
 	{
 		__u64 hw = 0;
 
-		if (bpf_xdp_metadata_rx_timestamp(ctx, &hw) == 0 && hw != 0 && phc_mapped(snap)) {
+		/* a hardware stamp is in the NIC's PHC timescale: only with a PHC map */
+		if (bpf_xdp_metadata_rx_timestamp(ctx, &hw) == 0 && hw != 0 &&
+		    snap_has_map(snap, SNAP_SCALE_PHC0)) {
 			clk.rx = hw;
 			clk.rx_scale = SNAP_SCALE_PHC0;
 		}

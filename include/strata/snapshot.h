@@ -112,6 +112,21 @@ snap_map_apply(const struct snap_map *m, __u64 t)
 	return neg ? m->ntp_base - off : m->ntp_base + off;
 }
 
+/**
+ * Whether the copy readers use now has a valid map for @scale. A hint read
+ * outside the sequence check, for choosing a timescale once per packet or
+ * burst (a hardware stamp needs the PHC map): snap_read_reply() validates
+ * the map it actually uses.
+ */
+STRATA_INLINE int
+snap_has_map(const struct snap *s, __u32 scale)
+{
+	__u32 seq = STRATA_READ_ONCE(s->seq);
+
+	return STRATA_READ_ONCE(s->slot[seq & 1].map[scale & (SNAP_NSCALES - 1)].flags) &
+	       SNAP_MAP_VALID;
+}
+
 /** The fields of one reply, read consistently from one copy. */
 struct snap_reply_view {
 	__u64 rx;        /* receive timestamp, NTP 32.32 */

@@ -154,6 +154,10 @@ test_reply_view(void)
 	CU_ASSERT_EQUAL(v.rx, base);
 	CU_ASSERT_EQUAL(v.stratum, 2);
 	CU_ASSERT_EQUAL(v.root_disp, 0x200);
+	/* the per-packet hint agrees: MONO mapped, TSC and PHC0 not */
+	CU_ASSERT(snap_has_map(&s, SNAP_SCALE_MONO));
+	CU_ASSERT(!snap_has_map(&s, SNAP_SCALE_TSC));
+	CU_ASSERT(!snap_has_map(&s, SNAP_SCALE_PHC0));
 	/* a scale without a valid map (TSC here) gives no time */
 	CU_ASSERT_EQUAL(snap_read_reply(&s, SNAP_SCALE_TSC, 0, SNAP_SCALE_MONO, 0, &v), -1);
 
