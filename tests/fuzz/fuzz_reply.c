@@ -23,6 +23,8 @@
 
 #include <strata/reply.h>
 
+#include "../unit/ref_csum.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define ETH_LEN 14
@@ -163,28 +165,6 @@ parse(const uint8_t *p, size_t n, struct req *r)
 	r->answer = mode == 3 || (mode == 0 && version == 1 && get16(p + r->l4) != 123);
 }
 
-/* RFC 1071 section 4.1, in 16-bit big-endian words as the RFC writes it */
-static uint32_t
-sum16(const uint8_t *p, size_t n)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += get16(p + i);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 static int
 csum_ok(uint32_t sum)
 {
@@ -217,7 +197,7 @@ check_reply(const uint8_t *f, size_t len, const uint8_t *q, const struct req *r)
 		if (get16(f + l4 + 4) != ulen)
 			abort();
 		/* RFC 8200 section 8.1: pseudo header of addresses, length, next header */
-		sum = sum16(ip + 8, 32) + (uint32_t)ulen + 17;
+		sum = sum16(0, ip + 8, 32) + (uint32_t)ulen + 17;
 		/* and a UDP checksum of zero is not allowed over IPv6 */
 		if (get16(f + l4 + 6) == 0)
 			abort();
@@ -225,7 +205,7 @@ check_reply(const uint8_t *f, size_t len, const uint8_t *q, const struct req *r)
 		const uint8_t *ip = f + r->l3;
 
 		if (len < r->l3 + IP4_LEN || ip[0] != 0x45 || ip[8] != STRATA_DEFAULT_TTL ||
-		    ip[9] != 17 || !csum_ok(sum16(ip, IP4_LEN)) ||
+		    ip[9] != 17 || !csum_ok(sum16(0, ip, IP4_LEN)) ||
 		    get16(ip + 2) != len - r->l3 || memcmp(ip + 12, q + r->l3 + 16, 4) != 0 ||
 		    memcmp(ip + 16, q + r->l3 + 12, 4) != 0)
 			abort();
@@ -234,11 +214,11 @@ check_reply(const uint8_t *f, size_t len, const uint8_t *q, const struct req *r)
 		if (get16(f + l4 + 4) != ulen)
 			abort();
 		/* RFC 768: pseudo header of addresses, protocol, UDP length */
-		sum = sum16(ip + 12, 8) + 17 + (uint32_t)ulen;
+		sum = sum16(0, ip + 12, 8) + 17 + (uint32_t)ulen;
 	}
 	if (l4 + ulen != len || ulen < UDP_LEN + NTP_LEN)
 		abort();
-	if (!csum_ok(sum + sum16(f + l4, ulen)))
+	if (!csum_ok(sum + sum16(0, f + l4, ulen)))
 		abort();
 	/* ports swapped */
 	if (get16(f + l4) != get16(q + r->l4 + 2) || get16(f + l4 + 2) != get16(q + r->l4))
@@ -325,7 +305,7 @@ with_ip4_csum(const uint8_t *p, size_t n)
 		abort();
 	memcpy(q, p, n);
 	q[l3 + 10] = q[l3 + 11] = 0;
-	c = (uint16_t)~fold(sum16(q + l3, ihl));
+	c = (uint16_t)~fold(sum16(0, q + l3, ihl));
 	if (c == get16(p + l3 + 10)) {
 		free(q);
 		return NULL;

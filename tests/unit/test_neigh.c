@@ -26,6 +26,7 @@
 #include "neigh.h"
 
 #include "cunit_main.h"
+#include "ref_csum.h"
 
 #define ETH_LEN 14
 #define VLAN_LEN 4
@@ -97,27 +98,6 @@ static uint16_t
 get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* RFC 1071 section 4.1: 16-bit big-endian words, an odd last octet padded with zero */
-static uint32_t
-sum16(uint32_t sum, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += get16(p + i);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
 }
 
 /*

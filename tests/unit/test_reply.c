@@ -23,6 +23,7 @@
 #include <strata/reply.h>
 
 #include "cunit_main.h"
+#include "ref_csum.h"
 
 #define ETH_LEN 14
 #define VLAN_LEN 4
@@ -187,27 +188,6 @@ static uint64_t
 get64(const uint8_t *p)
 {
 	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-/* RFC 1071 section 4.1: 16-bit big-endian words, an odd last octet padded with zero */
-static uint32_t
-sum16(uint32_t sum, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += get16(p + i);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
 }
 
 /*

@@ -22,6 +22,7 @@
 #include <strata/reply.h>
 
 #include "cunit_main.h"
+#include "ref_csum.h"
 
 static const char *obj_path;
 static struct bpf_object *obj;
@@ -36,28 +37,6 @@ mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * NSEC_PER_SEC + (__u64)ts.tv_nsec;
-}
-
-static __u16
-fold(__u32 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)sum;
-}
-
-/* RFC 1071 over big-endian 16-bit words, byte by byte: independent of inet.h */
-static __u32
-sum16(const __u8 *p, size_t n)
-{
-	__u32 s = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (__u32)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (__u32)p[n - 1] << 8;
-	return s;
 }
 
 /*
@@ -80,7 +59,7 @@ make_req4(__u8 *f, size_t opt_len, size_t pad)
 	ip[9] = 17;
 	memcpy(ip + 12, "\xc6\x33\x64\x07\xc0\x00\x02\x01", 8);
 	memset(ip + 20, 1, opt_len); /* NOP options */
-	s = fold(sum16(ip, ihl));
+	s = fold(sum16(0, ip, ihl));
 	ip[10] = (__u8)(~s >> 8);
 	ip[11] = (__u8)~s;
 	memcpy(udp, "\x9c\x40\x00\x7b\x00\x38\x00\x00", 8);
@@ -183,7 +162,7 @@ check_same_as_user(const __u8 *req, size_t req_len, const __u8 *out, __u32 out_l
 		__u32 s;
 
 		u[6] = u[7] = 0;
-		s = sum16(v6 ? ip + 8 : ip + 12, v6 ? 32 : 8) + 17 + (__u32)ulen + sum16(u, ulen);
+		s = sum16(0, v6 ? ip + 8 : ip + 12, v6 ? 32 : 8) + 17 + (__u32)ulen + sum16(0, u, ulen);
 		s = (__u16)~fold(s);
 		if (s == 0)
 			s = 0xffff;
