@@ -36,7 +36,7 @@ CONF
 cat "$TMP/stratad.conf"
 
 step "stratad -c stratad.conf (in $NS_S)"
-spawn ip netns exec "$NS_S" "$STRATAD" -c "$TMP/stratad.conf"
+spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf"
 wait_for 10 in_s "$STRATACTL" -s "$TMP/stratad.sock" tracking || fail "stratad did not come up"
 
 step "sntp 192.0.2.1 and ntpdig 2001:db8::1 (from $NS_C)"
