@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * strata-gen: the engine interface. An engine moves 48-octet NTP requests out
+ * and replies in; everything else (pacing, request building, validation,
+ * statistics, report) is common code in gen.c. The kernel-socket engine is
+ * gen_sock.c.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <strata/ntp.h>
+
+/* Requests per send call, replies per receive call. */
+#define GEN_BURST 64
+/* Room for a reply with extension fields; anything longer is truncated. */
+#define GEN_RX_MAX 128
+
+/* Where to send and from how many source ports. */
+struct gen_target {
+	struct sockaddr_storage addr; /* server address and port */
+	socklen_t addrlen;
+	uint16_t base_port; /* sources are base_port .. base_port + nports - 1 */
+	unsigned int nports;
+};
+
+/* One received datagram. */
+struct gen_rx {
+	uint8_t buf[GEN_RX_MAX];
+	uint32_t len;  /* as received, may exceed GEN_RX_MAX */
+	int64_t rx_ns; /* CLOCK_REALTIME arrival, the kernel's stamp where there is one */
+};
+
+struct gen_engine {
+	const char *name;
+	/* State for @t, or NULL with errno set; messages go to stderr. */
+	void *(*open)(const struct gen_target *t);
+	/* Send up to @n requests; returns how many left (0 when queues are full) or -errno. */
+	int (*send)(void *e, const struct ntp_hdr *req, unsigned int n);
+	/* Up to @n replies without blocking; returns their number or -errno. */
+	int (*recv)(void *e, struct gen_rx *rx, unsigned int n);
+	/* Block until a reply may be waiting or @timeout_ns passes. */
+	void (*wait)(void *e, int64_t timeout_ns);
+	void (*close)(void *e);
+};
+
+/* Kernel UDP sockets: sendmmsg, recvmmsg, SO_TIMESTAMPNS. */
+extern const struct gen_engine gen_sock_engine;
