@@ -81,6 +81,13 @@ now_ns(clockid_t clk)
 	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
 }
 
+/* The engine's pacing clock: the TSC for DPDK, where a syscall per burst costs */
+static int64_t
+mono_ns(const struct run *r)
+{
+	return r->eng->now != NULL ? r->eng->now(r->e) : now_ns(CLOCK_MONOTONIC);
+}
+
 static uint64_t
 ntp_of_ns(int64_t ns)
 {
@@ -101,8 +108,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: strata-gen [options] SERVER\n"
+		"usage: strata-gen [options] SERVER [-- EAL arguments]\n"
 		"  SERVER                 IPv4 or IPv6 address literal\n"
+		"  --engine NAME          socket or dpdk (socket)\n"
 		"  --port N               server port (123)\n"
 		"  --rate N               requests/s, 0 = flat out (0)\n"
 		"  --ramp START:STEP:STEPS:SECONDS\n"
@@ -114,8 +122,22 @@ usage(FILE *f)
 		"  --tolerance S          slack of the timestamp checks in seconds (0.001)\n"
 		"  --json FILE            write the summary as JSON\n"
 		"  --quiet                no progress line\n"
-		"  --help\n",
-		MAX_SECONDS, MAX_PORTS);
+		"  --help\n"
+		"DPDK engine (EAL arguments after '--', e.g. -l 0-1 --no-pci):\n"
+		"  --dpdk-port SPEC       EAL device, e.g. net_af_xdp0,iface=eth0\n"
+		"  --src ADDR[/LEN]       source addresses: every host of the prefix\n"
+		"                         (at most 65536), each with every source port\n"
+		"  --src-mac MAC          source MAC (the port's)\n"
+		"  --dst-mac MAC          server's or next hop's MAC (asked for by ARP or\n"
+		"                         neighbour solicitation from the first source)\n"
+		"%s",
+		MAX_SECONDS, MAX_PORTS,
+#ifdef STRATA_GEN_DPDK
+		""
+#else
+		"This strata-gen was built without DPDK.\n"
+#endif
+	);
 }
 
 static int
@@ -206,12 +228,17 @@ check_reply(struct run *r, const struct gen_rx *rx)
 	struct step *st;
 	int64_t lat;
 
-	if (rx->len < NTP_HEADER_LEN || NTP_LVM_VERSION(h->lvm) != 4 ||
-	    NTP_LVM_MODE(h->lvm) != NTP_MODE_SERVER) {
+	if (rx->len < NTP_HEADER_LEN || NTP_LVM_VERSION(h->lvm) != 4) {
 		r->invalid_unknown++;
 		return;
 	}
-	org = ntp_ts_get(&h->org);
+	/* a request of ours sent back as it was (perf/bench's bare reflector)
+	 * carries our stamp as transmit: it answers that request, invalidly, so
+	 * that "lost" keeps meaning "no answer at all" */
+	if (NTP_LVM_MODE(h->lvm) == NTP_MODE_CLIENT)
+		org = ntp_ts_get(&h->xmt);
+	else
+		org = ntp_ts_get(&h->org);
 	s = &r->slot[((uint32_t)org ^ r->key) & r->mask];
 	if (org == 0 || s->xmt != org) {
 		r->invalid_unknown++;
@@ -225,6 +252,10 @@ check_reply(struct run *r, const struct gen_rx *rx)
 	}
 	s->answered = 1;
 	st->matched++;
+	if (NTP_LVM_MODE(h->lvm) != NTP_MODE_SERVER) {
+		st->invalid++;
+		return;
+	}
 	if (h->stratum == 0) { /* section 7.4: a kiss code, no time */
 		st->kod++;
 		return;
@@ -344,12 +375,12 @@ run(struct run *r, uint64_t count, int quiet)
 	uint64_t total_sent = 0;
 	int n, got;
 
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = mono_ns(r);
 	step_start = t0;
 	step_end = t0 + (int64_t)(r->steps[0].seconds * NS);
 	next_print = t0 + NS;
 	for (;;) {
-		now = now_ns(CLOCK_MONOTONIC);
+		now = mono_ns(r);
 		while (now >= step_end && k < r->nsteps) {
 			if (++k == r->nsteps)
 				break;
@@ -392,11 +423,11 @@ run(struct run *r, uint64_t count, int quiet)
 				r->eng->wait(r->e, wait_ns);
 		}
 	}
-	now = now_ns(CLOCK_MONOTONIC);
+	now = mono_ns(r);
 	r->send_seconds = (double)(now - t0) / NS;
 	/* what has not come back a second after the last request is lost */
 	deadline = now + GRACE_NS;
-	while ((now = now_ns(CLOCK_MONOTONIC)) < deadline) {
+	while ((now = mono_ns(r)) < deadline) {
 		struct step t;
 
 		totals(r, &t);
@@ -501,7 +532,10 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"base-port", required_argument, NULL, 'b'},
 		{"count", required_argument, NULL, 'c'},
+		{"dpdk-port", required_argument, NULL, 'D'},
+		{"dst-mac", required_argument, NULL, 'M'},
 		{"duration", required_argument, NULL, 'd'},
+		{"engine", required_argument, NULL, 'e'},
 		{"help", no_argument, NULL, 'h'},
 		{"json", required_argument, NULL, 'j'},
 		{"port", required_argument, NULL, 'p'},
@@ -509,6 +543,8 @@ main(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"rate", required_argument, NULL, 'r'},
 		{"ramp", required_argument, NULL, 'R'},
+		{"src", required_argument, NULL, 's'},
+		{"src-mac", required_argument, NULL, 'm'},
 		{"tolerance", required_argument, NULL, 't'},
 		{NULL, 0, NULL, 0},
 	};
@@ -522,8 +558,43 @@ main(int argc, char **argv)
 	uint32_t seed[3];
 	unsigned int i, nslots;
 
+	/* EAL's arguments: the end of ours, argv[0] for EAL's own parser */
+	for (c = 1; c < argc; c++)
+		if (strcmp(argv[c], "--") == 0) {
+			t.eal_argc = argc - c;
+			t.eal_argv = &argv[c];
+			argv[c] = argv[0];
+			argc = c;
+			break;
+		}
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'D':
+			t.dev = optarg;
+			break;
+		case 'e':
+			if (strcmp(optarg, "socket") == 0) {
+				r.eng = &gen_sock_engine;
+			} else if (strcmp(optarg, "dpdk") == 0) {
+#ifdef STRATA_GEN_DPDK
+				r.eng = &gen_dpdk_engine;
+#else
+				fprintf(stderr, "strata-gen: built without DPDK: no dpdk engine\n");
+				return 2;
+#endif
+			} else {
+				return bad("--engine (socket or dpdk)", optarg);
+			}
+			break;
+		case 'm':
+			t.src_mac = optarg;
+			break;
+		case 'M':
+			t.dst_mac = optarg;
+			break;
+		case 's':
+			t.src = optarg;
+			break;
 		case 'b':
 			if (parse_u64(optarg, 1, 65535, &base) < 0)
 				return bad("--base-port", optarg);
@@ -579,6 +650,16 @@ main(int argc, char **argv)
 		return 2;
 	}
 	server = argv[optind];
+	if (r.eng == &gen_sock_engine && (t.dev != NULL || t.src != NULL || t.src_mac != NULL ||
+					  t.dst_mac != NULL || t.eal_argc > 0)) {
+		fprintf(stderr, "strata-gen: --dpdk-port, --src, --src-mac, --dst-mac and EAL "
+				"arguments are for --engine dpdk\n");
+		return 2;
+	}
+	if (r.eng != &gen_sock_engine && (t.dev == NULL || t.src == NULL)) {
+		fprintf(stderr, "strata-gen: --engine dpdk needs --dpdk-port and --src\n");
+		return 2;
+	}
 	if (have_ramp && have_duration) {
 		fprintf(stderr, "strata-gen: --ramp sets the duration; drop --duration\n");
 		return 2;

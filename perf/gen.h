@@ -3,7 +3,7 @@
  * strata-gen: the engine interface. An engine moves 48-octet NTP requests out
  * and replies in; everything else (pacing, request building, validation,
  * statistics, report) is common code in gen.c. The kernel-socket engine is
- * gen_sock.c.
+ * gen_sock.c, the DPDK one gen_dpdk.c.
  */
 #pragma once
 
@@ -23,6 +23,13 @@ struct gen_target {
 	socklen_t addrlen;
 	uint16_t base_port; /* sources are base_port .. base_port + nports - 1 */
 	unsigned int nports;
+	/* DPDK engine only, NULL where not given; its open() parses them */
+	const char *dev;     /* EAL device "NAME[,devargs]" */
+	const char *src;     /* source addresses, ADDR[/LEN] */
+	const char *src_mac; /* default: the port's */
+	const char *dst_mac; /* default: resolved by ARP or neighbour solicitation */
+	int eal_argc;	     /* argv[0] and what followed "--" */
+	char **eal_argv;
 };
 
 /* One received datagram. */
@@ -43,7 +50,14 @@ struct gen_engine {
 	/* Block until a reply may be waiting or @timeout_ns passes. */
 	void (*wait)(void *e, int64_t timeout_ns);
 	void (*close)(void *e);
+	/* Monotonic nanoseconds to pace on; NULL for CLOCK_MONOTONIC. */
+	int64_t (*now)(void *e);
 };
 
 /* Kernel UDP sockets: sendmmsg, recvmmsg, SO_TIMESTAMPNS. */
 extern const struct gen_engine gen_sock_engine;
+
+#ifdef STRATA_GEN_DPDK
+/* DPDK: whole frames built in mbufs, one port, one queue, TSC-paced and stamped. */
+extern const struct gen_engine gen_dpdk_engine;
+#endif

@@ -34,7 +34,7 @@ if [ "$PMD" = af_xdp_huge ]; then
 	echo $((HUGE_BEFORE + 512)) >/proc/sys/vm/nr_hugepages
 	mkdir -p "$TMP/huge"
 	mount -t hugetlbfs nodev "$TMP/huge" || skip "cannot mount hugetlbfs"
-	huge_cleanup() {
+	test_cleanup() {
 		umount "$TMP/huge" 2>/dev/null || true
 		echo "$HUGE_BEFORE" >/proc/sys/vm/nr_hugepages
 	}

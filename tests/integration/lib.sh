@@ -66,9 +66,11 @@ cleanup() {
 	ip netns del "$NS_S" 2>/dev/null || true
 	rm -rf "/etc/netns/$NS_S" "/etc/netns/$NS_C"
 	# a test's own extra cleanup, after its processes are gone
-	if command -v huge_cleanup >/dev/null 2>&1; then
-		huge_cleanup
+	if command -v test_cleanup >/dev/null 2>&1; then
+		test_cleanup
 	fi
+	# DPDK's runtime directories, for the --file-prefix names the tests use
+	rm -rf "/var/run/dpdk/strata$$" "/var/run/dpdk/gen$$" "/var/run/dpdk/bench$$"
 	rm -rf "$TMP" "/dev/shm$SHM"
 }
 trap cleanup EXIT INT TERM
