@@ -9,9 +9,6 @@
 
 #include <strata/ntp.h>
 
-/* RFC 5905 section 7.3: the refid of a local clock, as chrony sends it */
-#define REFID_LOCAL 0x7f7f0101u
-
 /* RFC 5905 section 11.1: PHI, the dispersion growth of a free clock */
 #define PHI_PPM 15.0
 
@@ -112,7 +109,7 @@ clock_fill(const struct cfg *c, struct snap_slot *sl, struct clock_report *r)
 	} else if (c->local_stratum > 0) {
 		srv->leap = NTP_LEAP_NONE;
 		srv->stratum = (__u8)c->local_stratum;
-		srv->refid = strata_htonl(REFID_LOCAL);
+		srv->refid = strata_htonl(CLOCK_REFID_LOCAL);
 		snprintf(r->source, sizeof(r->source), "local stratum %d%s", c->local_stratum % 100,
 			 c->refclock_system ? " (system unsynced)" : "");
 	} else {

@@ -13,6 +13,9 @@
 
 #include "config.h"
 
+/* RFC 5905 section 7.3: the refid of a local clock, as chrony sends it (127.127.1.1) */
+#define CLOCK_REFID_LOCAL 0x7f7f0101u
+
 /* After this long without a publish the fast path answers leap 3. */
 #define CLOCK_STALE_SECONDS 60
 

@@ -149,9 +149,6 @@ mono_now(void)
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
-/* RFC 5905 section 7.3: the refid of a local clock, as chrony sends it */
-#define REFID_LOCAL 0x7f7f0101u
-
 /*
  * The snapshot when upstream sources discipline strata's clock: the map is
  * the discipline's; the server fields follow the system peer, through the
@@ -191,7 +188,7 @@ ntp_fill(struct stratad *d, uint64_t mono, struct snap_slot *sl, struct clock_re
 	} else if (d->cfg.local_stratum > 0) {
 		srv->leap = NTP_LEAP_NONE;
 		srv->stratum = (__u8)d->cfg.local_stratum;
-		srv->refid = strata_htonl(REFID_LOCAL);
+		srv->refid = strata_htonl(CLOCK_REFID_LOCAL);
 		srv->ref_time = now;
 		srv->disp_base = now;
 		srv->unsync_after = now + ((__u64)CLOCK_STALE_SECONDS << 32);
