@@ -18,6 +18,7 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_pci.h>
 
+#include "ethdev.h"
 #include "log.h"
 
 #define NIC_RXD 1024
@@ -27,39 +28,18 @@
 #define POOL_CACHE 256
 #define POOL_MIN 8191 /* a mempool is best at 2^n - 1 mbufs */
 
-/* The ethdev port of EAL device @name, or -ENODEV. */
-static int
-find_port(const char *name)
-{
-	struct rte_eth_dev_info info;
-	uint16_t id;
-
-	/* every port, as RTE_ETH_FOREACH_DEV() (spelled out for clang-format) */
-	for (id = rte_eth_find_next(0); id < RTE_MAX_ETHPORTS; id = rte_eth_find_next(id + 1))
-		if (rte_eth_dev_info_get(id, &info) == 0 && info.device != NULL &&
-		    strcmp(rte_dev_name(info.device), name) == 0)
-			return id;
-	return -ENODEV;
-}
-
-/* The port of @spec ("NAME[,devargs]"), probed first if EAL has no such device yet. */
+/* The port of @spec, named @name in EAL, with a message saying what to do when it fails. */
 static int
 open_dev(const char *spec, const char *name)
 {
-	int id = find_port(name), err;
+	int id = dp_ethdev_open(spec, name);
 
-	if (id >= 0)
-		return id;
-	err = rte_dev_probe(spec);
-	if (err < 0) {
+	if (id == -ENODEV)
+		log_warn("'%s' is not an ethernet port DPDK can use", spec);
+	else if (id < 0)
 		log_warn("cannot probe DPDK port '%s': %s (hint: a PCI device must be bound to "
 			 "vfio-pci, see dpdk-devbind.py; EAL must not run with --no-pci for it)",
-			 spec, strerror(-err));
-		return err;
-	}
-	id = find_port(name);
-	if (id < 0)
-		log_warn("'%s' was probed but is not an ethernet port", spec);
+			 spec, strerror(-id));
 	return id;
 }
 

@@ -32,6 +32,8 @@
 
 #include <strata/inet.h>
 
+#include "ethdev.h"
+
 #define NRXD 1024
 #define NTXD 1024
 #define NMBUF 8191 /* rings, a burst and the cache: a mempool is best at 2^n - 1 */
@@ -503,41 +505,22 @@ parse_prefix(struct dpdk_engine *e, const char *s)
 	return 0;
 }
 
-static int
-find_port(const char *name)
-{
-	struct rte_eth_dev_info info;
-	uint16_t id;
-
-	for (id = rte_eth_find_next(0); id < RTE_MAX_ETHPORTS; id = rte_eth_find_next(id + 1))
-		if (rte_eth_dev_info_get(id, &info) == 0 && info.device != NULL &&
-		    strcmp(rte_dev_name(info.device), name) == 0)
-			return id;
-	return -ENODEV;
-}
-
 /* The port of @spec "NAME[,devargs]", probed unless EAL's arguments made it already. */
 static int
 open_port(const char *spec)
 {
 	char name[RTE_DEV_NAME_MAX_LEN];
 	size_t n = strcspn(spec, ",");
-	int id, err;
+	int id;
 
 	if (n >= sizeof(name))
 		return -ENAMETOOLONG;
 	memcpy(name, spec, n);
 	name[n] = '\0';
-	id = find_port(name);
-	if (id >= 0)
-		return id;
-	err = rte_dev_probe(spec);
-	if (err < 0) {
-		fprintf(stderr, "strata-gen: cannot probe DPDK port '%s': %s\n", spec,
-			strerror(-err));
-		return err;
-	}
-	return find_port(name);
+	id = dp_ethdev_open(spec, name);
+	if (id < 0)
+		fprintf(stderr, "strata-gen: cannot open DPDK port '%s': %s\n", spec, strerror(-id));
+	return id;
 }
 
 static int
