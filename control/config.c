@@ -632,7 +632,7 @@ static const struct directive *
 lookup(struct parser *p, char **word, int n)
 {
 	const struct directive *d, *kinds = NULL;
-	char known[256];
+	char known[512];
 	size_t len = 0;
 	unsigned int i;
 
