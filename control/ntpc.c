@@ -19,7 +19,7 @@
 #define MAXNEGDELAY 1e-3	      /* s: a round trip this far below zero is no measurement */
 
 /* the ASCII kiss codes of RFC 5905 section 7.4, as the refid holds them on the wire */
-#define KISS(a, b, c, d) strata_htonl((__u32)(a) << 24 | (__u32)(b) << 16 | (__u32)(c) << 8 | (d))
+#define KISS NTP_KISS
 
 static uint64_t
 poll_ns(int poll)

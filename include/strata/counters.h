@@ -15,6 +15,9 @@ enum strata_reason {
 	/* REPLY */
 	STRATA_R_REPLY = 0,       /* answered */
 	STRATA_R_REPLY_CRYPTO_NAK, /* answered with a crypto-NAK: the request had a MAC */
+	STRATA_R_REPLY_LEAK,       /* over the rate limit, answered anyway (the leak) */
+	STRATA_R_REPLY_KOD_RATE,   /* over the rate limit: RATE kiss-o'-death */
+	STRATA_R_REPLY_KOD_DENY,   /* refused by the access list: DENY kiss-o'-death */
 	/* PASS: not ours, to the kernel or the exception path */
 	STRATA_R_PASS_NOT_IP,   /* not IPv4/IPv6 (ARP, LLDP, ...), or a stacked VLAN tag */
 	STRATA_R_PASS_NOT_OURS, /* destination is not a service address */
@@ -39,6 +42,8 @@ enum strata_reason {
 	STRATA_R_DROP_MODE,         /* any mode but client (3), or v1 mode 0 from port 123 */
 	STRATA_R_DROP_BAD_EXT,      /* malformed extension fields or MAC */
 	STRATA_R_DROP_NO_TIME,      /* no valid snapshot map for the clocks in use */
+	STRATA_R_DROP_RATE,         /* over the rate limit, not leaked, KoD already sent */
+	STRATA_R_DROP_DENY,         /* refused by the access list (or its KoD over the limit) */
 	STRATA_R_MAX
 };
 
@@ -56,6 +61,9 @@ _Static_assert(sizeof(struct strata_counters) % 64 == 0, "counters fill whole ca
 static const char *const strata_reason_names[STRATA_R_MAX] = {
 	[STRATA_R_REPLY] = "reply",
 	[STRATA_R_REPLY_CRYPTO_NAK] = "reply_crypto_nak",
+	[STRATA_R_REPLY_LEAK] = "reply_leak",
+	[STRATA_R_REPLY_KOD_RATE] = "reply_kod_rate",
+	[STRATA_R_REPLY_KOD_DENY] = "reply_kod_deny",
 	[STRATA_R_PASS_NOT_IP] = "pass_not_ip",
 	[STRATA_R_PASS_NOT_OURS] = "pass_not_ours",
 	[STRATA_R_PASS_NOT_UDP] = "pass_not_udp",
@@ -78,5 +86,7 @@ static const char *const strata_reason_names[STRATA_R_MAX] = {
 	[STRATA_R_DROP_MODE] = "drop_mode",
 	[STRATA_R_DROP_BAD_EXT] = "drop_bad_ext",
 	[STRATA_R_DROP_NO_TIME] = "drop_no_time",
+	[STRATA_R_DROP_RATE] = "drop_rate",
+	[STRATA_R_DROP_DENY] = "drop_deny",
 };
 #endif

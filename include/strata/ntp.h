@@ -55,6 +55,10 @@
 #define NTP_MAC_SHA1_LEN 24
 #define NTP_CRYPTO_NAK_LEN 4
 
+/** A kiss code (RFC 5905 section 7.4) as the refid on the wire: four ASCII letters. */
+#define NTP_KISS(a, b, c, d)                                                                       \
+	strata_htonl((__u32)(a) << 24 | (__u32)(b) << 16 | (__u32)(c) << 8 | (__u32)(d))
+
 /* RFC 8915 section 5.7: the NTS extension field types */
 #define NTP_EF_NTS_UNIQUE_ID 0x0104
 #define NTP_EF_NTS_COOKIE 0x0204

@@ -31,6 +31,14 @@
  * NTS requests are passed to the slow path; a request with a legacy MAC, for
  * which strata holds no keys, gets a crypto-NAK reply (RFC 5905 appendix
  * A.5.1.1, fast_xmit with A_CRYPTO), as ntpd sends for an unknown key.
+ *
+ * Who is answered (include/strata/policy.h, docs/security.md): with a policy,
+ * a well-formed request then meets the access list and the rate limiter,
+ * which may turn the answer into a kiss-o'-death (48 octets: never larger
+ * than the request) or a drop. The access list lookup is the consumer's: it
+ * defines STRATA_ACL4(pol, saddr) and STRATA_ACL6(pol, saddr) before
+ * including this header (an LPM trie map in XDP, rte_lpm in DPDK); without
+ * them every source gets the configured default.
  */
 #pragma once
 
@@ -38,8 +46,14 @@
 #include "counters.h"
 #include "inet.h"
 #include "ntp.h"
+#include "policy.h"
 #include "service.h"
 #include "snapshot.h"
+
+#ifndef STRATA_ACL4
+#define STRATA_ACL4(pol, saddr) ((pol)->conf->acl_default)
+#define STRATA_ACL6(pol, saddr) ((pol)->conf->acl_default)
+#endif
 
 enum strata_verdict {
 	STRATA_REPLY = 0,
@@ -73,7 +87,7 @@ struct strata_result {
 STRATA_INLINE enum strata_verdict
 strata_verdict_of(__u32 reason)
 {
-	if (reason <= STRATA_R_REPLY_CRYPTO_NAK)
+	if (reason <= STRATA_R_REPLY_KOD_DENY)
 		return STRATA_REPLY;
 	if (reason <= STRATA_R_PASS_NTS)
 		return STRATA_PASS;
@@ -307,7 +321,7 @@ strata_swap_mac(struct strata_eth *eth)
  */
 STRATA_INLINE void
 strata_write_udp_reply(struct strata_udp *udp, __u32 rplen, const struct strata_req_keep *k,
-		       const struct snap_reply_view *v, __u32 reason, __u64 pseudo, const __u8 *end)
+		       const struct snap_reply_view *v, int nak, __u64 pseudo, const __u8 *end)
 {
 	__u64 sum;
 
@@ -315,8 +329,7 @@ strata_write_udp_reply(struct strata_udp *udp, __u32 rplen, const struct strata_
 	udp->dport = k->sport;
 	udp->len = strata_htons((__u16)(sizeof(*udp) + rplen));
 	udp->csum = 0;
-	strata_write_ntp((struct ntp_hdr *)(udp + 1), k->version, k->poll, &k->xmt, v,
-			 reason == STRATA_R_REPLY_CRYPTO_NAK);
+	strata_write_ntp((struct ntp_hdr *)(udp + 1), k->version, k->poll, &k->xmt, v, nak);
 	sum = pseudo + udp->len + STRATA_CONST_HTONS(IPPROTO_UDP_NUM);
 	sum += strata_csum_udp_reply(udp, rplen, end);
 	udp->csum = (__u16)~strata_csum_fold(sum);
@@ -324,17 +337,65 @@ strata_write_udp_reply(struct strata_udp *udp, __u32 rplen, const struct strata_
 		udp->csum = 0xffff;
 }
 
+STRATA_INLINE int
+strata_is_kod(__u32 reason)
+{
+	return reason == STRATA_R_REPLY_KOD_RATE || reason == STRATA_R_REPLY_KOD_DENY;
+}
+
+/*
+ * The policy step for a well-formed request (@reason REPLY or CRYPTO_NAK)
+ * from the client with key @key and access list action @acl. @return the
+ * reason to answer or drop with.
+ */
+STRATA_INLINE __u32
+strata_apply_policy(const struct strata_policy *pol, __u32 acl, __u64 key, __u32 reason)
+{
+	__u32 r = strata_policy_check(pol, acl, key);
+
+	return r == STRATA_R_REPLY ? reason : r;
+}
+
+/*
+ * What a reply is made of: a kiss-o'-death carries leap 3 (alarm), stratum 0
+ * and the kiss code in the refid (RFC 5905 section 7.4) and, as chrony's,
+ * no timestamps but the origin: it tells nothing of our clock. Anything else
+ * reads the snapshot. @return 0, or -1 without usable time.
+ */
+STRATA_INLINE int
+strata_reply_view(__u32 reason, const struct snap *snap, const struct strata_clock *clk,
+		  struct snap_reply_view *v)
+{
+	if (strata_is_kod(reason)) {
+		v->rx = 0;
+		v->tx = 0;
+		v->ref_time = 0;
+		v->root_delay = 0;
+		v->root_disp = 0;
+		v->refid = reason == STRATA_R_REPLY_KOD_RATE ? NTP_KISS('R', 'A', 'T', 'E')
+							     : NTP_KISS('D', 'E', 'N', 'Y');
+		v->leap = NTP_LEAP_UNSYNC;
+		v->stratum = 0;
+		v->precision = 0;
+		v->pad = 0;
+		return 0;
+	}
+	return snap_read_reply(snap, clk->rx_scale, clk->rx, clk->tx_scale, clk->tx, v);
+}
+
 /* The IPv4 path, from the IP header on. */
 STRATA_INLINE enum strata_verdict
 strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strata_service *svc,
-	      const struct snap *snap, const struct strata_clock *clk, struct strata_result *res)
+	      const struct snap *snap, const struct strata_clock *clk,
+	      const struct strata_policy *pol, struct strata_result *res)
 {
 	struct strata_ip4 *ip = (struct strata_ip4 *)((__u8 *)eth + l2len);
 	struct strata_req_keep k;
 	struct snap_reply_view v;
 	struct strata_udp *udp;
-	__u32 hlen, tot, ulen, reason, rplen, i;
+	__u32 hlen, tot, ulen, reason, rplen, i, acl;
 	__be32 saddr, daddr;
+	int nak;
 	__u8 tos;
 	__u64 sum;
 
@@ -397,9 +458,18 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	reason = strata_ntp_check((const __u8 *)(udp + 1), ulen - sizeof(*udp), end, udp->sport);
 	if (strata_verdict_of(reason) != STRATA_REPLY)
 		return strata_out(res, reason);
-	if (snap_read_reply(snap, clk->rx_scale, clk->rx, clk->tx_scale, clk->tx, &v) != 0)
+	nak = reason == STRATA_R_REPLY_CRYPTO_NAK;
+	if (pol != 0) {
+		acl = pol->conf->acl_on ? STRATA_ACL4(pol, ip->saddr) : STRATA_ACL_ALLOW;
+		reason = strata_apply_policy(pol, acl, strata_rl_key4(ip->saddr), reason);
+		if (strata_verdict_of(reason) != STRATA_REPLY)
+			return strata_out(res, reason);
+	}
+	if (strata_reply_view(reason, snap, clk, &v) != 0)
 		return strata_out(res, STRATA_R_DROP_NO_TIME);
-	rplen = NTP_HEADER_LEN + (reason == STRATA_R_REPLY_CRYPTO_NAK ? NTP_CRYPTO_NAK_LEN : 0);
+	/* a kiss-o'-death is the header alone, whatever the request carried */
+	nak = nak && !strata_is_kod(reason);
+	rplen = NTP_HEADER_LEN + (nak ? NTP_CRYPTO_NAK_LEN : 0);
 
 	/* take what the reply keeps before it is overwritten (options move it) */
 	strata_keep(&k, udp, (const struct ntp_hdr *)(udp + 1));
@@ -429,7 +499,7 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	ip->saddr = daddr;
 	ip->daddr = saddr;
 	ip->csum = (__u16)~strata_csum_fold(strata_csum_words(ip, sizeof(*ip) / 4));
-	strata_write_udp_reply(udp, rplen, &k, &v, reason, (__u64)ip->saddr + ip->daddr, end);
+	strata_write_udp_reply(udp, rplen, &k, &v, nak, (__u64)ip->saddr + ip->daddr, end);
 
 	res->len = l2len + sizeof(*ip) + sizeof(*udp) + rplen;
 	return strata_out(res, reason);
@@ -438,14 +508,16 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 /* The IPv6 path, from the IP header on. */
 STRATA_INLINE enum strata_verdict
 strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strata_service *svc,
-	      const struct snap *snap, const struct strata_clock *clk, struct strata_result *res)
+	      const struct snap *snap, const struct strata_clock *clk,
+	      const struct strata_policy *pol, struct strata_result *res)
 {
 	struct strata_ip6 *ip6 = (struct strata_ip6 *)((__u8 *)eth + l2len);
 	struct strata_req_keep k;
 	struct snap_reply_view v;
 	struct strata_udp *udp;
 	struct ntp_hdr *nh;
-	__u32 plen, ulen, reason, rplen, i;
+	__u32 plen, ulen, reason, rplen, i, acl;
+	int nak;
 
 	if ((__u8 *)(ip6 + 1) > end)
 		return strata_out(res, STRATA_R_DROP_TRUNCATED);
@@ -483,9 +555,17 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	reason = strata_ntp_check((const __u8 *)nh, ulen - sizeof(*udp), end, udp->sport);
 	if (strata_verdict_of(reason) != STRATA_REPLY)
 		return strata_out(res, reason);
-	if (snap_read_reply(snap, clk->rx_scale, clk->rx, clk->tx_scale, clk->tx, &v) != 0)
+	nak = reason == STRATA_R_REPLY_CRYPTO_NAK;
+	if (pol != 0) {
+		acl = pol->conf->acl_on ? STRATA_ACL6(pol, ip6->saddr) : STRATA_ACL_ALLOW;
+		reason = strata_apply_policy(pol, acl, strata_rl_key6(ip6->saddr), reason);
+		if (strata_verdict_of(reason) != STRATA_REPLY)
+			return strata_out(res, reason);
+	}
+	if (strata_reply_view(reason, snap, clk, &v) != 0)
 		return strata_out(res, STRATA_R_DROP_NO_TIME);
-	rplen = NTP_HEADER_LEN + (reason == STRATA_R_REPLY_CRYPTO_NAK ? NTP_CRYPTO_NAK_LEN : 0);
+	nak = nak && !strata_is_kod(reason);
+	rplen = NTP_HEADER_LEN + (nak ? NTP_CRYPTO_NAK_LEN : 0);
 	if ((__u8 *)nh + rplen > end)
 		return strata_out(res, STRATA_R_DROP_TRUNCATED);
 
@@ -501,7 +581,7 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	ip6->plen = strata_htons((__u16)(sizeof(*udp) + rplen));
 	ip6->hlim = svc->ttl;
 	strata_keep(&k, udp, nh);
-	strata_write_udp_reply(udp, rplen, &k, &v, reason, strata_csum_words(ip6->saddr, 8), end);
+	strata_write_udp_reply(udp, rplen, &k, &v, nak, strata_csum_words(ip6->saddr, 8), end);
 
 	res->len = l2len + sizeof(*ip6) + sizeof(*udp) + rplen;
 	return strata_out(res, reason);
@@ -513,12 +593,14 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
  * @param svc   service addresses and reply TTL
  * @param snap  the published time snapshot
  * @param clk   local receive and transmit readings, on snapshot timescales
+ * @param pol   access list and rate limit, or NULL to answer every client
  * @param res   reason (always) and reply length (with STRATA_REPLY)
  * @return STRATA_REPLY, STRATA_PASS or STRATA_DROP
  */
 STRATA_INLINE enum strata_verdict
-strata_reply(void *data, void *data_end, const struct strata_service *svc,
-	     const struct snap *snap, const struct strata_clock *clk, struct strata_result *res)
+strata_reply_policy(void *data, void *data_end, const struct strata_service *svc,
+		    const struct snap *snap, const struct strata_clock *clk,
+		    const struct strata_policy *pol, struct strata_result *res)
 {
 	struct strata_eth *eth = (struct strata_eth *)data;
 	__u8 *end = (__u8 *)data_end;
@@ -539,8 +621,16 @@ strata_reply(void *data, void *data_end, const struct strata_service *svc,
 	}
 	/* a second tag (QinQ) or any other type is not ours */
 	if (proto == ETH_P_IPV4_BE)
-		return strata_reply4(eth, l2len, end, svc, snap, clk, res);
+		return strata_reply4(eth, l2len, end, svc, snap, clk, pol, res);
 	if (proto == ETH_P_IPV6_BE)
-		return strata_reply6(eth, l2len, end, svc, snap, clk, res);
+		return strata_reply6(eth, l2len, end, svc, snap, clk, pol, res);
 	return strata_out(res, STRATA_R_PASS_NOT_IP);
+}
+
+/** strata_reply_policy() without a policy: every well-formed request is answered. */
+STRATA_INLINE enum strata_verdict
+strata_reply(void *data, void *data_end, const struct strata_service *svc,
+	     const struct snap *snap, const struct strata_clock *clk, struct strata_result *res)
+{
+	return strata_reply_policy(data, data_end, svc, snap, clk, 0, res);
 }

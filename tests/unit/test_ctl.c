@@ -307,7 +307,8 @@ static void
 test_counters_json(void)
 {
 	static const char head[] =
-		"{\"cpus\":[{\"cpu\":0,\"reply\":5,\"reply_crypto_nak\":0,\"pass_not_ip\":2,";
+		"{\"cpus\":[{\"cpu\":0,\"reply\":5,\"reply_crypto_nak\":0,\"reply_leak\":0,"
+		"\"reply_kod_rate\":0,\"reply_kod_deny\":0,\"pass_not_ip\":2,";
 	struct status *st = new_status();
 	unsigned int r;
 	int n;
@@ -317,11 +318,14 @@ test_counters_json(void)
 	CU_ASSERT(json_valid(buf));
 	CU_ASSERT_EQUAL(strncmp(buf, head, strlen(head)), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "{\"cpu\":1,\"reply\":7,\"reply_crypto_nak\":1,"
-					   "\"pass_not_ip\":0,"));
+					   "\"reply_leak\":0,\"reply_kod_rate\":0,"
+					   "\"reply_kod_deny\":0,\"pass_not_ip\":0,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "],\"total\":{\"reply\":12,\"reply_crypto_nak\":1,"
-					   "\"pass_not_ip\":2,\"pass_not_ours\":0,"));
+					   "\"reply_leak\":0,\"reply_kod_rate\":0,"
+					   "\"reply_kod_deny\":0,\"pass_not_ip\":2,\"pass_not_ours\":0,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"drop_short\":1,\"drop_version\":0,\"drop_mode\":3,"
-					   "\"drop_bad_ext\":0,\"drop_no_time\":0},"));
+					   "\"drop_bad_ext\":0,\"drop_no_time\":0,"
+					   "\"drop_rate\":0,\"drop_deny\":0},"));
 	CU_ASSERT_PTR_NOT_NULL(
 		strstr(buf, "},\"seen\":19,\"replies\":13,\"passes\":2,\"drops\":4}\n"));
 	for (r = 0; r < STRATA_R_MAX; r++) {

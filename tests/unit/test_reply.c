@@ -59,6 +59,9 @@ static const uint8_t ip6_cli[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x01, [15] = 0x0
 static const enum strata_verdict verdict_want[STRATA_R_MAX] = {
 	[STRATA_R_REPLY] = STRATA_REPLY,
 	[STRATA_R_REPLY_CRYPTO_NAK] = STRATA_REPLY,
+	[STRATA_R_REPLY_LEAK] = STRATA_REPLY,
+	[STRATA_R_REPLY_KOD_RATE] = STRATA_REPLY,
+	[STRATA_R_REPLY_KOD_DENY] = STRATA_REPLY,
 	[STRATA_R_PASS_NOT_IP] = STRATA_PASS,
 	[STRATA_R_PASS_NOT_OURS] = STRATA_PASS,
 	[STRATA_R_PASS_NOT_UDP] = STRATA_PASS,
@@ -81,6 +84,8 @@ static const enum strata_verdict verdict_want[STRATA_R_MAX] = {
 	[STRATA_R_DROP_MODE] = STRATA_DROP,
 	[STRATA_R_DROP_BAD_EXT] = STRATA_DROP,
 	[STRATA_R_DROP_NO_TIME] = STRATA_DROP,
+	[STRATA_R_DROP_RATE] = STRATA_DROP,
+	[STRATA_R_DROP_DENY] = STRATA_DROP,
 };
 
 /* The encapsulations each reason is tried over, where it applies. */
@@ -150,6 +155,7 @@ static struct strata_clock clk;
 static struct want want;
 static const char *ctx = "";
 static int seen[STRATA_R_MAX];
+static const struct strata_policy *policy; /* NULL: strata_reply() as before */
 
 static void
 put16(uint8_t *p, uint32_t v)
@@ -380,7 +386,10 @@ run(const struct frame *f, uint32_t reason, uint8_t *out)
 	buf = malloc(f->len > 0 ? f->len : 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 	memcpy(buf, f->b, f->len);
-	v = strata_reply(buf, buf + f->len, &svc, &snap, &clk, &res);
+	if (policy != NULL)
+		v = strata_reply_policy(buf, buf + f->len, &svc, &snap, &clk, policy, &res);
+	else
+		v = strata_reply(buf, buf + f->len, &svc, &snap, &clk, &res);
 	if (v == verdict_want[reason] && res.reason == reason)
 		seen[reason] = 1;
 	else
@@ -399,6 +408,21 @@ run(const struct frame *f, uint32_t reason, uint8_t *out)
 	}
 	free(buf);
 	return len;
+}
+
+/* The policy path on a copy of @f; the reply to @out; @return its length, 0 if none. */
+static size_t
+run_quiet(const struct frame *f, uint8_t *out)
+{
+	struct strata_result res;
+	uint8_t buf[FRAME_MAX];
+
+	memcpy(buf, f->b, f->len);
+	if (strata_reply_policy(buf, buf + f->len, &svc, &snap, &clk, policy, &res) !=
+	    STRATA_REPLY)
+		return 0;
+	memcpy(out, buf, res.len);
+	return res.len;
 }
 
 /* |a - b| <= 1, modulo 2^64 */
@@ -1675,6 +1699,245 @@ test_golden_ipv6(void)
 	golden(&r, golden6_req, sizeof(golden6_req), golden6_rep, sizeof(golden6_rep));
 }
 
+/*
+ * The policy tests: a limiter of burst 3 and an interval of 1000 ticks,
+ * leak 2^-16 (rare enough not to show in a few requests), KoD on.
+ */
+static struct strata_policy_conf pconf;
+static struct strata_policy pol;
+
+static void
+policy_on(uint32_t burst, uint32_t leak, uint32_t kod)
+{
+	reset();
+	memset(&pconf, 0, sizeof(pconf));
+	pconf.rl_on = 1;
+	pconf.interval = 1000;
+	pconf.window = burst * 1000;
+	pconf.leak = leak;
+	pconf.kod = kod;
+	pconf.seed = 0x0123456789abcdefull;
+	if (pol.rl == NULL)
+		pol.rl = malloc(sizeof(*pol.rl));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pol.rl);
+	memset(pol.rl, 0, sizeof(*pol.rl));
+	pol.rl->rng = 88172645463325252ull;
+	pol.conf = &pconf;
+	pol.now = 5000;
+	policy = &pol;
+}
+
+static void
+policy_off(void)
+{
+	policy = NULL;
+	free(pol.rl);
+	pol.rl = NULL;
+}
+
+/* RFC 5905 section 7.4: leap 3, stratum 0, the code in the refid; 48 octets, no time */
+static void
+expect_kod(const struct req *r, uint32_t reason, const char *code)
+{
+	uint8_t out[FRAME_MAX];
+	const uint8_t *n, *qn;
+	struct frame f;
+	size_t len;
+
+	build(&f, r);
+	len = run(&f, reason, out);
+	CU_ASSERT_EQUAL_FATAL(len, f.l3 + (f.ip6 ? IP6_LEN : IP4_LEN) + UDP_LEN + NTP_LEN);
+	n = out + f.l3 + (f.ip6 ? IP6_LEN : IP4_LEN) + UDP_LEN;
+	qn = f.b + f.ntp;
+	CU_ASSERT_EQUAL(n[0], (uint8_t)(3 << 6 | (qn[0] & 0x38) | 4));
+	CU_ASSERT_EQUAL(n[1], 0);
+	CU_ASSERT_EQUAL(n[2], qn[2]);
+	CU_ASSERT(memcmp(n + 12, code, 4) == 0);
+	CU_ASSERT(memcmp(n + 24, qn + 40, 8) == 0); /* origin: the client can match it */
+	CU_ASSERT_EQUAL(get64(n + 16), 0);
+	CU_ASSERT_EQUAL(get64(n + 32), 0);
+	CU_ASSERT_EQUAL(get64(n + 40), 0);
+	CU_ASSERT_EQUAL(fold(udp_sum(out + f.l3, f.ip6, n - UDP_LEN, UDP_LEN + NTP_LEN)), 0xffff);
+}
+
+/* Burst, then one RATE KoD, then drops; one interval later one more answer. */
+static void
+test_policy_rate(void)
+{
+	struct req r, other;
+	size_t k;
+	int i;
+
+	for (k = 0; k < NVARIANTS; k++) {
+		policy_on(3, 16, 1);
+		req_init(&r, &variants[k]);
+		for (i = 0; i < 3; i++)
+			expect_req(&r, STRATA_R_REPLY);
+		expect_kod(&r, STRATA_R_REPLY_KOD_RATE, "RATE");
+		expect_req(&r, STRATA_R_DROP_RATE);
+		expect_req(&r, STRATA_R_DROP_RATE);
+		/* another client is not affected */
+		req_init(&other, &variants[k]);
+		other.src[variants[k].ip6 ? 6 : 3] ^= 0x40;
+		expect_req(&other, STRATA_R_REPLY);
+		/* an interval later: one answer, and a new KoD when over again */
+		pol.now += 1000;
+		expect_req(&r, STRATA_R_REPLY);
+		expect_kod(&r, STRATA_R_REPLY_KOD_RATE, "RATE");
+		expect_req(&r, STRATA_R_DROP_RATE);
+		/* idle for long: the whole burst again */
+		pol.now += 10 * 1000;
+		for (i = 0; i < 3; i++)
+			expect_req(&r, STRATA_R_REPLY);
+		/* a request with a MAC is answered by a 48-octet KoD: never larger */
+		req_mac(&r, 20);
+		expect_kod(&r, STRATA_R_REPLY_KOD_RATE, "RATE");
+		/* without kod: dropped */
+		pconf.kod = 0;
+		pol.now += 10 * 1000;
+		req_init(&r, &variants[k]);
+		for (i = 0; i < 3; i++)
+			expect_req(&r, STRATA_R_REPLY);
+		expect_req(&r, STRATA_R_DROP_RATE);
+	}
+	policy_off();
+}
+
+/* An IPv6 client is its /64: cycling through its addresses does not pass the limit. */
+static void
+test_policy_ipv6_prefix(void)
+{
+	struct req r;
+	int i;
+
+	policy_on(3, 16, 0);
+	req_init(&r, &variants[6]);
+	for (i = 0; i < 3; i++) {
+		r.src[15] = (uint8_t)(0x10 + i);
+		expect_req(&r, STRATA_R_REPLY);
+	}
+	r.src[15] = 0x77;
+	expect_req(&r, STRATA_R_DROP_RATE);
+	r.src[7] ^= 1; /* the next /64 */
+	expect_req(&r, STRATA_R_REPLY);
+	policy_off();
+}
+
+/* Over the limit, 1 in 2^leak requests is answered, a whole reply (crypto-NAK kept). */
+static void
+test_policy_leak(void)
+{
+	unsigned int n, leaked = 0, dropped = 0, i;
+	struct req r;
+
+	policy_on(1, 2, 0);
+	req_init(&r, &variants[0]);
+	expect_req(&r, STRATA_R_REPLY);
+	for (i = 0; i < 4000; i++) {
+		struct strata_result res;
+		struct frame f;
+
+		build(&f, &r);
+		strata_reply_policy(f.b, f.b + f.len, &svc, &snap, &clk, policy, &res);
+		leaked += res.reason == STRATA_R_REPLY_LEAK;
+		dropped += res.reason == STRATA_R_DROP_RATE;
+	}
+	CU_ASSERT_EQUAL(leaked + dropped, 4000);
+	/* 1000 expected; 6 standard deviations (27 each) either side */
+	CU_ASSERT(leaked > 840 && leaked < 1160);
+	printf("(leaked %u of 4000) ", leaked);
+	/* a leaked answer is a full answer: check one, and one with a MAC */
+	for (n = 0; n < 2; n++) {
+		uint8_t out[FRAME_MAX];
+		struct frame f;
+		size_t len;
+
+		if (n == 1)
+			req_mac(&r, 24);
+		build(&f, &r);
+		for (i = 0; i < 200; i++) {
+			len = run_quiet(&f, out);
+			if (len > 0)
+				break;
+		}
+		CU_ASSERT_FATAL(len > 0);
+		check_reply(&f, out, len, NTP_LEN + (n == 1 ? 4 : 0));
+		seen[STRATA_R_REPLY_LEAK] = 1;
+	}
+	policy_off();
+}
+
+/* The access list's three actions, and a DENY KoD under the limiter. */
+static void
+test_policy_acl(void)
+{
+	struct req r;
+
+	policy_on(1, 16, 0);
+	pconf.rl_on = 0;
+	pconf.acl_on = 1;
+	req_init(&r, &variants[0]);
+	pconf.acl_default = STRATA_ACL_ALLOW;
+	expect_req(&r, STRATA_R_REPLY);
+	pconf.acl_default = STRATA_ACL_DENY;
+	expect_req(&r, STRATA_R_DROP_DENY);
+	pconf.acl_default = STRATA_ACL_DENY_KOD;
+	expect_kod(&r, STRATA_R_REPLY_KOD_DENY, "DENY");
+	expect_kod(&r, STRATA_R_REPLY_KOD_DENY, "DENY");
+	/* with a limiter, DENY KoDs are limited too: a spoofed flood reflects no more */
+	pconf.rl_on = 1;
+	req_init(&r, &variants[6]);
+	expect_kod(&r, STRATA_R_REPLY_KOD_DENY, "DENY");
+	expect_req(&r, STRATA_R_DROP_DENY);
+	/* nothing but a valid request meets the policy */
+	r.ntp[0] = (uint8_t)(4 << 3 | 6);
+	expect_req(&r, STRATA_R_DROP_MODE_CONTROL);
+	policy_off();
+}
+
+/* Keys of @n clients whose hashes fall in one set. */
+static void
+same_set(uint64_t *keys, unsigned int n)
+{
+	uint64_t k, set = strata_rl_hash(1, pconf.seed) & (STRATA_RL_SETS - 1);
+	unsigned int i = 0;
+
+	for (k = 1; i < n; k++)
+		if ((strata_rl_hash(k, pconf.seed) & (STRATA_RL_SETS - 1)) == set)
+			keys[i++] = k;
+}
+
+/*
+ * A full set: a newcomer takes the entry that expires first, so the
+ * flooder whose entry runs furthest ahead stays limited.
+ */
+static void
+test_policy_table(void)
+{
+	uint64_t keys[STRATA_RL_WAYS + 2];
+	unsigned int i, j;
+
+	policy_on(2, 16, 0);
+	same_set(keys, STRATA_RL_WAYS + 2);
+	/* the flooder takes its burst, then clients 1..7 one request each */
+	for (j = 0; j < 2; j++)
+		CU_ASSERT_EQUAL(strata_rl_check(pol.rl, &pconf, keys[0], pol.now), STRATA_R_REPLY);
+	CU_ASSERT_EQUAL(strata_rl_check(pol.rl, &pconf, keys[0], pol.now), STRATA_R_DROP_RATE);
+	for (i = 1; i < STRATA_RL_WAYS; i++)
+		CU_ASSERT_EQUAL(strata_rl_check(pol.rl, &pconf, keys[i], pol.now), STRATA_R_REPLY);
+	/* two newcomers push out two one-request clients, not the flooder */
+	for (i = STRATA_RL_WAYS; i < STRATA_RL_WAYS + 2; i++)
+		CU_ASSERT_EQUAL(strata_rl_check(pol.rl, &pconf, keys[i], pol.now), STRATA_R_REPLY);
+	CU_ASSERT_EQUAL(strata_rl_check(pol.rl, &pconf, keys[0], pol.now), STRATA_R_DROP_RATE);
+
+	/* 32-bit limiter time wraps: an entry far "ahead" is stale, its client answered */
+	pol.now += 0x80000000u;
+	for (j = 0; j < 2; j++)
+		CU_ASSERT_EQUAL(strata_rl_check(pol.rl, &pconf, keys[0], pol.now), STRATA_R_REPLY);
+	CU_ASSERT_EQUAL(strata_rl_check(pol.rl, &pconf, keys[0], pol.now), STRATA_R_DROP_RATE);
+	policy_off();
+}
+
 /* Runs last: each reason was produced, exactly, by some test above */
 static void
 test_every_reason(void)
@@ -1723,6 +1986,11 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_drop_mode),
 	TEST_CASE(test_drop_bad_ext),
 	TEST_CASE(test_drop_no_time),
+	TEST_CASE(test_policy_rate),
+	TEST_CASE(test_policy_ipv6_prefix),
+	TEST_CASE(test_policy_leak),
+	TEST_CASE(test_policy_acl),
+	TEST_CASE(test_policy_table),
 	TEST_CASE(test_every_reason),
 };
 
