@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "outbuf.h"
+#include "poolreg.h"
 
 #define LINE_MAX_LEN 1023
 #define MAX_WORDS ((LINE_MAX_LEN + 1) / 2) /* a word and a separator each */
@@ -22,7 +23,6 @@
 #define LISTEN_HINT "listen xdp IFACE address ADDR [address ADDR ...]"
 #define LISTEN_DPDK_HINT "listen dpdk 0000:01:00.0 address ADDR [address ADDR ...]"
 #define METRICS_HINT "metrics 127.0.0.1:9123 or metrics [::1]:9123"
-#define REMOVE_HINT "remove the line"
 
 struct parser {
 	const char *name;
@@ -359,6 +359,22 @@ parse_control(struct parser *p, char **argv, int argc)
 	return 0;
 }
 
+/* A portable user name (POSIX.1-2017 section 3.437), as useradd accepts it; not looked up here. */
+static int
+parse_user(struct parser *p, char **argv, int argc)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+	size_t len = strlen(argv[0]);
+
+	(void)argc;
+	if (len >= CFG_USER_MAX || argv[0][0] == '-' || strspn(argv[0], ok) != len)
+		return fail(p, "user name '%s' is not 1 to %d letters, digits, '.', '_' or '-' "
+			       "(hint: user %s)",
+			    argv[0], CFG_USER_MAX - 1, CFG_DEFAULT_USER);
+	memcpy(p->c->user, argv[0], len + 1);
+	return 0;
+}
+
 #define SERVER_HINT "server HOST [iburst] [minpoll N] [maxpoll N] [prefer] [noselect]"
 #define POOL_HINT "pool NAME [iburst] [maxsources N] [minpoll N] [maxpoll N]"
 #define PHC_HINT "refclock phc /dev/ptpN [poll N] [offset SECONDS] [prefer]"
@@ -594,6 +610,279 @@ parse_holdover(struct parser *p, char **argv, int argc)
 	return 0;
 }
 
+#define ALLOW_HINT "allow 192.0.2.0/24, allow 2001:db8::/32 or allow all"
+#define DENY_HINT "deny 198.51.100.0/24 [kod] or deny all [kod]"
+#define RATELIMIT_HINT "ratelimit interval 3 burst 8 leak 2 [kod]"
+
+/* One access list rule; a prefix may appear once, whatever its action. */
+static int
+add_acl(struct parser *p, int family, const unsigned char *addr, unsigned int prefixlen,
+	int action, const char *hint)
+{
+	struct cfg *c = p->c;
+	struct cfg_acl *a;
+	unsigned int i;
+
+	for (i = 0; i < c->n_acl; i++) {
+		a = &c->acl[i];
+		if (a->family == family && a->prefixlen == prefixlen &&
+		    memcmp(a->addr, addr, family == AF_INET ? 4 : 16) == 0)
+			return fail(p, "this prefix is already on line %u (hint: keep one rule per "
+				       "prefix; the longest matching prefix decides)",
+				    a->line);
+	}
+	if (c->n_acl == CFG_ACL_MAX)
+		return fail(p, "more than %d allow/deny rules (hint: %s with shorter prefixes)",
+			    CFG_ACL_MAX, hint);
+	a = &c->acl[c->n_acl++];
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	memcpy(a->addr, addr, family == AF_INET ? 4 : 16);
+	a->prefixlen = prefixlen;
+	a->action = action;
+	a->line = p->line;
+	return 0;
+}
+
+/* "ADDR", "ADDR/LEN" or "all" (both families) for @action. */
+static int
+parse_acl(struct parser *p, const char *what, const char *s, int action, const char *hint)
+{
+	static const unsigned char any[16];
+	unsigned char a[16], net[16];
+	char buf[INET6_ADDRSTRLEN + 8], shown[INET6_ADDRSTRLEN];
+	unsigned long len;
+	unsigned int bits, i;
+	char *slash;
+	int family;
+
+	if (strcmp(s, "all") == 0) {
+		if (add_acl(p, AF_INET, any, 0, action, hint) < 0)
+			return -1;
+		return add_acl(p, AF_INET6, any, 0, action, hint);
+	}
+	if (strlen(s) >= sizeof(buf))
+		return fail(p, "'%s' is not an address or prefix (hint: %s)", s, hint);
+	memcpy(buf, s, strlen(s) + 1);
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash++ = '\0';
+	family = strchr(buf, ':') != NULL ? AF_INET6 : AF_INET;
+	bits = family == AF_INET ? 32 : 128;
+	if (inet_pton(family, buf, a) != 1)
+		return fail(p, "'%s' is not an IPv4 or IPv6 address or prefix (hint: %s)", s, hint);
+	len = bits;
+	if (slash != NULL && parse_num(slash, 0, bits, &len) < 0)
+		return fail(p, "prefix length '%s' in '%s' is not a number from 0 to %u (hint: %s)",
+			    slash, s, bits, hint);
+	/* the network part only: host bits set are a typo more often than not */
+	memcpy(net, a, bits / 8);
+	for (i = 0; i < bits / 8; i++) {
+		unsigned int keep = len >= (i + 1) * 8 ? 8 : len > i * 8 ? len - i * 8 : 0;
+
+		net[i] = (unsigned char)(a[i] & (0xff00 >> keep));
+	}
+	if (memcmp(net, a, bits / 8) != 0) {
+		inet_ntop(family, net, shown, sizeof(shown));
+		return fail(p, "'%s' has host bits set after /%lu (hint: %s %s/%lu)", s, len, what,
+			    shown, len);
+	}
+	return add_acl(p, family, a, (unsigned int)len, action, hint);
+}
+
+static int
+parse_allow(struct parser *p, char **argv, int argc)
+{
+	(void)argc;
+	p->c->has_allow = 1;
+	return parse_acl(p, "allow", argv[0], STRATA_ACL_ALLOW, ALLOW_HINT);
+}
+
+static int
+parse_deny(struct parser *p, char **argv, int argc)
+{
+	int action = STRATA_ACL_DENY;
+
+	if (argc == 2) {
+		if (strcmp(argv[1], "kod") != 0)
+			return fail(p, "unknown option '%s' to 'deny' (hint: %s)", argv[1],
+				    DENY_HINT);
+		action = STRATA_ACL_DENY_KOD;
+	}
+	return parse_acl(p, "deny", argv[0], action, DENY_HINT);
+}
+
+static int
+parse_ratelimit(struct parser *p, char **argv, int argc)
+{
+	struct cfg_ratelimit *r = &p->c->ratelimit;
+	unsigned long v;
+	int k;
+
+	r->on = 1;
+	r->interval = CFG_RL_INTERVAL_DEFAULT;
+	r->burst = CFG_RL_BURST_DEFAULT;
+	r->leak = CFG_RL_LEAK_DEFAULT;
+	for (k = 0; k < argc; k++) {
+		const char *opt = argv[k];
+
+		if (strcmp(opt, "kod") == 0) {
+			r->kod = 1;
+			continue;
+		}
+		if (strcmp(opt, "interval") != 0 && strcmp(opt, "burst") != 0 &&
+		    strcmp(opt, "leak") != 0)
+			return fail(p, "unknown option '%s' to 'ratelimit' (hint: %s)", opt,
+				    RATELIMIT_HINT);
+		if (++k == argc)
+			return fail(p, "missing value after '%s' (hint: %s)", opt, RATELIMIT_HINT);
+		if (strcmp(opt, "interval") == 0) {
+			const char *s = argv[k];
+			int neg = s[0] == '-';
+
+			if (parse_num(s + neg, 0, neg ? -CFG_RL_INTERVAL_MIN : CFG_RL_INTERVAL_MAX,
+				      &v) < 0)
+				return fail(p, "interval '%s' is not a log2 of seconds from %d to %d "
+					       "(hint: interval 3 is one answer per 8 s on average)",
+					    s, CFG_RL_INTERVAL_MIN, CFG_RL_INTERVAL_MAX);
+			r->interval = neg ? -(int)v : (int)v;
+		} else if (strcmp(opt, "burst") == 0) {
+			if (parse_num(argv[k], 1, CFG_RL_BURST_MAX, &v) < 0)
+				return fail(p, "burst '%s' is not a number from 1 to %d (hint: %s)",
+					    argv[k], CFG_RL_BURST_MAX, RATELIMIT_HINT);
+			r->burst = (unsigned int)v;
+		} else {
+			/* leak 0 would answer everything: no limit at all */
+			if (parse_num(argv[k], 1, CFG_RL_LEAK_MAX, &v) < 0)
+				return fail(p, "leak '%s' is not a number from 1 to %d (hint: leak 2 "
+					       "answers 1 in 4 requests over the limit, so that a "
+					       "spoofed flood cannot cut its victim off)",
+					    argv[k], CFG_RL_LEAK_MAX);
+			r->leak = (unsigned int)v;
+		}
+	}
+	return 0;
+}
+
+#define REGISTER_HINT "register POOL via HOST[:PORT] key FILE"
+
+/* A DNS name (RFC 1035 section 2.3.4: labels of 1 to 63 octets, 253 in all), not an address. */
+static int
+valid_dns_name(const char *s)
+{
+	size_t len = strlen(s), label = 0, i;
+	unsigned char a[4];
+
+	if (len == 0 || len > POOLREG_NAME_MAX || inet_pton(AF_INET, s, a) == 1 ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != len)
+		return 0;
+	for (i = 0; i <= len; i++) {
+		if (s[i] != '.' && s[i] != '\0') {
+			label++;
+			continue;
+		}
+		/* RFC 1123 section 2.1: no label begins or ends with a hyphen */
+		if (label == 0 || label > 63 || s[i - 1] == '-' || s[i - label] == '-')
+			return 0;
+		label = 0;
+	}
+	return 1;
+}
+
+/* "HOST", "HOST:PORT", "[IPV6]:PORT" or a bare IPv6 address into @r. */
+static int
+parse_registrar(struct parser *p, const char *s, struct cfg_register *r)
+{
+	char host[LINE_MAX_LEN + 1];
+	unsigned char a[16];
+	const char *port = NULL;
+	unsigned long v = POOLREG_PORT;
+	char *colon;
+
+	memcpy(host, s, strlen(s) + 1);
+	if (host[0] == '[') {
+		colon = strchr(host, ']');
+		if (colon == NULL || (colon[1] != '\0' && colon[1] != ':'))
+			return fail(p, "'%s' is not [IPV6]:PORT (hint: via [2001:db8::1]:%d)", s,
+				    POOLREG_PORT);
+		if (colon[1] == ':')
+			port = colon + 2;
+		*colon = '\0';
+		memmove(host, host + 1, strlen(host));
+		if (inet_pton(AF_INET6, host, a) != 1)
+			return fail(p, "'%s' is not an IPv6 address (hint: via [2001:db8::1]:%d)",
+				    host, POOLREG_PORT);
+	} else if (inet_pton(AF_INET6, host, a) == 1) {
+		/* a bare IPv6 address has no room for a port: the default one */
+	} else if ((colon = strchr(host, ':')) != NULL) {
+		if (strchr(colon + 1, ':') != NULL)
+			return fail(p, "'%s' is not an address or HOST:PORT (hint: an IPv6 address "
+				       "with a port takes brackets: via [2001:db8::1]:%d)",
+				    s, POOLREG_PORT);
+		*colon = '\0';
+		port = colon + 1;
+	}
+	if (port != NULL && parse_num(port, 1, 65535, &v) < 0)
+		return fail(p, "registrar port '%s' is not a number from 1 to 65535 (hint: "
+			       "via %s:%d; the default port is %d)",
+			    port, host, POOLREG_PORT, POOLREG_PORT);
+	if (inet_pton(AF_INET6, host, a) != 1 && inet_pton(AF_INET, host, a) != 1 &&
+	    !valid_dns_name(host))
+		return fail(p, "'%s' is not a host name or address (hint: " REGISTER_HINT ")",
+			    host);
+	memcpy(r->registrar, host, strlen(host) + 1);
+	r->port = (unsigned int)v;
+	return 0;
+}
+
+static int
+parse_register(struct parser *p, char **argv, int argc)
+{
+	struct cfg *c = p->c;
+	struct cfg_register *r;
+	unsigned int i;
+
+	if (c->n_register == CFG_MAX_REGISTER)
+		return fail(p, "more than %d register lines (hint: remove one)", CFG_MAX_REGISTER);
+	if (!valid_dns_name(argv[0]))
+		return fail(p, "pool '%s' is not a DNS name (hint: " REGISTER_HINT
+			       ", as in register pool.example.net via 192.0.2.53 key "
+			       "/etc/strata/pool.key)",
+			    argv[0]);
+	if (argc < 2 || strcmp(argv[1], "via") != 0)
+		return fail(p, "expected 'via' after the pool name, got '%s' (hint: " REGISTER_HINT
+			       ")",
+			    argc < 2 ? "nothing" : argv[1]);
+	if (argc < 3)
+		return fail(p, "missing registrar after 'via' (hint: " REGISTER_HINT ")");
+	if (argc < 4 || strcmp(argv[3], "key") != 0)
+		return fail(p, "expected 'key' after the registrar, got '%s' (hint: " REGISTER_HINT
+			       "; the key is shared with strata-pool)",
+			    argc < 4 ? "nothing" : argv[3]);
+	if (argc < 5)
+		return fail(p, "missing key file after 'key' (hint: " REGISTER_HINT ")");
+	r = &c->reg[c->n_register];
+	memset(r, 0, sizeof(*r));
+	if (parse_registrar(p, argv[2], r) < 0)
+		return -1;
+	/* stratad may chdir or chroot before it reads the key */
+	if (argv[4][0] != '/' || strlen(argv[4]) >= CFG_FILE_MAX)
+		return fail(p, "key file '%s' is not an absolute path (hint: key "
+			       "/etc/strata/pool.key)",
+			    argv[4]);
+	for (i = 0; i < c->n_register; i++)
+		if (strcmp(c->reg[i].pool, argv[0]) == 0 &&
+		    strcmp(c->reg[i].registrar, r->registrar) == 0 && c->reg[i].port == r->port)
+			return fail(p, "pool '%s' is already registered with %s on line %u (hint: "
+				       "keep one of them)",
+				    argv[0], argv[2], c->reg[i].line);
+	memcpy(r->pool, argv[0], strlen(argv[0]) + 1);
+	memcpy(r->keyfile, argv[4], strlen(argv[4]) + 1);
+	r->line = p->line;
+	c->n_register++;
+	return 0;
+}
+
 /*
  * Every directive. Those with a kind are two words ("refclock system"). An
  * entry without a parse function is planned but not written yet: it gets a
@@ -615,15 +904,17 @@ static const struct directive {
 	{"local", "stratum", 1, 1, 1, parse_local_stratum, "local stratum N"},
 	{"metrics", NULL, 1, 1, 1, parse_metrics, METRICS_HINT},
 	{"control", NULL, 1, 1, 1, parse_control, "control " CFG_DEFAULT_CONTROL},
+	{"user", NULL, 1, 1, 1, parse_user, "user " CFG_DEFAULT_USER},
 	{"server", NULL, 1, 8, 0, parse_server, SERVER_HINT},
 	{"pool", NULL, 1, 8, 0, parse_pool, POOL_HINT},
 	{"minsources", NULL, 1, 1, 1, parse_minsources, "minsources N"},
 	{"driftfile", NULL, 1, 1, 1, parse_driftfile, "driftfile /var/lib/strata/drift"},
 	{"leapfile", NULL, 1, 1, 1, parse_leapfile, "leapfile /usr/share/zoneinfo/leap-seconds.list"},
 	{"holdover", NULL, 1, 1, 1, parse_holdover, "holdover SECONDS"},
-	{"allow", NULL, 0, 0, 0, NULL, REMOVE_HINT " and filter with nftables meanwhile"},
-	{"deny", NULL, 0, 0, 0, NULL, REMOVE_HINT " and filter with nftables meanwhile"},
-	{"ratelimit", NULL, 0, 0, 0, NULL, REMOVE_HINT},
+	{"register", NULL, 1, 5, 0, parse_register, REGISTER_HINT},
+	{"allow", NULL, 1, 1, 0, parse_allow, ALLOW_HINT},
+	{"deny", NULL, 1, 2, 0, parse_deny, DENY_HINT},
+	{"ratelimit", NULL, 0, 7, 1, parse_ratelimit, RATELIMIT_HINT},
 };
 
 #define N_DIRECTIVES STRATA_ARRAY_SIZE(directives)
@@ -642,7 +933,7 @@ lookup(struct parser *p, char **word, int n)
 			continue;
 		if (d->kind == NULL || (n > 1 && strcmp(d->kind, word[1]) == 0))
 			return d;
-		if (kinds == NULL && d->parse != NULL)
+		if (kinds == NULL)
 			kinds = d;
 	}
 	if (kinds != NULL && n == 1)
@@ -651,10 +942,10 @@ lookup(struct parser *p, char **word, int n)
 		fail(p, "unknown directive '%s %s' (hint: %s)", word[0], word[1], kinds->hint);
 	if (kinds != NULL)
 		return NULL;
-	/* the names of the working directives, each once */
+	/* the names of the directives, each once */
 	for (i = 0; i < N_DIRECTIVES; i++) {
 		d = &directives[i];
-		if (d->parse != NULL && (i == 0 || strcmp(d->name, d[-1].name) != 0))
+		if (i == 0 || strcmp(d->name, d[-1].name) != 0)
 			len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s",
 						len > 0 ? ", " : "", d->name);
 		assert(len < sizeof(known));
@@ -706,8 +997,6 @@ parse_line(struct parser *p, char *s, size_t len, unsigned int seen[])
 	argc = n - skip;
 	snprintf(what, sizeof(what), "%s%s%s", d->name, d->kind != NULL ? " " : "",
 		 d->kind != NULL ? d->kind : "");
-	if (d->parse == NULL)
-		return fail(p, "'%s' is not supported yet (hint: %s)", what, d->hint);
 	if (argc < d->min_args || (d->max_args >= 0 && argc > d->max_args))
 		return fail(p, "%s to '%s' (hint: %s)",
 			    argc < d->min_args ? "missing argument" : "too many arguments", what,
@@ -751,6 +1040,7 @@ cfg_parse(const char *name, FILE *f, struct cfg *c, char *err, size_t errlen)
 	memset(c, 0, sizeof(*c));
 	c->xdpmode = CFG_XDP_NATIVE;
 	memcpy(c->control, CFG_DEFAULT_CONTROL, sizeof(CFG_DEFAULT_CONTROL));
+	memcpy(c->user, CFG_DEFAULT_USER, sizeof(CFG_DEFAULT_USER));
 	c->minsources = 1;
 	c->holdover = CFG_HOLDOVER_DEFAULT;
 	if (errlen > 0)
@@ -813,4 +1103,26 @@ cfg_service(const struct cfg *c, struct strata_service *svc)
 			memcpy(svc->addr6[svc->n_addr6++], l->addr6[j], sizeof(l->addr6[j]));
 	}
 	svc->ttl = STRATA_DEFAULT_TTL;
+}
+
+void
+cfg_policy(const struct cfg *c, double tick_s, __u64 seed, struct strata_policy_conf *pc)
+{
+	const struct cfg_ratelimit *r = &c->ratelimit;
+	double ticks;
+
+	memset(pc, 0, sizeof(*pc));
+	pc->seed = seed;
+	pc->acl_on = c->n_acl > 0;
+	/* as chrony's allow: once some clients are allowed by name, the others are not */
+	pc->acl_default = c->has_allow ? STRATA_ACL_DENY : STRATA_ACL_ALLOW;
+	if (!r->on)
+		return;
+	ticks = (r->interval >= 0 ? (double)(1u << r->interval) : 1.0 / (1u << -r->interval)) /
+		tick_s;
+	pc->rl_on = 1;
+	pc->interval = ticks < 1.0 ? 1 : (__u32)(ticks + 0.5);
+	pc->window = pc->interval * r->burst;
+	pc->leak = r->leak;
+	pc->kod = (__u32)r->kod;
 }

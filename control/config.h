@@ -9,12 +9,15 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include <strata/policy.h>
 #include <strata/service.h>
 
 #define CFG_MAX_LISTEN 8
 #define CFG_IFNAMSIZ 16
 #define CFG_PATH_MAX 108 /* sun_path */
 #define CFG_DEFAULT_CONTROL "/run/strata/stratad.sock"
+#define CFG_DEFAULT_USER "strata" /* scripts/install-deps.sh creates it */
+#define CFG_USER_MAX 33          /* 32 characters, as useradd allows */
 
 enum cfg_xdpmode {
 	CFG_XDP_NATIVE = 0, /* the driver runs the program (default) */
@@ -71,6 +74,43 @@ struct cfg_source {
 	unsigned int line;
 };
 
+#define CFG_MAX_REGISTER 4
+
+/* "register POOL via HOST[:PORT] key FILE": announce this server to a strata-pool registrar */
+struct cfg_register {
+	char pool[CFG_HOST_MAX + 1];
+	char registrar[CFG_HOST_MAX + 1]; /* name or address, without brackets or port */
+	unsigned int port;                /* POOLREG_PORT unless given */
+	char keyfile[CFG_FILE_MAX];       /* read at start, before privileges are dropped */
+	unsigned int line;
+};
+
+/* "allow CIDR|all", "deny CIDR|all [kod]": the client access list (docs/security.md) */
+#define CFG_ACL_MAX STRATA_ACL_MAX
+struct cfg_acl {
+	int family;          /* AF_INET or AF_INET6 */
+	unsigned char addr[16]; /* network order, host bits zero */
+	unsigned int prefixlen;
+	int action;          /* enum strata_acl_action */
+	unsigned int line;
+};
+
+/* "ratelimit [interval N] [burst N] [leak N] [kod]": chrony's defaults 3, 8, 2 */
+#define CFG_RL_INTERVAL_DEFAULT 3
+#define CFG_RL_BURST_DEFAULT 8
+#define CFG_RL_LEAK_DEFAULT 2
+#define CFG_RL_INTERVAL_MIN (-4) /* 1/16 s */
+#define CFG_RL_INTERVAL_MAX 12   /* 4096 s */
+#define CFG_RL_BURST_MAX 255
+#define CFG_RL_LEAK_MAX 16
+struct cfg_ratelimit {
+	int on;
+	int interval; /* log2 s between answers on average */
+	unsigned int burst;
+	unsigned int leak; /* log2: 1 in 2^leak requests over the limit is answered */
+	int kod;
+};
+
 struct cfg {
 	struct cfg_listen listen[CFG_MAX_LISTEN];
 	unsigned int n_listen;
@@ -81,6 +121,7 @@ struct cfg {
 	struct sockaddr_storage metrics;
 	socklen_t metrics_len;
 	char control[CFG_PATH_MAX]; /* "control PATH", CFG_DEFAULT_CONTROL by default */
+	char user[CFG_USER_MAX];    /* "user NAME": stratad drops to it after setup */
 
 	struct cfg_source sources[CFG_MAX_SOURCES]; /* servers, pools and PHCs in file order */
 	unsigned int n_sources;
@@ -88,6 +129,12 @@ struct cfg {
 	char driftfile[CFG_FILE_MAX]; /* "driftfile PATH", empty when absent */
 	char leapfile[CFG_FILE_MAX];  /* "leapfile PATH", empty when absent */
 	unsigned int holdover;       /* "holdover SECONDS": sync claimed after the last source */
+	struct cfg_acl acl[CFG_ACL_MAX]; /* "allow" and "deny" lines, in file order */
+	unsigned int n_acl;
+	int has_allow;                   /* an "allow" line: sources no rule covers are denied */
+	struct cfg_ratelimit ratelimit;
+	struct cfg_register reg[CFG_MAX_REGISTER]; /* "register" lines, in file order */
+	unsigned int n_register;
 };
 
 /*
@@ -102,3 +149,9 @@ int cfg_load(const char *path, struct cfg *c, char *err, size_t errlen);
 
 /* The service addresses of all listen lines together, for the reply builder. */
 void cfg_service(const struct cfg *c, struct strata_service *svc);
+
+/*
+ * The access list default and the rate limit of @c for a fast path whose
+ * limiter ticks last @tick_s seconds, with the hash key @seed.
+ */
+void cfg_policy(const struct cfg *c, double tick_s, __u64 seed, struct strata_policy_conf *pc);

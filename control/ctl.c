@@ -378,6 +378,16 @@ tracking_text(struct out *o, const struct status *st, uint64_t now_mono_ns)
 		    f->xdp_mode != NULL ? f->xdp_mode : "unknown",
 		    f->rx_stamp != NULL ? f->rx_stamp : "unknown");
 	}
+	for (i = 0; i < st->n_regs && i < CFG_MAX_REGISTER; i++) {
+		const struct reg_report *r = &st->regs[i];
+
+		out_put(o, "Pool %.*s via %.*s: %s%s%s, %llu sent, %llu acked, %llu refused, "
+			   "%llu bad answers\n",
+		    (int)sizeof(r->pool), r->pool, (int)sizeof(r->registrar), r->registrar,
+		    r->state, r->refusal != NULL ? ": " : "", r->refusal != NULL ? r->refusal : "",
+		    (unsigned long long)r->sent, (unsigned long long)r->acked,
+		    (unsigned long long)r->refused, (unsigned long long)r->bad);
+	}
 }
 
 static void
@@ -435,6 +445,24 @@ tracking_json(struct out *o, const struct status *st, uint64_t now_mono_ns)
 	else
 		out_put(o, ",\"offset_s\":null,\"jitter_s\":null,\"frequency_ppm\":null,"
 			   "\"truechimers\":0");
+	/* only with register lines, so that other answers keep their shape */
+	if (st->n_regs > 0)
+		out_put(o, ",\"registrations\":[");
+	for (i = 0; i < st->n_regs && i < CFG_MAX_REGISTER; i++) {
+		const struct reg_report *r = &st->regs[i];
+
+		out_put(o, "%s{\"pool\":", i == 0 ? "" : ",");
+		put_json_str(o, r->pool);
+		out_put(o, ",\"registrar\":");
+		put_json_str(o, r->registrar);
+		out_put(o, ",\"state\":");
+		put_json_str(o, r->state);
+		out_put(o, ",\"sent\":%llu,\"acked\":%llu,\"refused\":%llu,\"bad\":%llu}",
+		    (unsigned long long)r->sent, (unsigned long long)r->acked,
+		    (unsigned long long)r->refused, (unsigned long long)r->bad);
+	}
+	if (st->n_regs > 0)
+		out_put(o, "]");
 	out_put(o, ",\"interfaces\":[");
 	for (i = 0; i < st->n_ifaces && i < CFG_MAX_LISTEN; i++) {
 		const struct status_iface *f = &st->ifaces[i];

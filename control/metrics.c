@@ -88,6 +88,43 @@ source_sample(struct out *o, const char *name, const struct upstream_peer_report
 }
 
 /* A family without samples would only say that the metric exists: none without sources. */
+/* The register lines: nothing without them. */
+static void
+put_registrations(struct out *o, const struct status *st)
+{
+	static const char *const outcome[] = {"sent", "acked", "refused", "bad"};
+	unsigned int i, k;
+
+	if (st->n_regs == 0)
+		return;
+	family(o, "strata_pool_registrations_total", "counter",
+	       "Registrations sent to strata-pool registrars, and their answers: acked, refused, "
+	       "bad (unauthenticated or malformed).");
+	for (i = 0; i < st->n_regs && i < CFG_MAX_REGISTER; i++) {
+		const struct reg_report *r = &st->regs[i];
+		const uint64_t v[] = {r->sent, r->acked, r->refused, r->bad};
+
+		for (k = 0; k < 4; k++) {
+			out_put(o, "strata_pool_registrations_total{pool=\"");
+			put_label(o, r->pool, sizeof(r->pool));
+			out_put(o, "\",registrar=\"");
+			put_label(o, r->registrar, sizeof(r->registrar));
+			out_put(o, "\",outcome=\"%s\"} %llu\n", outcome[k], (unsigned long long)v[k]);
+		}
+	}
+	family(o, "strata_pool_registered", "gauge",
+	       "1 while a registrar holds an acknowledged registration of this server.");
+	for (i = 0; i < st->n_regs && i < CFG_MAX_REGISTER; i++) {
+		const struct reg_report *r = &st->regs[i];
+
+		out_put(o, "strata_pool_registered{pool=\"");
+		put_label(o, r->pool, sizeof(r->pool));
+		out_put(o, "\",registrar=\"");
+		put_label(o, r->registrar, sizeof(r->registrar));
+		out_put(o, "\"} %d\n", strcmp(r->state, "registered") == 0);
+	}
+}
+
 static void
 put_sources(struct out *o, const struct status *st)
 {
@@ -217,5 +254,6 @@ metrics_render(const struct status *st, uint64_t now_mono_ns, char *buf, size_t 
 	family(&o, "strata_truechimers", "gauge",
 	       "Sources inside the intersection interval of the last selection.");
 	out_put(&o, "strata_truechimers %d\n", st->n_truechimers);
+	put_registrations(&o, st);
 	return o.full ? -2 : (int)o.pos;
 }

@@ -12,6 +12,7 @@
 #include <strata/snapshot.h>
 
 #include "config.h"
+#include "register.h"
 #include "upstream.h"
 
 #define STATUS_MAX_CPUS 256
@@ -43,6 +44,10 @@ struct status {
 	double sys_jitter_s;
 	double freq_ppm;       /* frequency correction of strata's clock */
 	int n_truechimers;
+
+	/* registrations with strata-pool registrars ("register" lines) */
+	struct reg_report regs[CFG_MAX_REGISTER];
+	unsigned int n_regs;
 
 	/* per-CPU counters of the fast path, summed over interfaces */
 	unsigned int ncpu;

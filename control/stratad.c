@@ -29,6 +29,8 @@
 #include "leap.h"
 #include "loader.h"
 #include "log.h"
+#include "privdrop.h"
+#include "register.h"
 #include "server.h"
 #include "status.h"
 #include "tsc.h"
@@ -43,6 +45,7 @@ struct stratad {
 	struct xdp_state xdp;
 	struct disc disc;      /* strata's own clock, with upstream sources */
 	struct upstream *up;   /* NULL without server/pool lines */
+	struct reg *reg;       /* NULL without register lines */
 	struct leap_table leaps;
 	int have_leaps;        /* a leapfile is loaded */
 	int leap_pending;      /* NTP_LEAP_INSERT/_DELETE at leap_at_unix, else 0 */
@@ -101,6 +104,16 @@ get_status(struct status *out, void *arg)
 					   ? "hardware"
 					   : "tsc";
 	}
+}
+
+/* The counter lookup, the one bpf() call after setup: priv_drop() probes it. */
+static int
+counters_probe(void *arg)
+{
+	struct strata_counters c;
+	int n = xdp_read_counters(&((struct stratad *)arg)->xdp, &c, 1);
+
+	return n < 0 ? n : 0;
 }
 
 /*
@@ -252,6 +265,8 @@ publish(struct stratad *d, uint64_t mono)
 		d->st.n_truechimers = sys.n_truechimers;
 		d->st.freq_ppm = disc_freq_ppm(&d->disc);
 	}
+	n = reg_report(d->reg, mono, d->st.regs, CFG_MAX_REGISTER);
+	d->st.n_regs = n > 0 ? (unsigned int)n : 0;
 	pthread_mutex_unlock(&d->lock);
 	return 0;
 }
@@ -372,23 +387,27 @@ save_drift(struct stratad *d, uint64_t mono, int force)
 static int
 run(struct stratad *d, int tfd, int sfd)
 {
-	struct pollfd pfd[2 + UPSTREAM_MAX_PEERS];
+	struct pollfd pfd[2 + UPSTREAM_MAX_PEERS + CFG_MAX_REGISTER];
 
 	for (;;) {
-		int n = 2;
+		int n = 2, n_up = 0, n_reg;
 
 		pfd[0] = (struct pollfd){.fd = tfd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		if (d->up != NULL)
-			n += upstream_pollfds(d->up, pfd + 2, UPSTREAM_MAX_PEERS);
+			n_up = upstream_pollfds(d->up, pfd + 2, UPSTREAM_MAX_PEERS);
+		n_reg = reg_pollfds(d->reg, pfd + 2 + n_up, CFG_MAX_REGISTER);
+		n += n_up + n_reg;
 		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll: %s", strerror(errno));
 			return -errno;
 		}
-		if (d->up != NULL && n > 2)
-			upstream_receive(d->up, pfd + 2, n - 2, mono_now());
+		if (d->up != NULL && n_up > 0)
+			upstream_receive(d->up, pfd + 2, n_up, mono_now());
+		if (n_reg > 0)
+			reg_receive(d->reg, pfd + 2 + n_up, n_reg, mono_now());
 		if (pfd[0].revents & POLLIN) {
 			uint64_t ticks, mono;
 
@@ -400,6 +419,7 @@ run(struct stratad *d, int tfd, int sfd)
 				leap_second(d, mono);
 				save_drift(d, mono, 0);
 			}
+			reg_tick(d->reg, mono);
 			if (publish(d, mono) != 0)
 				log_warn("cannot read the clocks: the snapshot ages");
 		}
@@ -536,11 +556,17 @@ main(int argc, char **argv)
 	d.st.n_ifaces = d.xdp.n_ifs;
 	if (d.cfg.n_sources > 0 && start_upstream(&d) != 0)
 		goto detach;
+	/* the key files are read here, before privileges are dropped */
+	if (d.cfg.n_register > 0 && (d.reg = reg_new(&d.cfg)) == NULL)
+		goto detach;
 	/* serve before the first tick: a fresh snapshot, then the sockets */
 	if (publish(&d, mono_now()) != 0) {
 		log_warn("cannot read the clocks");
 		goto detach;
 	}
+	/* all that needs privilege is open; the reporting thread inherits the rest */
+	if (priv_drop(&d.cfg, d.n_xdp > 0 ? counters_probe : NULL, &d) != 0)
+		goto detach;
 	srv = server_start(d.cfg.control, d.cfg.has_metrics ? (struct sockaddr *)&d.cfg.metrics : NULL,
 			   d.cfg.metrics_len, get_status, &d);
 	if (srv == NULL)
@@ -549,10 +575,14 @@ main(int argc, char **argv)
 		 d.xdp.n_ifs == 1 ? "" : "s", d.n_xdp < (int)d.cfg.n_listen ? " and strata-dpdk" : "",
 		 d.cfg.control);
 	rc = run(&d, tfd, sfd) == 0 ? 0 : 1;
+	/* a clean exit leaves the pools at once (SIGTERM, SIGINT) */
+	if (rc == 0)
+		reg_leave(d.reg);
 	if (d.up != NULL)
 		save_drift(&d, mono_now(), 1);
 	server_stop(srv);
 detach:
+	reg_free(d.reg);
 	upstream_free(d.up);
 	xdp_teardown(&d.xdp);
 out:

@@ -21,6 +21,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 
 #include <strata/shm.h>
 
@@ -28,6 +29,7 @@
 #include "exception.h"
 #include "log.h"
 #include "placement.h"
+#include "policy.h"
 #include "port.h"
 #include "worker.h"
 
@@ -173,6 +175,7 @@ main(int argc, char **argv)
 	struct dp_exc exc = {0};
 	struct sigaction sa;
 	struct dp_port port;
+	struct dp_policy policy;
 	static struct cfg cfg;
 	char err[512];
 	unsigned int w;
@@ -242,6 +245,8 @@ main(int argc, char **argv)
 	if (dp_port_start(&port, &layout) != 0)
 		goto ports;
 
+	if (dp_policy_init(&policy, &cfg, (int)rte_socket_id()) != 0)
+		goto ports;
 	exc.tap = port.tap;
 	exc.n_tapq = (uint16_t)layout.n_workers;
 	for (w = 0; w < layout.n_workers && w < DP_MAX_WORKERS; w++) {
@@ -275,6 +280,10 @@ main(int argc, char **argv)
 		wk->cnt = &shm->lcore[w];
 		wk->exc = w == 0 && !layout.main_polls_exc ? &exc : NULL;
 		wk->to_kernel = exc.to_kernel[w];
+		wk->tick_shift = policy.tick_shift;
+		if (dp_policy_worker(&policy, &wk->pol, w,
+				     (int)rte_lcore_to_socket_id(layout.lcore[w])) != 0)
+			goto rings;
 	}
 
 	stamp = port.hw_stamp ? "hardware (the NIC's, through stratad's PHC map; TSC without it)"
@@ -325,6 +334,11 @@ rings:
 			rte_pktmbuf_free(m);
 		rte_ring_free(exc.to_kernel[w]);
 	}
+	for (w = 0; w < layout.n_workers; w++) {
+		rte_free(workers[w].pol.rl);
+		workers[w].pol.rl = NULL;
+	}
+	dp_policy_fini(&policy);
 ports:
 	dp_port_close(&port);
 eal:

@@ -8,15 +8,44 @@
  */
 #include "worker.h"
 
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
-#include <strata/reply.h>
-
 #include "neigh.h"
+#include "policy.h"
+
+/* The access list lookups the reply builder calls (include/strata/reply.h). */
+static inline uint32_t
+acl4(const struct strata_policy *pol, __be32 a)
+{
+	const struct dp_acl *acl = pol->acl;
+	uint32_t nh;
+
+	if (acl->lpm4 != NULL && rte_lpm_lookup(acl->lpm4, rte_be_to_cpu_32(a), &nh) == 0)
+		return nh;
+	return acl->dflt4;
+}
+
+static inline uint32_t
+acl6(const struct strata_policy *pol, const __be32 *a)
+{
+	const struct dp_acl *acl = pol->acl;
+	uint32_t nh;
+
+	if (acl->lpm6 != NULL && rte_lpm6_lookup(acl->lpm6, (const uint8_t *)a, &nh) == 0)
+		return nh;
+	return acl->dflt6;
+}
+
+#define STRATA_ACL4(pol, a) acl4(pol, a)
+#define STRATA_ACL6(pol, a) acl6(pol, a)
+#include <strata/reply.h>
 
 volatile sig_atomic_t dp_quit;
 
@@ -86,7 +115,7 @@ handle(struct dp_worker *w, struct rte_mbuf *m, uint64_t tsc, int phc)
 	}
 	clk.tx_scale = SNAP_SCALE_TSC;
 	clk.tx = rte_rdtsc();
-	v = strata_reply(data, data + len, w->svc, w->snap, &clk, &res);
+	v = strata_reply_policy(data, data + len, w->svc, w->snap, &clk, &w->pol, &res);
 	/* one writer per row: a plain add, stratad sums the rows */
 	w->cnt->c[res.reason]++;
 	if (v == STRATA_REPLY) {
@@ -113,6 +142,7 @@ dp_worker_loop(void *arg)
 			continue;
 		/* one software stamp for the burst: the frames arrived together */
 		tsc = rte_rdtsc();
+		w->pol.now = (uint32_t)(tsc >> w->tick_shift);
 		/* a hardware stamp is in the NIC's PHC timescale: only with a PHC map */
 		phc = w->hw_stamp && snap_has_map(w->snap, SNAP_SCALE_PHC0);
 		ntx = nexc = 0;

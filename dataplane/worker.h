@@ -12,6 +12,7 @@
 #include <rte_mbuf.h>
 
 #include <strata/counters.h>
+#include <strata/policy.h>
 #include <strata/service.h>
 #include <strata/snapshot.h>
 
@@ -38,6 +39,8 @@ struct dp_worker {
 	const struct strata_service *svc;
 	const struct snap *snap;
 	struct strata_counters *cnt; /* this worker's row in the shared memory */
+	struct strata_policy pol;    /* access list, and this worker's rate limiter */
+	unsigned int tick_shift;     /* limiter ticks: TSC >> tick_shift */
 	struct rte_ring *to_kernel;  /* frames for the exception path's lcore */
 	struct dp_exc *exc;	     /* the exception path, when this worker polls it */
 	struct dp_worker_stats st;

@@ -43,6 +43,8 @@ static const struct strata_clock clk0 = {
 static __u8 req_ip4[128], req_ip6[128], req_vlan[128], arp[64];
 static size_t len_arp;
 static __u8 frame[2048] __attribute__((aligned(64)));
+static struct strata_policy_conf spread_conf;
+static int spread;
 
 /* A v4 client request from 198.51.100.7 or 2001:db8:1::7 to the service address. */
 static size_t
@@ -159,7 +161,7 @@ setup(void)
  * call site, so the baseline runs exactly the same loop without the reply.
  */
 static inline __attribute__((always_inline)) void
-run(struct bench_state *st, const __u8 *req, size_t len, int reply)
+run(struct bench_state *st, const __u8 *req, size_t len, int reply, struct strata_policy *pol)
 {
 	struct strata_clock clk = clk0;
 	struct strata_result res;
@@ -168,7 +170,7 @@ run(struct bench_state *st, const __u8 *req, size_t len, int reply)
 
 	/* a benchmark of the drop path would be a lie: check that this is a reply */
 	memcpy(frame, req, len);
-	if (strata_reply(frame, frame + len, &svc, &snap, &clk, &res) != STRATA_REPLY) {
+	if (strata_reply_policy(frame, frame + len, &svc, &snap, &clk, pol, &res) != STRATA_REPLY) {
 		fprintf(stderr, "bench: request not answered: %s\n", strata_reason_names[res.reason]);
 		abort();
 	}
@@ -181,9 +183,16 @@ run(struct bench_state *st, const __u8 *req, size_t len, int reply)
 			/* a later transmit reading each time, as from the clock */
 			clk.tx++;
 			if (reply) {
-				v = strata_reply(frame, frame + len, &svc, &snap, &clk, &res);
+				v = strata_reply_policy(frame, frame + len, &svc, &snap, &clk, pol,
+							&res);
 				bench_use(v);
 			}
+			/* one interval a request: the client stays at its limit, answered */
+			if (pol != NULL)
+				pol->now++;
+			/* a new hash key: the next request looks like another client's */
+			if (pol != NULL && spread)
+				spread_conf.seed += 0x9e3779b97f4a7c15ull;
 			bench_use(clk.tx);
 			bench_escape(frame);
 		}
@@ -194,37 +203,73 @@ run(struct bench_state *st, const __u8 *req, size_t len, int reply)
 static void
 restore_ip4(struct bench_state *st)
 {
-	run(st, req_ip4, LEN_IP4, 0);
+	run(st, req_ip4, LEN_IP4, 0, NULL);
 }
 
 static void
 reply_ip4(struct bench_state *st)
 {
-	run(st, req_ip4, LEN_IP4, 1);
+	run(st, req_ip4, LEN_IP4, 1, NULL);
 }
 
 static void
 restore_ip6(struct bench_state *st)
 {
-	run(st, req_ip6, LEN_IP6, 0);
+	run(st, req_ip6, LEN_IP6, 0, NULL);
 }
 
 static void
 reply_ip6(struct bench_state *st)
 {
-	run(st, req_ip6, LEN_IP6, 1);
+	run(st, req_ip6, LEN_IP6, 1, NULL);
 }
 
 static void
 restore_vlan(struct bench_state *st)
 {
-	run(st, req_vlan, LEN_VLAN, 0);
+	run(st, req_vlan, LEN_VLAN, 0, NULL);
 }
 
 static void
 reply_vlan(struct bench_state *st)
 {
-	run(st, req_vlan, LEN_VLAN, 1);
+	run(st, req_vlan, LEN_VLAN, 1, NULL);
+}
+
+/*
+ * The reply with the policy on: an access list default (no lookup backend
+ * here) and the rate limiter's table. "ratelimit": one client that stays at
+ * its limit, its set in the cache, the best case; "ratelimit_spread": every
+ * request from another client (a new hash key each time), a random set of
+ * the 1 MiB table each time, as under many clients or a spoofed flood.
+ */
+static void
+reply_ip4_rl(struct bench_state *st, int many)
+{
+	struct strata_policy pol = {.conf = &spread_conf};
+
+	spread_conf = (struct strata_policy_conf){
+		.rl_on = 1, .interval = 1, .window = 8, .leak = 2, .acl_on = 1,
+		.acl_default = STRATA_ACL_ALLOW, .seed = 0x5eed};
+	pol.rl = calloc(1, sizeof(*pol.rl));
+	if (pol.rl == NULL)
+		abort();
+	spread = many;
+	run(st, req_ip4, LEN_IP4, 1, &pol);
+	spread = 0;
+	free(pol.rl);
+}
+
+static void
+reply_ip4_ratelimit(struct bench_state *st)
+{
+	reply_ip4_rl(st, 0);
+}
+
+static void
+reply_ip4_ratelimit_spread(struct bench_state *st)
+{
+	reply_ip4_rl(st, 1);
 }
 
 /* The snapshot read of one reply alone: two map applications, dispersion growth. */
@@ -293,6 +338,8 @@ bench_register_all(void)
 	setup();
 	bench_register("restore/ipv4", restore_ip4);
 	bench_register("reply/ipv4", reply_ip4);
+	bench_register("reply/ipv4_ratelimit", reply_ip4_ratelimit);
+	bench_register("reply/ipv4_ratelimit_spread", reply_ip4_ratelimit_spread);
 	bench_register("restore/ipv6", restore_ip6);
 	bench_register("reply/ipv6", reply_ip6);
 	bench_register("restore/vlan_ipv4", restore_vlan);

@@ -14,9 +14,20 @@ dpdk dpdk-dev libdpdk-dev
 libhwloc-dev
 libcunit1-dev
 libbenchmark-dev
-iproute2 ethtool python3
+iproute2 ethtool python3 acl
 chrony sntp ntpsec-ntpdig ntpsec-ntpdate tzdata iputils-ping
+libldns-dev libssl-dev knot knot-dnsutils bind9-dnsutils
 "
+
+# stratad drops to this user after setup (docs/security.md, "user" in docs/config.md)
+if ! getent passwd strata >/dev/null; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: need root to create the system user strata" >&2
+		exit 1
+	fi
+	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin strata
+	echo "install-deps: created the system user strata"
+fi
 
 missing=""
 for p in $PKGS; do

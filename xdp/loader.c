@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -73,13 +75,26 @@ open_obj(const struct xdp_state *x, int rx_meta, int ifindex, int quiet)
 		bpf_program__set_flags(prog, BPF_F_XDP_DEV_BOUND_ONLY);
 	}
 	if (x->snap_fd >= 0) {
-		err = bpf_map__reuse_fd(bpf_object__find_map_by_name(obj, "strata_snap"), x->snap_fd);
-		if (err == 0)
-			err = bpf_map__reuse_fd(bpf_object__find_map_by_name(obj, "strata_svc"),
-						x->svc_fd);
-		if (err == 0)
-			err = bpf_map__reuse_fd(bpf_object__find_map_by_name(obj, "strata_ctr"),
-						x->ctr_fd);
+		const struct {
+			const char *name;
+			int fd;
+		} shared[] = {
+			{"strata_snap", x->snap_fd}, {"strata_svc", x->svc_fd},
+			{"strata_ctr", x->ctr_fd},   {"strata_pol", x->pol_fd},
+			{"strata_acl4", x->acl4_fd}, {"strata_acl6", x->acl6_fd},
+			{"strata_rl", x->rl_fd},
+		};
+		unsigned int i;
+
+		for (i = 0; i < STRATA_ARRAY_SIZE(shared); i++) {
+			err = bpf_map__reuse_fd(bpf_object__find_map_by_name(obj, shared[i].name),
+						shared[i].fd);
+			if (err != 0)
+				goto fail;
+		}
+	} else {
+		err = bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "strata_rl"),
+					       x->rl_tables);
 		if (err != 0)
 			goto fail;
 	}
@@ -132,19 +147,24 @@ load_iface(struct xdp_state *x, struct xdp_iface *xi, const struct cfg *c)
 	return 0;
 }
 
+/*
+ * Through a bpf_link rather than netlink: the kernel detaches the program
+ * when the link's last fd closes, so detaching needs no capability after the
+ * privilege drop, and a stratad that dies cannot leave a program behind
+ * answering from a frozen snapshot.
+ */
 static int
 attach_iface(struct xdp_iface *xi, const struct cfg *c)
 {
+	/* a link never replaces a program someone else attached: EBUSY (net/core/dev.c) */
+	LIBBPF_OPTS(bpf_link_create_opts, opts,
+		    .flags = c->xdpmode == CFG_XDP_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
 	int err;
 
-	xi->attach_flags = c->xdpmode == CFG_XDP_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-	/* refuse to replace a program someone else attached */
-	err = bpf_xdp_attach(xi->ifindex, xi->prog_fd, xi->attach_flags | XDP_FLAGS_UPDATE_IF_NOEXIST,
-			     NULL);
-	if (err == 0) {
-		xi->attached = 1;
+	xi->link_fd = bpf_link_create(xi->prog_fd, xi->ifindex, BPF_XDP, &opts);
+	if (xi->link_fd >= 0)
 		return 0;
-	}
+	err = -errno;
 	if (err == -EBUSY || err == -EEXIST)
 		log_warn("%s: another XDP program is attached; remove it first "
 			 "(ip link set dev %s xdp off)", xi->ifname, xi->ifname);
@@ -155,6 +175,73 @@ attach_iface(struct xdp_iface *xi, const struct cfg *c)
 	else
 		log_warn("%s: cannot attach XDP: %s", xi->ifname, strerror(-err));
 	return err;
+}
+
+/*
+ * The access list into the LPM tries, each CPU's limiter table with its own
+ * leak generator state, then the settings that turn them on.
+ */
+static int
+fill_policy(const struct xdp_state *x, const struct cfg *c)
+{
+	struct strata_policy_conf pc;
+	struct strata_rl_table *t = NULL;
+	unsigned int i;
+	__u64 seed;
+	int err = 0;
+
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		return -errno;
+	for (i = 0; i < c->n_acl && err == 0; i++) {
+		const struct cfg_acl *a = &c->acl[i];
+		__u32 action = (__u32)a->action;
+
+		if (a->family == AF_INET) {
+			struct strata_acl4_key k = {.prefixlen = a->prefixlen};
+
+			memcpy(k.addr, a->addr, sizeof(k.addr));
+			err = bpf_map_update_elem(x->acl4_fd, &k, &action, BPF_ANY);
+		} else {
+			struct strata_acl6_key k = {.prefixlen = a->prefixlen};
+
+			memcpy(k.addr, a->addr, sizeof(k.addr));
+			err = bpf_map_update_elem(x->acl6_fd, &k, &action, BPF_ANY);
+		}
+	}
+	if (err != 0) {
+		err = -errno;
+		log_warn("cannot write the access list maps: %s", strerror(errno));
+		return err;
+	}
+	if (c->ratelimit.on) {
+		t = calloc(1, sizeof(*t));
+		if (t == NULL)
+			return -ENOMEM;
+		for (i = 0; i < x->rl_tables && err == 0; i++) {
+			if (getrandom(&t->rng, sizeof(t->rng), 0) != sizeof(t->rng))
+				err = -1;
+			else
+				err = bpf_map_update_elem(x->rl_fd, &i, t, BPF_ANY);
+		}
+		free(t);
+		if (err != 0) {
+			err = -errno;
+			log_warn("cannot set up the rate limiter: %s", strerror(errno));
+			return err;
+		}
+	}
+	/* the limiter's ticks are the program's 2^20 ns */
+	cfg_policy(c, 1048576e-9, seed, &pc);
+	if (bpf_map_update_elem(x->pol_fd, &(__u32){0}, &pc, BPF_ANY) != 0) {
+		err = -errno;
+		log_warn("cannot write the policy map: %s", strerror(errno));
+		return err;
+	}
+	if (c->n_acl > 0 || c->ratelimit.on)
+		log_info("policy: %u access list rule%s (default %s)%s", c->n_acl,
+			 c->n_acl == 1 ? "" : "s", c->has_allow ? "deny" : "allow",
+			 c->ratelimit.on ? ", rate limit on" : "");
+	return 0;
 }
 
 int
@@ -168,15 +255,18 @@ xdp_setup(struct xdp_state *x, const struct cfg *c)
 
 	memset(x, 0, sizeof(*x));
 	x->snap_fd = x->svc_fd = x->ctr_fd = -1;
+	x->pol_fd = x->acl4_fd = x->acl6_fd = x->rl_fd = -1;
 	libbpf_set_print(libbpf_print);
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0)
 		return ncpu < 0 ? ncpu : -EINVAL;
 	x->ncpu = (unsigned int)ncpu;
+	x->rl_tables = c->ratelimit.on ? x->ncpu : 1;
 
 	for (i = 0; i < c->n_listen; i++) {
 		struct xdp_iface *xi = &x->ifs[x->n_ifs];
 
+		xi->link_fd = -1;
 		if (c->listen[i].dpdk)
 			continue; /* strata-dpdk's */
 		snprintf(xi->ifname, sizeof(xi->ifname), "%s", c->listen[i].ifname);
@@ -195,6 +285,10 @@ xdp_setup(struct xdp_state *x, const struct cfg *c)
 			x->snap_fd = bpf_object__find_map_fd_by_name(xi->obj, "strata_snap");
 			x->svc_fd = bpf_object__find_map_fd_by_name(xi->obj, "strata_svc");
 			x->ctr_fd = bpf_object__find_map_fd_by_name(xi->obj, "strata_ctr");
+			x->pol_fd = bpf_object__find_map_fd_by_name(xi->obj, "strata_pol");
+			x->acl4_fd = bpf_object__find_map_fd_by_name(xi->obj, "strata_acl4");
+			x->acl6_fd = bpf_object__find_map_fd_by_name(xi->obj, "strata_acl6");
+			x->rl_fd = bpf_object__find_map_fd_by_name(xi->obj, "strata_rl");
 		}
 	}
 
@@ -214,6 +308,9 @@ xdp_setup(struct xdp_state *x, const struct cfg *c)
 		log_warn("cannot write the service map: %s", strerror(errno));
 		goto fail;
 	}
+	err = fill_policy(x, c);
+	if (err != 0)
+		goto fail;
 
 	for (i = 0; i < x->n_ifs; i++) {
 		err = attach_iface(&x->ifs[i], c);
@@ -239,15 +336,9 @@ xdp_teardown(struct xdp_state *x)
 	for (i = 0; i < x->n_ifs; i++) {
 		struct xdp_iface *xi = &x->ifs[i];
 
-		if (xi->attached) {
-			/* detach only our own program, not one attached since */
-			LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = xi->prog_fd);
-
-			if (bpf_xdp_detach(xi->ifindex, xi->attach_flags | XDP_FLAGS_REPLACE,
-					   &opts) != 0)
-				log_warn("%s: cannot detach XDP", xi->ifname);
-			xi->attached = 0;
-		}
+		if (xi->link_fd >= 0)
+			close(xi->link_fd);
+		xi->link_fd = -1;
 	}
 	if (x->snap != NULL)
 		munmap(x->snap, snap_map_len());

@@ -2,7 +2,9 @@
 /*
  * The XDP loader: loads the strata program for each configured interface,
  * shares one snapshot, service and counter map between them, attaches, and
- * detaches on the way out. Used by stratad only.
+ * detaches on the way out. Used by stratad only. Attaching needs CAP_BPF and
+ * CAP_NET_ADMIN; afterwards nothing here does, but on kernels before 6.5 the
+ * counter lookup needs CAP_BPF (docs/security.md).
  */
 #pragma once
 
@@ -19,9 +21,8 @@ struct xdp_iface {
 	int ifindex;
 	struct bpf_object *obj;
 	int prog_fd;
-	__u32 attach_flags; /* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
 	int rx_meta;        /* the RX-metadata variant is loaded: hardware stamps when a PHC is mapped */
-	int attached;
+	int link_fd;        /* the bpf_link that holds the program on the interface, or -1 */
 };
 
 struct xdp_state {
@@ -30,6 +31,11 @@ struct xdp_state {
 	int snap_fd; /* shared maps, owned by the first object */
 	int svc_fd;
 	int ctr_fd;
+	int pol_fd; /* the policy: settings, access list tries, limiter tables */
+	int acl4_fd;
+	int acl6_fd;
+	int rl_fd;
+	unsigned int rl_tables; /* strata_rl entries: the CPUs with a ratelimit line, else 1 */
 	struct snap *snap; /* the snapshot map, mmapped read-write */
 	unsigned int ncpu;
 };
@@ -42,7 +48,7 @@ struct xdp_state {
  */
 int xdp_setup(struct xdp_state *x, const struct cfg *c);
 
-/* Detach from every interface and release everything. */
+/* Detach from every interface (closing the links: no privilege needed) and release everything. */
 void xdp_teardown(struct xdp_state *x);
 
 /*

@@ -125,48 +125,22 @@ strata_rl_hash(__u64 key, __u64 seed)
 	return h ^ (h >> 31);
 }
 
-/**
- * One request from the client with key @key at @now: returns
- * STRATA_R_REPLY (under the limit), STRATA_R_REPLY_LEAK (over it, answered
- * anyway), STRATA_R_REPLY_KOD_RATE or STRATA_R_DROP_RATE.
+/*
+ * What an entry of the client says of one more request at @now (the
+ * generic cell rate algorithm).
  */
 STRATA_INLINE __u32
-strata_rl_check(struct strata_rl_table *t, const struct strata_policy_conf *c, __u64 key,
-		__u32 now)
+strata_rl_entry(struct strata_rl_table *t, const struct strata_policy_conf *c,
+		struct strata_rl_entry *e, __u32 now)
 {
-	__u64 h = strata_rl_hash(key, c->seed), x;
-	struct strata_rl_set *s = &t->set[h & (STRATA_RL_SETS - 1)];
-	__u32 tag = (__u32)(h >> 32) | 2, i, hit = STRATA_RL_WAYS, old = 0;
-	__s32 ahead, oldest = 0x7fffffff;
-	struct strata_rl_entry *e;
-
-	for (i = 0; i < STRATA_RL_WAYS; i++) {
-		ahead = (__s32)(s->way[i].tat - now);
-		if ((s->way[i].tag | 1) == (tag | 1)) {
-			hit = i;
-			break;
-		}
-		/* the entry that expires first: empty and expired ones are behind now */
-		if (s->way[i].tag == 0)
-			ahead = -0x7fffffff;
-		if (ahead < oldest) {
-			oldest = ahead;
-			old = i;
-		}
-	}
-	if (hit == STRATA_RL_WAYS) {
-		hit = old;
-		s->way[hit & (STRATA_RL_WAYS - 1)].tag = tag;
-		s->way[hit & (STRATA_RL_WAYS - 1)].tat = now;
-	}
-	e = &s->way[hit & (STRATA_RL_WAYS - 1)];
+	__s32 ahead = (__s32)(e->tat - now);
+	__u64 x;
 
 	/*
 	 * An entry behind now has idled: its bucket is full. One further ahead
 	 * than the window cannot be (each answer moves it one interval past
 	 * at most window - interval): it wrapped after some 25 days of silence.
 	 */
-	ahead = (__s32)(e->tat - now);
 	if (ahead < 0 || ahead > (__s32)c->window) {
 		e->tat = now;
 		ahead = 0;
@@ -179,6 +153,8 @@ strata_rl_check(struct strata_rl_table *t, const struct strata_policy_conf *c, _
 
 	/* xorshift64 (Marsaglia 2003): the leak must not be predictable from outside */
 	x = t->rng;
+	if (x == 0) /* a table nobody seeded: 0 is xorshift's fixed point */
+		x = strata_rl_hash(c->seed, 0x9e3779b97f4a7c15ull) | 1;
 	x ^= x << 13;
 	x ^= x >> 7;
 	x ^= x << 17;
@@ -191,6 +167,47 @@ strata_rl_check(struct strata_rl_table *t, const struct strata_policy_conf *c, _
 		return STRATA_R_REPLY_KOD_RATE;
 	}
 	return STRATA_R_DROP_RATE;
+}
+
+/* How far ahead of @now an entry runs; empty entries furthest behind. */
+STRATA_INLINE __s32
+strata_rl_ahead(const struct strata_rl_entry *e, __u32 now)
+{
+	return e->tag == 0 ? -0x7fffffff : (__s32)(e->tat - now);
+}
+
+/**
+ * One request from the client with key @key at @now: returns
+ * STRATA_R_REPLY (under the limit), STRATA_R_REPLY_LEAK (over it, answered
+ * anyway), STRATA_R_REPLY_KOD_RATE or STRATA_R_DROP_RATE.
+ */
+STRATA_INLINE __u32
+strata_rl_check(struct strata_rl_table *t, const struct strata_policy_conf *c, __u64 key,
+		__u32 now)
+{
+	struct strata_rl_set *s;
+	__s32 oldest = 0x7fffffff;
+	__u64 h;
+	__u32 tag, i;
+
+	h = strata_rl_hash(key, c->seed);
+	s = &t->set[h & (STRATA_RL_SETS - 1)];
+	tag = (__u32)(h >> 32) | 2;
+	/* constant indices where clang unrolls the loops: less for the verifier to track */
+	for (i = 0; i < STRATA_RL_WAYS; i++)
+		if ((s->way[i].tag | 1) == (tag | 1))
+			return strata_rl_entry(t, c, &s->way[i], now);
+
+	/* a newcomer takes the entry that expires first */
+	for (i = 0; i < STRATA_RL_WAYS; i++)
+		if (strata_rl_ahead(&s->way[i], now) < oldest)
+			oldest = strata_rl_ahead(&s->way[i], now);
+	for (i = 0; i < STRATA_RL_WAYS - 1; i++)
+		if (strata_rl_ahead(&s->way[i], now) == oldest)
+			break;
+	s->way[i & (STRATA_RL_WAYS - 1)].tag = tag;
+	s->way[i & (STRATA_RL_WAYS - 1)].tat = now;
+	return strata_rl_entry(t, c, &s->way[i & (STRATA_RL_WAYS - 1)], now);
 }
 
 /**

@@ -38,7 +38,11 @@
  * than the request) or a drop. The access list lookup is the consumer's: it
  * defines STRATA_ACL4(pol, saddr) and STRATA_ACL6(pol, saddr) before
  * including this header (an LPM trie map in XDP, rte_lpm in DPDK); without
- * them every source gets the configured default.
+ * them every source gets the configured default. A consumer may also route
+ * the whole step through STRATA_POLICY4(pol, saddr, reason) and
+ * STRATA_POLICY6(pol, saddr, reason): the XDP program makes it a BPF global
+ * function, which the verifier checks once rather than on every path that
+ * reaches it.
  */
 #pragma once
 
@@ -345,16 +349,31 @@ strata_is_kod(__u32 reason)
 
 /*
  * The policy step for a well-formed request (@reason REPLY or CRYPTO_NAK)
- * from the client with key @key and access list action @acl. @return the
- * reason to answer or drop with.
+ * from @saddr: the access list, then the rate limit. @return the reason to
+ * answer or drop with.
  */
 STRATA_INLINE __u32
-strata_apply_policy(const struct strata_policy *pol, __u32 acl, __u64 key, __u32 reason)
+strata_policy4(const struct strata_policy *pol, __be32 saddr, __u32 reason)
 {
-	__u32 r = strata_policy_check(pol, acl, key);
+	__u32 acl = pol->conf->acl_on ? STRATA_ACL4(pol, saddr) : STRATA_ACL_ALLOW;
+	__u32 r = strata_policy_check(pol, acl, strata_rl_key4(saddr));
 
 	return r == STRATA_R_REPLY ? reason : r;
 }
+
+STRATA_INLINE __u32
+strata_policy6(const struct strata_policy *pol, const __be32 *saddr, __u32 reason)
+{
+	__u32 acl = pol->conf->acl_on ? STRATA_ACL6(pol, saddr) : STRATA_ACL_ALLOW;
+	__u32 r = strata_policy_check(pol, acl, strata_rl_key6(saddr));
+
+	return r == STRATA_R_REPLY ? reason : r;
+}
+
+#ifndef STRATA_POLICY4
+#define STRATA_POLICY4(pol, saddr, reason) strata_policy4(pol, saddr, reason)
+#define STRATA_POLICY6(pol, saddr, reason) strata_policy6(pol, saddr, reason)
+#endif
 
 /*
  * What a reply is made of: a kiss-o'-death carries leap 3 (alarm), stratum 0
@@ -393,7 +412,7 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	struct strata_req_keep k;
 	struct snap_reply_view v;
 	struct strata_udp *udp;
-	__u32 hlen, tot, ulen, reason, rplen, i, acl;
+	__u32 hlen, tot, ulen, reason, rplen, i;
 	__be32 saddr, daddr;
 	int nak;
 	__u8 tos;
@@ -460,8 +479,7 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 		return strata_out(res, reason);
 	nak = reason == STRATA_R_REPLY_CRYPTO_NAK;
 	if (pol != 0) {
-		acl = pol->conf->acl_on ? STRATA_ACL4(pol, ip->saddr) : STRATA_ACL_ALLOW;
-		reason = strata_apply_policy(pol, acl, strata_rl_key4(ip->saddr), reason);
+		reason = STRATA_POLICY4(pol, ip->saddr, reason);
 		if (strata_verdict_of(reason) != STRATA_REPLY)
 			return strata_out(res, reason);
 	}
@@ -516,7 +534,7 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	struct snap_reply_view v;
 	struct strata_udp *udp;
 	struct ntp_hdr *nh;
-	__u32 plen, ulen, reason, rplen, i, acl;
+	__u32 plen, ulen, reason, rplen, i;
 	int nak;
 
 	if ((__u8 *)(ip6 + 1) > end)
@@ -557,8 +575,7 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 		return strata_out(res, reason);
 	nak = reason == STRATA_R_REPLY_CRYPTO_NAK;
 	if (pol != 0) {
-		acl = pol->conf->acl_on ? STRATA_ACL6(pol, ip6->saddr) : STRATA_ACL_ALLOW;
-		reason = strata_apply_policy(pol, acl, strata_rl_key6(ip6->saddr), reason);
+		reason = STRATA_POLICY6(pol, ip6->saddr, reason);
 		if (strata_verdict_of(reason) != STRATA_REPLY)
 			return strata_out(res, reason);
 	}

@@ -241,6 +241,49 @@ check_reply(const uint8_t *f, size_t len, const uint8_t *q, const struct req *r)
 		abort();
 }
 
+/*
+ * The same frame through the policy (a small limiter that keeps its state
+ * from input to input, KoDs on, the access list default taken from the
+ * input): it may only change the answer of a request the builder answers,
+ * into one of the policy's reasons, and never into something longer.
+ */
+static void
+check_policy(const uint8_t *data, size_t size, const struct strata_result *plain)
+{
+	static struct strata_policy_conf pc = {
+		.rl_on = 1, .interval = 3, .window = 6, .leak = 2, .kod = 1, .acl_on = 1};
+	static struct strata_rl_table table;
+	static struct strata_policy pol = {.conf = &pc, .rl = &table};
+	struct strata_result res;
+	enum strata_verdict verdict;
+	uint8_t *frame;
+
+	frame = calloc(size ? size : 1, 1);
+	if (frame == NULL)
+		abort();
+	memcpy(frame, data, size);
+	pc.acl_default = size ? data[size - 1] % 3 : STRATA_ACL_ALLOW;
+	pol.now++;
+	verdict = strata_reply_policy(frame, frame + size, &svc, &snap, &clk, &pol, &res);
+	if (res.reason >= STRATA_R_MAX || verdict != strata_verdict_of(res.reason))
+		abort();
+	if (strata_verdict_of(plain->reason) != STRATA_REPLY) {
+		if (res.reason != plain->reason)
+			abort();
+	} else if (res.reason != plain->reason && res.reason != STRATA_R_REPLY_LEAK &&
+		   !strata_is_kod(res.reason) && res.reason != STRATA_R_DROP_RATE &&
+		   res.reason != STRATA_R_DROP_DENY) {
+		abort();
+	}
+	if (verdict == STRATA_REPLY) {
+		if (res.len > size || (strata_is_kod(res.reason) && res.len > plain->len))
+			abort();
+	} else if (size && memcmp(frame, data, size) != 0) {
+		abort();
+	}
+	free(frame);
+}
+
 /* Run strata_reply() on a copy of @data and check everything it promises. */
 static void
 check_frame(const uint8_t *data, size_t size)
@@ -277,6 +320,7 @@ check_frame(const uint8_t *data, size_t size)
 	} else if (size && memcmp(frame, data, size) != 0) {
 		abort();
 	}
+	check_policy(data, size, &res);
 	free(frame);
 }
 

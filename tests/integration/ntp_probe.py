@@ -20,9 +20,16 @@
   ntp_probe.py liar HOST OFFSET SECONDS
       answer client requests on HOST:123 for SECONDS as a stratum-1 server whose
       clock is OFFSET seconds wrong (a falseticker for the tests)
+  ntp_probe.py flood SRC HOST N RATE [--spoof]
+      send N client requests from SRC to HOST:123, RATE a second (0: as fast as
+      it can), and count the answers by kind: prints
+      "sent=N reply=R kod_rate=K kod_deny=D". With --spoof the requests are raw
+      IPv4 datagrams that only claim SRC as their source: their answers go to
+      SRC, not here, and nothing is counted
 """
 import json
 import os
+import select
 import socket
 import struct
 import sys
@@ -193,6 +200,60 @@ def cmd_leapserver(host, to_midnight, seconds):
         xmt = struct.pack("!II", int(t2 + NTP_EPOCH) & 0xFFFFFFFF, int((t2 % 1) * 2**32))
         s.sendto(hdr + stamp + req[40:48] + stamp + xmt, addr)
 
+def answer_kind(data, sent):
+    """The kind of answer @data is to one of the requests in @sent, or None."""
+    if len(data) < 48 or data[0] & 7 != 4 or data[24:32] not in sent:
+        return None
+    if data[1] == 0:
+        code = data[12:16]
+        return {b"RATE": "kod_rate", b"DENY": "kod_deny"}.get(code, "kod_other")
+    return "reply"
+
+def cmd_flood(src, host, n, rate, spoof):
+    n, rate = int(n), float(rate)
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if spoof:
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    else:
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.bind((src, 0))
+    s.setblocking(False)
+    counts = {"reply": 0, "kod_rate": 0, "kod_deny": 0, "kod_other": 0}
+    sent = set()
+
+    def drain(until):
+        while True:
+            wait = until - time.time()
+            r, _, _ = select.select([] if spoof else [s], [], [], max(0.0, wait))
+            if not r:
+                if wait <= 0:
+                    return
+                continue
+            try:
+                data = s.recv(2048)
+            except BlockingIOError:
+                continue
+            kind = answer_kind(data, sent)
+            if kind is not None:
+                counts[kind] += 1
+
+    start = time.time()
+    for i in range(n):
+        req = ntp()
+        sent.add(req[40:48])
+        if spoof:
+            sport = 1024 + (i * 7919) % 60000
+            s.sendto(ipv4_udp(src, host, sport, 123, req), (host, 0))
+        else:
+            s.sendto(req, (host, 123))
+        due = start + (i + 1) / rate if rate > 0 else 0
+        drain(due)
+        if time.time() - start > 60:
+            break  # bounded whatever the rate
+    drain(time.time() + 1.0)
+    print("sent=%d reply=%d kod_rate=%d kod_deny=%d" %
+          (len(sent), counts["reply"], counts["kod_rate"], counts["kod_deny"]))
+
 def main(argv):
     if len(argv) in (4, 6) and argv[1] == "send" and argv[3] in KINDS:
         expect = "reply"
@@ -211,6 +272,10 @@ def main(argv):
         cmd_leapserver(*argv[2:])
     elif len(argv) == 5 and argv[1] == "liar":
         cmd_liar(*argv[2:])
+    elif len(argv) in (6, 7) and argv[1] == "flood":
+        if len(argv) == 7 and argv[6] != "--spoof":
+            sys.exit(__doc__)
+        cmd_flood(argv[2], argv[3], argv[4], argv[5], len(argv) == 7)
     elif len(argv) == 4 and argv[1] == "counter":
         cmd_counter(argv[2], argv[3])
     else:

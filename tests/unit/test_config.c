@@ -224,7 +224,9 @@ test_unknown_directive(void)
 	static const struct bad bad[] = {
 		{BASE "restrict default\n", 3,
 		 "unknown directive 'restrict' (hint: one of listen, xdpmode, refclock, local, "
-		 "metrics, control, server, pool, minsources, driftfile, leapfile, holdover)"},
+		 "metrics, control, "},
+		{BASE "restrict default\n", 3, ", server, pool, minsources, driftfile, leapfile, "},
+		{BASE "restrict default\n", 3, ", allow, deny, ratelimit"},
 		{"Listen xdp eth0 address 192.0.2.1\n", 1, "unknown directive 'Listen'"},
 		{BASE "listen af_xdp eth1 address 192.0.2.2\n", 3,
 		 "unknown directive 'listen af_xdp' (hint: listen xdp IFACE address ADDR"},
@@ -237,15 +239,160 @@ test_unknown_directive(void)
 	CHECK_BAD(bad);
 }
 
+/* allow/deny: the rules in file order, prefixes checked, "all" for both families */
 static void
-test_not_supported(void)
+test_acl(void)
 {
 	static const struct bad bad[] = {
-		{BASE "allow 192.0.2.0/24\n", 3, "'allow' is not supported yet"},
-		{BASE "deny all\n", 3, "'deny' is not supported yet"},
-		{BASE "ratelimit\n", 3, "'ratelimit' is not supported yet"},
+		{BASE "allow\n", 3, "missing argument to 'allow'"},
+		{BASE "allow 192.0.2.0/24 kod\n", 3, "too many arguments to 'allow'"},
+		{BASE "deny 192.0.2.0/24 drop\n", 3, "unknown option 'drop' to 'deny'"},
+		{BASE "deny 192.0.2.0/24 kod x\n", 3, "too many arguments to 'deny'"},
+		{BASE "allow 192.0.2.0/33\n", 3, "prefix length '33' in '192.0.2.0/33'"},
+		{BASE "allow 2001:db8::/129\n", 3, "is not a number from 0 to 128"},
+		{BASE "allow 192.0.2.0/\n", 3, "prefix length ''"},
+		{BASE "allow 192.0.2.0/-1\n", 3, "prefix length '-1'"},
+		{BASE "allow example.net\n", 3, "'example.net' is not an IPv4 or IPv6 address"},
+		{BASE "allow 192.0.2.1/24\n", 3, "host bits set after /24 (hint: allow 192.0.2.0/24)"},
+		{BASE "deny 2001:db8::1/32 kod\n", 3, "host bits set after /32 (hint: deny 2001:db8::/32)"},
+		{BASE "allow 192.0.2.0/24\ndeny 192.0.2.0/24\n", 4, "already on line 3"},
+		{BASE "allow all\ndeny ::/0\n", 4, "already on line 3"},
 	};
+	char err[256];
+	struct cfg c;
 
+	CHECK_BAD(bad);
+	CU_ASSERT_EQUAL_FATAL(parse(BASE "deny 198.51.100.0/24 kod\ndeny 2001:db8::5\n"
+				    "allow all\ndeny 0.0.0.0/0\n", &c, err), -1);
+	CU_ASSERT_EQUAL_FATAL(parse(BASE "deny 198.51.100.0/24 kod\ndeny 2001:db8::5\nallow all\n",
+				    &c, err), 0);
+	CU_ASSERT_EQUAL(c.n_acl, 4);
+	CU_ASSERT(c.has_allow);
+	CU_ASSERT_EQUAL(c.acl[0].family, AF_INET);
+	CU_ASSERT_EQUAL(c.acl[0].prefixlen, 24);
+	CU_ASSERT_EQUAL(c.acl[0].action, STRATA_ACL_DENY_KOD);
+	CU_ASSERT(memcmp(c.acl[0].addr, "\xc6\x33\x64\x00", 4) == 0);
+	CU_ASSERT_EQUAL(c.acl[0].line, 3);
+	CU_ASSERT_EQUAL(c.acl[1].family, AF_INET6);
+	CU_ASSERT_EQUAL(c.acl[1].prefixlen, 128);
+	CU_ASSERT_EQUAL(c.acl[1].action, STRATA_ACL_DENY);
+	CU_ASSERT_EQUAL(c.acl[2].family, AF_INET);
+	CU_ASSERT_EQUAL(c.acl[2].prefixlen, 0);
+	CU_ASSERT_EQUAL(c.acl[2].action, STRATA_ACL_ALLOW);
+	CU_ASSERT_EQUAL(c.acl[3].family, AF_INET6);
+	CU_ASSERT_EQUAL(c.acl[3].prefixlen, 0);
+	CU_ASSERT_EQUAL_FATAL(parse(BASE, &c, err), 0);
+	CU_ASSERT_EQUAL(c.n_acl, 0);
+	CU_ASSERT(!c.has_allow);
+}
+
+/* ratelimit: off by default, chrony's defaults, every option checked */
+static void
+test_ratelimit(void)
+{
+	static const struct bad bad[] = {
+		{BASE "ratelimit interval\n", 3, "missing value after 'interval'"},
+		{BASE "ratelimit interval 13\n", 3, "interval '13' is not a log2 of seconds from -4 to 12"},
+		{BASE "ratelimit interval -5\n", 3, "interval '-5'"},
+		{BASE "ratelimit interval x\n", 3, "interval 'x'"},
+		{BASE "ratelimit burst 0\n", 3, "burst '0' is not a number from 1 to 255"},
+		{BASE "ratelimit burst 256\n", 3, "burst '256'"},
+		{BASE "ratelimit leak 0\n", 3, "leak '0' is not a number from 1 to 16"},
+		{BASE "ratelimit leak 17\n", 3, "leak '17'"},
+		{BASE "ratelimit rate 5\n", 3, "unknown option 'rate' to 'ratelimit'"},
+		{BASE "ratelimit\nratelimit kod\n", 4, "'ratelimit' is already set on line 3"},
+		{BASE "ratelimit interval 1 burst 2 leak 3 kod x\n", 3, "too many arguments"},
+	};
+	char err[256];
+	struct cfg c;
+
+	CHECK_BAD(bad);
+	CU_ASSERT_EQUAL_FATAL(parse(BASE, &c, err), 0);
+	CU_ASSERT(!c.ratelimit.on);
+	CU_ASSERT_EQUAL_FATAL(parse(BASE "ratelimit\n", &c, err), 0);
+	CU_ASSERT(c.ratelimit.on);
+	CU_ASSERT_EQUAL(c.ratelimit.interval, 3);
+	CU_ASSERT_EQUAL(c.ratelimit.burst, 8);
+	CU_ASSERT_EQUAL(c.ratelimit.leak, 2);
+	CU_ASSERT(!c.ratelimit.kod);
+	CU_ASSERT_EQUAL_FATAL(parse(BASE "ratelimit kod leak 5 interval -4 burst 255\n", &c, err), 0);
+	CU_ASSERT_EQUAL(c.ratelimit.interval, -4);
+	CU_ASSERT_EQUAL(c.ratelimit.burst, 255);
+	CU_ASSERT_EQUAL(c.ratelimit.leak, 5);
+	CU_ASSERT(c.ratelimit.kod);
+}
+
+/* "register POOL via HOST[:PORT] key FILE": every form of registrar, every bad line */
+static void
+test_register(void)
+{
+	static const struct bad bad[] = {
+		{BASE "register\n", 3, "missing argument to 'register' (hint: register POOL via"},
+		{BASE "register pool.test\n", 3, "expected 'via' after the pool name, got 'nothing'"},
+		{BASE "register pool.test 192.0.2.53 key /k\n", 3,
+		 "expected 'via' after the pool name, got '192.0.2.53'"},
+		{BASE "register pool.test via\n", 3, "missing registrar after 'via'"},
+		{BASE "register pool.test via 192.0.2.53\n", 3,
+		 "expected 'key' after the registrar, got 'nothing'"},
+		{BASE "register pool.test via 192.0.2.53 keyfile /k\n", 3,
+		 "expected 'key' after the registrar, got 'keyfile'"},
+		{BASE "register pool.test via 192.0.2.53 key\n", 3, "missing key file after 'key'"},
+		{BASE "register pool.test via 192.0.2.53 key /k x\n", 3,
+		 "too many arguments to 'register'"},
+		{BASE "register pool.test via 192.0.2.53 key pool.key\n", 3,
+		 "key file 'pool.key' is not an absolute path (hint: key /etc/strata/pool.key)"},
+		{BASE "register pool_test via 192.0.2.53 key /k\n", 3,
+		 "pool 'pool_test' is not a DNS name"},
+		{BASE "register -pool.test via 192.0.2.53 key /k\n", 3, "is not a DNS name"},
+		{BASE "register pool-.test via 192.0.2.53 key /k\n", 3, "is not a DNS name"},
+		{BASE "register pool..test via 192.0.2.53 key /k\n", 3, "is not a DNS name"},
+		{BASE "register 192.0.2.9 via 192.0.2.53 key /k\n", 3, "is not a DNS name"},
+		{BASE "register pool.test via 192.0.2.53:0 key /k\n", 3,
+		 "registrar port '0' is not a number from 1 to 65535 (hint: via 192.0.2.53:4460"},
+		{BASE "register pool.test via reg.test:65536 key /k\n", 3, "port '65536'"},
+		{BASE "register pool.test via reg.test: key /k\n", 3, "registrar port ''"},
+		{BASE "register pool.test via [2001:db8::53 key /k\n", 3,
+		 "'[2001:db8::53' is not [IPV6]:PORT"},
+		{BASE "register pool.test via [2001:db8::53]x key /k\n", 3, "is not [IPV6]:PORT"},
+		{BASE "register pool.test via [reg.test]:53 key /k\n", 3,
+		 "'reg.test' is not an IPv6 address"},
+		{BASE "register pool.test via 2001:db8::53:x key /k\n", 3,
+		 "an IPv6 address with a port takes brackets"},
+		{BASE "register pool.test via reg_1.test key /k\n", 3,
+		 "'reg_1.test' is not a host name or address"},
+		{BASE "register pool.test via 192.0.2.53 key /k\nregister pool.test via "
+		      "192.0.2.53:4460 key /j\n",
+		 4, "pool 'pool.test' is already registered with 192.0.2.53:4460 on line 3"},
+		{BASE "register a.test via r key /k\nregister b.test via r key /k\nregister c.test "
+		      "via r key /k\nregister d.test via r key /k\nregister e.test via r key /k\n",
+		 7, "more than 4 register lines (hint: remove one)"},
+	};
+	char err[256];
+	struct cfg c;
+
+	CU_ASSERT_EQUAL_FATAL(parse(BASE "register pool.strata.test via 192.0.2.53 key /etc/k1\n"
+					 "register pool.strata.test via reg.test:5000 key /k2\n"
+					 "register Pool-2.test via [2001:db8::53]:7 key /k3\n"
+					 "register p3.test via 2001:db8::53 key /k4\n",
+				    &c, err),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(c.n_register, 4);
+	CU_ASSERT_STRING_EQUAL(c.reg[0].pool, "pool.strata.test");
+	CU_ASSERT_STRING_EQUAL(c.reg[0].registrar, "192.0.2.53");
+	CU_ASSERT_EQUAL(c.reg[0].port, 4460);
+	CU_ASSERT_STRING_EQUAL(c.reg[0].keyfile, "/etc/k1");
+	CU_ASSERT_EQUAL(c.reg[0].line, 3);
+	CU_ASSERT_STRING_EQUAL(c.reg[1].registrar, "reg.test");
+	CU_ASSERT_EQUAL(c.reg[1].port, 5000);
+	CU_ASSERT_STRING_EQUAL(c.reg[2].pool, "Pool-2.test");
+	CU_ASSERT_STRING_EQUAL(c.reg[2].registrar, "2001:db8::53");
+	CU_ASSERT_EQUAL(c.reg[2].port, 7);
+	CU_ASSERT_STRING_EQUAL(c.reg[3].registrar, "2001:db8::53");
+	CU_ASSERT_EQUAL(c.reg[3].port, 4460);
+	CU_ASSERT_EQUAL(c.reg[3].line, 6);
+	/* no register line: nothing to announce */
+	CU_ASSERT_EQUAL_FATAL(parse(BASE, &c, err), 0);
+	CU_ASSERT_EQUAL(c.n_register, 0);
 	CHECK_BAD(bad);
 }
 
@@ -551,6 +698,41 @@ test_repeated(void)
 	CHECK_BAD(bad);
 }
 
+/* "user NAME": the name's syntax here; whether the user exists is stratad's check at the drop. */
+static void
+test_user(void)
+{
+	char text[512], name[CFG_USER_MAX + 1], err[256];
+	static const struct bad bad[] = {
+		{BASE "user\n", 3, "'user'"},
+		{BASE "user a b\n", 3, "'user'"},
+		{BASE "user -strata\n", 3, "user name '-strata' is not 1 to 32 letters"},
+		{BASE "user str/ata\n", 3, "user name 'str/ata'"},
+		{BASE "user str:ata\n", 3, "(hint: user strata)"},
+		{BASE "user ntp\nuser strata\n", 4, "'user' is already set on line 3"},
+	};
+	struct bad too_long[] = {
+		{text, 3, "is not 1 to 32 letters"},
+	};
+	struct cfg c;
+
+	CHECK_BAD(bad);
+	CU_ASSERT_EQUAL(parse(BASE, &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(c.user, CFG_DEFAULT_USER);
+	CU_ASSERT_STRING_EQUAL(c.user, "strata");
+	CU_ASSERT_EQUAL(parse(BASE "user _chrony-2.x\n", &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(c.user, "_chrony-2.x");
+
+	memset(name, 'u', CFG_USER_MAX);
+	name[CFG_USER_MAX] = '\0'; /* 33 characters */
+	snprintf(text, sizeof(text), BASE "user %s\n", name);
+	CHECK_BAD(too_long);
+	name[CFG_USER_MAX - 1] = '\0'; /* 32 fit */
+	snprintf(text, sizeof(text), BASE "user %s\n", name);
+	CU_ASSERT_EQUAL(parse(text, &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(c.user, name);
+}
+
 static void
 test_metrics(void)
 {
@@ -719,9 +901,11 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_comments),
 	TEST_CASE(test_service),
 	TEST_CASE(test_unknown_directive),
-	TEST_CASE(test_not_supported),
+	TEST_CASE(test_acl),
+	TEST_CASE(test_ratelimit),
 	TEST_CASE(test_sources),
 	TEST_CASE(test_listen_dpdk),
+	TEST_CASE(test_register),
 	TEST_CASE(test_arguments),
 	TEST_CASE(test_bad_address),
 	TEST_CASE(test_special_address),
@@ -734,6 +918,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_repeated),
 	TEST_CASE(test_metrics),
 	TEST_CASE(test_control),
+	TEST_CASE(test_user),
 	TEST_CASE(test_long_line),
 	TEST_CASE(test_bad_characters),
 	TEST_CASE(test_no_listen),

@@ -9,6 +9,7 @@
  * 77) except under CI=true, where a missing prerequisite is a failure.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 static const char *obj_path;
 static struct bpf_object *obj;
 static int prog_fd = -1, snap_fd = -1, svc_fd = -1, ctr_fd = -1;
+static int pol_fd = -1, acl4_fd = -1, acl6_fd = -1;
 static struct strata_service svc;
 static struct snap snap;
 
@@ -254,6 +256,119 @@ test_pass_and_drop(void)
 	CU_ASSERT_EQUAL(sum_counter(STRATA_R_DROP_MODE_CONTROL), ctl + 1);
 }
 
+static void
+set_policy(const struct strata_policy_conf *pc)
+{
+	__u32 key = 0;
+
+	CU_ASSERT_EQUAL_FATAL(bpf_map_update_elem(pol_fd, &key, pc, BPF_ANY), 0);
+}
+
+/* The NTP header of a 90-octet IPv4 reply in @out is a KoD with @code. */
+static void
+check_kod4(const __u8 *out, __u32 out_len, const char *code)
+{
+	const __u8 *ntp = out + 14 + 20 + 8;
+
+	CU_ASSERT_EQUAL_FATAL(out_len, 90);
+	CU_ASSERT_EQUAL(ntp[0] >> 6, 3);
+	CU_ASSERT_EQUAL(ntp[1], 0);
+	CU_ASSERT_EQUAL(memcmp(ntp + 12, code, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(ntp + 24, "\xe9\x00\x00\x01\x12\x34\x56\x78", 8), 0);
+}
+
+/* The LPM tries: the longest prefix decides, in both families. */
+static void
+test_acl_lpm(void)
+{
+	struct strata_policy_conf pc = {.acl_on = 1, .acl_default = STRATA_ACL_ALLOW};
+	struct strata_acl4_key k4 = {.prefixlen = 24, .addr = {198, 51, 100, 0}};
+	struct strata_acl4_key h4 = {.prefixlen = 32, .addr = {198, 51, 100, 7}};
+	struct strata_acl6_key k6 = {.prefixlen = 32, .addr = {0x20, 0x01, 0x0d, 0xb8}};
+	__u32 deny_kod = STRATA_ACL_DENY_KOD, deny = STRATA_ACL_DENY, allow = STRATA_ACL_ALLOW;
+	__u8 req[256], out[256];
+	__u64 dropped = sum_counter(STRATA_R_DROP_DENY);
+	__u32 out_len, retval;
+	size_t n;
+
+	set_policy(&pc);
+	CU_ASSERT_EQUAL_FATAL(bpf_map_update_elem(acl4_fd, &k4, &deny_kod, BPF_ANY), 0);
+	CU_ASSERT_EQUAL_FATAL(bpf_map_update_elem(acl6_fd, &k6, &deny, BPF_ANY), 0);
+
+	n = make_req4(req, 0, 0);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_TX);
+	check_kod4(out, out_len, "DENY");
+
+	/* a longer prefix allows the one client again */
+	CU_ASSERT_EQUAL_FATAL(bpf_map_update_elem(acl4_fd, &h4, &allow, BPF_ANY), 0);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_TX);
+	CU_ASSERT_EQUAL(out[14 + 20 + 8 + 1], 2); /* stratum 2: a real answer */
+
+	n = make_req6(req);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_DROP);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_DROP_DENY), dropped + 1);
+
+	/* the default for sources no rule covers: denied once an allow rule exists */
+	pc.acl_default = STRATA_ACL_DENY;
+	set_policy(&pc);
+	CU_ASSERT_EQUAL(bpf_map_delete_elem(acl6_fd, &k6), 0);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_DROP);
+
+	bpf_map_delete_elem(acl4_fd, &k4);
+	bpf_map_delete_elem(acl4_fd, &h4);
+	memset(&pc, 0, sizeof(pc));
+	set_policy(&pc);
+}
+
+/* The limiter in the kernel: a burst of 2, then one RATE KoD, then drops. */
+static void
+test_ratelimit(void)
+{
+	/* 2^28 ticks of 2^20 ns: no time passes during the test */
+	struct strata_policy_conf pc = {.rl_on = 1, .interval = 1u << 28, .window = 1u << 29,
+					.leak = 16, .kod = 1, .seed = 42};
+	__u64 kods = sum_counter(STRATA_R_REPLY_KOD_RATE), drops = sum_counter(STRATA_R_DROP_RATE);
+	__u8 req[256], out[256];
+	__u32 out_len, retval;
+	size_t n = make_req4(req, 0, 0);
+	int i;
+
+	pc.window = 2 * pc.interval;
+	set_policy(&pc);
+	for (i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+		CU_ASSERT_EQUAL(retval, XDP_TX);
+		CU_ASSERT_EQUAL(out[14 + 20 + 8 + 1], 2);
+	}
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_TX);
+	check_kod4(out, out_len, "RATE");
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+		CU_ASSERT_EQUAL(retval, XDP_DROP);
+	}
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_REPLY_KOD_RATE), kods + 1);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_DROP_RATE), drops + 3);
+	/* another client is answered */
+	req[14 + 15] = 8;
+	req[14 + 10] = req[14 + 11] = 0;
+	{
+		__u32 s = fold(sum16(0, req + 14, 20));
+
+		req[14 + 10] = (__u8)(~s >> 8);
+		req[14 + 11] = (__u8)~s;
+	}
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_TX);
+	CU_ASSERT_EQUAL(out[14 + 20 + 8 + 1], 2);
+	memset(&pc, 0, sizeof(pc));
+	set_policy(&pc);
+}
+
 static int
 setup(void)
 {
@@ -266,6 +381,9 @@ setup(void)
 		fprintf(stderr, "cannot open %s\n", obj_path);
 		return -1;
 	}
+	/* one limiter table per CPU, as stratad sizes it */
+	bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "strata_rl"),
+				 (__u32)libbpf_num_possible_cpus());
 	/* the verifier's verdict on the shared reply builder */
 	if (bpf_object__load(obj) != 0) {
 		fprintf(stderr, "the BPF verifier rejected %s (log above)\n", obj_path);
@@ -275,7 +393,11 @@ setup(void)
 	snap_fd = bpf_object__find_map_fd_by_name(obj, "strata_snap");
 	svc_fd = bpf_object__find_map_fd_by_name(obj, "strata_svc");
 	ctr_fd = bpf_object__find_map_fd_by_name(obj, "strata_ctr");
-	if (prog == NULL || snap_fd < 0 || svc_fd < 0 || ctr_fd < 0)
+	pol_fd = bpf_object__find_map_fd_by_name(obj, "strata_pol");
+	acl4_fd = bpf_object__find_map_fd_by_name(obj, "strata_acl4");
+	acl6_fd = bpf_object__find_map_fd_by_name(obj, "strata_acl6");
+	if (prog == NULL || snap_fd < 0 || svc_fd < 0 || ctr_fd < 0 || pol_fd < 0 || acl4_fd < 0 ||
+	    acl6_fd < 0)
 		return -1;
 	prog_fd = bpf_program__fd(prog);
 
@@ -312,6 +434,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_ipv4_options_shrink),
 	TEST_CASE(test_ipv6_reply),
 	TEST_CASE(test_pass_and_drop),
+	TEST_CASE(test_acl_lpm),
+	TEST_CASE(test_ratelimit),
 };
 
 int
@@ -330,6 +454,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "test_xdp: needs root to load BPF programs%s\n",
 			in_ci ? " (CI=true: failing, not skipping)" : "; skipped");
 		return in_ci ? 1 : 77;
+	}
+	/* test runs execute on this CPU: keep the per-CPU limiter table one */
+	{
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(0, &one);
+		sched_setaffinity(0, sizeof(one), &one);
 	}
 	if (setup() != 0) {
 		fprintf(stderr, "test_xdp: cannot load %s: %s\n", obj_path, strerror(errno));
