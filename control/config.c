@@ -1126,3 +1126,12 @@ cfg_policy(const struct cfg *c, double tick_s, __u64 seed, struct strata_policy_
 	pc->leak = r->leak;
 	pc->kod = (__u32)r->kod;
 }
+
+const char *
+cfg_policy_summary(const struct cfg *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u access list rule%s (default %s)%s", c->n_acl,
+		 c->n_acl == 1 ? "" : "s", c->has_allow ? "deny" : "allow",
+		 c->ratelimit.on ? ", rate limit on" : "");
+	return buf;
+}

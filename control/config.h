@@ -155,3 +155,6 @@ void cfg_service(const struct cfg *c, struct strata_service *svc);
  * limiter ticks last @tick_s seconds, with the hash key @seed.
  */
 void cfg_policy(const struct cfg *c, double tick_s, __u64 seed, struct strata_policy_conf *pc);
+
+/* What the policy of @c is, in words, for the fast paths' start-up line; @return @buf. */
+const char *cfg_policy_summary(const struct cfg *c, char *buf, size_t len);

@@ -78,6 +78,7 @@ int
 dp_policy_init(struct dp_policy *p, const struct cfg *c, int socket)
 {
 	uint64_t hz = rte_get_tsc_hz(), seed;
+	char line[128];
 
 	memset(p, 0, sizeof(*p));
 	/* limiter ticks: the largest power of two of TSC cycles within a millisecond */
@@ -92,9 +93,7 @@ dp_policy_init(struct dp_policy *p, const struct cfg *c, int socket)
 		return -1;
 	}
 	if (c->n_acl > 0 || c->ratelimit.on)
-		log_info("policy: %u access list rule%s (default %s)%s", c->n_acl,
-			 c->n_acl == 1 ? "" : "s", c->has_allow ? "deny" : "allow",
-			 c->ratelimit.on ? ", rate limit on" : "");
+		log_info("policy: %s", cfg_policy_summary(c, line, sizeof(line)));
 	return 0;
 }
 

@@ -186,6 +186,7 @@ fill_policy(const struct xdp_state *x, const struct cfg *c)
 {
 	struct strata_policy_conf pc;
 	struct strata_rl_table *t = NULL;
+	char line[128];
 	unsigned int i;
 	__u64 seed;
 	int err = 0;
@@ -238,9 +239,7 @@ fill_policy(const struct xdp_state *x, const struct cfg *c)
 		return err;
 	}
 	if (c->n_acl > 0 || c->ratelimit.on)
-		log_info("policy: %u access list rule%s (default %s)%s", c->n_acl,
-			 c->n_acl == 1 ? "" : "s", c->has_allow ? "deny" : "allow",
-			 c->ratelimit.on ? ", rate limit on" : "");
+		log_info("policy: %s", cfg_policy_summary(c, line, sizeof(line)));
 	return 0;
 }
 
