@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The configuration parser: one directive a line, looked up in a table that
- * gives each its argument count and one parse function. Every error names
- * the file and line and says what to write instead (docs/config.md).
+ * stratad's configuration language (docs/config.md): its directives, one
+ * parse function each, and the checks on the whole file. Lines, words and
+ * the lookup in the table are confparse.c's.
  */
 #include "config.h"
 
@@ -10,54 +10,15 @@
 #include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "outbuf.h"
+#include "confparse.h"
 #include "poolreg.h"
-
-#define LINE_MAX_LEN 1023
-#define MAX_WORDS ((LINE_MAX_LEN + 1) / 2) /* a word and a separator each */
 
 #define LISTEN_HINT "listen xdp IFACE address ADDR [address ADDR ...]"
 #define LISTEN_DPDK_HINT "listen dpdk 0000:01:00.0 address ADDR [address ADDR ...]"
 #define METRICS_HINT "metrics 127.0.0.1:9123 or metrics [::1]:9123"
-
-struct parser {
-	const char *name;
-	unsigned int line; /* 0 for the whole-file checks */
-	struct cfg *c;
-	char *err;
-	size_t errlen;
-};
-
-/* Put "NAME:LINE: message" into the caller's buffer; @return -1. */
-static int fail(const struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-fail(const struct parser *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	out_verror(p->err, p->errlen, p->name, p->line, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Decimal digits only: strtoul() alone would take "-1", " 7" and "0x10". */
-static int
-parse_num(const char *s, unsigned long min, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return *end != '\0' || errno != 0 || *v < min || *v > max ? -1 : 0;
-}
 
 /* Addresses that are never the destination of a client's unicast request. */
 enum addr_kind {
@@ -139,8 +100,9 @@ valid_ifname(const char *s)
 }
 
 static int
-add_addr(struct parser *p, struct cfg_listen *l, const char *s)
+add_addr(struct conf_parser *p, struct cfg_listen *l, const char *s)
 {
+	struct cfg *c = p->c;
 	unsigned int i, n = 0, line;
 	unsigned char a[16];
 	enum addr_kind kind;
@@ -149,28 +111,30 @@ add_addr(struct parser *p, struct cfg_listen *l, const char *s)
 	if (inet_pton(AF_INET, s, a) != 1) {
 		af = AF_INET6;
 		if (inet_pton(AF_INET6, s, a) != 1)
-			return fail(p,
-				    "'%s' is not an IPv4 or IPv6 address (hint: address 192.0.2.1 "
-				    "or address 2001:db8::1; no host names, prefixes or zones)",
-				    s);
+			return conf_fail(
+				p,
+				"'%s' is not an IPv4 or IPv6 address (hint: address 192.0.2.1 "
+				"or address 2001:db8::1; no host names, prefixes or zones)",
+				s);
 	}
 	kind = addr_kind(af, a);
 	if (kind != ADDR_UNICAST)
-		return fail(p, "'%s' is %s, not a service address (hint: %s)", s,
-			    addr_kinds[kind].what, addr_kinds[kind].hint);
-	line = addr_line(p->c, af, a);
+		return conf_fail(p, "'%s' is %s, not a service address (hint: %s)", s,
+				 addr_kinds[kind].what, addr_kinds[kind].hint);
+	line = addr_line(c, af, a);
 	if (line != 0)
-		return fail(p, "address '%s' is already listed on line %u (hint: list it once)", s,
-			    line);
-	for (i = 0; i <= p->c->n_listen; i++)
-		n += af == AF_INET ? p->c->listen[i].n_addr4 : p->c->listen[i].n_addr6;
+		return conf_fail(p,
+				 "address '%s' is already listed on line %u (hint: list it once)",
+				 s, line);
+	for (i = 0; i <= c->n_listen; i++)
+		n += af == AF_INET ? c->listen[i].n_addr4 : c->listen[i].n_addr6;
 	if (n == STRATA_MAX_ADDRS)
-		return fail(p,
-			    "more than %d %s addresses in all listen lines together (hint: "
-			    "the XDP program matches at most %d IPv4 and %d IPv6 addresses; "
-			    "remove some)",
-			    STRATA_MAX_ADDRS, af == AF_INET ? "IPv4" : "IPv6", STRATA_MAX_ADDRS,
-			    STRATA_MAX_ADDRS);
+		return conf_fail(p,
+				 "more than %d %s addresses in all listen lines together (hint: "
+				 "the XDP program matches at most %d IPv4 and %d IPv6 addresses; "
+				 "remove some)",
+				 STRATA_MAX_ADDRS, af == AF_INET ? "IPv4" : "IPv6",
+				 STRATA_MAX_ADDRS, STRATA_MAX_ADDRS);
 	if (af == AF_INET)
 		memcpy(&l->addr4[l->n_addr4++], a, 4);
 	else
@@ -178,12 +142,12 @@ add_addr(struct parser *p, struct cfg_listen *l, const char *s)
 	return 0;
 }
 
-static int parse_addresses(struct parser *p, struct cfg_listen *l, char **argv, int argc,
+static int parse_addresses(struct conf_parser *p, struct cfg_listen *l, char **argv, int argc,
 			   const char *hint);
 
 /* "listen dpdk PORT address ...": the port is EAL's business, checked only for shape */
 static int
-parse_listen_dpdk(struct parser *p, char **argv, int argc)
+parse_listen_dpdk(struct conf_parser *p, char **argv, int argc)
 {
 	struct cfg *c = p->c;
 	struct cfg_listen *l;
@@ -191,14 +155,17 @@ parse_listen_dpdk(struct parser *p, char **argv, int argc)
 	unsigned int i;
 
 	if (len >= CFG_PORT_MAX || strpbrk(argv[0], "'\"\\") != NULL)
-		return fail(p, "'%s' is not a DPDK port (hint: " LISTEN_DPDK_HINT ")", argv[0]);
+		return conf_fail(p, "'%s' is not a DPDK port (hint: " LISTEN_DPDK_HINT ")",
+				 argv[0]);
 	for (i = 0; i < c->n_listen; i++)
 		if (c->listen[i].dpdk && strcmp(c->listen[i].port, argv[0]) == 0)
-			return fail(p, "port '%s' already has a listen line (line %u) (hint: put all "
-				       "its addresses on one line)",
-				    argv[0], c->listen[i].line);
+			return conf_fail(
+				p,
+				"port '%s' already has a listen line (line %u) (hint: put all "
+				"its addresses on one line)",
+				argv[0], c->listen[i].line);
 	if (c->n_listen == CFG_MAX_LISTEN)
-		return fail(p, "more than %d listen lines (hint: remove one)", CFG_MAX_LISTEN);
+		return conf_fail(p, "more than %d listen lines (hint: remove one)", CFG_MAX_LISTEN);
 	l = &c->listen[c->n_listen];
 	memset(l, 0, sizeof(*l));
 	l->dpdk = 1;
@@ -211,29 +178,30 @@ parse_listen_dpdk(struct parser *p, char **argv, int argc)
 }
 
 static int
-parse_listen(struct parser *p, char **argv, int argc)
+parse_listen(struct conf_parser *p, char **argv, int argc)
 {
 	struct cfg *c = p->c;
 	struct cfg_listen *l;
 	unsigned int i;
 
 	if (!valid_ifname(argv[0]))
-		return fail(p,
-			    "'%s' is not an interface name (hint: 1 to %d characters without "
-			    "'/' or ':', as 'ip link' shows it: listen xdp eth0 address ...)",
-			    argv[0], CFG_IFNAMSIZ - 1);
+		return conf_fail(p,
+				 "'%s' is not an interface name (hint: 1 to %d characters without "
+				 "'/' or ':', as 'ip link' shows it: listen xdp eth0 address ...)",
+				 argv[0], CFG_IFNAMSIZ - 1);
 	for (i = 0; i < c->n_listen; i++)
 		if (strcmp(c->listen[i].ifname, argv[0]) == 0)
-			return fail(p,
-				    "interface '%s' already has a listen line (line %u) (hint: "
-				    "put all its addresses on one line: listen xdp %s address A "
-				    "address B)",
-				    argv[0], c->listen[i].line, argv[0]);
+			return conf_fail(
+				p,
+				"interface '%s' already has a listen line (line %u) (hint: "
+				"put all its addresses on one line: listen xdp %s address A "
+				"address B)",
+				argv[0], c->listen[i].line, argv[0]);
 	if (c->n_listen == CFG_MAX_LISTEN)
-		return fail(p,
-			    "more than %d listen lines (hint: strata serves at most %d "
-			    "interfaces; remove one)",
-			    CFG_MAX_LISTEN, CFG_MAX_LISTEN);
+		return conf_fail(p,
+				 "more than %d listen lines (hint: strata serves at most %d "
+				 "interfaces; remove one)",
+				 CFG_MAX_LISTEN, CFG_MAX_LISTEN);
 	l = &c->listen[c->n_listen];
 	memcpy(l->ifname, argv[0], strlen(argv[0]) + 1);
 	l->line = p->line;
@@ -245,15 +213,17 @@ parse_listen(struct parser *p, char **argv, int argc)
 
 /* "address ADDR" pairs after the interface or port */
 static int
-parse_addresses(struct parser *p, struct cfg_listen *l, char **argv, int argc, const char *hint)
+parse_addresses(struct conf_parser *p, struct cfg_listen *l, char **argv, int argc,
+		const char *hint)
 {
 	int k;
 
 	for (k = 1; k < argc; k += 2) {
 		if (strcmp(argv[k], "address") != 0)
-			return fail(p, "expected 'address', got '%s' (hint: %s)", argv[k], hint);
+			return conf_fail(p, "expected 'address', got '%s' (hint: %s)", argv[k],
+					 hint);
 		if (k + 1 == argc)
-			return fail(p, "missing address after 'address' (hint: %s)", hint);
+			return conf_fail(p, "missing address after 'address' (hint: %s)", hint);
 		if (add_addr(p, l, argv[k + 1]) < 0)
 			return -1;
 	}
@@ -261,118 +231,86 @@ parse_addresses(struct parser *p, struct cfg_listen *l, char **argv, int argc, c
 }
 
 static int
-parse_xdpmode(struct parser *p, char **argv, int argc)
+parse_xdpmode(struct conf_parser *p, char **argv, int argc)
 {
+	struct cfg *c = p->c;
+
 	(void)argc;
 	if (strcmp(argv[0], "native") == 0)
-		p->c->xdpmode = CFG_XDP_NATIVE;
+		c->xdpmode = CFG_XDP_NATIVE;
 	else if (strcmp(argv[0], "generic") == 0)
-		p->c->xdpmode = CFG_XDP_GENERIC;
+		c->xdpmode = CFG_XDP_GENERIC;
 	else
-		return fail(p, "unknown xdpmode '%s' (hint: xdpmode native|generic)", argv[0]);
+		return conf_fail(p, "unknown xdpmode '%s' (hint: xdpmode native|generic)", argv[0]);
 	return 0;
 }
 
 static int
-parse_refclock_system(struct parser *p, char **argv, int argc)
+parse_refclock_system(struct conf_parser *p, char **argv, int argc)
 {
+	struct cfg *c = p->c;
+
 	(void)argv;
 	(void)argc;
-	p->c->refclock_system = 1;
+	c->refclock_system = 1;
 	return 0;
 }
 
 static int
-parse_local_stratum(struct parser *p, char **argv, int argc)
+parse_local_stratum(struct conf_parser *p, char **argv, int argc)
 {
+	struct cfg *c = p->c;
 	unsigned long v;
 
 	(void)argc;
 	/* 16 means unsynchronized (RFC 5905 section 7.3), 0 is a kiss-o'-death */
-	if (parse_num(argv[0], 1, 15, &v) < 0)
-		return fail(p, "stratum '%s' is not a number from 1 to 15 (hint: local stratum 10)",
-			    argv[0]);
-	p->c->local_stratum = (int)v;
+	if (conf_num(argv[0], 1, 15, &v) < 0)
+		return conf_fail(
+			p, "stratum '%s' is not a number from 1 to 15 (hint: local stratum 10)",
+			argv[0]);
+	c->local_stratum = (int)v;
 	return 0;
 }
 
 static int
-parse_metrics(struct parser *p, char **argv, int argc)
+parse_metrics(struct conf_parser *p, char **argv, int argc)
 {
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&p->c->metrics;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&p->c->metrics;
-	char host[LINE_MAX_LEN + 1];
-	const char *port;
-	unsigned long v;
-	char *colon;
+	struct cfg *c = p->c;
 
 	(void)argc;
-	memcpy(host, argv[0], strlen(argv[0]) + 1);
-	colon = strrchr(host, ':');
-	if (colon == NULL || (host[0] == '[' && colon[-1] != ']'))
-		return fail(p, "'%s' has no port (hint: " METRICS_HINT ")", argv[0]);
-	*colon = '\0';
-	port = colon + 1;
-	if (parse_num(port, 1, 65535, &v) < 0)
-		return fail(p, "port '%s' is not a number from 1 to 65535 (hint: " METRICS_HINT ")",
-			    port);
-	memset(&p->c->metrics, 0, sizeof(p->c->metrics));
-	if (host[0] == '[') {
-		colon[-1] = '\0';
-		if (inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) != 1)
-			return fail(p, "'%s' is not an IPv6 address (hint: " METRICS_HINT ")",
-				    host + 1);
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)v);
-		p->c->metrics_len = sizeof(*sin6);
-	} else {
-		if (strchr(host, ':') != NULL)
-			return fail(p, "IPv6 address '%s' needs brackets (hint: metrics [%s]:%s)",
-				    host, host, port);
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			return fail(p, "'%s' is not an IPv4 address (hint: %s; no host names)",
-				    host, METRICS_HINT);
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)v);
-		p->c->metrics_len = sizeof(*sin);
-	}
-	p->c->has_metrics = 1;
+	if (conf_sockaddr(p, argv[0], &c->metrics, &c->metrics_len, METRICS_HINT) < 0)
+		return -1;
+	c->has_metrics = 1;
 	return 0;
 }
 
 static int
-parse_control(struct parser *p, char **argv, int argc)
+parse_control(struct conf_parser *p, char **argv, int argc)
 {
+	struct cfg *c = p->c;
 	size_t len = strlen(argv[0]);
 
 	(void)argc;
 	/* stratad may chdir; a relative socket would move with it */
 	if (argv[0][0] != '/')
-		return fail(p, "control path '%s' is not absolute (hint: control %s)", argv[0],
-			    CFG_DEFAULT_CONTROL);
+		return conf_fail(p, "control path '%s' is not absolute (hint: control %s)", argv[0],
+				 CFG_DEFAULT_CONTROL);
 	if (len >= CFG_PATH_MAX)
-		return fail(p,
-			    "control path is %zu characters, a unix socket takes at most %d "
-			    "(hint: a shorter path, such as %s)",
-			    len, CFG_PATH_MAX - 1, CFG_DEFAULT_CONTROL);
-	memcpy(p->c->control, argv[0], len + 1);
+		return conf_fail(p,
+				 "control path is %zu characters, a unix socket takes at most %d "
+				 "(hint: a shorter path, such as %s)",
+				 len, CFG_PATH_MAX - 1, CFG_DEFAULT_CONTROL);
+	memcpy(c->control, argv[0], len + 1);
 	return 0;
 }
 
-/* A portable user name (POSIX.1-2017 section 3.437), as useradd accepts it; not looked up here. */
 static int
-parse_user(struct parser *p, char **argv, int argc)
+parse_user(struct conf_parser *p, char **argv, int argc)
 {
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
-	size_t len = strlen(argv[0]);
+	struct cfg *c = p->c;
 
 	(void)argc;
-	if (len >= CFG_USER_MAX || argv[0][0] == '-' || strspn(argv[0], ok) != len)
-		return fail(p, "user name '%s' is not 1 to %d letters, digits, '.', '_' or '-' "
-			       "(hint: user %s)",
-			    argv[0], CFG_USER_MAX - 1, CFG_DEFAULT_USER);
-	memcpy(p->c->user, argv[0], len + 1);
-	return 0;
+	return conf_user(p, argv[0], c->user, sizeof(c->user), CFG_DEFAULT_USER);
 }
 
 #define SERVER_HINT "server HOST [iburst] [minpoll N] [maxpoll N] [prefer] [noselect]"
@@ -392,20 +330,22 @@ valid_host(const char *s)
 }
 
 static struct cfg_source *
-new_source(struct parser *p, enum cfg_source_kind kind, const char *host, const char *hint)
+new_source(struct conf_parser *p, enum cfg_source_kind kind, const char *host, const char *hint)
 {
+	struct cfg *c = p->c;
 	struct cfg_source *src;
 
-	if (p->c->n_sources == CFG_MAX_SOURCES) {
-		fail(p, "more than %d time sources (hint: a pool line counts once; remove one)",
-		     CFG_MAX_SOURCES);
+	if (c->n_sources == CFG_MAX_SOURCES) {
+		conf_fail(p,
+			  "more than %d time sources (hint: a pool line counts once; remove one)",
+			  CFG_MAX_SOURCES);
 		return NULL;
 	}
 	if (kind != CFG_SRC_PHC && !valid_host(host)) {
-		fail(p, "'%s' is not a host name or address (hint: %s)", host, hint);
+		conf_fail(p, "'%s' is not a host name or address (hint: %s)", host, hint);
 		return NULL;
 	}
-	src = &p->c->sources[p->c->n_sources];
+	src = &c->sources[c->n_sources];
 	memset(src, 0, sizeof(*src));
 	src->kind = kind;
 	snprintf(src->host, sizeof(src->host), "%s", host);
@@ -419,7 +359,7 @@ new_source(struct parser *p, enum cfg_source_kind kind, const char *host, const 
 
 /* "minpoll N" and friends: a log2 interval in seconds, as in ntp.conf and chrony */
 static int
-parse_poll(struct parser *p, const char *what, const char *s, int *v, const char *hint)
+parse_poll(struct conf_parser *p, const char *what, const char *s, int *v, const char *hint)
 {
 	char *end;
 	long n;
@@ -428,37 +368,39 @@ parse_poll(struct parser *p, const char *what, const char *s, int *v, const char
 	n = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno != 0 || n < CFG_POLL_MIN ||
 	    n > CFG_POLL_MAX)
-		return fail(p, "%s '%s' is not a whole number from %d to %d (log2 seconds) "
-			       "(hint: %s)",
-			    what, s, CFG_POLL_MIN, CFG_POLL_MAX, hint);
+		return conf_fail(p,
+				 "%s '%s' is not a whole number from %d to %d (log2 seconds) "
+				 "(hint: %s)",
+				 what, s, CFG_POLL_MIN, CFG_POLL_MAX, hint);
 	*v = (int)n;
 	return 0;
 }
 
 /* "minpoll N" or "maxpoll N" at argv[k], for server and pool lines */
 static int
-parse_poll_opt(struct parser *p, char **argv, int argc, int k, struct cfg_source *src,
+parse_poll_opt(struct conf_parser *p, char **argv, int argc, int k, struct cfg_source *src,
 	       const char *hint)
 {
 	if (k + 1 == argc)
-		return fail(p, "missing number after '%s' (hint: %s)", argv[k], hint);
+		return conf_fail(p, "missing number after '%s' (hint: %s)", argv[k], hint);
 	return parse_poll(p, argv[k], argv[k + 1],
 			  argv[k][1] == 'i' ? &src->minpoll : &src->maxpoll, hint);
 }
 
 /* Both bounds given, in either order on the line */
 static int
-check_poll_range(struct parser *p, const struct cfg_source *src)
+check_poll_range(struct conf_parser *p, const struct cfg_source *src)
 {
 	if (src->minpoll > src->maxpoll)
-		return fail(p, "minpoll %d is above maxpoll %d (hint: minpoll <= maxpoll)",
-			    src->minpoll, src->maxpoll);
+		return conf_fail(p, "minpoll %d is above maxpoll %d (hint: minpoll <= maxpoll)",
+				 src->minpoll, src->maxpoll);
 	return 0;
 }
 
 static int
-parse_server(struct parser *p, char **argv, int argc)
+parse_server(struct conf_parser *p, char **argv, int argc)
 {
+	struct cfg *c = p->c;
 	struct cfg_source *src = new_source(p, CFG_SRC_SERVER, argv[0], SERVER_HINT);
 	int k;
 
@@ -475,19 +417,20 @@ parse_server(struct parser *p, char **argv, int argc)
 			if (parse_poll_opt(p, argv, argc, k++, src, SERVER_HINT) < 0)
 				return -1;
 		} else {
-			return fail(p, "unknown server option '%s' (hint: %s)", argv[k],
-				    SERVER_HINT);
+			return conf_fail(p, "unknown server option '%s' (hint: %s)", argv[k],
+					 SERVER_HINT);
 		}
 	}
 	if (check_poll_range(p, src) < 0)
 		return -1;
-	p->c->n_sources++;
+	c->n_sources++;
 	return 0;
 }
 
 static int
-parse_pool(struct parser *p, char **argv, int argc)
+parse_pool(struct conf_parser *p, char **argv, int argc)
 {
+	struct cfg *c = p->c;
 	struct cfg_source *src = new_source(p, CFG_SRC_POOL, argv[0], POOL_HINT);
 	unsigned long v;
 	int k;
@@ -502,26 +445,29 @@ parse_pool(struct parser *p, char **argv, int argc)
 				return -1;
 		} else if (strcmp(argv[k], "maxsources") == 0) {
 			if (k + 1 == argc ||
-			    parse_num(argv[k + 1], CFG_POOL_MIN, CFG_POOL_MAX, &v) < 0)
-				return fail(p,
-					    "maxsources takes a number from %d to %d (hint: %s; "
-					    "a pool keeps 3 to 7 members)",
-					    CFG_POOL_MIN, CFG_POOL_MAX, POOL_HINT);
+			    conf_num(argv[k + 1], CFG_POOL_MIN, CFG_POOL_MAX, &v) < 0)
+				return conf_fail(
+					p,
+					"maxsources takes a number from %d to %d (hint: %s; "
+					"a pool keeps 3 to 7 members)",
+					CFG_POOL_MIN, CFG_POOL_MAX, POOL_HINT);
 			src->maxsources = (int)v;
 			k++;
 		} else {
-			return fail(p, "unknown pool option '%s' (hint: %s)", argv[k], POOL_HINT);
+			return conf_fail(p, "unknown pool option '%s' (hint: %s)", argv[k],
+					 POOL_HINT);
 		}
 	}
 	if (check_poll_range(p, src) < 0)
 		return -1;
-	p->c->n_sources++;
+	c->n_sources++;
 	return 0;
 }
 
 static int
-parse_refclock_phc(struct parser *p, char **argv, int argc)
+parse_refclock_phc(struct conf_parser *p, char **argv, int argc)
 {
+	struct cfg *c = p->c;
 	struct cfg_source *src;
 	char *end;
 	int k;
@@ -530,7 +476,7 @@ parse_refclock_phc(struct parser *p, char **argv, int argc)
 	if ((argv[0][0] != '/' && strcmp(argv[0], "CLOCK_REALTIME") != 0 &&
 	     strcmp(argv[0], "CLOCK_TAI") != 0) ||
 	    strlen(argv[0]) > CFG_HOST_MAX)
-		return fail(p, "'%s' is not a device path (hint: %s)", argv[0], PHC_HINT);
+		return conf_fail(p, "'%s' is not a device path (hint: %s)", argv[0], PHC_HINT);
 	src = new_source(p, CFG_SRC_PHC, argv[0], PHC_HINT);
 	if (src == NULL)
 		return -1;
@@ -544,69 +490,80 @@ parse_refclock_phc(struct parser *p, char **argv, int argc)
 			errno = 0;
 			src->offset = strtod(argv[++k], &end);
 			if (*end != '\0' || errno != 0 || !(src->offset > -1e6 && src->offset < 1e6))
-				return fail(p, "offset '%s' is not a number of seconds (hint: "
-					       "offset -37 for a PHC that keeps TAI)",
-					    argv[k]);
+				return conf_fail(p,
+						 "offset '%s' is not a number of seconds (hint: "
+						 "offset -37 for a PHC that keeps TAI)",
+						 argv[k]);
 		} else {
-			return fail(p, "unknown or incomplete refclock phc option '%s' (hint: %s)",
-				    argv[k], PHC_HINT);
+			return conf_fail(
+				p, "unknown or incomplete refclock phc option '%s' (hint: %s)",
+				argv[k], PHC_HINT);
 		}
 	}
-	p->c->n_sources++;
+	c->n_sources++;
 	return 0;
 }
 
 static int
-parse_minsources(struct parser *p, char **argv, int argc)
+parse_minsources(struct conf_parser *p, char **argv, int argc)
 {
+	struct cfg *c = p->c;
 	unsigned long v;
 
 	(void)argc;
-	if (parse_num(argv[0], 1, CFG_MAX_SOURCES, &v) < 0)
-		return fail(p, "minsources '%s' is not a number from 1 to %d (hint: minsources 2)",
-			    argv[0], CFG_MAX_SOURCES);
-	p->c->minsources = (int)v;
+	if (conf_num(argv[0], 1, CFG_MAX_SOURCES, &v) < 0)
+		return conf_fail(
+			p, "minsources '%s' is not a number from 1 to %d (hint: minsources 2)",
+			argv[0], CFG_MAX_SOURCES);
+	c->minsources = (int)v;
 	return 0;
 }
 
 static int
-parse_file(struct parser *p, const char *what, const char *path, char *dst)
+parse_file(struct conf_parser *p, const char *what, const char *path, char *dst)
 {
 	size_t len = strlen(path);
 
 	if (path[0] != '/' || len >= CFG_FILE_MAX)
-		return fail(p, "%s path '%s' is not absolute (hint: %s /var/lib/strata/%s)", what,
-			    path, what, strcmp(what, "driftfile") == 0 ? "drift" : "leap-seconds.list");
+		return conf_fail(p, "%s path '%s' is not absolute (hint: %s /var/lib/strata/%s)",
+				 what, path, what,
+				 strcmp(what, "driftfile") == 0 ? "drift" : "leap-seconds.list");
 	memcpy(dst, path, len + 1);
 	return 0;
 }
 
 static int
-parse_driftfile(struct parser *p, char **argv, int argc)
+parse_driftfile(struct conf_parser *p, char **argv, int argc)
 {
+	struct cfg *c = p->c;
+
 	(void)argc;
-	return parse_file(p, "driftfile", argv[0], p->c->driftfile);
+	return parse_file(p, "driftfile", argv[0], c->driftfile);
 }
 
 static int
-parse_leapfile(struct parser *p, char **argv, int argc)
+parse_leapfile(struct conf_parser *p, char **argv, int argc)
 {
+	struct cfg *c = p->c;
+
 	(void)argc;
-	return parse_file(p, "leapfile", argv[0], p->c->leapfile);
+	return parse_file(p, "leapfile", argv[0], c->leapfile);
 }
 
 static int
-parse_holdover(struct parser *p, char **argv, int argc)
+parse_holdover(struct conf_parser *p, char **argv, int argc)
 {
+	struct cfg *c = p->c;
 	unsigned long v;
 
 	(void)argc;
 	/* beyond a week the 15 ppm growth alone passes the 1.5 s distance limit */
-	if (parse_num(argv[0], 1, 7 * 86400, &v) < 0)
-		return fail(p, "holdover '%s' is not a number of seconds from 1 to 604800 (hint: "
-			       "holdover 3600)",
-			    argv[0]);
-	p->c->holdover = (unsigned int)v;
+	if (conf_num(argv[0], 1, 7 * 86400, &v) < 0)
+		return conf_fail(p,
+				 "holdover '%s' is not a number of seconds from 1 to 604800 (hint: "
+				 "holdover 3600)",
+				 argv[0]);
+	c->holdover = (unsigned int)v;
 	return 0;
 }
 
@@ -616,7 +573,7 @@ parse_holdover(struct parser *p, char **argv, int argc)
 
 /* One access list rule; a prefix may appear once, whatever its action. */
 static int
-add_acl(struct parser *p, int family, const unsigned char *addr, unsigned int prefixlen,
+add_acl(struct conf_parser *p, int family, const unsigned char *addr, unsigned int prefixlen,
 	int action, const char *hint)
 {
 	struct cfg *c = p->c;
@@ -627,13 +584,16 @@ add_acl(struct parser *p, int family, const unsigned char *addr, unsigned int pr
 		a = &c->acl[i];
 		if (a->family == family && a->prefixlen == prefixlen &&
 		    memcmp(a->addr, addr, family == AF_INET ? 4 : 16) == 0)
-			return fail(p, "this prefix is already on line %u (hint: keep one rule per "
-				       "prefix; the longest matching prefix decides)",
-				    a->line);
+			return conf_fail(
+				p,
+				"this prefix is already on line %u (hint: keep one rule per "
+				"prefix; the longest matching prefix decides)",
+				a->line);
 	}
 	if (c->n_acl == CFG_ACL_MAX)
-		return fail(p, "more than %d allow/deny rules (hint: %s with shorter prefixes)",
-			    CFG_ACL_MAX, hint);
+		return conf_fail(p,
+				 "more than %d allow/deny rules (hint: %s with shorter prefixes)",
+				 CFG_ACL_MAX, hint);
 	a = &c->acl[c->n_acl++];
 	memset(a, 0, sizeof(*a));
 	a->family = family;
@@ -646,7 +606,7 @@ add_acl(struct parser *p, int family, const unsigned char *addr, unsigned int pr
 
 /* "ADDR", "ADDR/LEN" or "all" (both families) for @action. */
 static int
-parse_acl(struct parser *p, const char *what, const char *s, int action, const char *hint)
+parse_acl(struct conf_parser *p, const char *what, const char *s, int action, const char *hint)
 {
 	static const unsigned char any[16];
 	unsigned char a[16], net[16];
@@ -662,7 +622,7 @@ parse_acl(struct parser *p, const char *what, const char *s, int action, const c
 		return add_acl(p, AF_INET6, any, 0, action, hint);
 	}
 	if (strlen(s) >= sizeof(buf))
-		return fail(p, "'%s' is not an address or prefix (hint: %s)", s, hint);
+		return conf_fail(p, "'%s' is not an address or prefix (hint: %s)", s, hint);
 	memcpy(buf, s, strlen(s) + 1);
 	slash = strchr(buf, '/');
 	if (slash != NULL)
@@ -670,11 +630,13 @@ parse_acl(struct parser *p, const char *what, const char *s, int action, const c
 	family = strchr(buf, ':') != NULL ? AF_INET6 : AF_INET;
 	bits = family == AF_INET ? 32 : 128;
 	if (inet_pton(family, buf, a) != 1)
-		return fail(p, "'%s' is not an IPv4 or IPv6 address or prefix (hint: %s)", s, hint);
+		return conf_fail(p, "'%s' is not an IPv4 or IPv6 address or prefix (hint: %s)", s,
+				 hint);
 	len = bits;
-	if (slash != NULL && parse_num(slash, 0, bits, &len) < 0)
-		return fail(p, "prefix length '%s' in '%s' is not a number from 0 to %u (hint: %s)",
-			    slash, s, bits, hint);
+	if (slash != NULL && conf_num(slash, 0, bits, &len) < 0)
+		return conf_fail(
+			p, "prefix length '%s' in '%s' is not a number from 0 to %u (hint: %s)",
+			slash, s, bits, hint);
 	/* the network part only: host bits set are a typo more often than not */
 	memcpy(net, a, bits / 8);
 	for (i = 0; i < bits / 8; i++) {
@@ -684,38 +646,41 @@ parse_acl(struct parser *p, const char *what, const char *s, int action, const c
 	}
 	if (memcmp(net, a, bits / 8) != 0) {
 		inet_ntop(family, net, shown, sizeof(shown));
-		return fail(p, "'%s' has host bits set after /%lu (hint: %s %s/%lu)", s, len, what,
-			    shown, len);
+		return conf_fail(p, "'%s' has host bits set after /%lu (hint: %s %s/%lu)", s, len,
+				 what, shown, len);
 	}
 	return add_acl(p, family, a, (unsigned int)len, action, hint);
 }
 
 static int
-parse_allow(struct parser *p, char **argv, int argc)
+parse_allow(struct conf_parser *p, char **argv, int argc)
 {
+	struct cfg *c = p->c;
+
 	(void)argc;
-	p->c->has_allow = 1;
+	c->has_allow = 1;
 	return parse_acl(p, "allow", argv[0], STRATA_ACL_ALLOW, ALLOW_HINT);
 }
 
 static int
-parse_deny(struct parser *p, char **argv, int argc)
+parse_deny(struct conf_parser *p, char **argv, int argc)
 {
 	int action = STRATA_ACL_DENY;
 
 	if (argc == 2) {
 		if (strcmp(argv[1], "kod") != 0)
-			return fail(p, "unknown option '%s' to 'deny' (hint: %s)", argv[1],
-				    DENY_HINT);
+			return conf_fail(p, "unknown option '%s' to 'deny' (hint: %s)", argv[1],
+					 DENY_HINT);
 		action = STRATA_ACL_DENY_KOD;
 	}
 	return parse_acl(p, "deny", argv[0], action, DENY_HINT);
 }
 
 static int
-parse_ratelimit(struct parser *p, char **argv, int argc)
+parse_ratelimit(struct conf_parser *p, char **argv, int argc)
 {
-	struct cfg_ratelimit *r = &p->c->ratelimit;
+	struct cfg *c = p->c;
+	struct cfg_ratelimit *r = &c->ratelimit;
 	unsigned long v;
 	int k;
 
@@ -732,32 +697,38 @@ parse_ratelimit(struct parser *p, char **argv, int argc)
 		}
 		if (strcmp(opt, "interval") != 0 && strcmp(opt, "burst") != 0 &&
 		    strcmp(opt, "leak") != 0)
-			return fail(p, "unknown option '%s' to 'ratelimit' (hint: %s)", opt,
-				    RATELIMIT_HINT);
+			return conf_fail(p, "unknown option '%s' to 'ratelimit' (hint: %s)", opt,
+					 RATELIMIT_HINT);
 		if (++k == argc)
-			return fail(p, "missing value after '%s' (hint: %s)", opt, RATELIMIT_HINT);
+			return conf_fail(p, "missing value after '%s' (hint: %s)", opt,
+					 RATELIMIT_HINT);
 		if (strcmp(opt, "interval") == 0) {
 			const char *s = argv[k];
 			int neg = s[0] == '-';
 
-			if (parse_num(s + neg, 0, neg ? -CFG_RL_INTERVAL_MIN : CFG_RL_INTERVAL_MAX,
-				      &v) < 0)
-				return fail(p, "interval '%s' is not a log2 of seconds from %d to %d "
-					       "(hint: interval 3 is one answer per 8 s on average)",
-					    s, CFG_RL_INTERVAL_MIN, CFG_RL_INTERVAL_MAX);
+			if (conf_num(s + neg, 0, neg ? -CFG_RL_INTERVAL_MIN : CFG_RL_INTERVAL_MAX,
+				     &v) < 0)
+				return conf_fail(
+					p,
+					"interval '%s' is not a log2 of seconds from %d to %d "
+					"(hint: interval 3 is one answer per 8 s on average)",
+					s, CFG_RL_INTERVAL_MIN, CFG_RL_INTERVAL_MAX);
 			r->interval = neg ? -(int)v : (int)v;
 		} else if (strcmp(opt, "burst") == 0) {
-			if (parse_num(argv[k], 1, CFG_RL_BURST_MAX, &v) < 0)
-				return fail(p, "burst '%s' is not a number from 1 to %d (hint: %s)",
-					    argv[k], CFG_RL_BURST_MAX, RATELIMIT_HINT);
+			if (conf_num(argv[k], 1, CFG_RL_BURST_MAX, &v) < 0)
+				return conf_fail(
+					p, "burst '%s' is not a number from 1 to %d (hint: %s)",
+					argv[k], CFG_RL_BURST_MAX, RATELIMIT_HINT);
 			r->burst = (unsigned int)v;
 		} else {
 			/* leak 0 would answer everything: no limit at all */
-			if (parse_num(argv[k], 1, CFG_RL_LEAK_MAX, &v) < 0)
-				return fail(p, "leak '%s' is not a number from 1 to %d (hint: leak 2 "
-					       "answers 1 in 4 requests over the limit, so that a "
-					       "spoofed flood cannot cut its victim off)",
-					    argv[k], CFG_RL_LEAK_MAX);
+			if (conf_num(argv[k], 1, CFG_RL_LEAK_MAX, &v) < 0)
+				return conf_fail(
+					p,
+					"leak '%s' is not a number from 1 to %d (hint: leak 2 "
+					"answers 1 in 4 requests over the limit, so that a "
+					"spoofed flood cannot cut its victim off)",
+					argv[k], CFG_RL_LEAK_MAX);
 			r->leak = (unsigned int)v;
 		}
 	}
@@ -791,9 +762,9 @@ valid_dns_name(const char *s)
 
 /* "HOST", "HOST:PORT", "[IPV6]:PORT" or a bare IPv6 address into @r. */
 static int
-parse_registrar(struct parser *p, const char *s, struct cfg_register *r)
+parse_registrar(struct conf_parser *p, const char *s, struct cfg_register *r)
 {
-	char host[LINE_MAX_LEN + 1];
+	char host[CONF_LINE_MAX + 1];
 	unsigned char a[16];
 	const char *port = NULL;
 	unsigned long v = POOLREG_PORT;
@@ -803,79 +774,90 @@ parse_registrar(struct parser *p, const char *s, struct cfg_register *r)
 	if (host[0] == '[') {
 		colon = strchr(host, ']');
 		if (colon == NULL || (colon[1] != '\0' && colon[1] != ':'))
-			return fail(p, "'%s' is not [IPV6]:PORT (hint: via [2001:db8::1]:%d)", s,
-				    POOLREG_PORT);
+			return conf_fail(p, "'%s' is not [IPV6]:PORT (hint: via [2001:db8::1]:%d)",
+					 s, POOLREG_PORT);
 		if (colon[1] == ':')
 			port = colon + 2;
 		*colon = '\0';
 		memmove(host, host + 1, strlen(host));
 		if (inet_pton(AF_INET6, host, a) != 1)
-			return fail(p, "'%s' is not an IPv6 address (hint: via [2001:db8::1]:%d)",
-				    host, POOLREG_PORT);
+			return conf_fail(p,
+					 "'%s' is not an IPv6 address (hint: via [2001:db8::1]:%d)",
+					 host, POOLREG_PORT);
 	} else if (inet_pton(AF_INET6, host, a) == 1) {
 		/* a bare IPv6 address has no room for a port: the default one */
 	} else if ((colon = strchr(host, ':')) != NULL) {
 		if (strchr(colon + 1, ':') != NULL)
-			return fail(p, "'%s' is not an address or HOST:PORT (hint: an IPv6 address "
-				       "with a port takes brackets: via [2001:db8::1]:%d)",
-				    s, POOLREG_PORT);
+			return conf_fail(
+				p,
+				"'%s' is not an address or HOST:PORT (hint: an IPv6 address "
+				"with a port takes brackets: via [2001:db8::1]:%d)",
+				s, POOLREG_PORT);
 		*colon = '\0';
 		port = colon + 1;
 	}
-	if (port != NULL && parse_num(port, 1, 65535, &v) < 0)
-		return fail(p, "registrar port '%s' is not a number from 1 to 65535 (hint: "
-			       "via %s:%d; the default port is %d)",
-			    port, host, POOLREG_PORT, POOLREG_PORT);
+	if (port != NULL && conf_num(port, 1, 65535, &v) < 0)
+		return conf_fail(p,
+				 "registrar port '%s' is not a number from 1 to 65535 (hint: "
+				 "via %s:%d; the default port is %d)",
+				 port, host, POOLREG_PORT, POOLREG_PORT);
 	if (inet_pton(AF_INET6, host, a) != 1 && inet_pton(AF_INET, host, a) != 1 &&
 	    !valid_dns_name(host))
-		return fail(p, "'%s' is not a host name or address (hint: " REGISTER_HINT ")",
-			    host);
+		return conf_fail(p, "'%s' is not a host name or address (hint: " REGISTER_HINT ")",
+				 host);
 	memcpy(r->registrar, host, strlen(host) + 1);
 	r->port = (unsigned int)v;
 	return 0;
 }
 
 static int
-parse_register(struct parser *p, char **argv, int argc)
+parse_register(struct conf_parser *p, char **argv, int argc)
 {
 	struct cfg *c = p->c;
 	struct cfg_register *r;
 	unsigned int i;
 
 	if (c->n_register == CFG_MAX_REGISTER)
-		return fail(p, "more than %d register lines (hint: remove one)", CFG_MAX_REGISTER);
+		return conf_fail(p, "more than %d register lines (hint: remove one)",
+				 CFG_MAX_REGISTER);
 	if (!valid_dns_name(argv[0]))
-		return fail(p, "pool '%s' is not a DNS name (hint: " REGISTER_HINT
-			       ", as in register pool.example.net via 192.0.2.53 key "
-			       "/etc/strata/pool.key)",
-			    argv[0]);
+		return conf_fail(p,
+				 "pool '%s' is not a DNS name (hint: " REGISTER_HINT
+				 ", as in register pool.example.net via 192.0.2.53 key "
+				 "/etc/strata/pool.key)",
+				 argv[0]);
 	if (argc < 2 || strcmp(argv[1], "via") != 0)
-		return fail(p, "expected 'via' after the pool name, got '%s' (hint: " REGISTER_HINT
-			       ")",
-			    argc < 2 ? "nothing" : argv[1]);
+		return conf_fail(
+			p, "expected 'via' after the pool name, got '%s' (hint: " REGISTER_HINT ")",
+			argc < 2 ? "nothing" : argv[1]);
 	if (argc < 3)
-		return fail(p, "missing registrar after 'via' (hint: " REGISTER_HINT ")");
+		return conf_fail(p, "missing registrar after 'via' (hint: " REGISTER_HINT ")");
 	if (argc < 4 || strcmp(argv[3], "key") != 0)
-		return fail(p, "expected 'key' after the registrar, got '%s' (hint: " REGISTER_HINT
-			       "; the key is shared with strata-pool)",
-			    argc < 4 ? "nothing" : argv[3]);
+		return conf_fail(
+			p,
+			"expected 'key' after the registrar, got '%s' (hint: " REGISTER_HINT
+			"; the key is shared with strata-pool)",
+			argc < 4 ? "nothing" : argv[3]);
 	if (argc < 5)
-		return fail(p, "missing key file after 'key' (hint: " REGISTER_HINT ")");
+		return conf_fail(p, "missing key file after 'key' (hint: " REGISTER_HINT ")");
 	r = &c->reg[c->n_register];
 	memset(r, 0, sizeof(*r));
 	if (parse_registrar(p, argv[2], r) < 0)
 		return -1;
 	/* stratad may chdir or chroot before it reads the key */
 	if (argv[4][0] != '/' || strlen(argv[4]) >= CFG_FILE_MAX)
-		return fail(p, "key file '%s' is not an absolute path (hint: key "
-			       "/etc/strata/pool.key)",
-			    argv[4]);
+		return conf_fail(p,
+				 "key file '%s' is not an absolute path (hint: key "
+				 "/etc/strata/pool.key)",
+				 argv[4]);
 	for (i = 0; i < c->n_register; i++)
 		if (strcmp(c->reg[i].pool, argv[0]) == 0 &&
 		    strcmp(c->reg[i].registrar, r->registrar) == 0 && c->reg[i].port == r->port)
-			return fail(p, "pool '%s' is already registered with %s on line %u (hint: "
-				       "keep one of them)",
-				    argv[0], argv[2], c->reg[i].line);
+			return conf_fail(
+				p,
+				"pool '%s' is already registered with %s on line %u (hint: "
+				"keep one of them)",
+				argv[0], argv[2], c->reg[i].line);
 	memcpy(r->pool, argv[0], strlen(argv[0]) + 1);
 	memcpy(r->keyfile, argv[4], strlen(argv[4]) + 1);
 	r->line = p->line;
@@ -883,19 +865,8 @@ parse_register(struct parser *p, char **argv, int argc)
 	return 0;
 }
 
-/*
- * Every directive. Those with a kind are two words ("refclock system"). An
- * entry without a parse function is planned but not written yet: it gets a
- * clear message instead of "unknown", and later work only fills it in.
- */
-static const struct directive {
-	const char *name;
-	const char *kind;
-	int min_args, max_args; /* after the name and kind; max -1: any */
-	int once;
-	int (*parse)(struct parser *p, char **argv, int argc);
-	const char *hint; /* the syntax, or what to do meanwhile */
-} directives[] = {
+/* Every directive; those with a kind are two words ("refclock system"). */
+static const struct conf_directive directives[] = {
 	{"listen", "xdp", 3, -1, 0, parse_listen, LISTEN_HINT},
 	{"listen", "dpdk", 3, -1, 0, parse_listen_dpdk, LISTEN_DPDK_HINT},
 	{"xdpmode", NULL, 1, 1, 1, parse_xdpmode, "xdpmode native|generic"},
@@ -909,7 +880,8 @@ static const struct directive {
 	{"pool", NULL, 1, 8, 0, parse_pool, POOL_HINT},
 	{"minsources", NULL, 1, 1, 1, parse_minsources, "minsources N"},
 	{"driftfile", NULL, 1, 1, 1, parse_driftfile, "driftfile /var/lib/strata/drift"},
-	{"leapfile", NULL, 1, 1, 1, parse_leapfile, "leapfile /usr/share/zoneinfo/leap-seconds.list"},
+	{"leapfile", NULL, 1, 1, 1, parse_leapfile,
+	 "leapfile /usr/share/zoneinfo/leap-seconds.list"},
 	{"holdover", NULL, 1, 1, 1, parse_holdover, "holdover SECONDS"},
 	{"register", NULL, 1, 5, 0, parse_register, REGISTER_HINT},
 	{"allow", NULL, 1, 1, 0, parse_allow, ALLOW_HINT},
@@ -917,125 +889,15 @@ static const struct directive {
 	{"ratelimit", NULL, 0, 7, 1, parse_ratelimit, RATELIMIT_HINT},
 };
 
-#define N_DIRECTIVES STRATA_ARRAY_SIZE(directives)
-
-static const struct directive *
-lookup(struct parser *p, char **word, int n)
-{
-	const struct directive *d, *kinds = NULL;
-	char known[512];
-	size_t len = 0;
-	unsigned int i;
-
-	for (i = 0; i < N_DIRECTIVES; i++) {
-		d = &directives[i];
-		if (strcmp(d->name, word[0]) != 0)
-			continue;
-		if (d->kind == NULL || (n > 1 && strcmp(d->kind, word[1]) == 0))
-			return d;
-		if (kinds == NULL)
-			kinds = d;
-	}
-	if (kinds != NULL && n == 1)
-		fail(p, "missing argument to '%s' (hint: %s)", word[0], kinds->hint);
-	else if (kinds != NULL)
-		fail(p, "unknown directive '%s %s' (hint: %s)", word[0], word[1], kinds->hint);
-	if (kinds != NULL)
-		return NULL;
-	/* the names of the directives, each once */
-	for (i = 0; i < N_DIRECTIVES; i++) {
-		d = &directives[i];
-		if (i == 0 || strcmp(d->name, d[-1].name) != 0)
-			len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s",
-						len > 0 ? ", " : "", d->name);
-		assert(len < sizeof(known));
-	}
-	fail(p, "unknown directive '%s' (hint: one of %s)", word[0], known);
-	return NULL;
-}
-
-static int
-parse_line(struct parser *p, char *s, size_t len, unsigned int seen[])
-{
-	const struct directive *d;
-	char *word[MAX_WORDS];
-	int n = 0, argc, skip;
-	char what[32];
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		/* a comment may say anything (UTF-8 included) but a NUL */
-		if (ch == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) {
-			if (memchr(s + i, '\0', len - i) == NULL)
-				break;
-			continue;
-		}
-		if (ch != '\t' && (ch < 0x20 || ch > 0x7e))
-			return fail(p, "%s character 0x%02x in column %zu (hint: %s)",
-				    ch > 0x7f ? "non-ASCII" : "control", ch, i + 1,
-				    ch == '\r' ? "convert the DOS line ends, e.g. with dos2unix"
-					       : "directives are plain ASCII; comments may be UTF-8");
-	}
-	/* '#' at the start of a word comments out the rest; "a#b" is one word */
-	for (;;) {
-		s += strspn(s, " \t");
-		if (*s == '\0' || *s == '#')
-			break;
-		word[n++] = s;
-		s += strcspn(s, " \t");
-		if (*s != '\0')
-			*s++ = '\0';
-	}
-	if (n == 0)
-		return 0;
-	d = lookup(p, word, n);
-	if (d == NULL)
-		return -1;
-	skip = d->kind != NULL ? 2 : 1;
-	argc = n - skip;
-	snprintf(what, sizeof(what), "%s%s%s", d->name, d->kind != NULL ? " " : "",
-		 d->kind != NULL ? d->kind : "");
-	if (argc < d->min_args || (d->max_args >= 0 && argc > d->max_args))
-		return fail(p, "%s to '%s' (hint: %s)",
-			    argc < d->min_args ? "missing argument" : "too many arguments", what,
-			    d->hint);
-	if (d->once && seen[d - directives] != 0)
-		return fail(p, "'%s' is already set on line %u (hint: keep one of them)", what,
-			    seen[d - directives]);
-	if (d->parse(p, word + skip, argc) < 0)
-		return -1;
-	seen[d - directives] = p->line;
-	return 0;
-}
-
-/* One line without its '\n' into @buf; @return its full length, or -1 at end of file. */
-static long
-read_line(FILE *f, char *buf, size_t size)
-{
-	size_t n = 0;
-	int ch;
-
-	/* getc(), not fgets(): a NUL byte must count as a character, not end the line */
-	while ((ch = getc(f)) != EOF && ch != '\n') {
-		if (n + 1 < size)
-			buf[n] = (char)ch;
-		n++;
-	}
-	if (ch == EOF && n == 0)
-		return -1;
-	buf[n + 1 < size ? n : size - 1] = '\0';
-	return (long)n;
-}
-
 int
 cfg_parse(const char *name, FILE *f, struct cfg *c, char *err, size_t errlen)
 {
-	struct parser p = {.name = name, .c = c, .err = err, .errlen = errlen};
-	unsigned int seen[N_DIRECTIVES] = {0};
-	char buf[LINE_MAX_LEN + 1];
-	long len;
+	struct conf_parser p = {.name = name,
+				.c = c,
+				.err = err,
+				.errlen = errlen,
+				.table = directives,
+				.n_table = STRATA_ARRAY_SIZE(directives)};
 
 	memset(c, 0, sizeof(*c));
 	c->xdpmode = CFG_XDP_NATIVE;
@@ -1043,28 +905,14 @@ cfg_parse(const char *name, FILE *f, struct cfg *c, char *err, size_t errlen)
 	memcpy(c->user, CFG_DEFAULT_USER, sizeof(CFG_DEFAULT_USER));
 	c->minsources = 1;
 	c->holdover = CFG_HOLDOVER_DEFAULT;
-	if (errlen > 0)
-		err[0] = '\0';
-
-	while ((len = read_line(f, buf, sizeof(buf))) >= 0) {
-		p.line++;
-		if (len > LINE_MAX_LEN)
-			return fail(&p,
-				    "line is %ld characters long, more than %d (hint: no "
-				    "directive needs that many; shorten it)",
-				    len, LINE_MAX_LEN);
-		if (parse_line(&p, buf, (size_t)len, seen) < 0)
-			return -1;
-	}
-	p.line = 0;
-	if (ferror(f))
-		return fail(&p, "read error: %s", strerror(errno));
+	if (conf_parse_file(&p, f) < 0)
+		return -1;
 	if (c->n_listen == 0)
-		return fail(&p, "no 'listen' line: strata would serve nothing (hint: add "
-				"'listen xdp IFACE address ADDR')");
+		return conf_fail(&p, "no 'listen' line: strata would serve nothing (hint: add "
+				     "'listen xdp IFACE address ADDR')");
 	if (!c->refclock_system && c->local_stratum == 0 && c->n_sources == 0)
-		return fail(&p, "no time source (hint: add 'server HOST iburst', 'pool NAME "
-				"iburst', 'refclock system' or 'local stratum N')");
+		return conf_fail(&p, "no time source (hint: add 'server HOST iburst', 'pool NAME "
+				     "iburst', 'refclock system' or 'local stratum N')");
 	return 0;
 }
 

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * strata-pool's configuration parser: the habits of control/config.c (a
- * table of directives, one parse function each, file:line and a hint in
- * every message), with its own small table: the two daemons share no
- * directive.
+ * strata-pool's configuration language (docs/pool.md): its directives, one
+ * parse function each, and the checks on the whole file. Lines, words and
+ * the lookup in the table are confparse.c's, as for stratad's config.c.
  */
 #include "poolconf.h"
 
@@ -11,14 +10,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "outbuf.h"
-
-#define LINE_MAX_LEN 1023
-#define MAX_WORDS 64
+#include "confparse.h"
 
 #define ZONE_HINT "zone pool.example.net"
 #define POOL_HINT "pool ntp.pool.example.net [answers N] [ttl SECONDS]"
@@ -30,39 +25,6 @@
 #define UPDATE_HINT                                                                                \
 	"update 192.0.2.53:53 zone pool.example.net tsig strata-pool hmac-sha256 "                 \
 	"/etc/strata/tsig.key"
-
-struct parser {
-	const char *name;
-	unsigned int line;
-	struct pcfg *c;
-	char *err;
-	size_t errlen;
-};
-
-static int fail(const struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-fail(const struct parser *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	out_verror(p->err, p->errlen, p->name, p->line, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static int
-parse_num(const char *s, unsigned long min, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return *end != '\0' || errno != 0 || *v < min || *v > max ? -1 : 0;
-}
 
 void
 pcfg_name_norm(char *s)
@@ -86,32 +48,33 @@ pcfg_in_zone(const char *name, const char *zone)
 
 /* RFC 1035 section 2.3.1 (with '_'), normalized into @dst */
 static int
-parse_name(struct parser *p, const char *what, const char *s, char *dst, const char *hint)
+parse_name(struct conf_parser *p, const char *what, const char *s, char *dst, const char *hint)
 {
 	size_t i, len = strlen(s), label = 0;
 
 	if (len > 0 && s[len - 1] == '.')
 		len--;
 	if (len == 0 || len > POOLREG_NAME_MAX)
-		return fail(p, "%s '%s' is not a DNS name of 1 to %d characters (hint: %s)", what,
-			    s, POOLREG_NAME_MAX, hint);
+		return conf_fail(p, "%s '%s' is not a DNS name of 1 to %d characters (hint: %s)",
+				 what, s, POOLREG_NAME_MAX, hint);
 	for (i = 0; i < len; i++) {
 		if (s[i] == '.' && label == 0)
-			return fail(p, "%s '%s' has an empty label (hint: %s)", what, s, hint);
+			return conf_fail(p, "%s '%s' has an empty label (hint: %s)", what, s, hint);
 		if (s[i] == '.') {
 			label = 0;
 			continue;
 		}
 		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
-			return fail(p,
-				    "%s '%s' has the character '%c' (hint: letters, digits, '-' "
-				    "and '.' only; %s)",
-				    what, s, s[i], hint);
+			return conf_fail(
+				p,
+				"%s '%s' has the character '%c' (hint: letters, digits, '-' "
+				"and '.' only; %s)",
+				what, s, s[i], hint);
 		if (++label > 63)
-			return fail(p,
-				    "%s '%s' has a label longer than 63 characters (RFC 1035 "
-				    "section 2.3.4) (hint: %s)",
-				    what, s, hint);
+			return conf_fail(p,
+					 "%s '%s' has a label longer than 63 characters (RFC 1035 "
+					 "section 2.3.4) (hint: %s)",
+					 what, s, hint);
 	}
 	memcpy(dst, s, len);
 	dst[len] = '\0';
@@ -119,49 +82,13 @@ parse_name(struct parser *p, const char *what, const char *s, char *dst, const c
 	return 0;
 }
 
-/* "ADDR:PORT" or "[ADDR6]:PORT" */
 static int
-parse_sockaddr(struct parser *p, const char *s, struct pcfg_addr *a, const char *hint)
+parse_zone(struct conf_parser *p, char **argv, int argc)
 {
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->sa;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&a->sa;
-	char host[LINE_MAX_LEN + 1];
-	unsigned long v;
-	char *colon;
+	struct pcfg *c = p->c;
 
-	snprintf(host, sizeof(host), "%s", s);
-	colon = strrchr(host, ':');
-	if (colon == NULL || (host[0] == '[' && colon[-1] != ']'))
-		return fail(p, "'%s' has no port (hint: %s)", s, hint);
-	*colon = '\0';
-	if (parse_num(colon + 1, 1, 65535, &v) < 0)
-		return fail(p, "port '%s' is not a number from 1 to 65535 (hint: %s)", colon + 1,
-			    hint);
-	memset(a, 0, sizeof(*a));
-	if (host[0] == '[') {
-		colon[-1] = '\0';
-		if (inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) != 1)
-			return fail(p, "'%s' is not an IPv6 address (hint: %s)", host + 1, hint);
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)v);
-		a->len = sizeof(*sin6);
-		return 0;
-	}
-	if (strchr(host, ':') != NULL)
-		return fail(p, "IPv6 address '%s' needs brackets (hint: [%s]:%lu)", host, host, v);
-	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-		return fail(p, "'%s' is not an IPv4 address (hint: %s; no host names)", host, hint);
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)v);
-	a->len = sizeof(*sin);
-	return 0;
-}
-
-static int
-parse_zone(struct parser *p, char **argv, int argc)
-{
 	(void)argc;
-	return parse_name(p, "zone", argv[0], p->c->zone, ZONE_HINT);
+	return parse_name(p, "zone", argv[0], c->zone, ZONE_HINT);
 }
 
 static int
@@ -176,7 +103,7 @@ find_pool(const struct pcfg *c, const char *name)
 }
 
 static int
-parse_pool(struct parser *p, char **argv, int argc)
+parse_pool(struct conf_parser *p, char **argv, int argc)
 {
 	struct pcfg *c = p->c;
 	struct pcfg_pool *pl = &c->pool[c->n_pool];
@@ -184,18 +111,18 @@ parse_pool(struct parser *p, char **argv, int argc)
 	int k, i;
 
 	if (c->zone[0] == '\0')
-		return fail(p, "pool before the zone line (hint: put '" ZONE_HINT "' first)");
+		return conf_fail(p, "pool before the zone line (hint: put '" ZONE_HINT "' first)");
 	if (c->n_pool == PCFG_MAX_POOLS)
-		return fail(p, "more than %d pools (hint: remove one)", PCFG_MAX_POOLS);
+		return conf_fail(p, "more than %d pools (hint: remove one)", PCFG_MAX_POOLS);
 	if (parse_name(p, "pool name", argv[0], pl->name, POOL_HINT) < 0)
 		return -1;
 	if (!pcfg_in_zone(pl->name, c->zone))
-		return fail(p, "pool '%s' is outside zone '%s' (hint: name it %s.%s)", pl->name,
-			    c->zone, pl->name, c->zone);
+		return conf_fail(p, "pool '%s' is outside zone '%s' (hint: name it %s.%s)",
+				 pl->name, c->zone, pl->name, c->zone);
 	i = find_pool(c, pl->name);
 	if (i >= 0)
-		return fail(p, "pool '%s' is already defined on line %u (hint: keep one)", pl->name,
-			    c->pool[i].line);
+		return conf_fail(p, "pool '%s' is already defined on line %u (hint: keep one)",
+				 pl->name, c->pool[i].line);
 	pl->answers = PCFG_ANSWERS_DEFAULT;
 	pl->ttl = PCFG_TTL_DEFAULT;
 	pl->line = p->line;
@@ -203,17 +130,19 @@ parse_pool(struct parser *p, char **argv, int argc)
 		int ans = strcmp(argv[k], "answers") == 0;
 
 		if (!ans && strcmp(argv[k], "ttl") != 0)
-			return fail(p, "unknown pool option '%s' (hint: %s)", argv[k], POOL_HINT);
+			return conf_fail(p, "unknown pool option '%s' (hint: %s)", argv[k],
+					 POOL_HINT);
 		if (k + 1 == argc)
-			return fail(p, "missing number after '%s' (hint: %s)", argv[k], POOL_HINT);
-		if (ans && parse_num(argv[k + 1], 1, PCFG_ANSWERS_MAX, &v) < 0)
-			return fail(p, "answers '%s' is not a number from 1 to %d (hint: %s)",
-				    argv[k + 1], PCFG_ANSWERS_MAX, POOL_HINT);
+			return conf_fail(p, "missing number after '%s' (hint: %s)", argv[k],
+					 POOL_HINT);
+		if (ans && conf_num(argv[k + 1], 1, PCFG_ANSWERS_MAX, &v) < 0)
+			return conf_fail(p, "answers '%s' is not a number from 1 to %d (hint: %s)",
+					 argv[k + 1], PCFG_ANSWERS_MAX, POOL_HINT);
 		/* RFC 2181 section 8: at most 2^31 - 1; a pool wants seconds to minutes */
-		if (!ans && parse_num(argv[k + 1], 0, PCFG_TTL_MAX, &v) < 0)
-			return fail(p,
-				    "ttl '%s' is not a number of seconds from 0 to %d (hint: %s)",
-				    argv[k + 1], PCFG_TTL_MAX, POOL_HINT);
+		if (!ans && conf_num(argv[k + 1], 0, PCFG_TTL_MAX, &v) < 0)
+			return conf_fail(
+				p, "ttl '%s' is not a number of seconds from 0 to %d (hint: %s)",
+				argv[k + 1], PCFG_TTL_MAX, POOL_HINT);
 		*(ans ? &pl->answers : &pl->ttl) = (unsigned int)v;
 	}
 	c->n_pool++;
@@ -235,7 +164,7 @@ unicast(const struct sockaddr_storage *ss)
 }
 
 static int
-parse_member(struct parser *p, char **argv, int argc)
+parse_member(struct conf_parser *p, char **argv, int argc)
 {
 	struct pcfg *c = p->c;
 	struct pcfg_member *m = &c->member[c->n_member];
@@ -247,21 +176,22 @@ parse_member(struct parser *p, char **argv, int argc)
 		return -1;
 	pool = find_pool(c, name);
 	if (pool < 0)
-		return fail(p, "no pool '%s' above this line (hint: add 'pool %s' before it)", name,
-			    name);
+		return conf_fail(p, "no pool '%s' above this line (hint: add 'pool %s' before it)",
+				 name, name);
 	if (c->n_member == PCFG_MAX_STATIC)
-		return fail(p, "more than %d member lines (hint: let members register instead)",
-			    PCFG_MAX_STATIC);
+		return conf_fail(p,
+				 "more than %d member lines (hint: let members register instead)",
+				 PCFG_MAX_STATIC);
 	if (argc - 1 > POOLREG_MAX_ADDRS)
-		return fail(p, "more than %d addresses for one member (hint: remove some)",
-			    POOLREG_MAX_ADDRS);
+		return conf_fail(p, "more than %d addresses for one member (hint: remove some)",
+				 POOLREG_MAX_ADDRS);
 	for (i = 0, j = 0; i < c->n_member; i++)
 		j += c->member[i].pool == (unsigned int)pool;
 	if (j == PCFG_MAX_MEMBERS)
-		return fail(p,
-			    "more than %d members in pool '%s' (hint: split it into several "
-			    "pools)",
-			    PCFG_MAX_MEMBERS, name);
+		return conf_fail(p,
+				 "more than %d members in pool '%s' (hint: split it into several "
+				 "pools)",
+				 PCFG_MAX_MEMBERS, name);
 	memset(m, 0, sizeof(*m));
 	m->pool = (unsigned int)pool;
 	m->line = p->line;
@@ -277,26 +207,26 @@ parse_member(struct parser *p, char **argv, int argc)
 			sin6->sin6_family = AF_INET6;
 			sin6->sin6_port = htons(123);
 		} else {
-			return fail(p,
-				    "'%s' is not an IPv4 or IPv6 address (hint: %s; no host "
-				    "names or ports: members answer on port 123)",
-				    argv[k], MEMBER_HINT);
+			return conf_fail(p,
+					 "'%s' is not an IPv4 or IPv6 address (hint: %s; no host "
+					 "names or ports: members answer on port 123)",
+					 argv[k], MEMBER_HINT);
 		}
 		if (!unicast(ss))
-			return fail(p,
-				    "'%s' is not a unicast address (hint: the address clients "
-				    "send requests to)",
-				    argv[k]);
+			return conf_fail(p,
+					 "'%s' is not a unicast address (hint: the address clients "
+					 "send requests to)",
+					 argv[k]);
 		/* the same address twice in one pool would be probed and answered twice */
 		for (i = 0; i <= c->n_member; i++) {
 			const struct pcfg_member *o = &c->member[i];
 
 			for (j = 0; o->pool == m->pool && j < (o == m ? m->n_addr : o->n_addr); j++)
 				if (memcmp(&o->addr[j], ss, sizeof(*ss)) == 0)
-					return fail(p,
-						    "address '%s' is already a member of pool "
-						    "'%s' (line %u) (hint: list it once)",
-						    argv[k], name, o->line);
+					return conf_fail(p,
+							 "address '%s' is already a member of pool "
+							 "'%s' (line %u) (hint: list it once)",
+							 argv[k], name, o->line);
 		}
 		m->n_addr++;
 	}
@@ -305,93 +235,111 @@ parse_member(struct parser *p, char **argv, int argc)
 }
 
 static int
-parse_path(struct parser *p, const char *what, const char *s, char *dst, size_t size,
+parse_path(struct conf_parser *p, const char *what, const char *s, char *dst, size_t size,
 	   const char *hint)
 {
 	if (s[0] != '/' || strlen(s) >= size)
-		return fail(p,
-			    "%s '%s' is not an absolute path of at most %zu characters (hint: %s)",
-			    what, s, size - 1, hint);
+		return conf_fail(
+			p, "%s '%s' is not an absolute path of at most %zu characters (hint: %s)",
+			what, s, size - 1, hint);
 	memcpy(dst, s, strlen(s) + 1);
 	return 0;
 }
 
 static int
-parse_registration(struct parser *p, char **argv, int argc)
+parse_registration(struct conf_parser *p, char **argv, int argc)
 {
+	struct pcfg *c = p->c;
+
 	(void)argc;
-	if (parse_sockaddr(p, argv[0], &p->c->registration, REG_HINT) < 0)
+	if (conf_sockaddr(p, argv[0], &c->registration.sa, &c->registration.len, REG_HINT) < 0)
 		return -1;
 	if (strcmp(argv[1], "key") != 0)
-		return fail(p, "expected 'key', got '%s' (hint: %s)", argv[1], REG_HINT);
-	if (parse_path(p, "key file", argv[2], p->c->reg_key, sizeof(p->c->reg_key), REG_HINT) < 0)
+		return conf_fail(p, "expected 'key', got '%s' (hint: %s)", argv[1], REG_HINT);
+	if (parse_path(p, "key file", argv[2], c->reg_key, sizeof(c->reg_key), REG_HINT) < 0)
 		return -1;
-	p->c->has_registration = 1;
+	c->has_registration = 1;
 	return 0;
 }
 
 static int
-parse_listen_dns(struct parser *p, char **argv, int argc)
+parse_listen_dns(struct conf_parser *p, char **argv, int argc)
 {
 	struct pcfg *c = p->c;
 
 	(void)argc;
 	if (c->n_dns == PCFG_MAX_DNS)
-		return fail(p, "more than %d listen dns lines (hint: remove one)", PCFG_MAX_DNS);
-	if (parse_sockaddr(p, argv[0], &c->dns[c->n_dns], DNS_HINT) < 0)
+		return conf_fail(p, "more than %d listen dns lines (hint: remove one)",
+				 PCFG_MAX_DNS);
+	if (conf_sockaddr(p, argv[0], &c->dns[c->n_dns].sa, &c->dns[c->n_dns].len, DNS_HINT) < 0)
 		return -1;
 	c->n_dns++;
 	return 0;
 }
 
 static int
-parse_probe(struct parser *p, char **argv, int argc)
+parse_probe(struct conf_parser *p, char **argv, int argc)
 {
+	struct pcfg *c = p->c;
 	unsigned long v;
 
 	(void)argc;
-	if (parse_num(argv[0], 1, PCFG_INTERVAL_MAX, &v) < 0)
-		return fail(p,
-			    "probe interval '%s' is not a number of seconds from 1 to %d (hint: "
-			    "probe interval 16)",
-			    argv[0], PCFG_INTERVAL_MAX);
-	p->c->interval = (unsigned int)v;
+	if (conf_num(argv[0], 1, PCFG_INTERVAL_MAX, &v) < 0)
+		return conf_fail(
+			p,
+			"probe interval '%s' is not a number of seconds from 1 to %d (hint: "
+			"probe interval 16)",
+			argv[0], PCFG_INTERVAL_MAX);
+	c->interval = (unsigned int)v;
 	return 0;
 }
 
 static int
-parse_metrics(struct parser *p, char **argv, int argc)
+parse_metrics(struct conf_parser *p, char **argv, int argc)
 {
+	struct pcfg *c = p->c;
+
 	(void)argc;
-	p->c->has_metrics = 1;
-	return parse_sockaddr(p, argv[0], &p->c->metrics, METRICS_HINT);
+	c->has_metrics = 1;
+	return conf_sockaddr(p, argv[0], &c->metrics.sa, &c->metrics.len, METRICS_HINT);
 }
 
 static int
-parse_control(struct parser *p, char **argv, int argc)
+parse_control(struct conf_parser *p, char **argv, int argc)
 {
+	struct pcfg *c = p->c;
+
 	(void)argc;
-	return parse_path(p, "control path", argv[0], p->c->control, sizeof(p->c->control),
+	return parse_path(p, "control path", argv[0], c->control, sizeof(c->control),
 			  "control " PCFG_DEFAULT_CONTROL);
+}
+
+static int
+parse_user(struct conf_parser *p, char **argv, int argc)
+{
+	struct pcfg *c = p->c;
+
+	(void)argc;
+	return conf_user(p, argv[0], c->user, sizeof(c->user), PCFG_DEFAULT_USER);
 }
 
 /* ldns's names of the TSIG algorithms (RFC 8945 section 6) */
 static const char *const tsig_algs[] = {"hmac-sha256", "hmac-sha384", "hmac-sha512"};
 
 static int
-parse_update(struct parser *p, char **argv, int argc)
+parse_update(struct conf_parser *p, char **argv, int argc)
 {
 	struct pcfg *c = p->c;
 	unsigned int i;
 
 	(void)argc;
-	if (parse_sockaddr(p, argv[0], &c->update, UPDATE_HINT) < 0)
+	if (conf_sockaddr(p, argv[0], &c->update.sa, &c->update.len, UPDATE_HINT) < 0)
 		return -1;
 	if (strcmp(argv[1], "zone") != 0 || strcmp(argv[3], "tsig") != 0)
-		return fail(p,
-			    "expected 'zone NAME tsig KEYNAME ALGORITHM KEYFILE' after the "
-			    "server (hint: %s)",
-			    UPDATE_HINT);
+		return conf_fail(p,
+				 "expected 'zone NAME tsig KEYNAME ALGORITHM KEYFILE' after the "
+				 "server (hint: %s)",
+				 UPDATE_HINT);
 	if (parse_name(p, "update zone", argv[2], c->update_zone, UPDATE_HINT) < 0 ||
 	    parse_name(p, "TSIG key name", argv[4], c->tsig_name, UPDATE_HINT) < 0)
 		return -1;
@@ -399,10 +347,11 @@ parse_update(struct parser *p, char **argv, int argc)
 		if (strcmp(argv[5], tsig_algs[i]) == 0)
 			break;
 	if (i == sizeof(tsig_algs) / sizeof(tsig_algs[0]))
-		return fail(p,
-			    "TSIG algorithm '%s' is not hmac-sha256, hmac-sha384 or hmac-sha512 "
-			    "(hint: hmac-sha256, RFC 8945 section 6)",
-			    argv[5]);
+		return conf_fail(
+			p,
+			"TSIG algorithm '%s' is not hmac-sha256, hmac-sha384 or hmac-sha512 "
+			"(hint: hmac-sha256, RFC 8945 section 6)",
+			argv[5]);
 	snprintf(c->tsig_alg, sizeof(c->tsig_alg), "%s", argv[5]);
 	if (parse_path(p, "TSIG key file", argv[6], c->tsig_key, sizeof(c->tsig_key), UPDATE_HINT) <
 	    0)
@@ -411,14 +360,7 @@ parse_update(struct parser *p, char **argv, int argc)
 	return 0;
 }
 
-static const struct directive {
-	const char *name;
-	const char *kind;
-	int min_args, max_args; /* after the name and kind; -1: any */
-	int once;
-	int (*parse)(struct parser *p, char **argv, int argc);
-	const char *hint;
-} directives[] = {
+static const struct conf_directive directives[] = {
 	{"zone", NULL, 1, 1, 1, parse_zone, ZONE_HINT},
 	{"pool", NULL, 1, 5, 0, parse_pool, POOL_HINT},
 	{"member", NULL, 2, -1, 0, parse_member, MEMBER_HINT},
@@ -427,149 +369,50 @@ static const struct directive {
 	{"probe", "interval", 1, 1, 1, parse_probe, PROBE_HINT},
 	{"metrics", NULL, 1, 1, 1, parse_metrics, METRICS_HINT},
 	{"control", NULL, 1, 1, 1, parse_control, "control " PCFG_DEFAULT_CONTROL},
+	{"user", NULL, 1, 1, 1, parse_user, "user " PCFG_DEFAULT_USER},
 	{"update", NULL, 7, 7, 1, parse_update, UPDATE_HINT},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
 
-static const struct directive *
-lookup(struct parser *p, char **word, int n)
-{
-	const struct directive *d;
-	unsigned int i;
-
-	for (i = 0; i < N_DIRECTIVES; i++) {
-		d = &directives[i];
-		if (strcmp(d->name, word[0]) != 0)
-			continue;
-		if (d->kind == NULL || (n > 1 && strcmp(d->kind, word[1]) == 0))
-			return d;
-		fail(p, "%s '%s%s%s' (hint: %s)",
-		     n == 1 ? "incomplete directive" : "unknown directive", word[0],
-		     n > 1 ? " " : "", n > 1 ? word[1] : "", d->hint);
-		return NULL;
-	}
-	fail(p,
-	     "unknown directive '%s' (hint: one of zone, pool, member, registration, listen dns, "
-	     "probe interval, metrics, control, update)",
-	     word[0]);
-	return NULL;
-}
-
-static int
-parse_line(struct parser *p, char *s, size_t len, unsigned int seen[])
-{
-	const struct directive *d;
-	char *word[MAX_WORDS];
-	int n = 0, argc, skip;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) {
-			if (memchr(s + i, '\0', len - i) == NULL)
-				break;
-			continue;
-		}
-		if (ch != '\t' && (ch < 0x20 || ch > 0x7e))
-			return fail(p, "%s character 0x%02x in column %zu (hint: %s)",
-				    ch > 0x7f ? "non-ASCII" : "control", ch, i + 1,
-				    ch == '\r'
-					    ? "convert the DOS line ends, e.g. with dos2unix"
-					    : "directives are plain ASCII; comments may be UTF-8");
-	}
-	for (;;) {
-		s += strspn(s, " \t");
-		if (*s == '\0' || *s == '#')
-			break;
-		if (n == MAX_WORDS)
-			return fail(p, "more than %d words (hint: split the line)", MAX_WORDS);
-		word[n++] = s;
-		s += strcspn(s, " \t");
-		if (*s != '\0')
-			*s++ = '\0';
-	}
-	if (n == 0)
-		return 0;
-	d = lookup(p, word, n);
-	if (d == NULL)
-		return -1;
-	skip = d->kind != NULL ? 2 : 1;
-	argc = n - skip;
-	if (argc < d->min_args || (d->max_args >= 0 && argc > d->max_args))
-		return fail(p, "%s to '%s%s%s' (hint: %s)",
-			    argc < d->min_args ? "missing argument" : "too many arguments", d->name,
-			    d->kind != NULL ? " " : "", d->kind != NULL ? d->kind : "", d->hint);
-	if (d->once && seen[d - directives] != 0)
-		return fail(p, "'%s' is already set on line %u (hint: keep one of them)", d->name,
-			    seen[d - directives]);
-	if (d->parse(p, word + skip, argc) < 0)
-		return -1;
-	seen[d - directives] = p->line;
-	return 0;
-}
-
-static long
-read_line(FILE *f, char *buf, size_t size)
-{
-	size_t n = 0;
-	int ch;
-
-	while ((ch = getc(f)) != EOF && ch != '\n') {
-		if (n + 1 < size)
-			buf[n] = (char)ch;
-		n++;
-	}
-	if (ch == EOF && n == 0)
-		return -1;
-	buf[n + 1 < size ? n : size - 1] = '\0';
-	return (long)n;
-}
-
 int
 pcfg_parse(const char *name, FILE *f, struct pcfg *c, char *err, size_t errlen)
 {
-	struct parser p = {.name = name, .c = c, .err = err, .errlen = errlen};
-	unsigned int seen[N_DIRECTIVES] = {0}, i;
-	char buf[LINE_MAX_LEN + 1];
-	long len;
+	struct conf_parser p = {.name = name,
+				.c = c,
+				.err = err,
+				.errlen = errlen,
+				.table = directives,
+				.n_table = N_DIRECTIVES};
+	unsigned int i;
 
 	memset(c, 0, sizeof(*c));
 	c->interval = PCFG_INTERVAL_DEFAULT;
 	memcpy(c->control, PCFG_DEFAULT_CONTROL, sizeof(PCFG_DEFAULT_CONTROL));
-	if (errlen > 0)
-		err[0] = '\0';
-	while ((len = read_line(f, buf, sizeof(buf))) >= 0) {
-		p.line++;
-		if (len > LINE_MAX_LEN)
-			return fail(&p,
-				    "line is %ld characters long, more than %d (hint: shorten it)",
-				    len, LINE_MAX_LEN);
-		if (parse_line(&p, buf, (size_t)len, seen) < 0)
-			return -1;
-	}
-	p.line = 0;
-	if (ferror(f))
-		return fail(&p, "read error: %s", strerror(errno));
+	memcpy(c->user, PCFG_DEFAULT_USER, sizeof(PCFG_DEFAULT_USER));
+	if (conf_parse_file(&p, f) < 0)
+		return -1;
 	if (c->zone[0] == '\0')
-		return fail(&p, "no 'zone' line (hint: add '" ZONE_HINT "')");
+		return conf_fail(&p, "no 'zone' line (hint: add '" ZONE_HINT "')");
 	if (c->n_pool == 0)
-		return fail(&p, "no 'pool' line: nothing to serve (hint: add '" POOL_HINT "')");
+		return conf_fail(&p,
+				 "no 'pool' line: nothing to serve (hint: add '" POOL_HINT "')");
 	if (c->n_dns == 0 && !c->has_update)
-		return fail(&p, "neither 'listen dns' nor 'update': the pools would be published "
-				"nowhere (hint: add '" DNS_HINT "')");
+		return conf_fail(&p,
+				 "neither 'listen dns' nor 'update': the pools would be published "
+				 "nowhere (hint: add '" DNS_HINT "')");
 	if (c->n_member == 0 && !c->has_registration)
-		return fail(&p,
-			    "no 'member' and no 'registration' line: the pools stay empty (hint: "
+		return conf_fail(
+			&p, "no 'member' and no 'registration' line: the pools stay empty (hint: "
 			    "add '" MEMBER_HINT "' or '" REG_HINT "')");
 	for (i = 0; c->has_update && i < c->n_pool; i++)
 		if (!pcfg_in_zone(c->pool[i].name, c->update_zone)) {
-			p.line = seen[N_DIRECTIVES - 1]; /* the update line, last in the table */
-			return fail(&p,
-				    "pool '%s' (line %u) is outside update zone '%s' (hint: the "
-				    "zone the primary serves, e.g. update ... zone %s ...)",
-				    c->pool[i].name, c->pool[i].line, c->update_zone, c->zone);
+			p.line = p.seen[N_DIRECTIVES - 1]; /* the update line, last in the table */
+			return conf_fail(
+				&p,
+				"pool '%s' (line %u) is outside update zone '%s' (hint: the "
+				"zone the primary serves, e.g. update ... zone %s ...)",
+				c->pool[i].name, c->pool[i].line, c->update_zone, c->zone);
 		}
 	return 0;
 }

@@ -23,6 +23,8 @@
 #define PCFG_INTERVAL_DEFAULT 16 /* s between probes of one address */
 #define PCFG_INTERVAL_MAX 3600
 #define PCFG_DEFAULT_CONTROL "/run/strata/pool.sock"
+#define PCFG_DEFAULT_USER "strata" /* as stratad's: scripts/install-deps.sh creates it */
+#define PCFG_USER_MAX 33	   /* 32 characters, as useradd allows */
 
 struct pcfg_addr {
 	struct sockaddr_storage sa;
@@ -57,7 +59,8 @@ struct pcfg {
 	unsigned int interval; /* s */
 	int has_metrics;
 	struct pcfg_addr metrics;
-	char control[108]; /* sun_path */
+	char control[108];	    /* sun_path */
+	char user[PCFG_USER_MAX]; /* strata-pool drops to it once its sockets are bound */
 	/* RFC 2136 push */
 	int has_update;
 	struct pcfg_addr update;

@@ -11,6 +11,9 @@
  * are read with BPF_MAP_LOOKUP_ELEM on an open map fd. Kernels before 6.5
  * check kernel.unprivileged_bpf_disabled on every bpf() call, so there the
  * lookup needs CAP_BPF: probed, not assumed from a version number.
+ *
+ * strata-pool is simpler: it binds its sockets (DNS on port 53) and reads its
+ * keys as root, then drops to the same user with no capability at all.
  */
 #include "privdrop.h"
 
@@ -30,8 +33,6 @@
 #include <linux/capability.h>
 
 #include "log.h"
-
-#define BIT(cap) (1ULL << (cap))
 
 /* Our own effective and permitted sets (capget(2); glibc has no wrapper). */
 static int
@@ -157,7 +158,7 @@ become(const struct passwd *pw, uint64_t keep)
 
 	/* PR_CAPBSET_DROP needs CAP_SETPCAP in the effective set: before setresuid */
 	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
-		if (!(keep & BIT(cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
+		if (!(keep & PRIV_CAP(cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
 			return -errno;
 	/* glibc applies the set*id calls to every thread of the process */
 	if (setgroups(0, NULL) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0)
@@ -169,48 +170,88 @@ become(const struct passwd *pw, uint64_t keep)
 	return prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == 0 ? 0 : -errno;
 }
 
-int
-priv_drop(const struct cfg *c, priv_probe_fn *probe, void *arg)
+/* The names of the capabilities a drop keeps, for the log. */
+static const char *
+cap_names(uint64_t keep, char *buf, size_t len)
 {
-	const struct passwd *pw = NULL;
-	uint64_t eff, prm, keep = 0;
+	size_t n = 0;
+	int cap;
+
+	for (cap = 0; cap < 64 && n < len; cap++) {
+		if (!(keep & PRIV_CAP(cap)))
+			continue;
+		if (cap == CAP_BPF || cap == CAP_NET_BIND_SERVICE)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n > 0 ? " " : "",
+					      cap == CAP_BPF ? "cap_bpf" : "cap_net_bind_service");
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%scap %d", n > 0 ? " " : "", cap);
+	}
+	return n > 0 ? buf : "none";
+}
+
+/* The entry of @user, or NULL after a message. */
+static const struct passwd *
+user_entry(const char *user)
+{
+	const struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL)
+		log_warn("user '%s' does not exist: %s drops to it after setup (hint: "
+			 "useradd --system --no-create-home --shell /usr/sbin/nologin %s, "
+			 "as scripts/install-deps.sh does, or 'user NAME' in the "
+			 "configuration)",
+			 user, program_invocation_short_name, user);
+	return pw;
+}
+
+int
+priv_dirs(const char *user, const struct priv_dir *dirs, unsigned int n_dirs)
+{
+	const struct passwd *pw;
+	unsigned int i;
+	int err = 0;
+
+	if (geteuid() != 0)
+		return 0;
+	pw = user_entry(user);
+	if (pw == NULL)
+		return -ENOENT;
+	for (i = 0; i < n_dirs && err == 0; i++)
+		err = make_dir(dirs[i].path, pw);
+	return err;
+}
+
+int
+priv_drop_to(const char *user, uint64_t keep, const struct priv_dir *dirs, unsigned int n_dirs)
+{
+	const struct passwd *pw;
+	uint64_t eff, prm;
+	unsigned int i;
+	char names[128];
 	int err;
 
-	if (needs_cap_bpf(probe, arg))
-		keep |= BIT(CAP_BPF);
-	if (needs_bind(c))
-		keep |= BIT(CAP_NET_BIND_SERVICE);
-
 	if (geteuid() == 0) {
-		pw = getpwnam(c->user);
-		if (pw == NULL) {
-			log_warn("user '%s' does not exist: stratad drops to it after setup (hint: "
-				 "useradd --system --no-create-home --shell /usr/sbin/nologin %s, "
-				 "as scripts/install-deps.sh does, or 'user NAME' in the "
-				 "configuration)",
-				 c->user, c->user);
+		pw = user_entry(user);
+		if (pw == NULL)
 			return -ENOENT;
-		}
 		if (pw->pw_uid == 0) {
-			log_warn("user %s: stratad keeps every privilege (debugging only)",
-				 c->user);
+			log_warn("user %s: %s keeps every privilege (debugging only)", user,
+				 program_invocation_short_name);
 			return 0;
 		}
-		err = make_dir(c->control, pw);
-		if (err == 0)
-			err = make_dir(c->driftfile, pw);
+		err = priv_dirs(user, dirs, n_dirs);
 		if (err != 0)
 			return err;
 		err = become(pw, keep);
 		if (err != 0) {
 			log_warn("cannot become user %s: %s (hint: this needs CAP_SETUID, "
-				 "CAP_SETGID and CAP_SETPCAP, as scripts/strata.service allows)",
-				 c->user, strerror(-err));
+				 "CAP_SETGID and CAP_SETPCAP, as the units in scripts/ allow)",
+				 user, strerror(-err));
 			return err;
 		}
 	} else {
 		log_info("started as uid %u, not root: 'user %s' does not apply",
-			 (unsigned int)geteuid(), c->user);
+			 (unsigned int)geteuid(), user);
 	}
 	/* what systemd's AmbientCapabilities= or KEEPCAPS left permitted, cut to @keep */
 	err = caps_get(&eff, &prm);
@@ -228,14 +269,31 @@ priv_drop(const struct cfg *c, priv_probe_fn *probe, void *arg)
 		log_warn("cannot drop capabilities: %s", strerror(-err));
 		return err;
 	}
-	err = check_dir(c->control, "control socket", "RuntimeDirectory");
-	if (err == 0)
-		err = check_dir(c->driftfile, "driftfile", "StateDirectory");
+	for (i = 0; i < n_dirs && err == 0; i++)
+		err = check_dir(dirs[i].path, dirs[i].what, dirs[i].unit_dir);
 	if (err != 0)
 		return err;
-	log_info("privileges dropped: uid %u gid %u, capabilities kept: %s%s%s",
-		 (unsigned int)getuid(), (unsigned int)getgid(), keep == 0 ? "none" : "",
-		 keep & BIT(CAP_BPF) ? "cap_bpf (this kernel checks it on BPF map access) " : "",
-		 keep & BIT(CAP_NET_BIND_SERVICE) ? "cap_net_bind_service (metrics port)" : "");
+	log_info("privileges dropped: uid %u gid %u, capabilities kept: %s", (unsigned int)getuid(),
+		 (unsigned int)getgid(), cap_names(keep, names, sizeof(names)));
 	return 0;
+}
+
+int
+priv_drop(const struct cfg *c, priv_probe_fn *probe, void *arg)
+{
+	const struct priv_dir dirs[] = {
+		{c->control, "control socket", "RuntimeDirectory"},
+		{c->driftfile, "driftfile", "StateDirectory"},
+	};
+	uint64_t keep = 0;
+
+	if (needs_cap_bpf(probe, arg)) {
+		keep |= PRIV_CAP(CAP_BPF);
+		log_info("keeping cap_bpf: this kernel checks it on BPF map access");
+	}
+	if (needs_bind(c)) {
+		keep |= PRIV_CAP(CAP_NET_BIND_SERVICE);
+		log_info("keeping cap_net_bind_service: the metrics port is privileged");
+	}
+	return priv_drop_to(c->user, keep, dirs, STRATA_ARRAY_SIZE(dirs));
 }

@@ -34,6 +34,7 @@
 #include "poolreg.h"
 #include "poolstat.h"
 #include "poolupdate.h"
+#include "privdrop.h"
 
 #ifndef STRATA_VERSION
 #define STRATA_VERSION "0.1.0"
@@ -619,6 +620,7 @@ main(int argc, char **argv)
 	};
 	static struct registrar reg;
 	struct registrar *r = &reg;
+	struct priv_dir ctl_dir = {r->cfg.control, "control socket", "RuntimeDirectory"};
 	const char *config = NULL, *sock = NULL;
 	char err[512];
 	int c, check = 0, verbose = 0;
@@ -689,6 +691,9 @@ main(int argc, char **argv)
 		r->dns_udp[i] = r->dns_tcp[i] = -1;
 	if (pooldb_init(&r->db, &r->cfg, mono_ns()) < 0)
 		fatal("too many members in one pool (at most %d)", POOL_MAX_MEMBERS);
+	/* as root: the keys are read (load()); now every socket, then the drop */
+	if (priv_dirs(r->cfg.user, &ctl_dir, 1) != 0)
+		return 1;
 	if (r->cfg.has_registration)
 		r->reg_fd = listen_on(&r->cfg.registration, SOCK_DGRAM, "registration");
 	for (i = 0; i < r->cfg.n_dns; i++) {
@@ -698,6 +703,11 @@ main(int argc, char **argv)
 	if (r->cfg.has_metrics)
 		r->metrics_fd = listen_on(&r->cfg.metrics, SOCK_STREAM, "metrics");
 	r->control_fd = listen_unix(r->cfg.control);
+	/* nothing after this needs a capability: probes and answers are plain UDP and TCP */
+	if (priv_drop_to(r->cfg.user, 0, &ctl_dir, 1) != 0) {
+		unlink(r->cfg.control);
+		return 1;
+	}
 	log_info("serving zone %s: %u pools, %u static members, probe interval %u s", r->cfg.zone,
 		 r->cfg.n_pool, r->cfg.n_member, r->cfg.interval);
 

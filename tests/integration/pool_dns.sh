@@ -6,7 +6,9 @@
 # namespace on one bridge. The client's dig sees the served members only; a
 # member that stops answering and one that serves a wrong time leave the
 # answers within a few probe intervals; the TSIG-signed RFC 2136 updates
-# keep Knot's copy of the pool the same; an empty pool is NODATA.
+# keep Knot's copy of the pool the same; an empty pool is NODATA. Once its
+# sockets are bound (port 53 among them) strata-pool runs as the strata user
+# with no capability and no_new_privs, and still removes its socket at exit.
 #
 #   hub:        bridge br0
 #   registrar:  192.0.2.1        strata-pool: DNS :53, metrics :9124
@@ -17,8 +19,9 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 require_root
-require_cmd ip dig knotd python3
+require_cmd ip dig knotd python3 getent
 [ -x "${STRATA_POOL:-}" ] || skip "STRATA_POOL is not set to the strata-pool binary"
+getent passwd strata >/dev/null || skip "no strata user (scripts/install-deps.sh creates it)"
 PROBE="$(dirname "$0")/ntp_probe.py"
 INTERVAL=1
 
@@ -135,7 +138,16 @@ sed 's/^probe interval .*/probe interval 0/' "$TMP/pool.conf" >"$TMP/bad.conf"
 grep -q "bad.conf:10: probe interval '0'" "$TMP/bad.err" || fail "bad config: $(cat "$TMP/bad.err")"
 ok "strata-pool -n checks the config"
 
+# a user that does not exist stops it before it binds anything
+printf 'user nosuch-strata-user\n' | cat "$TMP/pool.conf" - >"$TMP/nouser.conf"
+ip netns exec "$NS_R" "$STRATA_POOL" -c "$TMP/nouser.conf" 2>"$TMP/nouser.err" &&
+	fail "strata-pool started with a user that does not exist"
+grep -q "user 'nosuch-strata-user' does not exist.*hint: useradd" "$TMP/nouser.err" ||
+	fail "no user: $(cat "$TMP/nouser.err")"
+ok "a missing user is a startup error with a hint"
+
 spawn ip netns exec "$NS_R" "$STRATA_POOL" -c "$TMP/pool.conf"
+POOL_PID=$LAST_PID
 
 a_set() { # SERVER [TYPE]: the sorted answer set
 	in_c dig +time=1 +tries=1 @"$1" ntp.pool.test "${2:-A}" +short 2>/dev/null |
@@ -150,6 +162,20 @@ t0=$(date +%s)
 wait_for 15 has_set 192.0.2.1 "192.0.2.11 192.0.2.12 192.0.2.13 " ||
 	fail "registrar answers '$(a_set 192.0.2.1)', not the three members"
 ok "all members served after $(($(date +%s) - t0)) s"
+
+# least privilege (docs/security.md): ip netns exec execs strata-pool, same pid
+st=/proc/$POOL_PID/status
+grep -q '^Name:	strata-pool$' "$st" || fail "pid $POOL_PID is $(grep ^Name: "$st")"
+S_UID=$(id -u strata)
+S_GID=$(id -g strata)
+grep -q "^Uid:	$S_UID	$S_UID	$S_UID	$S_UID$" "$st" || fail "$(grep ^Uid: "$st"), want $S_UID"
+grep -q "^Gid:	$S_GID	$S_GID	$S_GID	$S_GID$" "$st" || fail "$(grep ^Gid: "$st"), want $S_GID"
+grep -q "^Groups:[[:space:]]*$" "$st" || fail "$(grep ^Groups: "$st")"
+for set in CapEff CapPrm CapBnd CapAmb; do
+	grep -q "^$set:	0000000000000000$" "$st" || fail "$(grep "^$set:" "$st"), want none"
+done
+grep -q "^NoNewPrivs:	1$" "$st" || fail "no_new_privs is not set"
+ok "strata-pool runs as strata (uid $S_UID), no capabilities, NoNewPrivs 1"
 wait_for 5 has_set 192.0.2.1 "2001:db8::11 " AAAA ||
 	fail "AAAA answer is '$(a_set 192.0.2.1 AAAA)'"
 in_c dig @2001:db8::1 ntp.pool.test A >"$TMP/dig.out"
@@ -229,3 +255,10 @@ grep -q '^strata_pool_updates_total{result="ok"} [1-9]' "$TMP/metrics.out" ||
 grep -q '^strata_pool_dns_responses_total{rcode="NXDOMAIN"} [1-9]' "$TMP/metrics.out" ||
 	fail "metrics: NXDOMAIN not counted"
 ok "status and metrics show scores, states and counters"
+
+# SIGTERM: exit 0, and the socket bound as root is removed without privilege
+[ -S "$TMP/pool.sock" ] || fail "no control socket"
+kill -TERM "$POOL_PID"
+wait "$POOL_PID" || fail "strata-pool did not exit 0 on SIGTERM"
+[ -e "$TMP/pool.sock" ] && fail "control socket left behind"
+ok "SIGTERM: exit 0, control socket removed after the drop"

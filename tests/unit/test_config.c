@@ -223,8 +223,8 @@ test_unknown_directive(void)
 {
 	static const struct bad bad[] = {
 		{BASE "restrict default\n", 3,
-		 "unknown directive 'restrict' (hint: one of listen, xdpmode, refclock, local, "
-		 "metrics, control, "},
+		 "unknown directive 'restrict' (hint: one of listen, xdpmode, refclock, "
+		 "local stratum, metrics, control, "},
 		{BASE "restrict default\n", 3, ", server, pool, minsources, driftfile, leapfile, "},
 		{BASE "restrict default\n", 3, ", allow, deny, ratelimit"},
 		{"Listen xdp eth0 address 192.0.2.1\n", 1, "unknown directive 'Listen'"},

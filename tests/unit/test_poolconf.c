@@ -46,6 +46,7 @@ test_full(void)
 		"probe interval 4\n"
 		"metrics 127.0.0.1:9124\n"
 		"control /run/pool.sock\n"
+		"user _strata-pool.1\n"
 		"update 192.0.2.53:53 zone pool.example.net tsig strata-pool hmac-sha256 /etc/k\n";
 	struct pcfg c;
 	char err[512];
@@ -73,6 +74,7 @@ test_full(void)
 	CU_ASSERT_EQUAL(c.interval, 4);
 	CU_ASSERT(c.has_metrics);
 	CU_ASSERT_STRING_EQUAL(c.control, "/run/pool.sock");
+	CU_ASSERT_STRING_EQUAL(c.user, "_strata-pool.1");
 	CU_ASSERT(c.has_update);
 	CU_ASSERT_STRING_EQUAL(c.update_zone, "pool.example.net");
 	CU_ASSERT_STRING_EQUAL(c.tsig_name, "strata-pool");
@@ -81,6 +83,7 @@ test_full(void)
 	CU_ASSERT_EQUAL_FATAL(parse(HEAD TAIL, &c, err), 0);
 	CU_ASSERT_EQUAL(c.interval, PCFG_INTERVAL_DEFAULT);
 	CU_ASSERT_STRING_EQUAL(c.control, PCFG_DEFAULT_CONTROL);
+	CU_ASSERT_STRING_EQUAL(c.user, PCFG_DEFAULT_USER);
 	CU_ASSERT_STRING_EQUAL(c.zone, "pool.example.net");
 	CU_ASSERT(!c.has_update && !c.has_registration && !c.has_metrics);
 }
@@ -142,12 +145,19 @@ test_errors(void)
 		 "5: missing argument to 'registration'"},
 		{HEAD TAIL "listen xdp eth0\n",
 		 "5: unknown directive 'listen xdp' (hint: listen dns"},
-		{HEAD TAIL "listen\n", "5: incomplete directive 'listen'"},
+		{HEAD TAIL "listen\n", "5: missing argument to 'listen' (hint: listen dns"},
 		{HEAD TAIL "probe interval 0\n",
 		 "5: probe interval '0' is not a number of seconds from 1"},
 		{HEAD TAIL "probe interval 1.5\n", "5: probe interval '1.5'"},
 		{HEAD TAIL "probe every 3\n", "5: unknown directive 'probe every'"},
+		{HEAD TAIL "probe interval 4\nprobe interval 8\n",
+		 "6: 'probe interval' is already set on line 5 (hint: keep one of them)"},
 		{HEAD TAIL "metrics localhost:9124\n", "5: 'localhost' is not an IPv4 address"},
+		{HEAD TAIL "user -strata\n",
+		 "5: user name '-strata' is not 1 to 32 letters, digits, '.', '_' or '-' (hint: "
+		 "user strata)"},
+		{HEAD TAIL "user strata\nuser ntp\n", "6: 'user' is already set on line 5"},
+		{HEAD TAIL "user\n", "5: missing argument to 'user' (hint: user strata)"},
 		{HEAD TAIL "control pool.sock\n",
 		 "5: control path 'pool.sock' is not an absolute path"},
 		{HEAD TAIL "update 192.0.2.53:53 zone pool.example.net tsig k hmac-md5 /k\n",
