@@ -970,6 +970,8 @@ cfg_policy(const struct cfg *c, double tick_s, __u64 seed, struct strata_policy_
 		tick_s;
 	pc->rl_on = 1;
 	pc->interval = ticks < 1.0 ? 1 : (__u32)(ticks + 0.5);
+	/* the limiter compares signed 32-bit tick differences: the window must stay below 2^31 */
+	assert((double)pc->interval * r->burst < 2147483648.0);
 	pc->window = pc->interval * r->burst;
 	pc->leak = r->leak;
 	pc->kod = (__u32)r->kod;

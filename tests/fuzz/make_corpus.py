@@ -1,13 +1,22 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Write the seed corpus of fuzz_reply to corpus/reply/ next to this script.
+"""Write the seed corpora of the fuzz targets next to this script.
 
-One frame per file: what strata must answer, what it must pass to the kernel
-and what it must drop, so that the fuzzer starts next to every branch of
-strata_reply(). Documentation addresses only (RFC 5737, RFC 3849); the
-service addresses match fuzz_reply.c: 192.0.2.1 and 2001:db8::1.
+corpus/reply/: one frame per file: what strata must answer, what it must
+pass to the kernel and what it must drop, so that the fuzzer starts next to
+every branch of strata_reply(). Documentation addresses only (RFC 5737,
+RFC 3849); the service addresses match fuzz_reply.c: 192.0.2.1 and
+2001:db8::1.
 
-Run it again after changing a frame and commit the output; the files are
+corpus/ntpc/: scripts for fuzz_ntpc.c (a source configuration, then polls
+with their replies, lost polls and clock steps): good samples, every kiss
+code, every reason RFC 5905 section 8 gives to refuse a reply.
+
+corpus/config/: configuration files for fuzz_config.c: the examples of
+docs/config.md and of the tests, every directive, and the errors that the
+parser checks before the words (characters, line length, comments).
+
+Run it again after changing a seed and commit the output; the files are
 small and the build never regenerates them.
 """
 import os
@@ -162,12 +171,197 @@ def frames():
     }
 
 
-def main():
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "reply")
+# --- fuzz_ntpc.c -------------------------------------------------------------
+# Keep in step with fuzz_ntpc.c: the op octet and the record layouts.
+ACT_POLL, ACT_DUP, ACT_TIMEOUT, ACT_STEP = 0, 1, 2, 3
+OP_ORIGIN, OP_RELTIME, OP_ONTIME, OP_PADDED = 4, 8, 16, 32
+GOOD = OP_ORIGIN | OP_RELTIME | OP_ONTIME
+
+
+def ntpc_cfg(minpoll=6, maxpoll=10, iburst=False, prefer=False, noselect=False, era1=False):
+    """The 3 header octets: poll limits stored as (N + 8) % 28."""
+    flags = iburst | prefer << 1 | noselect << 2 | era1 << 3
+    return bytes([(minpoll + 8) % 28, (maxpoll + 8) % 28, flags])
+
+
+def rel(sec):
+    """A time relative to T1 (OP_RELTIME) in NTP 32.32 units, modulo 2^64."""
+    return round(sec * 2**32) & (2**64 - 1)
+
+
+def server_reply(offset=0.0005, rtt=0.002, leap=0, version=4, mode=4, stratum=2, poll=6,
+                 precision=-20, root_delay=0.01, root_disp=0.005, refid=b"\xc0\x00\x02\x0b",
+                 t2=None, t3=None, org=0):
+    """A server reply whose receive and transmit times are relative to T1."""
+    if t2 is None:
+        t2 = rel(rtt / 2 - 0.0001 + offset)
+    if t3 is None:
+        t3 = (t2 + rel(0.0002)) & (2**64 - 1)
+    return (struct.pack("!BBbbII4sQQQQ", leap << 6 | version << 3 | mode, stratum, poll,
+                        precision, round(root_delay * 65536), round(root_disp * 65536), refid,
+                        t2, org, t2, t3))
+
+
+def poll(pkt, rtt=0.002, op=GOOD, action=ACT_POLL, length=None):
+    rec = bytes([op | action | (OP_PADDED if length is not None else 0)])
+    if length is not None:
+        rec += bytes([length])
+    return rec + struct.pack("!i", round(rtt * 2**28)) + pkt
+
+
+def timeout(ms=64000):
+    return bytes([ACT_TIMEOUT]) + struct.pack("!H", ms)
+
+
+def step(sec):
+    return bytes([ACT_STEP]) + struct.pack("!i", round(sec * 65536))
+
+
+def kiss(code, poll=10):
+    return server_reply(stratum=0, leap=3, poll=poll, refid=code, t2=0, t3=0)
+
+
+def ntpc_seeds():
+    good = poll(server_reply())
+    jitter = b"".join(poll(server_reply(offset=1e-5 * (i % 3 - 1))) for i in range(12))
+    return {
+        "sample": ntpc_cfg() + good,
+        "iburst_samples": ntpc_cfg(iburst=True) + good * 6,
+        "poll_rises": ntpc_cfg(minpoll=4, maxpoll=8) + jitter,
+        "spike": ntpc_cfg(minpoll=4, maxpoll=8) + jitter + poll(server_reply(offset=0.8)),
+        "kod_rate": ntpc_cfg(iburst=True) + good + poll(kiss(b"RATE", 12)) + good,
+        "kod_rate_maxpoll": ntpc_cfg(minpoll=9, maxpoll=10) + poll(kiss(b"RATE", 17)),
+        "kod_deny": ntpc_cfg() + good + poll(kiss(b"DENY")) + good,
+        "kod_rstr": ntpc_cfg() + poll(kiss(b"RSTR")),
+        "kod_other": ntpc_cfg() + poll(kiss(b"INIT")) + good,
+        "unsync_leap3": ntpc_cfg() + poll(server_reply(leap=3)),
+        "stratum16": ntpc_cfg() + poll(server_reply(stratum=16)),
+        "t2_zero": ntpc_cfg() + poll(server_reply(t2=0), op=OP_ORIGIN),
+        "t3_before_t2": ntpc_cfg() + poll(server_reply(t3=rel(-0.001))),
+        "root_distance": ntpc_cfg() + poll(server_reply(root_delay=2.0, root_disp=0.6)),
+        "negative_delay": ntpc_cfg() + poll(server_reply(), rtt=-0.01),
+        "origin_mismatch": ntpc_cfg() + poll(server_reply(org=0x1234), op=OP_RELTIME) + good,
+        "duplicate": ntpc_cfg() + good + poll(server_reply(), action=ACT_DUP),
+        "late_reply": ntpc_cfg() + timeout(100) + poll(server_reply(), action=ACT_DUP),
+        "short_47": ntpc_cfg() + poll(server_reply()[:47], length=47),
+        "extension_field": ntpc_cfg() + poll(server_reply() + struct.pack("!HH", 0x7777, 28)
+                                             + bytes(24), length=48 + 28),
+        "mode3": ntpc_cfg() + poll(server_reply(mode=3)),
+        "version0": ntpc_cfg() + poll(server_reply(version=0)),
+        "version1": ntpc_cfg() + poll(server_reply(version=1)),
+        "version5": ntpc_cfg() + poll(server_reply(version=5)),
+        "unreachable_backoff": ntpc_cfg(minpoll=-2, maxpoll=3) + good + timeout(1000) * 10
+        + good,
+        "clock_step": ntpc_cfg() + good * 2 + step(-0.25) + good,
+        "era_rollover": ntpc_cfg(minpoll=0, maxpoll=0, era1=True) + good * 4,
+        "big_offset": ntpc_cfg() + poll(server_reply(offset=-3000.0)),
+        "precision_max": ntpc_cfg() + poll(server_reply(precision=127)),
+        "poll_limits": ntpc_cfg(minpoll=-6, maxpoll=17, noselect=True, prefer=True) + good,
+        "poll_beyond": ntpc_cfg(minpoll=19, maxpoll=-8) + good,
+    }
+
+
+# --- fuzz_config.c -----------------------------------------------------------
+DOCS_PUBLIC = """# /etc/stratad.conf
+listen xdp eth1 address 203.0.113.10 address 2001:db8:100::10
+server ntp1.example.net iburst
+server ntp2.example.net iburst
+pool pool.example.org iburst maxsources 4
+minsources 2
+driftfile /var/lib/strata/drift
+leapfile /usr/share/zoneinfo/leap-seconds.list
+local stratum 10        # after the holdover, rather than unsynchronised
+metrics 127.0.0.1:9123
+"""
+
+DOCS_SYSTEM = """# /etc/strata/strata.conf
+
+# the addresses clients send their requests to, by interface
+listen xdp eth0 address 192.0.2.1 address 2001:db8::123
+listen xdp eth1 address 198.51.100.7
+
+refclock system        # serve the host clock
+
+metrics 127.0.0.1:9123 # Prometheus scrapes http://127.0.0.1:9123/metrics
+control /run/strata/stratad.sock
+"""
+
+BASE = "listen xdp s0 address 192.0.2.1\n"
+
+
+def config_seeds():
+    many = "".join("server 198.51.100.%d\n" % i for i in range(1, 17))
+    return {
+        "docs_public": DOCS_PUBLIC,
+        "docs_system": DOCS_SYSTEM,
+        "test_local": "listen xdp s0 address 192.0.2.1 address 2001:db8::1\nlocal stratum 5\n"
+        "control /tmp/strata-test/ctl.sock\n",
+        "test_upstream": BASE + "".join("server 192.0.2.1%d iburst minpoll -2 maxpoll -2\n" % i
+                                        for i in range(1, 5)) + "minsources 2\nholdover 3\n",
+        "test_pool": BASE + "pool pool.strata.test iburst maxsources 4 minpoll -2 maxpoll -2\n",
+        "test_refclock": BASE + "refclock phc CLOCK_TAI poll -3 offset -37\nrefclock system\n"
+        "holdover 60\n",
+        "test_dpdk": "listen dpdk net_af_xdp0,iface=s0,queue_count=2 address 192.0.2.1 "
+        "address 2001:db8::1\nlocal stratum 5\n",
+        "two_interfaces": "listen xdp eth0 address 192.0.2.1\nlisten xdp eth1 address "
+        "198.51.100.1\nlisten dpdk 0000:01:00.0 address 2001:db8::2\nxdpmode generic\n"
+        "refclock system\n",
+        "servers_all_options": BASE + "server 198.51.100.1 iburst minpoll 4 maxpoll 8 prefer\n"
+        "server ntp1.example.org noselect minpoll -2 maxpoll -2\nserver 2001:db8::123\n"
+        "refclock phc /dev/ptp0 poll 0 offset -37 prefer\n",
+        "sixteen_sources": BASE + many,
+        "eight_addresses": "listen xdp eth0" + "".join(" address 192.0.2.%d" % i
+                                                      for i in range(1, 9))
+        + "".join(" address 2001:db8::%x" % i for i in range(1, 9)) + "\nrefclock system\n",
+        "metrics_ipv6": BASE + "refclock system\nmetrics [::1]:9123\n",
+        "allow_deny": BASE + "local stratum 10\nallow 192.0.2.0/24\nallow 2001:db8::/32\n"
+        "deny 198.51.100.0/24 kod\ndeny 203.0.113.7\ndeny 2001:db8:bad::/48\n",
+        "deny_all": BASE + "local stratum 10\ndeny all kod\nallow 192.0.2.128/25\n",
+        "allow_all": BASE + "local stratum 10\nallow all\ndeny 198.51.100.0/24\n",
+        "acl_same_prefix": BASE + "local stratum 10\nallow all\ndeny 0.0.0.0/0\n",
+        "acl_host_bits": BASE + "local stratum 10\ndeny 192.0.2.77/24 kod\n",
+        "ratelimit": BASE + "local stratum 10\nratelimit interval 3 burst 8 leak 2 kod\n",
+        "ratelimit_bare": BASE + "local stratum 10\nratelimit\n",
+        "ratelimit_limits": BASE + "local stratum 10\nratelimit interval -4 burst 255 leak 16\n",
+        "register": BASE + "local stratum 2\nregister pool.strata.test via 192.0.2.53 key "
+        "/etc/strata/pool.key\nregister pool.example.net via [2001:db8::53]:4460 key /k\n"
+        "register pool.example.net via registrar.example.net:4461 key /k\n",
+        "user": BASE + "local stratum 10\nuser strata\n",
+        "user_root": BASE + "local stratum 10\nuser root\n",
+        "docs_acl": BASE + "local stratum 10\nallow 192.0.2.0/24\nallow 2001:db8::/32\n"
+        "deny 192.0.2.128/25 kod\nratelimit interval 3 burst 8 leak 2 kod\n",
+        "public_hardened": DOCS_PUBLIC + "user _strata\nratelimit interval 4 burst 4 leak 3\n"
+        "deny all\nallow 198.51.100.0/24\n",
+        # the checks before the words
+        "dos_line_ends": BASE.replace("\n", "\r\n") + "refclock system\r\n",
+        "nul_byte": BASE + "refclock\0system\n",
+        "utf8_comment": BASE + "refclock system # the host clock, disciplined by chronyd \u2713\n",
+        "comment_in_word": BASE + "refclock system#x\n",
+        "long_line": BASE + "refclock system" + " " * 1010 + "\n",
+        "no_final_newline": BASE + "local stratum 15",
+        "no_time_source": BASE,
+        "errors_whole_file": "# nothing\n\n\t\n",
+        "broadcast_address": "listen xdp s0 address 255.255.255.255\nrefclock system\n",
+        "duplicate_address": BASE + "listen xdp s1 address 192.0.2.1\nrefclock system\n",
+        "once_twice": BASE + "refclock system\nxdpmode native\nxdpmode generic\n",
+        "unknown_directive": BASE + "refclock system\nrestrict default kod nomodify\n",
+    }
+
+
+def write(sub, files):
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", sub)
     os.makedirs(out, exist_ok=True)
-    for name, frame in sorted(frames().items()):
+    for name, data in sorted(files.items()):
+        if isinstance(data, str):
+            data = data.encode()
         with open(os.path.join(out, name), "wb") as f:
-            f.write(frame)
+            f.write(data)
+
+
+def main():
+    write("reply", frames())
+    write("ntpc", ntpc_seeds())
+    write("config", config_seeds())
 
 
 if __name__ == "__main__":
