@@ -57,7 +57,7 @@ struct strata_acl6_key {
  * 32-bit timestamp wraps only after some 50 days.
  */
 struct strata_rl_entry {
-	__u32 tag; /* keyed hash bits 32..62 with bit 1 set (0 is empty); bit 0: KoD sent */
+	__u32 tag; /* the hash's top 32 bits, bit 1 set (0 is empty); bit 0: a KoD was sent */
 	__u32 tat; /* theoretical arrival time, limiter ticks */
 };
 
@@ -169,11 +169,16 @@ strata_rl_entry(struct strata_rl_table *t, const struct strata_policy_conf *c,
 	return STRATA_R_DROP_RATE;
 }
 
-/* How far ahead of @now an entry runs; empty entries furthest behind. */
+/*
+ * How far ahead of @now an entry runs; empty ones, and ones whose time
+ * wrapped (further ahead than any answer can put them), furthest behind.
+ */
 STRATA_INLINE __s32
-strata_rl_ahead(const struct strata_rl_entry *e, __u32 now)
+strata_rl_ahead(const struct strata_rl_entry *e, const struct strata_policy_conf *c, __u32 now)
 {
-	return e->tag == 0 ? -0x7fffffff : (__s32)(e->tat - now);
+	__s32 ahead = (__s32)(e->tat - now);
+
+	return e->tag == 0 || ahead > (__s32)c->window ? -0x7fffffff : ahead;
 }
 
 /**
@@ -200,10 +205,10 @@ strata_rl_check(struct strata_rl_table *t, const struct strata_policy_conf *c, _
 
 	/* a newcomer takes the entry that expires first */
 	for (i = 0; i < STRATA_RL_WAYS; i++)
-		if (strata_rl_ahead(&s->way[i], now) < oldest)
-			oldest = strata_rl_ahead(&s->way[i], now);
+		if (strata_rl_ahead(&s->way[i], c, now) < oldest)
+			oldest = strata_rl_ahead(&s->way[i], c, now);
 	for (i = 0; i < STRATA_RL_WAYS - 1; i++)
-		if (strata_rl_ahead(&s->way[i], now) == oldest)
+		if (strata_rl_ahead(&s->way[i], c, now) == oldest)
 			break;
 	s->way[i & (STRATA_RL_WAYS - 1)].tag = tag;
 	s->way[i & (STRATA_RL_WAYS - 1)].tat = now;

@@ -1935,6 +1935,19 @@ test_policy_table(void)
 	for (j = 0; j < 2; j++)
 		CU_ASSERT_EQUAL(strata_rl_check(pol.rl, &pconf, keys[0], pol.now), STRATA_R_REPLY);
 	CU_ASSERT_EQUAL(strata_rl_check(pol.rl, &pconf, keys[0], pol.now), STRATA_R_DROP_RATE);
+
+	/*
+	 * Some 37 days later the others' entries look far ahead (wrapped): a
+	 * newcomer takes one of them, not the flooder's, which is still over
+	 * its limit after a fresh burst.
+	 */
+	pol.now += 0x40000000u; /* 3 * 2^30 ticks after the others last came */
+	for (j = 0; j < 2; j++)
+		CU_ASSERT_EQUAL(strata_rl_check(pol.rl, &pconf, keys[0], pol.now), STRATA_R_REPLY);
+	for (i = 1; i < 3; i++)
+		CU_ASSERT_EQUAL(strata_rl_check(pol.rl, &pconf, keys[i], pol.now),
+				STRATA_R_REPLY);
+	CU_ASSERT_EQUAL(strata_rl_check(pol.rl, &pconf, keys[0], pol.now), STRATA_R_DROP_RATE);
 	policy_off();
 }
 
