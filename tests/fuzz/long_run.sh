@@ -7,7 +7,8 @@
 # crashes (the reproducers are OUT/crash-TARGET-*).
 #
 # usage: tests/fuzz/long_run.sh BUILDDIR [SECONDS [TARGET...]]
-#   SECONDS per target (default 900); TARGETs from reply, config, ntpc (all).
+#   SECONDS per target (default 900); TARGETs from reply, config, ntpc (all),
+#   poolreg, pooldns (built with strata-pool).
 #   OUT=/tmp/strata-fuzz-long by default; SEED=1 by default.
 set -eu
 
@@ -28,6 +29,7 @@ for t in $targets; do
 	reply) opts=-max_len=2048 ;;
 	ntpc) opts=-max_len=512 ;;
 	config) opts="-max_len=4096 -dict=$src/config.dict" ;;
+	poolreg | pooldns) opts=-max_len=1024 ;;
 	*) echo "unknown target $t" >&2; exit 1 ;;
 	esac
 	mkdir -p "$out/corpus-$t"

@@ -16,9 +16,21 @@ corpus/config/: configuration files for fuzz_config.c: the examples of
 docs/config.md and of the tests, every directive, and the errors that the
 parser checks before the words (characters, line length, comments).
 
+corpus/poolreg/: inputs for fuzz_poolreg.c: registration messages of each
+type (docs/pool.md "Protocol"), as fuzz_poolreg.c signs them and with their
+MAC, truncated and broken; and registration sequences for its registrar
+(register, refresh, replay, stale, deregister, lapse, unknown pool).
+
+corpus/pooldns/: DNS queries for fuzz_pooldns.c's zone pool.test: A, AAAA,
+SOA, ANY, TXT at the pools, the apex, an empty non-terminal, names inside
+and outside the zone, other classes and opcodes, EDNS sizes and versions,
+compression pointers, truncations and garbage.
+
 Run it again after changing a seed and commit the output; the files are
 small and the build never regenerates them.
 """
+import hashlib
+import hmac
 import os
 import struct
 
@@ -348,6 +360,185 @@ def config_seeds():
     }
 
 
+POOL_KEY = b"strata-pool fuzz key, 32 octets\0"  # fuzz_poolreg.c's key
+T0 = 1700000000 * 10**9  # fuzz_poolreg.c's REAL0
+
+
+def preg(mtype, pool, addrs, time_ns=T0, nonce=0x0123456789ABCDEF, lifetime=0, status=0):
+    """A registration message without its MAC; addrs are 4- or 16-octet strings."""
+    name = pool.encode()
+    body = b"SPRG" + struct.pack(">BBBBQQIB3x", 1, mtype, status, len(addrs), time_ns, nonce,
+                                 lifetime, len(name)) + name
+    for a in addrs:
+        body += bytes([4 if len(a) == 4 else 6]) + a
+    return body
+
+
+def signed(body):
+    return body + hmac.new(POOL_KEY, body, hashlib.sha256).digest()
+
+
+def record(body, step=0, rel=None, probe=0, clone=False):
+    """A record of a registration sequence: rel sets time_ns to our clock + rel s (even, -32..30);
+    without it, probe bit 0 puts every address in service first, bit 1 every other one out, and
+    clone applies the message to 70 other first addresses too."""
+    flags = step
+    if rel is not None:
+        flags |= 4 | ((rel // 2 + 16) << 3)
+    else:
+        flags |= probe << 3 | (0x20 if clone else 0)
+    return bytes([flags]) + struct.pack(">H", len(body)) + body
+
+
+def poolreg_seeds():
+    a1, a2 = bytes([198, 51, 100, 10]), bytes([198, 51, 100, 11])
+    v6 = bytes.fromhex("20010db8000200000000000000000010")
+    reg = preg(1, "ntp.pool.test", [a1, v6], lifetime=600)
+    reg16 = preg(1, "ntp.pool.test",
+                 [bytes.fromhex("20010db80003000000000000000000%02x" % i) for i in range(16)],
+                 lifetime=86400)
+    long_name = ".".join(["a" * 63] * 3 + ["b" * 61])
+    dereg = preg(2, "ntp.pool.test", [a1])
+    ack = preg(3, "ntp.pool.test", [], status=2)
+    seeds = {
+        "msg_register": b"\0" + reg,
+        "msg_register_mac": b"\0" + signed(reg),
+        "msg_register16_v6": b"\0" + reg16,
+        "msg_register_long_name": b"\0" + preg(1, long_name, [a1], lifetime=1),
+        "msg_deregister": b"\0" + dereg,
+        "msg_deregister_mac": b"\0" + signed(dereg),
+        "msg_ack": b"\0" + ack,
+        "msg_ack_mac": b"\0" + signed(ack),
+        "msg_ack_addr": b"\0" + preg(3, "eu.pool.test", [a2], status=1),
+        "msg_bad_mac": b"\0" + signed(reg)[:-1] + b"\0",
+        "msg_trunc_hdr": b"\0" + reg[:31],
+        "msg_trunc_addr": b"\0" + reg[:-3],
+        "msg_trailing": b"\0" + reg + b"\0",
+        "msg_bad_version": b"\0" + reg[:4] + b"\2" + reg[5:],
+        "msg_bad_family": b"\0" + reg[:-17] + b"\5" + reg[-16:],
+        "msg_zero_lifetime": b"\0" + preg(1, "ntp.pool.test", [a1]),
+        "msg_lifetime_dereg": b"\0" + preg(2, "ntp.pool.test", [a1], lifetime=5),
+        "msg_no_addr": b"\0" + preg(1, "ntp.pool.test", [], lifetime=5),
+        "msg_bad_name": b"\0" + preg(1, "ntp..pool.test", [a1], lifetime=5),
+        "msg_empty": b"\0",
+    }
+    r = lambda m, **kw: record(m, rel=kw.pop("rel", 0), **kw)
+    regv = preg(1, "ntp.pool.test", [a1, a2, v6, a1], lifetime=60)
+    seeds.update({
+        "seq_register_refresh_deregister": b"\x80" + r(regv) + r(regv, step=1, rel=2)
+        + r(preg(1, "ntp.pool.test", [a1, v6], lifetime=60), step=1, rel=4)
+        + r(dereg, step=1, rel=6),
+        "seq_replay": b"\x80" + r(regv) + r(dereg, step=1, rel=2) + record(b"")
+        + r(regv, step=1, rel=-30),
+        "seq_stale": b"\x80" + r(regv, rel=-32) + r(regv, rel=30) + record(regv),
+        "seq_lapse": b"\x80" + r(preg(1, "eu.pool.test", [a2], lifetime=30)) + r(regv, step=2)
+        + r(regv, step=3) + r(preg(1, "eu.pool.test", [a2], lifetime=3000), step=3, rel=2),
+        "seq_unknown_pool": b"\x80" + r(preg(1, "nosuch.pool.test", [a1], lifetime=9))
+        + r(preg(1, "NTP.Pool.Test", [a1], lifetime=9), rel=2),
+        "seq_ack": b"\x80" + r(ack) + r(dereg, rel=2),
+        "seq_static_first": b"\x80" + r(preg(1, "ntp.pool.test", [bytes([192, 0, 2, 1])],
+                                              lifetime=9))
+        + r(preg(2, "ntp.pool.test", [bytes([192, 0, 2, 1])]), rel=2),
+        "seq_many": b"\x80" + b"".join(
+            r(preg(1, "eu.pool.test", [bytes([198, 51, 100, i])], lifetime=100 + i))
+            for i in range(19)),
+        "seq_16": b"\x80" + r(reg16) + r(reg16[:-17 * 8], step=1, rel=2),
+        "seq_served_refresh": b"\x80" + r(regv) + record(
+            preg(1, "ntp.pool.test", [a1, v6], lifetime=60, time_ns=T0 + 10**9), step=1, probe=1),
+        "seq_served_deregister": b"\x80" + r(regv) + record(
+            preg(2, "ntp.pool.test", [a1], time_ns=T0 + 10**9), step=1, probe=1),
+        "seq_out_refresh": b"\x80" + r(regv) + record(
+            preg(1, "ntp.pool.test", [a1, a2, v6], lifetime=60, time_ns=T0 + 10**9), step=1,
+            probe=3),
+        "seq_served_lapse": b"\x80" + r(preg(1, "eu.pool.test", [a2], lifetime=30)) + record(
+            preg(1, "eu.pool.test", [a2, a1], lifetime=30, time_ns=T0 + 10**9), step=1, probe=1)
+        + record(b"", step=3),
+        "seq_fill_members": b"\x80" + record(preg(1, "ntp.pool.test", [a1, v6], lifetime=100),
+                                              clone=True)
+        + record(preg(2, "ntp.pool.test", [a1], time_ns=T0 + 10**9), step=1, clone=True),
+        "seq_lifetime_max": b"\x80" + r(preg(1, "eu.pool.test", [v6], lifetime=0xFFFFFFFF))
+        + record(b"", step=3) + r(preg(1, "eu.pool.test", [v6], lifetime=86401), rel=2),
+        "seq_fill_replay": b"\x80" + record(preg(1, "eu.pool.test", [a1], lifetime=100),
+                                             clone=True)
+        + record(preg(1, "eu.pool.test", [bytes([198, 51, 100, 200])], lifetime=100), clone=True)
+        + record(preg(1, "eu.pool.test", [v6], lifetime=100), clone=True),
+    })
+    return seeds
+
+
+def dns_name(name):
+    out = b""
+    for label in name.rstrip(".").split(".") if name not in (".", "") else []:
+        out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+def dns_query(name, qtype=1, qclass=1, qid=0x1234, flags=0x0100, edns=None, edns_ver=0,
+              qdcount=1, extra=b""):
+    an = 0
+    ar = 1 if edns is not None else 0
+    hdr = struct.pack(">HHHHHH", qid, flags, qdcount, an, 0, ar)
+    q = dns_name(name) + struct.pack(">HH", qtype, qclass) if qdcount else b""
+    opt = b""
+    if edns is not None:
+        # RFC 6891 section 6.1.2: root owner, type OPT, class = UDP size, TTL = ext rcode,
+        # version, flags (DO)
+        opt = b"\0" + struct.pack(">HHBBHH", 41, edns, 0, edns_ver, 0, 0)
+    return hdr + q + opt + extra
+
+
+def pooldns_seeds():
+    A, NS, SOA, TXT, AAAA, ANY = 1, 2, 6, 16, 28, 255
+    seeds = {
+        "a_ntp": dns_query("ntp.pool.test"),
+        "aaaa_ntp": dns_query("ntp.pool.test", AAAA),
+        "any_ntp": dns_query("ntp.pool.test", ANY),
+        "txt_ntp": dns_query("ntp.pool.test", TXT),
+        "a_ntp_case_dot": dns_query("NtP.POOL.test."),
+        "aaaa_big": dns_query("big.eu.pool.test", AAAA),
+        "aaaa_big_edns1232": dns_query("big.eu.pool.test", AAAA, edns=1232),
+        "aaaa_big_edns700": dns_query("big.eu.pool.test", AAAA, edns=700),
+        "aaaa_big_edns4096": dns_query("big.eu.pool.test", AAAA, edns=4096),
+        "aaaa_big_edns100": dns_query("big.eu.pool.test", AAAA, edns=100),
+        "any_big": dns_query("big.eu.pool.test", ANY),
+        "any_big_edns700": dns_query("big.eu.pool.test", ANY, edns=700),
+        "a_big": dns_query("big.eu.pool.test", A),
+        "soa_apex": dns_query("pool.test", SOA),
+        "any_apex": dns_query("pool.test", ANY),
+        "ns_apex": dns_query("pool.test", NS),
+        "a_ent": dns_query("eu.pool.test"),
+        "a_nxdomain": dns_query("nosuch.pool.test"),
+        "a_below_pool": dns_query("x.ntp.pool.test"),
+        "a_outside": dns_query("ntp.example.net"),
+        "a_parent": dns_query("test"),
+        "a_root": dns_query("."),
+        "a_suffix_only": dns_query("xpool.test"),
+        "a_escaped_dot": bytes.fromhex("12340100000100000000000008") + b"ntp.pool" + dns_name(
+            "test") + b"\0\1\0\1",
+        "class_ch": dns_query("ntp.pool.test", qclass=3),
+        "class_any": dns_query("ntp.pool.test", qclass=255),
+        "edns_v1": dns_query("ntp.pool.test", edns=1232, edns_ver=1),
+        "opcode_notify": dns_query("pool.test", SOA, flags=0x2000),
+        "opcode_update": dns_query("pool.test", SOA, flags=0x2800),
+        "qd0": dns_query("", qdcount=0),
+        "qd2": dns_query("ntp.pool.test", qdcount=2) + dns_name("pool.test") + b"\0\6\0\1",
+        "response": dns_query("ntp.pool.test", flags=0x8100),
+        "runt": dns_query("ntp.pool.test")[:11],
+        "header_only": dns_query("ntp.pool.test")[:12],
+        "trunc_name": dns_query("ntp.pool.test")[:20],
+        "trunc_type": dns_query("ntp.pool.test")[:-2],
+        "trailing": dns_query("ntp.pool.test") + b"\xde\xad",
+        "pointer_loop": bytes.fromhex("123401000001000000000000c00c00010001"),
+        "pointer_fwd": bytes.fromhex("123401000001000000000000c01200010001") + dns_name("pool.test"),
+        "label_64": dns_query("a" * 63 + ".pool.test")[:12] + b"\x40" + b"a" * 64
+        + dns_name("pool.test") + b"\0\1\0\1",
+        "long_name": dns_query(".".join(["b" * 63] * 3 + ["c" * 50]) + ".pool.test"),
+        "garbage": bytes(range(0, 256, 7)),
+        "zeros": bytes(40),
+    }
+    return seeds
+
+
 def write(sub, files):
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", sub)
     os.makedirs(out, exist_ok=True)
@@ -362,6 +553,8 @@ def main():
     write("reply", frames())
     write("ntpc", ntpc_seeds())
     write("config", config_seeds())
+    write("poolreg", poolreg_seeds())
+    write("pooldns", pooldns_seeds())
 
 
 if __name__ == "__main__":
