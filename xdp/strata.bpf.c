@@ -106,6 +106,8 @@ acl6(const struct strata_policy *pol, const __be32 *a)
  * instead of again on every path of the reply builder that reaches it (which
  * tripled the instructions it processed). Global functions take scalars and
  * pointers to sized memory only, so the request's source comes as a copy.
+ * Without allow/deny/ratelimit lines it is not called at all: the call, the
+ * copy and the limiter's lookup cost some 19 ns a reply (docs/performance.md).
  */
 struct xdp_policy_args {
 	__be32 saddr[4]; /* IPv4: saddr[0] */
@@ -115,15 +117,16 @@ struct xdp_policy_args {
 	__u32 pad;
 };
 
-__u32 xdp_policy(const struct strata_policy_conf *pc, struct strata_rl_table *rl,
-		 const struct xdp_policy_args *a);
+__u32 xdp_policy(const struct strata_policy_conf *pc, const struct xdp_policy_args *a);
 
 static __always_inline __u32
 policy4(const struct strata_policy *pol, __be32 saddr, __u32 reason)
 {
 	struct xdp_policy_args a = {.saddr = {saddr}, .now = pol->now, .reason = reason};
 
-	return xdp_policy(pol->conf, pol->rl, &a);
+	if (!pol->conf->acl_on && !pol->conf->rl_on)
+		return reason;
+	return xdp_policy(pol->conf, &a);
 }
 
 static __always_inline __u32
@@ -131,8 +134,10 @@ policy6(const struct strata_policy *pol, const __be32 *saddr, __u32 reason)
 {
 	struct xdp_policy_args a = {.v6 = 1, .now = pol->now, .reason = reason};
 
+	if (!pol->conf->acl_on && !pol->conf->rl_on)
+		return reason;
 	__builtin_memcpy(a.saddr, saddr, sizeof(a.saddr));
-	return xdp_policy(pol->conf, pol->rl, &a);
+	return xdp_policy(pol->conf, &a);
 }
 
 #define STRATA_POLICY4(pol, saddr, reason) policy4(pol, saddr, reason)
@@ -140,13 +145,15 @@ policy6(const struct strata_policy *pol, const __be32 *saddr, __u32 reason)
 #include <strata/reply.h>
 
 __attribute__((noinline)) __u32
-xdp_policy(const struct strata_policy_conf *pc, struct strata_rl_table *rl,
-	   const struct xdp_policy_args *a)
+xdp_policy(const struct strata_policy_conf *pc, const struct xdp_policy_args *a)
 {
-	struct strata_policy pol = {.conf = pc, .rl = rl};
+	struct strata_policy pol = {.conf = pc};
+	__u32 cpu = bpf_get_smp_processor_id();
 
 	if (pc == NULL || a == NULL)
 		return STRATA_R_DROP_DENY; /* cannot happen: the caller holds both */
+	/* this CPU's limiter table; the map has one entry without a ratelimit line */
+	pol.rl = bpf_map_lookup_elem(&strata_rl, &cpu);
 	pol.now = a->now;
 	if (a->v6)
 		return strata_policy6(&pol, a->saddr, a->reason);
@@ -170,7 +177,7 @@ strata_xdp(struct xdp_md *ctx)
 	struct strata_counters *ctr;
 	struct strata_result res;
 	struct strata_policy pol;
-	__u32 reason, cpu;
+	__u32 reason;
 	struct strata_clock clk;
 	const struct snap *snap;
 	enum strata_verdict v;
@@ -189,14 +196,8 @@ strata_xdp(struct xdp_md *ctx)
 	pc = bpf_map_lookup_elem(&strata_pol, &key);
 	if (snap == NULL || svc == NULL || ctr == NULL || pc == NULL)
 		return XDP_PASS;
-	/*
-	 * Looked up whether the limiter is on or not: one path into the reply
-	 * builder, not two for the verifier to walk (without a ratelimit line
-	 * the map has one entry and the policy never reads it).
-	 */
-	cpu = bpf_get_smp_processor_id();
 	pol.conf = pc;
-	pol.rl = bpf_map_lookup_elem(&strata_rl, &cpu);
+	pol.rl = NULL; /* xdp_policy() looks it up */
 	pol.now = (__u32)(clk.rx >> 20); /* limiter ticks of 2^20 ns */
 	pol.pad = 0;
 	pol.acl = NULL;
