@@ -257,6 +257,11 @@ snap_init(struct snap *s)
 /**
  * Publish @next. Only one thread may publish at a time. Readers on other
  * cores see either the previous state or @next, never a mix.
+ *
+ * The sequence must be even on entry, as snap_init() and snap_adopt() leave
+ * it and every publish keeps it: the odd half of the latch is what sends
+ * readers away from copy 0 before it is written. From an odd sequence the
+ * same steps would write each copy while readers are on it.
  */
 static inline void
 snap_publish(struct snap *s, const struct snap_slot *next)
@@ -271,6 +276,31 @@ snap_publish(struct snap *s, const struct snap_slot *next)
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(&s->slot[1], next, sizeof(*next));
+}
+
+/**
+ * Become the writer of a snapshot that an earlier writer left, maybe dead in
+ * the middle of snap_publish(): with the sequence odd (readers on copy 1,
+ * copy 0 half written) or even with copy 1 half written. The copy readers
+ * use now is always whole, the other one may be torn. Without this, a
+ * publish from an odd sequence would write copy 0 while readers are sent to
+ * it and accept it (and so every publish after it, the sequence staying odd),
+ * and one from an even sequence would send readers to a torn copy 1.
+ * Afterwards the sequence is even and both copies hold what readers had.
+ */
+static inline void
+snap_adopt(struct snap *s)
+{
+	__u32 seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+
+	if (seq & 1) {
+		/* readers are on copy 1: make copy 0 whole, then send them there */
+		memcpy(&s->slot[0], &s->slot[1], sizeof(s->slot[0]));
+		__atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+	}
+	/* readers are on copy 0; one still reading copy 1 fails its sequence check */
+	memcpy(&s->slot[1], &s->slot[0], sizeof(s->slot[1]));
 }
 
 /**

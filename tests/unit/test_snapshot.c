@@ -2,13 +2,18 @@
 /*
  * The time snapshot (include/strata/snapshot.h): exactness of the local to
  * NTP maps over 7-day deltas and across the 2036 era boundary, the reply
- * view (dispersion growth, holdover), and a two-thread stress test in which
- * readers never see a torn copy while the writer republishes.
+ * view (dispersion growth, holdover), a two-thread stress test in which
+ * readers never see a torn copy while the writer republishes, and a new
+ * writer taking over from one that died in the middle of a publish.
  */
 #include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <strata/snapshot.h>
 
@@ -330,12 +335,126 @@ test_stress_no_torn_reads(void)
 	CU_ASSERT_EQUAL(st.torn, 0);
 }
 
+/*
+ * A successor writer: the snapshot as a stratad that died inside
+ * snap_publish() leaves it, then snap_adopt() and two publishes by the new
+ * one. To watch the instant the writer starts on a copy, the snapshot
+ * straddles a page boundary and the page after it is read-only: the first
+ * store there faults, and the handler, standing in for a reader on another
+ * core at that moment, checks that the writer is not on the copy readers use
+ * and that what a reader takes is one whole generation. Then it unprotects
+ * the page and the store runs again. With the boundary before slot 0 the
+ * first store to either copy is caught, with it before slot 1 the first
+ * store to copy 1.
+ */
+static struct snap *adopt_snap;
+static char *adopt_page;
+static long adopt_pagesz;
+static unsigned int adopt_faults, adopt_wrote_used, adopt_torn;
+
+static void
+adopt_on_segv(int sig, siginfo_t *si, void *uc)
+{
+	const char *a = si->si_addr;
+	struct snap_slot sl;
+	__u32 seq = adopt_snap->seq;
+	unsigned int copy;
+
+	(void)sig;
+	(void)uc;
+	if (a < (const char *)adopt_snap->slot || a >= (const char *)(adopt_snap + 1))
+		abort();
+	copy = (unsigned int)((a - (const char *)adopt_snap->slot) / sizeof(sl));
+	adopt_faults++;
+	if ((seq & 1) == copy)
+		adopt_wrote_used++;
+	if (snap_read_slot(adopt_snap, &sl) != 0 || !slot_consistent(&sl))
+		adopt_torn++;
+	mprotect(adopt_page, (size_t)adopt_pagesz, PROT_READ | PROT_WRITE);
+}
+
+/* A copy whose first @half bytes are generation @k and the rest @old: a write cut short. */
+static void
+torn_slot(struct snap_slot *dst, __u64 old, __u64 k, size_t half)
+{
+	struct snap_slot a, b;
+
+	gen_slot(&a, old);
+	gen_slot(&b, k);
+	memcpy(dst, &a, sizeof(a));
+	memcpy(dst, &b, half);
+}
+
+static void
+adopt_case(int odd, size_t cut)
+{
+	struct snap_slot sl, got;
+	struct sigaction sa, old;
+	char *base;
+	__u64 k;
+
+	adopt_pagesz = sysconf(_SC_PAGESIZE);
+	base = mmap(NULL, 2 * (size_t)adopt_pagesz, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CU_ASSERT_FATAL(base != MAP_FAILED);
+	adopt_page = base + adopt_pagesz;
+	adopt_snap = (struct snap *)(adopt_page - cut);
+	snap_init(adopt_snap);
+	/* the dead writer's last whole generation was 40; it was writing 41 */
+	adopt_snap->seq = odd ? 81 : 82;
+	if (odd) {
+		gen_slot(&adopt_snap->slot[1], 40);
+		torn_slot(&adopt_snap->slot[0], 40, 41, 100);
+	} else {
+		gen_slot(&adopt_snap->slot[0], 41);
+		torn_slot(&adopt_snap->slot[1], 40, 41, 100);
+	}
+	adopt_faults = adopt_wrote_used = adopt_torn = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = adopt_on_segv;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, &old);
+
+	mprotect(adopt_page, (size_t)adopt_pagesz, PROT_READ);
+	snap_adopt(adopt_snap);
+	for (k = 42; k < 44; k++) {
+		mprotect(adopt_page, (size_t)adopt_pagesz, PROT_READ);
+		gen_slot(&sl, k);
+		snap_publish(adopt_snap, &sl);
+	}
+	mprotect(adopt_page, (size_t)adopt_pagesz, PROT_READ | PROT_WRITE);
+	sigaction(SIGSEGV, &old, NULL);
+
+	printf("    seq %s, boundary at %zu: %u first stores watched, %u into the copy "
+	       "readers used, %u torn reads\n",
+	       odd ? "odd" : "even", cut, adopt_faults, adopt_wrote_used, adopt_torn);
+	CU_ASSERT(adopt_faults >= 2);
+	CU_ASSERT_EQUAL(adopt_wrote_used, 0);
+	CU_ASSERT_EQUAL(adopt_torn, 0);
+	CU_ASSERT_EQUAL(adopt_snap->seq & 1, 0);
+	CU_ASSERT_EQUAL(snap_read_slot(adopt_snap, &got), 0);
+	CU_ASSERT_EQUAL(got.srv.ref_time, 43 * 11);
+	CU_ASSERT(slot_consistent(&got));
+	munmap(base, 2 * (size_t)adopt_pagesz);
+}
+
+static void
+test_adopt_after_writer_died(void)
+{
+	printf("\n");
+	adopt_case(1, offsetof(struct snap, slot[0]));
+	adopt_case(1, offsetof(struct snap, slot[1]));
+	adopt_case(0, offsetof(struct snap, slot[0]));
+	adopt_case(0, offsetof(struct snap, slot[1]));
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_map_exact_7_days),
 	TEST_CASE(test_map_rate_correction),
 	TEST_CASE(test_map_era_boundary),
 	TEST_CASE(test_reply_view),
 	TEST_CASE(test_stress_no_torn_reads),
+	TEST_CASE(test_adopt_after_writer_died),
 };
 
 CUNIT_MAIN("snapshot", cases)
