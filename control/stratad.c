@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -32,6 +33,7 @@
 #include "privdrop.h"
 #include "register.h"
 #include "server.h"
+#include "shmcheck.h"
 #include "status.h"
 #include "tsc.h"
 #include "upstream.h"
@@ -117,39 +119,90 @@ counters_probe(void *arg)
 }
 
 /*
- * The shared memory strata-dpdk maps. A fresh one is initialised; one left by
- * an earlier stratad is taken over as it is, so that a dataplane still
- * serving from it never sees the snapshot reset.
+ * The shared memory strata-dpdk maps, and whoever can write it decides the
+ * time strata-dpdk serves: stratad creates it exclusively (O_EXCL, so never
+ * one that someone else made first), mode 0600, as the user it starts as
+ * (root: it opens this before the privilege drop). One left by an earlier
+ * stratad is taken over as it is, so that a dataplane still serving from it
+ * never sees the snapshot reset, but only when it is ours: owned by our
+ * effective uid, writable by no one else, of exactly our size. The fd stays
+ * open for the lock that keeps a second stratad out: one writer only.
  */
 static struct strata_shm *
 open_shm(const char *name)
 {
+	static char msg[800];
+	char path[256], why[128];
 	struct strata_shm *m;
 	struct stat st;
-	int fd;
+	int fd, err, fresh = 1;
 
-	fd = shm_open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	shm_path(name, path, sizeof(path));
+	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		fresh = 0;
+		fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
+	}
 	if (fd < 0) {
-		log_warn("shared memory %s: %s", name, strerror(errno));
+		err = errno;
+		log_warn("shared memory %s: %s: stratad stops%s", path, strerror(err),
+			 err == EACCES ? " (hint: it is not stratad's: remove it, and stratad "
+					 "creates its own)"
+				       : "");
 		return NULL;
 	}
-	if (fstat(fd, &st) != 0 ||
-	    ((size_t)st.st_size != sizeof(*m) && ftruncate(fd, sizeof(*m)) != 0)) {
-		log_warn("shared memory %s: cannot size it: %s", name, strerror(errno));
+	if (fresh) {
+		/* the umask may have taken bits away, never added any: make it exact */
+		if (fchmod(fd, 0600) != 0 || ftruncate(fd, sizeof(*m)) != 0) {
+			log_warn("shared memory %s: cannot size it: %s: stratad stops", path,
+				 strerror(errno));
+			shm_unlink(name);
+			close(fd);
+			return NULL;
+		}
+	} else if (fstat(fd, &st) != 0) {
+		log_warn("shared memory %s: %s: stratad stops", path, strerror(errno));
+		close(fd);
+		return NULL;
+	} else if (shm_check_stat(&st, geteuid(), SHM_NO_UID, sizeof(*m), why, sizeof(why)) != 0) {
+		log_warn("shared memory %s %s: stratad stops: whoever can write it decides the "
+			 "time strata-dpdk serves, so stratad takes over only its own (owner uid "
+			 "%u, no write for others, %zu bytes) (hint: stop strata-dpdk, remove %s, "
+			 "and stratad creates it anew)",
+			 path, why, (unsigned int)geteuid(), sizeof(*m), path);
+		close(fd);
+		return NULL;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		log_warn("shared memory %s: another stratad publishes into it: stratad stops "
+			 "(hint: one stratad per dataplane, or --shm NAME for another)",
+			 path);
 		close(fd);
 		return NULL;
 	}
 	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
 	if (m == MAP_FAILED) {
-		log_warn("shared memory %s: mmap: %s", name, strerror(errno));
+		log_warn("shared memory %s: mmap: %s: stratad stops", path, strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	if (m->magic != STRATA_SHM_MAGIC || m->snap.magic != SNAP_MAGIC) {
 		memset(m, 0, sizeof(*m));
 		snap_init(&m->snap);
 		__atomic_store_n(&m->magic, STRATA_SHM_MAGIC, __ATOMIC_RELEASE);
+	} else {
+		/* the one before may have died in the middle of a publish */
+		snap_adopt(&m->snap);
 	}
+	snprintf(msg, sizeof(msg),
+		 "stratad: warning: shared memory %s was truncated under stratad: strata-dpdk "
+		 "can no longer read the time from it; stratad goes on without it (hint: stop "
+		 "strata-dpdk and stratad, remove %s, start stratad, then strata-dpdk)",
+		 path, path);
+	err = shm_guard(m, sizeof(*m), msg, NULL);
+	if (err != 0)
+		log_warn("shared memory %s: no guard against its truncation: %s", path,
+			 strerror(-err));
 	return m;
 }
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #include "placement.h"
 #include "policy.h"
 #include "port.h"
+#include "shmcheck.h"
 #include "worker.h"
 
 #define DEFAULT_CONFIG "/etc/strata/stratad.conf"
@@ -92,42 +94,72 @@ dpdk_service(const struct cfg *c, struct strata_service *svc)
 	return first;
 }
 
-/* stratad's shared memory, mapped read-write; NULL with a message. */
+/*
+ * stratad's shared memory, mapped read-write; NULL with a message. Whoever can
+ * write it decides the time, leap indicator and stratum served here, so it
+ * must be stratad's: owned by root (stratad opens it before dropping
+ * privileges) or by the user stratad runs as (@user, when started as that
+ * user), writable by no one else, of exactly the size of this version. A
+ * truncation later turns the mapping into zero pages and stops the dataplane.
+ */
 static struct strata_shm *
-open_shm(const char *name)
+open_shm(const char *name, const char *user)
 {
+	static char msg[800];
+	const struct passwd *pw = getpwnam(user);
+	uid_t alt = pw != NULL && pw->pw_uid != 0 ? pw->pw_uid : SHM_NO_UID;
 	struct strata_shm *m = NULL;
+	char path[256], why[128];
 	struct stat st;
 	pid_t pid;
-	int fd;
+	int fd, err;
 
+	shm_path(name, path, sizeof(path));
 	/* stratad creates it: without stratad there is no time to serve */
 	fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
 	if (fd < 0) {
-		log_warn("shared memory %s: %s (hint: is stratad running?)", name, strerror(errno));
+		log_warn("shared memory %s: %s (hint: is stratad running?)", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(*m)) {
-		log_warn("shared memory %s is not stratad's (size %lld, expected %zu)", name,
-			 (long long)st.st_size, sizeof(*m));
+	if (fstat(fd, &st) != 0) {
+		log_warn("shared memory %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (shm_check_stat(&st, 0, alt, sizeof(*m), why, sizeof(why)) != 0) {
+		log_warn("shared memory %s %s: strata-dpdk stops: whoever can write it decides "
+			 "the time served here, so it must be stratad's (owner root or user %s, "
+			 "no write for others, %zu bytes) (hint: stop stratad, remove %s, start "
+			 "stratad, then strata-dpdk)",
+			 path, why, user, sizeof(*m), path);
 		goto out;
 	}
 	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED) {
-		log_warn("shared memory %s: mmap: %s", name, strerror(errno));
+		log_warn("shared memory %s: mmap: %s", path, strerror(errno));
 		m = NULL;
 		goto out;
+	}
+	snprintf(msg, sizeof(msg),
+		 "strata-dpdk: warning: shared memory %s was truncated under strata-dpdk: no "
+		 "time to serve, requests are dropped (drop_no_time); strata-dpdk stops (hint: "
+		 "stop stratad, remove %s, start stratad, then strata-dpdk)",
+		 path, path);
+	err = shm_guard(m, sizeof(*m), msg, &dp_quit);
+	if (err != 0) {
+		log_warn("shared memory %s: no guard against its truncation: %s", path,
+			 strerror(-err));
+		goto unmap;
 	}
 	if (__atomic_load_n(&m->magic, __ATOMIC_ACQUIRE) != STRATA_SHM_MAGIC) {
 		log_warn("shared memory %s: bad magic (hint: is stratad running, and the same "
 			 "version?)",
-			 name);
+			 path);
 		goto unmap;
 	}
 	/* two dataplanes would add to the same counter rows */
 	pid = (pid_t)STRATA_READ_ONCE(m->dp_pid);
 	if (pid != 0 && pid != getpid() && (kill(pid, 0) == 0 || errno == EPERM)) {
-		log_warn("shared memory %s: strata-dpdk %d is already attached", name, (int)pid);
+		log_warn("shared memory %s: strata-dpdk %d is already attached", path, (int)pid);
 		goto unmap;
 	}
 	goto out;
@@ -222,7 +254,7 @@ main(int argc, char **argv)
 			path);
 		return 1;
 	}
-	shm = open_shm(shm_name);
+	shm = open_shm(shm_name, cfg.user);
 	if (shm == NULL)
 		return 1;
 
@@ -323,7 +355,8 @@ main(int argc, char **argv)
 	log_info("stopping");
 	print_stats(&layout, &exc);
 	dp_port_stats(&port);
-	rc = 0;
+	/* a truncated shared memory stopped us: systemd's Restart=on-failure applies */
+	rc = shm_guard_tripped() ? 1 : 0;
 	__atomic_store_n(&shm->dp_pid, 0, __ATOMIC_RELEASE);
 	STRATA_WRITE_ONCE(shm->dp_rx_stamp, STRATA_RX_NONE);
 rings:
