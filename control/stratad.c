@@ -157,34 +157,29 @@ open_shm(const char *name)
 			log_warn("shared memory %s: cannot size it: %s: stratad stops", path,
 				 strerror(errno));
 			shm_unlink(name);
-			close(fd);
-			return NULL;
+			goto fail;
 		}
 	} else if (fstat(fd, &st) != 0) {
 		log_warn("shared memory %s: %s: stratad stops", path, strerror(errno));
-		close(fd);
-		return NULL;
+		goto fail;
 	} else if (shm_check_stat(&st, geteuid(), SHM_NO_UID, sizeof(*m), why, sizeof(why)) != 0) {
 		log_warn("shared memory %s %s: stratad stops: whoever can write it decides the "
 			 "time strata-dpdk serves, so stratad takes over only its own (owner uid "
 			 "%u, no write for others, %zu bytes) (hint: stop strata-dpdk, remove %s, "
 			 "and stratad creates it anew)",
 			 path, why, (unsigned int)geteuid(), sizeof(*m), path);
-		close(fd);
-		return NULL;
+		goto fail;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		log_warn("shared memory %s: another stratad publishes into it: stratad stops "
 			 "(hint: one stratad per dataplane, or --shm NAME for another)",
 			 path);
-		close(fd);
-		return NULL;
+		goto fail;
 	}
 	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED) {
 		log_warn("shared memory %s: mmap: %s: stratad stops", path, strerror(errno));
-		close(fd);
-		return NULL;
+		goto fail;
 	}
 	if (m->magic != STRATA_SHM_MAGIC || m->snap.magic != SNAP_MAGIC) {
 		memset(m, 0, sizeof(*m));
@@ -204,6 +199,9 @@ open_shm(const char *name)
 		log_warn("shared memory %s: no guard against its truncation: %s", path,
 			 strerror(-err));
 	return m;
+fail:
+	close(fd);
+	return NULL;
 }
 
 static uint64_t

@@ -72,8 +72,7 @@ test_owner_mode_size(void)
 	/* strata-dpdk: root's, or the user stratad runs as (started as that user) */
 	CU_ASSERT_EQUAL(check(S_IFREG | 0600, 999, SIZE, 0, 999, NULL), 0);
 	CU_ASSERT_EQUAL(check(S_IFREG | 0600, 0, SIZE, 0, 999, NULL), 0);
-	CU_ASSERT_EQUAL(check(S_IFREG | 0600, 1000, SIZE, 0, 999, "not by uid 0 or 999"),
-			-EPERM);
+	CU_ASSERT_EQUAL(check(S_IFREG | 0600, 1000, SIZE, 0, 999, "not by uid 0 or 999"), -EPERM);
 	CU_ASSERT_EQUAL(check(S_IFREG | 0660, 999, SIZE, 0, 999, "group 995"), -EPERM);
 }
 
