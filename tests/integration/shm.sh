@@ -8,8 +8,9 @@
 #   shm.sh owner     a local user (nobody) makes the object before stratad,
 #                    mode 666: forged, strata-dpdk must refuse to serve it;
 #                    empty, stratad must refuse to take it over. The object
-#                    stratad makes itself is root's, mode 0600, and the
-#                    systemd unit does not delete it when stratad stops.
+#                    stratad makes itself is root's, mode 0600, a second
+#                    stratad does not write it, and the systemd unit does
+#                    not delete it when stratad stops.
 #   shm.sh truncate  the object is truncated while both run: neither dies of
 #                    SIGBUS, strata-dpdk answers nothing more and stops with a
 #                    message, stratad goes on; a new stratad refuses the
@@ -160,6 +161,16 @@ owner)
 	got=$(answer)
 	[ "${got% *}" = "0 5" ] || fail "strata-dpdk answers leap, stratum, offset: $got (want 0 5)"
 	ok "strata-dpdk maps it and serves stratad's time: leap, stratum, offset: $got"
+	# a second stratad on the same object would tear the snapshot: one writer
+	sed "s|^control .*|control $TMP/second.sock|" "$TMP/strata.conf" >"$TMP/second.conf"
+	set +e
+	msg=$(in_s "$STRATAD" --shm "$SHM" -c "$TMP/second.conf" 2>&1)
+	st=$?
+	set -e
+	[ "$st" -eq 1 ] || fail "a second stratad on the same object: exit $st: $msg"
+	echo "$msg" | grep -q "shared memory $OBJ: another stratad publishes into it: stratad stops" ||
+		fail "the second stratad's message: $msg"
+	ok "a second stratad stops: $(echo "$msg" | grep -o 'another stratad.*stops')"
 	kill -TERM "$STRATAD_PID"
 	wait "$STRATAD_PID" || fail "stratad did not exit 0"
 	start_stratad "$TMP/stratad3.log" setpriv --regid=strata --clear-groups
