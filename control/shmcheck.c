@@ -74,7 +74,8 @@ on_sigbus(int sig, siginfo_t *si, void *uc)
 	void *m;
 
 	(void)uc;
-	if (guard_len != 0 && a - guard_addr < guard_len) {
+	/* si_code > 0: raised by a fault, not sent with kill(2) */
+	if (si->si_code > 0 && guard_len != 0 && a - guard_addr < guard_len) {
 		m = mmap((void *)guard_addr, guard_len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		if (m != MAP_FAILED) {
@@ -88,8 +89,10 @@ on_sigbus(int sig, siginfo_t *si, void *uc)
 			return;
 		}
 	}
-	/* not ours: the default action when the access runs again */
+	/* not ours: the default action, when the access runs again or at once */
 	signal(sig, SIG_DFL);
+	if (si->si_code <= 0)
+		raise(sig);
 }
 
 int

@@ -2,12 +2,14 @@
 /*
  * The shared memory's owner, mode and size check (control/shmcheck.c), as
  * stratad and strata-dpdk apply it before they map the object, and the guard
- * that turns a truncation of a mapped object into zero pages, not SIGBUS.
+ * that turns a truncation of a mapped object into zero pages, not SIGBUS,
+ * and leaves every other SIGBUS fatal.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "shmcheck.h"
@@ -116,9 +118,50 @@ test_guard_truncation(void)
 	close(fd);
 }
 
+/* In a child: a SIGBUS that is not the guarded object's still kills. */
+static int
+child_status(int sent)
+{
+	static volatile sig_atomic_t quit;
+	long page = sysconf(_SC_PAGESIZE);
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		volatile unsigned char *guarded, *other;
+		int fd = memfd_create("other", MFD_CLOEXEC);
+
+		guarded = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (fd < 0 || ftruncate(fd, page) != 0 || guarded == MAP_FAILED)
+			_exit(2);
+		other = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
+		if (other == MAP_FAILED || shm_guard((void *)guarded, (size_t)page, "", &quit) != 0)
+			_exit(2);
+		if (sent)
+			kill(getpid(), SIGBUS);
+		else if (ftruncate(fd, 0) == 0 && other[0] == 0)
+			_exit(3); /* read zeros: the guard took a fault outside its range */
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	return st;
+}
+
+static void
+test_guard_other_sigbus(void)
+{
+	int st = child_status(0);
+
+	CU_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS);
+	st = child_status(1);
+	CU_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_owner_mode_size),
 	TEST_CASE(test_guard_truncation),
+	TEST_CASE(test_guard_other_sigbus),
 };
 
 CUNIT_MAIN("shmcheck", cases)
