@@ -100,6 +100,42 @@ mono_now(void)
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+/* A fresh UDP socket connected to @p, kernel receive stamps on: the descriptor, or -errno. */
+static int
+udp_open(const struct peer *p)
+{
+	int one = 1, fd, err;
+
+	/*
+	 * RFC 9109: a fresh socket, hence a fresh port the kernel picks at
+	 * random (Linux implements RFC 6056), for every request.
+	 */
+	fd = socket(p->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		log_warn("source %s: socket: %s", p->name, strerror(errno));
+		return err;
+	}
+	/* the kernel's receive stamp, not the time we got round to reading */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)&p->addr, p->addrlen) != 0) {
+		err = -errno;
+		log_debug("source %s: connect: %s", p->name, strerror(errno));
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * The clock and the network under the peers. tests/unit/test_upstream.c,
+ * which includes this file, puts a simulation in their place (a clock that
+ * moves only when the test says, servers at the other end of a socketpair)
+ * to play whole timelines of polls, replies and losses deterministically.
+ */
+static uint64_t (*clock_mono)(void) = mono_now;
+static int (*open_request)(const struct peer *p) = udp_open;
+
 static void
 close_request(struct peer *p)
 {
@@ -501,29 +537,21 @@ send_request(struct upstream *u, struct peer *p, uint64_t mono)
 {
 	uint8_t buf[NTP_HEADER_LEN];
 	uint64_t random, t1, next;
-	int one = 1, fd;
 	size_t len;
+	int fd;
 
 	close_request(p);
-	/*
-	 * RFC 9109: a fresh socket, hence a fresh port the kernel picks at
-	 * random (Linux implements RFC 6056), for every request.
-	 */
-	fd = socket(p->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		log_warn("source %s: socket: %s", p->name, strerror(errno));
-		return;
-	}
-	/* the kernel's receive stamp, not the time we got round to reading */
-	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&p->addr, p->addrlen) != 0 ||
-	    getrandom(&random, sizeof(random), 0) != sizeof(random)) {
-		log_debug("source %s: connect: %s", p->name, strerror(errno));
+	fd = open_request(p);
+	if (fd >= 0 && getrandom(&random, sizeof(random), 0) != sizeof(random)) {
 		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		/* a poll lost here like any other: the next one is a poll later */
 		ntpc_timeout(&p->ntpc, mono);
 		return;
 	}
-	mono = mono_now();
+	mono = clock_mono();
 	t1 = disc_now(u->disc, mono);
 	len = ntpc_request(&p->ntpc, buf, random, t1, mono);
 	if (send(fd, buf, len, 0) != (ssize_t)len) {
@@ -797,6 +825,14 @@ void
 upstream_sys(const struct upstream *u, struct upstream_sys *s)
 {
 	*s = u->sys;
+}
+
+int
+upstream_sys_current(const struct upstream_sys *s, uint64_t mono, unsigned int holdover)
+{
+	if (s->last_update == 0)
+		return 0;
+	return mono < s->last_update || mono - s->last_update < (uint64_t)holdover * NSEC_PER_SEC;
 }
 
 int
