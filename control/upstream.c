@@ -597,8 +597,16 @@ receive(struct upstream *u, struct peer *p, uint64_t mono)
 
 	n = recvmsg(p->fd, &msg, 0);
 	if (n < 0) {
-		if (errno != EAGAIN)
-			close_request(p); /* ICMP unreachable and the like: a lost poll */
+		if (errno == EAGAIN)
+			return;
+		/*
+		 * ICMP unreachable and the like (a server whose daemon died):
+		 * the poll is lost now, not at the next request, and selection
+		 * learns it at once.
+		 */
+		close_request(p);
+		ntpc_timeout(&p->ntpc, mono);
+		select_sources(u, mono);
 		return;
 	}
 	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
@@ -623,8 +631,12 @@ receive(struct upstream *u, struct peer *p, uint64_t mono)
 		break;
 	}
 	close_request(p);
-	if (ev == NTPC_SAMPLE && p->ntpc.new_sample)
-		select_sources(u, mono);
+	/*
+	 * Every answered or lost poll re-runs selection, not only a new
+	 * clock-filter output: a reply that leaves the filter as it was still
+	 * shows the source alive, and the server's fields stand on that.
+	 */
+	select_sources(u, mono);
 }
 
 void
@@ -641,17 +653,36 @@ upstream_receive(struct upstream *u, const struct pollfd *pfd, int n, uint64_t m
 	}
 }
 
-/* RFC 5905 section 11.3: the server's fields follow the system peer. */
+/*
+ * RFC 5905 section 11.3: the server's fields follow the system peer, at
+ * every selection that has one. They stand from the newest reply of any
+ * survivor: the holdover (ntp_fill() in stratad.c) runs out only when no
+ * truechimer has answered for that long, whichever of them is the system
+ * peer and whether or not its clock filter has a sample the loop has not
+ * used yet. A falseticker's replies back nothing.
+ */
 static void
 update_sys(struct upstream *u, const struct peer *sp, const struct sel_result *r,
 	   const struct sel_candidate *c, int n, const enum sel_mark *marks, uint64_t mono)
 {
 	int votes[4] = {0}, i, leap = NTP_LEAP_NONE;
+	uint64_t newest = 0;
 
-	/* a leap second is announced when most survivors announce it */
-	for (i = 0; i < n; i++)
-		if (marks[i] >= SEL_SURVIVOR)
-			votes[u->peers[c[i].id].ntpc.leap & 3]++;
+	for (i = 0; i < n; i++) {
+		const struct peer *p = &u->peers[c[i].id];
+
+		if (marks[i] < SEL_SURVIVOR)
+			continue;
+		/* a leap second is announced when most survivors announce it */
+		votes[p->ntpc.leap & 3]++;
+		if (p->ntpc.last_rx_ns > newest)
+			newest = p->ntpc.last_rx_ns;
+	}
+	if (newest == 0 || newest > mono)
+		newest = mono;
+	/* the reference timestamp never goes back when the survivors change */
+	if (newest < u->sys.last_update)
+		newest = u->sys.last_update;
 	for (i = 1; i < 3; i++)
 		if (votes[i] * 2 > r->n_survivors)
 			leap = i;
@@ -662,13 +693,16 @@ update_sys(struct upstream *u, const struct peer *sp, const struct sel_result *r
 				       : refid_of((const struct sockaddr *)&sp->addr);
 	u->sys.leap = leap;
 	u->sys.root_delay = sp->ntpc.root_delay + sp->ntpc.delay;
-	/* RFC 5905 appendix A.5.5.6 clock_update(): the peer's dispersion and jitter on top */
-	u->sys.root_disp = sp->ntpc.root_disp + sp->ntpc.disp + r->jitter + fabs(r->offset);
+	/*
+	 * RFC 5905 appendix A.5.5.6 clock_update(): the peer's dispersion and
+	 * jitter on top; its dispersion grown to now, as selection saw it.
+	 */
+	u->sys.root_disp = sp->ntpc.root_disp + c[r->sys_peer].disp + r->jitter + fabs(r->offset);
 	u->sys.offset = r->offset;
 	u->sys.jitter = r->jitter;
 	u->sys.n_truechimers = r->n_truechimers;
-	u->sys.ref_time = disc_now(u->disc, mono);
-	u->sys.last_update = mono;
+	u->sys.ref_time = disc_now(u->disc, newest);
+	u->sys.last_update = newest;
 }
 
 static void
@@ -678,7 +712,7 @@ select_sources(struct upstream *u, uint64_t mono)
 	enum sel_mark marks[UPSTREAM_MAX_PEERS];
 	struct sel_result r;
 	struct peer *sp;
-	double step;
+	double step = 0;
 	int i, n = 0;
 
 	for (i = 0; i < UPSTREAM_MAX_PEERS; i++) {
@@ -734,10 +768,10 @@ select_sources(struct upstream *u, uint64_t mono)
 	u->sys_peer = c[r.sys_peer].id;
 	sp = &u->peers[u->sys_peer];
 	/* steer only by a sample the loop has not seen yet (RFC 5905 section 11.3) */
-	if (sp->ntpc.filter_mono_ns == u->sys_sample_mono && u->sys.synced)
-		return;
-	u->sys_sample_mono = sp->ntpc.filter_mono_ns;
-	step = disc_update(u->disc, mono, r.offset, sp->ntpc.poll);
+	if (sp->ntpc.filter_mono_ns != u->sys_sample_mono || !u->sys.synced) {
+		u->sys_sample_mono = sp->ntpc.filter_mono_ns;
+		step = disc_update(u->disc, mono, r.offset, sp->ntpc.poll);
+	}
 	if (step != 0) {
 		log_info("clock stepped by %+.6f s", step);
 		r.offset -= step; /* what is left for the root dispersion */
@@ -804,17 +838,21 @@ upstream_tick(struct upstream *u, uint64_t mono, double applied)
 			continue;
 		if (p->ref != NULL) {
 			if (mono >= p->ntpc.next_ns) {
+				/* a reading, or one missed: either can change the selection */
 				sample_refclock(u, p, mono);
-				if (p->ntpc.new_sample)
-					select_sources(u, mono);
+				select_sources(u, mono);
 			}
 			continue;
 		}
 		if (p->fd >= 0 && mono >= p->deadline) {
 			close_request(p);
 			ntpc_timeout(&p->ntpc, mono);
-			if (!ntpc_reachable(&p->ntpc) && u->sys_peer == (int)i)
-				select_sources(u, mono);
+			/*
+			 * A second lost poll in a row takes the source out of
+			 * selection (select_sources()): a dead system peer is
+			 * replaced by the survivors now, not at their next sample.
+			 */
+			select_sources(u, mono);
 		}
 		if (!p->ntpc.denied && mono >= p->ntpc.next_ns)
 			send_request(u, p, mono);
