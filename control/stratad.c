@@ -224,7 +224,7 @@ ntp_fill(struct stratad *d, uint64_t mono, struct snap_slot *sl, struct clock_re
 {
 	struct snap_server *srv = &sl->srv;
 	struct upstream_sys sys;
-	uint64_t now, hold_ns = (uint64_t)d->cfg.holdover * NSEC_PER_SEC;
+	uint64_t now;
 
 	memset(sl, 0, sizeof(*sl));
 	memset(r, 0, sizeof(*r));
@@ -238,7 +238,7 @@ ntp_fill(struct stratad *d, uint64_t mono, struct snap_slot *sl, struct clock_re
 	srv->precision = -20;
 	srv->disp_rate = snap_disp_rate_from_ppm(15.0); /* RFC 5905 PHI */
 	srv->flags = SNAP_SRV_UNSYNC_AFTER;
-	if (sys.last_update != 0 && mono - sys.last_update < hold_ns) {
+	if (upstream_sys_current(&sys, mono, d->cfg.holdover)) {
 		srv->leap = (__u8)d->leap_pending;
 		srv->stratum = (__u8)sys.stratum;
 		srv->refid = sys.refid;

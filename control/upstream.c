@@ -100,6 +100,42 @@ mono_now(void)
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+/* A fresh UDP socket connected to @p, kernel receive stamps on: the descriptor, or -errno. */
+static int
+udp_open(const struct peer *p)
+{
+	int one = 1, fd, err;
+
+	/*
+	 * RFC 9109: a fresh socket, hence a fresh port the kernel picks at
+	 * random (Linux implements RFC 6056), for every request.
+	 */
+	fd = socket(p->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		log_warn("source %s: socket: %s", p->name, strerror(errno));
+		return err;
+	}
+	/* the kernel's receive stamp, not the time we got round to reading */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)&p->addr, p->addrlen) != 0) {
+		err = -errno;
+		log_debug("source %s: connect: %s", p->name, strerror(errno));
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * The clock and the network under the peers. tests/unit/test_upstream.c,
+ * which includes this file, puts a simulation in their place (a clock that
+ * moves only when the test says, servers at the other end of a socketpair)
+ * to play whole timelines of polls, replies and losses deterministically.
+ */
+static uint64_t (*clock_mono)(void) = mono_now;
+static int (*open_request)(const struct peer *p) = udp_open;
+
 static void
 close_request(struct peer *p)
 {
@@ -501,29 +537,21 @@ send_request(struct upstream *u, struct peer *p, uint64_t mono)
 {
 	uint8_t buf[NTP_HEADER_LEN];
 	uint64_t random, t1, next;
-	int one = 1, fd;
 	size_t len;
+	int fd;
 
 	close_request(p);
-	/*
-	 * RFC 9109: a fresh socket, hence a fresh port the kernel picks at
-	 * random (Linux implements RFC 6056), for every request.
-	 */
-	fd = socket(p->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		log_warn("source %s: socket: %s", p->name, strerror(errno));
-		return;
-	}
-	/* the kernel's receive stamp, not the time we got round to reading */
-	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&p->addr, p->addrlen) != 0 ||
-	    getrandom(&random, sizeof(random), 0) != sizeof(random)) {
-		log_debug("source %s: connect: %s", p->name, strerror(errno));
+	fd = open_request(p);
+	if (fd >= 0 && getrandom(&random, sizeof(random), 0) != sizeof(random)) {
 		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		/* a poll lost here like any other: the next one is a poll later */
 		ntpc_timeout(&p->ntpc, mono);
 		return;
 	}
-	mono = mono_now();
+	mono = clock_mono();
 	t1 = disc_now(u->disc, mono);
 	len = ntpc_request(&p->ntpc, buf, random, t1, mono);
 	if (send(fd, buf, len, 0) != (ssize_t)len) {
@@ -569,8 +597,16 @@ receive(struct upstream *u, struct peer *p, uint64_t mono)
 
 	n = recvmsg(p->fd, &msg, 0);
 	if (n < 0) {
-		if (errno != EAGAIN)
-			close_request(p); /* ICMP unreachable and the like: a lost poll */
+		if (errno == EAGAIN)
+			return;
+		/*
+		 * ICMP unreachable and the like (a server whose daemon died):
+		 * the poll is lost now, not at the next request, and selection
+		 * learns it at once.
+		 */
+		close_request(p);
+		ntpc_timeout(&p->ntpc, mono);
+		select_sources(u, mono);
 		return;
 	}
 	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
@@ -595,8 +631,12 @@ receive(struct upstream *u, struct peer *p, uint64_t mono)
 		break;
 	}
 	close_request(p);
-	if (ev == NTPC_SAMPLE && p->ntpc.new_sample)
-		select_sources(u, mono);
+	/*
+	 * Every answered or lost poll re-runs selection, not only a new
+	 * clock-filter output: a reply that leaves the filter as it was still
+	 * shows the source alive, and the server's fields stand on that.
+	 */
+	select_sources(u, mono);
 }
 
 void
@@ -613,17 +653,36 @@ upstream_receive(struct upstream *u, const struct pollfd *pfd, int n, uint64_t m
 	}
 }
 
-/* RFC 5905 section 11.3: the server's fields follow the system peer. */
+/*
+ * RFC 5905 section 11.3: the server's fields follow the system peer, at
+ * every selection that has one. They stand from the newest reply of any
+ * survivor: the holdover (ntp_fill() in stratad.c) runs out only when no
+ * truechimer has answered for that long, whichever of them is the system
+ * peer and whether or not its clock filter has a sample the loop has not
+ * used yet. A falseticker's replies back nothing.
+ */
 static void
 update_sys(struct upstream *u, const struct peer *sp, const struct sel_result *r,
 	   const struct sel_candidate *c, int n, const enum sel_mark *marks, uint64_t mono)
 {
 	int votes[4] = {0}, i, leap = NTP_LEAP_NONE;
+	uint64_t newest = 0;
 
-	/* a leap second is announced when most survivors announce it */
-	for (i = 0; i < n; i++)
-		if (marks[i] >= SEL_SURVIVOR)
-			votes[u->peers[c[i].id].ntpc.leap & 3]++;
+	for (i = 0; i < n; i++) {
+		const struct peer *p = &u->peers[c[i].id];
+
+		if (marks[i] < SEL_SURVIVOR)
+			continue;
+		/* a leap second is announced when most survivors announce it */
+		votes[p->ntpc.leap & 3]++;
+		if (p->ntpc.last_rx_ns > newest)
+			newest = p->ntpc.last_rx_ns;
+	}
+	if (newest == 0 || newest > mono)
+		newest = mono;
+	/* the reference timestamp never goes back when the survivors change */
+	if (newest < u->sys.last_update)
+		newest = u->sys.last_update;
 	for (i = 1; i < 3; i++)
 		if (votes[i] * 2 > r->n_survivors)
 			leap = i;
@@ -634,13 +693,16 @@ update_sys(struct upstream *u, const struct peer *sp, const struct sel_result *r
 				       : refid_of((const struct sockaddr *)&sp->addr);
 	u->sys.leap = leap;
 	u->sys.root_delay = sp->ntpc.root_delay + sp->ntpc.delay;
-	/* RFC 5905 appendix A.5.5.6 clock_update(): the peer's dispersion and jitter on top */
-	u->sys.root_disp = sp->ntpc.root_disp + sp->ntpc.disp + r->jitter + fabs(r->offset);
+	/*
+	 * RFC 5905 appendix A.5.5.6 clock_update(): the peer's dispersion and
+	 * jitter on top; its dispersion grown to now, as selection saw it.
+	 */
+	u->sys.root_disp = sp->ntpc.root_disp + c[r->sys_peer].disp + r->jitter + fabs(r->offset);
 	u->sys.offset = r->offset;
 	u->sys.jitter = r->jitter;
 	u->sys.n_truechimers = r->n_truechimers;
-	u->sys.ref_time = disc_now(u->disc, mono);
-	u->sys.last_update = mono;
+	u->sys.ref_time = disc_now(u->disc, newest);
+	u->sys.last_update = newest;
 }
 
 static void
@@ -650,7 +712,7 @@ select_sources(struct upstream *u, uint64_t mono)
 	enum sel_mark marks[UPSTREAM_MAX_PEERS];
 	struct sel_result r;
 	struct peer *sp;
-	double step;
+	double step = 0;
 	int i, n = 0;
 
 	for (i = 0; i < UPSTREAM_MAX_PEERS; i++) {
@@ -706,10 +768,10 @@ select_sources(struct upstream *u, uint64_t mono)
 	u->sys_peer = c[r.sys_peer].id;
 	sp = &u->peers[u->sys_peer];
 	/* steer only by a sample the loop has not seen yet (RFC 5905 section 11.3) */
-	if (sp->ntpc.filter_mono_ns == u->sys_sample_mono && u->sys.synced)
-		return;
-	u->sys_sample_mono = sp->ntpc.filter_mono_ns;
-	step = disc_update(u->disc, mono, r.offset, sp->ntpc.poll);
+	if (sp->ntpc.filter_mono_ns != u->sys_sample_mono || !u->sys.synced) {
+		u->sys_sample_mono = sp->ntpc.filter_mono_ns;
+		step = disc_update(u->disc, mono, r.offset, sp->ntpc.poll);
+	}
 	if (step != 0) {
 		log_info("clock stepped by %+.6f s", step);
 		r.offset -= step; /* what is left for the root dispersion */
@@ -776,17 +838,21 @@ upstream_tick(struct upstream *u, uint64_t mono, double applied)
 			continue;
 		if (p->ref != NULL) {
 			if (mono >= p->ntpc.next_ns) {
+				/* a reading, or one missed: either can change the selection */
 				sample_refclock(u, p, mono);
-				if (p->ntpc.new_sample)
-					select_sources(u, mono);
+				select_sources(u, mono);
 			}
 			continue;
 		}
 		if (p->fd >= 0 && mono >= p->deadline) {
 			close_request(p);
 			ntpc_timeout(&p->ntpc, mono);
-			if (!ntpc_reachable(&p->ntpc) && u->sys_peer == (int)i)
-				select_sources(u, mono);
+			/*
+			 * A second lost poll in a row takes the source out of
+			 * selection (select_sources()): a dead system peer is
+			 * replaced by the survivors now, not at their next sample.
+			 */
+			select_sources(u, mono);
 		}
 		if (!p->ntpc.denied && mono >= p->ntpc.next_ns)
 			send_request(u, p, mono);
@@ -797,6 +863,14 @@ void
 upstream_sys(const struct upstream *u, struct upstream_sys *s)
 {
 	*s = u->sys;
+}
+
+int
+upstream_sys_current(const struct upstream_sys *s, uint64_t mono, unsigned int holdover)
+{
+	if (s->last_update == 0)
+		return 0;
+	return mono < s->last_update || mono - s->last_update < (uint64_t)holdover * NSEC_PER_SEC;
 }
 
 int

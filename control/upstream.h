@@ -71,6 +71,13 @@ void upstream_tick(struct upstream *u, uint64_t mono, double applied);
 void upstream_sys(const struct upstream *u, struct upstream_sys *s);
 
 /*
+ * Whether the server's fields in @s still stand at monotonic @mono, less than
+ * @holdover seconds after their last update; past it the server answers
+ * unsynchronised (or from its local clock). ntp_fill() in stratad.c asks.
+ */
+int upstream_sys_current(const struct upstream_sys *s, uint64_t mono, unsigned int holdover);
+
+/*
  * The snapshot map for hardware receive stamps: the first reference clock's
  * timescale mapped to ours through @mono, the monotonic map being published.
  * @return 0, or -1 when there is none (yet).
