@@ -386,3 +386,22 @@ leap_expired(const struct leap_table *t, int64_t unix_sec)
 {
 	return unix_sec >= t->expires;
 }
+
+struct leap_decision
+leap_decide(const struct leap_table *t, int64_t now, int vote, const struct leap_decision *prev,
+	    int64_t done)
+{
+	struct leap_decision d = {.leap = NTP_LEAP_NONE};
+	struct leap_info li;
+
+	(void)prev;
+	if (t != NULL && !leap_expired(t, now) && leap_at(t, now, &li) == 0)
+		d.leap = li.leap;
+	else if (vote != LEAP_NO_VOTE)
+		d.leap = vote == NTP_LEAP_UNSYNC ? NTP_LEAP_NONE : vote;
+	d.midnight = (now / DAY + 1) * DAY;
+	if (d.leap != NTP_LEAP_NONE && d.midnight - DAY <= done)
+		d.leap = NTP_LEAP_NONE; /* already applied; the announcement lingers */
+	d.step_at = d.midnight;
+	return d;
+}
