@@ -67,10 +67,12 @@ struct leap_decision {
 
 /*
  * The leap second at Unix second @now of strata's clock: from the leapfile
- * @t (NULL without one), else from the upstreams' majority @vote (NTP_LEAP_*
- * or LEAP_NO_VOTE). @prev is the previous answer (only its leap and midnight
- * are read) and @done the midnight of the last leap applied, 0 before any.
- * Pure: no clock is read and nothing logged.
+ * @t while it is current (NULL without one), else from the upstreams'
+ * majority @vote (NTP_LEAP_* or LEAP_NO_VOTE), believed on 30 June and
+ * 31 December only. @prev is the previous answer (only its leap and
+ * midnight are read) and @done the midnight of the last leap applied, 0
+ * before any: a leap is never announced or stepped twice. The leap is set
+ * during the leap day only. Pure: no clock is read and nothing logged.
  */
 struct leap_decision leap_decide(const struct leap_table *t, int64_t now, int vote,
 				 const struct leap_decision *prev, int64_t done);

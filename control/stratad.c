@@ -314,9 +314,9 @@ our_unix(const struct stratad *d, uint64_t mono, int64_t *sec)
 }
 
 /*
- * Leap seconds (RFC 5905 section 7.3, figure 9): announced by the leapfile
- * when one is loaded and current, else by the survivors' majority; the
- * announcement holds during the UTC day the leap ends, and at its last
+ * Leap seconds (RFC 5905 section 7.3, figure 9): leap_decide() says what to
+ * announce and when (a current leapfile, else the survivors' majority on 30
+ * June or 31 December only; announced during the leap day only). At the
  * instant strata's clock is stepped back (insertion) or forward (deletion)
  * by one second, as the kernel does for the system clock. The upstreams
  * make the same step at the same instant, so their samples stay true.
