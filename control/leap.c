@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "outbuf.h"
 
@@ -359,8 +360,9 @@ leap_load(const char *path, struct leap_table *t, char *err, size_t errlen)
  * the Linux kernel (adjtimex STA_INS, kernel/time/ntp.c) and chrony apply
  * it at the end of the current UTC day, so announcing a whole month early
  * would make them leap a month early. Announcing on the last day only is
- * correct under both readings; chrony does the same (reference.c
- * is_leap_second_day()). During an inserted second CLOCK_REALTIME repeats
+ * correct under both readings; chrony (reference.c is_leap_second_day())
+ * and ntpd 4.2.8 (ntp_leapsec.c, LSPROX_ANNOUNCE in the last day) do the
+ * same. During an inserted second CLOCK_REALTIME repeats
  * the day's last second, which still counts as before the leap.
  */
 int
@@ -385,4 +387,77 @@ int
 leap_expired(const struct leap_table *t, int64_t unix_sec)
 {
 	return unix_sec >= t->expires;
+}
+
+/*
+ * The last day of June or December. ITU-R TF.460-6 (annex 1, D.2.1) puts a
+ * leap second at the end of a month, first choice December and June; the
+ * IERS has used no other, and chrony takes its sources' leap bits on these
+ * two days only (reference.c is_leap_second_day()).
+ */
+static int
+june_december_end(int64_t unix_sec)
+{
+	time_t t = (time_t)unix_sec;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		return 0;
+	return (tm.tm_mon == 5 && tm.tm_mday == 30) || (tm.tm_mon == 11 && tm.tm_mday == 31);
+}
+
+/* Insert at the midnight (23:59:59 repeats); delete at 23:59:59, which never shows. */
+static int64_t
+step_time(int leap, int64_t midnight)
+{
+	return leap == NTP_LEAP_DELETE ? midnight - 1 : midnight;
+}
+
+/*
+ * Who announces a leap second, on which day, and when strata steps:
+ * - a current leapfile alone: it names the day, any day, and says "none"
+ *   as surely as it says "insert" (upstream bits against it are ignored);
+ * - otherwise the upstreams' majority, believed only on 30 June and
+ *   31 December: bits on any other day (a broken or hostile majority, or a
+ *   server that announces a whole month ahead) never move the clock;
+ * - once the leap day's announcement is heard it stands while the
+ *   upstreams fall silent (holdover) and during the last LEAP_CLOSE
+ *   seconds, where an upstream that applied the leap a moment before us
+ *   already votes "none" (chrony keeps its leap status near the leap too);
+ * - a step missed by a late tick is made at the next one, up to LEAP_LATE
+ *   seconds after the instant;
+ * - never twice: a leap whose midnight is @done is not announced again,
+ *   though the upstreams' bits linger after it and strata's clock, stepped
+ *   back, reads 23:59:59 of the leap day once more.
+ * The result is served only during the leap day, as leap_at() explains.
+ */
+#define LEAP_CLOSE 10
+#define LEAP_LATE 2
+
+struct leap_decision
+leap_decide(const struct leap_table *t, int64_t now, int vote, const struct leap_decision *prev,
+	    int64_t done)
+{
+	struct leap_decision d = {.leap = NTP_LEAP_NONE};
+	int64_t prev_at = step_time(prev->leap, prev->midnight);
+	struct leap_info li;
+
+	/* floor division: a clock before 1970 is nonsense, but not undefined */
+	d.midnight = (now >= 0 ? now / DAY : (now - DAY + 1) / DAY) * DAY + DAY;
+	if (prev->leap != NTP_LEAP_NONE && prev->midnight > done && now >= prev_at &&
+	    now < prev_at + LEAP_LATE)
+		return (struct leap_decision){prev->leap, prev->midnight, prev_at};
+	if (t != NULL && !leap_expired(t, now)) {
+		if (leap_at(t, now, &li) == 0)
+			d.leap = li.leap;
+	} else if (prev->leap != NTP_LEAP_NONE && prev->midnight == d.midnight &&
+		   (vote == LEAP_NO_VOTE || now >= d.midnight - LEAP_CLOSE)) {
+		d.leap = prev->leap;
+	} else if ((vote == NTP_LEAP_INSERT || vote == NTP_LEAP_DELETE) && june_december_end(now)) {
+		d.leap = vote;
+	}
+	if (d.midnight <= done)
+		d.leap = NTP_LEAP_NONE;
+	d.step_at = step_time(d.leap, d.midnight);
+	return d;
 }

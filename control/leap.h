@@ -55,5 +55,27 @@ int leap_at(const struct leap_table *t, int64_t unix_sec, struct leap_info *out)
 /* 1 when @unix_sec is at or past the file's expiry, else 0. */
 int leap_expired(const struct leap_table *t, int64_t unix_sec);
 
+/* The upstreams' vote when they give none: not synchronised (holdover, no survivors). */
+#define LEAP_NO_VOTE (-1)
+
+/* leap_decide()'s answer: what the server announces and when it steps. */
+struct leap_decision {
+	int leap;	  /* NTP_LEAP_NONE, _INSERT or _DELETE: the leap indicator to serve */
+	int64_t midnight; /* the UTC midnight that ends the current day */
+	int64_t step_at;  /* Unix time of the one-second step, when leap is set */
+};
+
+/*
+ * The leap second at Unix second @now of strata's clock: from the leapfile
+ * @t while it is current (NULL without one), else from the upstreams'
+ * majority @vote (NTP_LEAP_* or LEAP_NO_VOTE), believed on 30 June and
+ * 31 December only. @prev is the previous answer (only its leap and
+ * midnight are read) and @done the midnight of the last leap applied, 0
+ * before any: a leap is never announced or stepped twice. The leap is set
+ * during the leap day only. Pure: no clock is read and nothing logged.
+ */
+struct leap_decision leap_decide(const struct leap_table *t, int64_t now, int vote,
+				 const struct leap_decision *prev, int64_t done);
+
 /* SHA-1 (FIPS 180-4) of @len bytes, as the file's '#h' line uses it; exported for tests. */
 void leap_sha1(const void *data, size_t len, uint8_t digest[20]);

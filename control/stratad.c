@@ -365,9 +365,9 @@ our_unix(const struct stratad *d, uint64_t mono, int64_t *sec)
 }
 
 /*
- * Leap seconds (RFC 5905 section 7.3, figure 9): announced by the leapfile
- * when one is loaded and current, else by the survivors' majority; the
- * announcement holds during the UTC day the leap ends, and at its last
+ * Leap seconds (RFC 5905 section 7.3, figure 9): leap_decide() says what to
+ * announce and when (a current leapfile, else the survivors' majority on 30
+ * June or 31 December only; announced during the leap day only). At the
  * instant strata's clock is stepped back (insertion) or forward (deletion)
  * by one second, as the kernel does for the system clock. The upstreams
  * make the same step at the same instant, so their samples stay true.
@@ -375,29 +375,23 @@ our_unix(const struct stratad *d, uint64_t mono, int64_t *sec)
 static void
 leap_second(struct stratad *d, uint64_t mono)
 {
+	struct leap_decision prev = {.leap = d->leap_pending, .midnight = d->leap_at_unix}, dec;
 	struct upstream_sys sys;
-	struct leap_info li;
-	int64_t sec, day_end;
+	int64_t sec;
 	double now = our_unix(d, mono, &sec), wait;
-	int leap = NTP_LEAP_NONE;
 
 	upstream_sys(d->up, &sys);
-	if (d->have_leaps && !leap_expired(&d->leaps, sec) && leap_at(&d->leaps, sec, &li) == 0)
-		leap = li.leap;
-	else if (sys.synced)
-		leap = sys.leap == NTP_LEAP_UNSYNC ? NTP_LEAP_NONE : sys.leap;
-	day_end = (sec / 86400 + 1) * 86400;
-	if (leap != NTP_LEAP_NONE && day_end - 86400 <= d->leap_done_unix)
-		leap = NTP_LEAP_NONE; /* already applied; the announcement lingers */
-	if (leap != d->leap_pending)
-		log_info("leap second: %s", leap == NTP_LEAP_INSERT   ? "insertion announced"
-					    : leap == NTP_LEAP_DELETE ? "deletion announced"
-								      : "none pending");
-	d->leap_pending = leap;
-	d->leap_at_unix = day_end;
-	if (leap == NTP_LEAP_NONE)
+	dec = leap_decide(d->have_leaps ? &d->leaps : NULL, sec,
+			  sys.synced ? sys.leap : LEAP_NO_VOTE, &prev, d->leap_done_unix);
+	if (dec.leap != d->leap_pending)
+		log_info("leap second: %s", dec.leap == NTP_LEAP_INSERT   ? "insertion announced"
+					    : dec.leap == NTP_LEAP_DELETE ? "deletion announced"
+									  : "none pending");
+	d->leap_pending = dec.leap;
+	d->leap_at_unix = dec.midnight;
+	if (dec.leap == NTP_LEAP_NONE)
 		return;
-	wait = (double)day_end - now;
+	wait = (double)dec.step_at - now;
 	if (wait > 1.0 / PUBLISH_HZ)
 		return;
 	/* due before the next tick: wait for the exact instant, then step */
@@ -410,10 +404,10 @@ leap_second(struct stratad *d, uint64_t mono)
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 		mono = at;
 	}
-	disc_step(&d->disc, mono, leap == NTP_LEAP_INSERT ? -1.0 : 1.0);
-	log_info("leap second %s at %lld", leap == NTP_LEAP_INSERT ? "inserted" : "deleted",
-		 (long long)day_end);
-	d->leap_done_unix = day_end;
+	disc_step(&d->disc, mono, dec.leap == NTP_LEAP_INSERT ? -1.0 : 1.0);
+	log_info("leap second %s at %lld", dec.leap == NTP_LEAP_INSERT ? "inserted" : "deleted",
+		 (long long)dec.step_at);
+	d->leap_done_unix = dec.midnight;
 	d->leap_pending = NTP_LEAP_NONE;
 }
 

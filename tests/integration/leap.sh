@@ -1,11 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# A leap second from upstream: an upstream whose clock reaches a UTC
-# midnight a few seconds from now announces an insertion (LI 1) and inserts
-# it there. strata steps to its time at start, passes the announcement on to
-# its clients, inserts the second at the same instant (stepping its clock
-# back one second) and stays with its upstream afterwards.
+# A leap second from upstream: an upstream whose clock reaches the end of
+# the next 30 June or 31 December a few seconds from now announces an
+# insertion (LI 1) and inserts it there. strata steps to its time at start,
+# passes the announcement on to its clients, inserts the second at the same
+# instant (stepping its clock back one second) and stays with its upstream
+# afterwards. Then an upstream that does the same at the end of an ordinary
+# day: strata, without a leapfile, neither announces nor inserts it (leap
+# seconds end only 30 June or 31 December; docs/control.md).
 #
 # Environment (set by meson): STRATAD, STRATACTL, XDP_PASS_OBJ.
 set -eu
@@ -63,4 +66,31 @@ ok "the leap second was inserted at the upstream's instant"
 
 kill -TERM "$STRATAD_PID"
 wait "$STRATAD_PID" || fail "stratad did not exit 0 on SIGTERM"
-echo "1 passed, 0 failed"
+
+# the same from an upstream whose midnight ends an ordinary day
+lan_host "strata-u2-$$" eth0 192.0.2.12 2001:db8::12
+spawn ip netns exec "strata-u2-$$" python3 "$(dirname "$0")/ntp_probe.py" leapserver 192.0.2.12 10 30 anyday
+t1=$(date +%s)
+sed 's/192.0.2.11/192.0.2.12/' "$TMP/stratad.conf" >"$TMP/stratad2.conf"
+spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad2.conf"
+STRATAD_PID=$LAST_PID
+wait_for 8 synced || fail "no system peer: $(ctl sources)"
+in_c $PROBE measure 192.0.2.1 4 >"$TMP/m"
+read -r off1 delay leap stratum <"$TMP/m"
+[ "$leap" = 0 ] || fail "strata announces a leap second at the end of an ordinary day (LI $leap)"
+ok "ordinary day: leap indicator 0 though the upstream announces a leap second"
+while [ $(($(date +%s) - t1)) -lt 12 ]; do sleep 0.5; done
+st=$(in_c $PROBE measure 192.0.2.1 4)
+python3 - "$off1" "$st" <<'PY' || fail "strata stepped at the end of an ordinary day"
+import sys
+before, s = float(sys.argv[1]), sys.argv[2].split()
+d = float(s[0]) - before
+print("ordinary midnight: strata moved %+.6f s against the host clock, LI %s" % (d, s[2]))
+# a step would be -1 s; the loop slews at most 500 ppm toward the upstream's second
+sys.exit(0 if abs(d) < 50e-3 and s[2] == "0" else 1)
+PY
+ok "no leap second inserted at an ordinary midnight"
+
+kill -TERM "$STRATAD_PID"
+wait "$STRATAD_PID" || fail "stratad did not exit 0 on SIGTERM"
+echo "2 passed, 0 failed"

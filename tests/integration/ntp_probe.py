@@ -13,10 +13,12 @@
   ntp_probe.py measure HOST [N]
       N exchanges with HOST; print the offset (s) of the one with the least
       delay, its delay, the reply's leap indicator and stratum
-  ntp_probe.py leapserver HOST TO_MIDNIGHT SECONDS
-      answer on HOST:123 for SECONDS as a stratum-1 server whose clock reaches a
-      UTC midnight TO_MIDNIGHT seconds from now, announcing (LI 1) and then
-      inserting a leap second there, as a real server around a leap does
+  ntp_probe.py leapserver HOST TO_MIDNIGHT SECONDS [anyday]
+      answer on HOST:123 for SECONDS as a stratum-1 server whose clock reaches
+      the end of the next 30 June or 31 December TO_MIDNIGHT seconds from now,
+      announcing (LI 1) and then inserting a leap second there, as a real
+      server around a leap does; with "anyday", the next UTC midnight but one
+      instead, a day on which no leap second can end (a spurious announcement)
   ntp_probe.py liar HOST OFFSET SECONDS
       answer client requests on HOST:123 for SECONDS as a stratum-1 server whose
       clock is OFFSET seconds wrong (a falseticker for the tests)
@@ -170,12 +172,27 @@ def cmd_liar(host, offset, seconds):
         hdr = bytes([(req[0] & 0x38) | 4, 1, req[2], 0xEC]) + bytes(8) + b"GPS\0"
         s.sendto(hdr + rx + req[40:48] + rx + ntp_now(float(offset)), addr)
 
-def cmd_leapserver(host, to_midnight, seconds):
+def leap_midnight(after):
+    """The end of the first 30 June or 31 December after Unix time @after."""
+    import calendar
+    y = time.gmtime(after).tm_year
+    for t in (calendar.timegm((y, 7, 1, 0, 0, 0)), calendar.timegm((y + 1, 1, 1, 0, 0, 0))):
+        if t > after + 86400:
+            return t
+    return calendar.timegm((y + 1, 7, 1, 0, 0, 0))
+
+def cmd_leapserver(host, to_midnight, seconds, anyday=None):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.bind((host, 123))
     start = time.time()
-    midnight = (int(start) // 86400 + 2) * 86400  # a UTC midnight, in the future
+    # a UTC midnight in the future; strata believes upstream leap bits only
+    # on the last day of June or December, so the real kind ends one of those
+    midnight = leap_midnight(start)
+    if anyday == "anyday":
+        midnight = (int(start) // 86400 + 2) * 86400
+        if time.gmtime(midnight - 1)[1:3] in ((6, 30), (12, 31)):
+            midnight += 86400
     shift = midnight - (start + float(to_midnight))
 
     def now():
@@ -268,7 +285,7 @@ def main(argv):
         cmd_listen(*argv[2:])
     elif len(argv) in (3, 4) and argv[1] == "measure":
         cmd_measure(argv[2], argv[3] if len(argv) == 4 else 8)
-    elif len(argv) == 5 and argv[1] == "leapserver":
+    elif len(argv) in (5, 6) and argv[1] == "leapserver":
         cmd_leapserver(*argv[2:])
     elif len(argv) == 5 and argv[1] == "liar":
         cmd_liar(*argv[2:])
