@@ -173,6 +173,9 @@ publish(struct snap *s, int stratum)
 	return 0;
 }
 
+/* The server's own MAC: the reply builder answers only frames addressed to it. */
+static const __u8 demo_mac[6] = {0x02, 0, 0, 0, 0, 0x01};
+
 /* A client request frame from 198.51.100.7 to 192.0.2.1 (or 2001:db8::7 to ::1). */
 static size_t
 build_request(__u8 *f, const struct demo_opts *o, __u64 xmt)
@@ -350,7 +353,7 @@ main(int argc, char **argv)
 
 		clk.rx_scale = clk.tx_scale = SNAP_SCALE_MONO;
 		clk.rx = clk.tx = clock_ns(CLOCK_MONOTONIC);
-		if (strata_reply(frame, frame + len, &svc, &snap, &clk, &res) != STRATA_REPLY) {
+		if (strata_reply(frame, frame + len, &svc, demo_mac, &snap, &clk, &res) != STRATA_REPLY) {
 			printf("reply builder: no reply (%s)\n", strata_reason_names[res.reason]);
 			bad++;
 			continue;

@@ -465,6 +465,7 @@ run(struct stratad *d, int tfd, int sfd)
 				save_drift(d, mono, 0);
 			}
 			reg_tick(d->reg, mono);
+			xdp_follow_mac(&d->xdp, mono);
 			if (publish(d, mono) != 0)
 				log_warn("cannot read the clocks: the snapshot ages");
 		}

@@ -7,7 +7,12 @@
  * The rule for every frame: until it is known to be an ARP request, a
  * neighbour solicitation or an echo request for one of our addresses, it is
  * the kernel's (NEIGH_PASS); once it is, whatever the kernel would discard as
- * malformed is discarded here (NEIGH_DROP), and the rest is answered. Work is
+ * malformed is discarded here (NEIGH_DROP), and the rest is answered. Only
+ * frames that the link layer addressed to us are answered: our MAC, or for
+ * ARP the broadcast address and for ND the solicited-node group's MAC. A
+ * request to another host's MAC (a promiscuous port sees them) is the
+ * kernel's, which drops it as PACKET_OTHERHOST: answering would let the
+ * sender pick a MAC for us to answer to. Work is
  * bounded by the frame length: one pass for each checksum, one over the ND
  * options. Nothing is written before the verdict is NEIGH_REPLY.
  *
@@ -80,6 +85,24 @@ _Static_assert(NA_FRAME_MAX <= NEIGH_ROOM, "NEIGH_ROOM");
 /* ff02::1 and its MAC (RFC 4291 section 2.7.1, RFC 2464 section 7) */
 static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 static const uint8_t all_nodes_mac[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+static const uint8_t broadcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* The frame is addressed to @mac */
+static int
+to_mac(const struct strata_eth *eth, const uint8_t mac[6])
+{
+	return memcmp(eth->dst, mac, 6) == 0;
+}
+
+/* The frame is addressed to the MAC of the IPv6 multicast group @a (RFC 2464 section 7) */
+static int
+to_group6(const struct strata_eth *eth, const __be32 *a)
+{
+	const uint8_t *g = (const uint8_t *)a;
+
+	return g[0] == 0xff && eth->dst[0] == 0x33 && eth->dst[1] == 0x33 &&
+	       memcmp(eth->dst + 2, g + 12, 4) == 0;
+}
 
 /*
  * Ones' complement sum of @n octets of the frame in memory order (RFC 1071
@@ -153,6 +176,9 @@ arp(struct strata_eth *eth, uint8_t *l3, uint32_t avail, const struct strata_ser
 	memcpy(&tpa, a->tpa, 4);
 	if (!strata_ours4(svc, tpa))
 		return NEIGH_PASS;
+	/* broadcast (RFC 826), or unicast to us to refresh a cache (RFC 1122 section 2.3.2.1) */
+	if (!to_mac(eth, broadcast_mac) && !to_mac(eth, mac))
+		return NEIGH_PASS;
 	/*
 	 * A gratuitous request announces the sender's own address (RFC 5227
 	 * section 3): nobody waits for an answer, and for one of ours it is a
@@ -178,7 +204,7 @@ arp(struct strata_eth *eth, uint8_t *l3, uint32_t avail, const struct strata_ser
 /* RFC 792 echo, RFC 1122 section 3.2.2.6 */
 static enum neigh_verdict
 echo4(struct strata_eth *eth, uint8_t *l3, uint32_t avail, const struct strata_service *svc,
-      uint32_t *rlen)
+      const uint8_t mac[6], uint32_t *rlen)
 {
 	uint8_t *ic = l3 + sizeof(struct strata_ip4);
 	struct strata_ip4 ip;
@@ -213,6 +239,8 @@ echo4(struct strata_eth *eth, uint8_t *l3, uint32_t avail, const struct strata_s
 	/* RFC 1122 section 3.3.6: unicast IP by link-layer broadcast is discarded */
 	if ((eth->dst[0] | eth->src[0]) & 1)
 		return NEIGH_DROP;
+	if (!to_mac(eth, mac))
+		return NEIGH_PASS;
 
 	memcpy(eth->dst, eth->src, 6);
 	ip.tos &= 0xfc; /* keep DSCP; ECN is for ECN-capable transports */
@@ -235,7 +263,7 @@ echo4(struct strata_eth *eth, uint8_t *l3, uint32_t avail, const struct strata_s
 /* RFC 4443 sections 4.1 and 4.2 */
 static enum neigh_verdict
 echo6(struct strata_eth *eth, uint8_t *l3, struct strata_ip6 *ip6, uint32_t avail,
-      const struct strata_service *svc, uint32_t *rlen)
+      const struct strata_service *svc, const uint8_t mac[6], uint32_t *rlen)
 {
 	uint8_t *ic = l3 + sizeof(*ip6);
 	uint32_t plen = strata_ntohs(ip6->plen), i;
@@ -255,6 +283,8 @@ echo6(struct strata_eth *eth, uint8_t *l3, struct strata_ip6 *ip6, uint32_t avai
 		return NEIGH_DROP;
 	if ((eth->dst[0] | eth->src[0]) & 1)
 		return NEIGH_DROP;
+	if (!to_mac(eth, mac))
+		return NEIGH_PASS;
 
 	memcpy(eth->dst, eth->src, 6);
 	for (i = 0; i < 4; i++) {
@@ -301,6 +331,9 @@ ns(struct strata_eth *eth, uint8_t *l3, struct strata_ip6 *ip6, uint32_t avail,
 		return NEIGH_PASS;
 	/* to the target itself (unreachability detection) or its group (resolution, DAD) */
 	if (memcmp(ip6->daddr, nd.target, 16) != 0 && !solicited_node(ip6->daddr, nd.target))
+		return NEIGH_PASS;
+	/* and the link layer agrees: our MAC, or that group's */
+	if (!to_mac(eth, mac) && !to_group6(eth, ip6->daddr))
 		return NEIGH_PASS;
 
 	/* RFC 4861 section 7.1.1: a hop limit of 255 proves the sender is on link */
@@ -374,7 +407,7 @@ icmp6(struct strata_eth *eth, uint8_t *l3, uint32_t avail, const struct strata_s
 	if (ic[0] == ND_NS)
 		return ns(eth, l3, &ip6, avail, svc, mac, rlen);
 	if (ic[0] == ICMP6_ECHO_REQUEST)
-		return echo6(eth, l3, &ip6, avail, svc, rlen);
+		return echo6(eth, l3, &ip6, avail, svc, mac, rlen);
 	return NEIGH_PASS;
 }
 
@@ -401,7 +434,7 @@ neigh_reply(uint8_t *frame, uint16_t *len, const struct strata_service *svc, con
 	if (proto == ETH_P_ARP_BE)
 		v = arp(eth, frame + l2len, *len - l2len, svc, mac, &rlen);
 	else if (proto == ETH_P_IPV4_BE)
-		v = echo4(eth, frame + l2len, *len - l2len, svc, &rlen);
+		v = echo4(eth, frame + l2len, *len - l2len, svc, mac, &rlen);
 	else if (proto == ETH_P_IPV6_BE)
 		v = icmp6(eth, frame + l2len, *len - l2len, svc, mac, &rlen);
 	else

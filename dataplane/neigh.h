@@ -28,7 +28,9 @@ enum neigh_verdict {
  * section 7.2.3) or an ICMP or ICMPv6 echo request (RFC 792, RFC 4443 section
  * 4.1) for one of @svc's addresses, optionally behind one 802.1Q tag (kept),
  * from @mac, to the requester's MAC (all nodes' for duplicate address
- * detection). *len is the frame length in and the reply length out; Ethernet
+ * detection). Only requests the link layer addressed to us are answered: to
+ * @mac, or ARP to broadcast, or a solicitation to its solicited-node group's
+ * MAC; any other is passed. *len is the frame length in and the reply length out; Ethernet
  * padding is not part of the reply (the NIC pads short frames on transmit).
  * The frame is left untouched unless the verdict is NEIGH_REPLY.
  */

@@ -20,6 +20,7 @@
 
 #include "ethdev.h"
 #include "log.h"
+#include "rss.h"
 
 #define NIC_RXD 1024
 #define NIC_TXD 1024
@@ -119,6 +120,7 @@ dp_port_start(struct dp_port *p, const struct dp_layout *l)
 	uint16_t nq = (uint16_t)l->n_workers, ntxq = nq + (uint16_t)l->main_polls_exc;
 	struct rte_eth_conf conf = {0}, tapconf = {0};
 	struct rte_eth_dev_info info;
+	enum dp_rss_kind kind;
 	unsigned int nmbuf;
 	uint64_t rss;
 	int socket, err;
@@ -126,16 +128,32 @@ dp_port_start(struct dp_port *p, const struct dp_layout *l)
 	err = rte_eth_dev_info_get(p->nic, &info);
 	if (err != 0)
 		goto fail;
-	/* RSS spreads clients over the workers; only what the PMD can hash on */
-	rss = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+	/*
+	 * RSS spreads clients over the workers, each with its own limiter
+	 * table: a client's requests must all reach one worker for its rate
+	 * limit to hold once (dataplane/rss.c).
+	 */
+	rss = dp_rss_choose(info.flow_type_rss_offloads, &kind);
 	if (nq > 1 && rss != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = rss;
-	} else if (nq > 1) {
-		log_warn("port %s has no RSS over IP and UDP: its own rule spreads packets over "
-			 "the %u queues",
-			 p->name, nq);
 	}
+	if (nq > 1 && kind == DP_RSS_ADDR)
+		log_info("port %s: RSS on IP addresses only (rss_hf 0x%" PRIx64 "): each client "
+			 "stays on one of the %u workers, and a ratelimit line holds once",
+			 p->name, rss, nq);
+	else if (nq > 1 && kind == DP_RSS_PORTS)
+		log_warn("port %s: the NIC hashes on UDP ports too (rss_hf 0x%" PRIx64 "; no "
+			 "address-only RSS offered): a client that changes its source port per "
+			 "request (RFC 9109) reaches all %u workers, so a ratelimit line limits it "
+			 "to %u times the configured rate",
+			 p->name, rss, nq, nq);
+	else if (nq > 1)
+		log_warn("port %s has no RSS over IP: its own rule (for af_xdp and af_packet, the "
+			 "kernel's RSS) spreads packets over the %u queues; a ratelimit line holds "
+			 "once per client only if that rule keeps a client on one queue, up to %u "
+			 "times the configured rate if not (docs/dpdk.md, \"RSS\")",
+			 p->name, nq, nq);
 	/*
 	 * af_xdp and af_packet open a socket per queue of their devargs: the
 	 * kernel keeps putting frames on a queue nobody polls, and they are lost.

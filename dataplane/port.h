@@ -40,7 +40,7 @@ int dp_port_open(struct dp_port *p, const char *spec);
 
 /*
  * Configure and start both ports for layout @l: one rx/tx queue pair per
- * worker on each, RSS over IP addresses and UDP ports on the NIC, a NIC tx
+ * worker on each, RSS over IP addresses alone where the NIC offers it, a NIC tx
  * queue for the exception poller, hardware rx stamps when the NIC has them.
  * @return 0 or -errno, with a message.
  */

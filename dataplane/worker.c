@@ -115,7 +115,7 @@ handle(struct dp_worker *w, struct rte_mbuf *m, uint64_t tsc, int phc)
 	}
 	clk.tx_scale = SNAP_SCALE_TSC;
 	clk.tx = rte_rdtsc();
-	v = strata_reply_policy(data, data + len, w->svc, w->snap, &clk, &w->pol, &res);
+	v = strata_reply_policy(data, data + len, w->svc, w->mac, w->snap, &clk, &w->pol, &res);
 	/* one writer per row: a plain add, stratad sums the rows */
 	w->cnt->c[res.reason]++;
 	if (v == STRATA_REPLY) {

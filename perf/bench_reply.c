@@ -170,7 +170,7 @@ run(struct bench_state *st, const __u8 *req, size_t len, int reply, struct strat
 
 	/* a benchmark of the drop path would be a lie: check that this is a reply */
 	memcpy(frame, req, len);
-	if (strata_reply_policy(frame, frame + len, &svc, &snap, &clk, pol, &res) != STRATA_REPLY) {
+	if (strata_reply_policy(frame, frame + len, &svc, mac_srv, &snap, &clk, pol, &res) != STRATA_REPLY) {
 		fprintf(stderr, "bench: request not answered: %s\n", strata_reason_names[res.reason]);
 		abort();
 	}
@@ -183,7 +183,7 @@ run(struct bench_state *st, const __u8 *req, size_t len, int reply, struct strat
 			/* a later transmit reading each time, as from the clock */
 			clk.tx++;
 			if (reply) {
-				v = strata_reply_policy(frame, frame + len, &svc, &snap, &clk, pol,
+				v = strata_reply_policy(frame, frame + len, &svc, mac_srv, &snap, &clk, pol,
 							&res);
 				bench_use(v);
 			}
@@ -318,7 +318,7 @@ pass_arp(struct bench_state *st)
 	int i;
 
 	memcpy(frame, arp, len_arp);
-	if (strata_reply(frame, frame + len_arp, &svc, &snap, &clk, &res) != STRATA_PASS)
+	if (strata_reply(frame, frame + len_arp, &svc, mac_srv, &snap, &clk, &res) != STRATA_PASS)
 		abort();
 	bench_escape(&svc);
 	bench_escape(&snap);
@@ -326,7 +326,7 @@ pass_arp(struct bench_state *st)
 		for (i = 0; i < BATCH; i++) {
 			/* PASS leaves the frame as it was: nothing to restore */
 			bench_escape(frame);
-			bench_use(strata_reply(frame, frame + len_arp, &svc, &snap, &clk, &res));
+			bench_use(strata_reply(frame, frame + len_arp, &svc, mac_srv, &snap, &clk, &res));
 		}
 	}
 	bench_set_items_processed(st, bench_iterations(st));

@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -178,6 +180,79 @@ attach_iface(struct xdp_iface *xi, const struct cfg *c)
 }
 
 /*
+ * The interface's link-layer address, looked up by index so that a renamed
+ * interface is still found. Once a second at most: a socket each time keeps
+ * no descriptor open. @return 0 or -errno.
+ */
+static int
+read_mac(int ifindex, __u8 mac[6])
+{
+	struct ifreq ifr;
+	int sock, err = 0;
+
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_ifindex = ifindex;
+	if (ioctl(sock, SIOCGIFNAME, &ifr) != 0 || ioctl(sock, SIOCGIFHWADDR, &ifr) != 0)
+		err = -errno;
+	else if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		err = -EAFNOSUPPORT;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(sock);
+	return err;
+}
+
+/* Give the program of @xi its interface's MAC; @return 0 or -errno, logged. */
+static int
+set_mac(struct xdp_iface *xi)
+{
+	struct strata_iface v;
+	int err;
+
+	memset(&v, 0, sizeof(v));
+	err = read_mac(xi->ifindex, v.mac);
+
+	if (err == -EAFNOSUPPORT) {
+		log_warn("%s: not an Ethernet interface: strata answers Ethernet frames only",
+			 xi->ifname);
+		return err;
+	}
+	if (err != 0) {
+		log_warn("%s: cannot read its MAC address: %s", xi->ifname, strerror(-err));
+		return err;
+	}
+	if (memcmp(v.mac, xi->mac, 6) == 0)
+		return 0;
+	if (bpf_map_update_elem(xi->if_fd, &(__u32){0}, &v, BPF_ANY) != 0) {
+		err = -errno;
+		log_warn("%s: cannot write the interface map: %s", xi->ifname, strerror(errno));
+		return err;
+	}
+	/* the first time is the attach message's business */
+	if (xi->mac[0] | xi->mac[1] | xi->mac[2] | xi->mac[3] | xi->mac[4] | xi->mac[5])
+		log_info("%s: MAC address now %02x:%02x:%02x:%02x:%02x:%02x; replies follow it",
+			 xi->ifname, v.mac[0], v.mac[1], v.mac[2], v.mac[3], v.mac[4], v.mac[5]);
+	memcpy(xi->mac, v.mac, 6);
+	return 0;
+}
+
+void
+xdp_follow_mac(struct xdp_state *x, __u64 mono_ns)
+{
+	unsigned int i;
+
+	if (x->n_ifs == 0 || mono_ns - x->mac_checked_ns < 1000000000ull)
+		return;
+	x->mac_checked_ns = mono_ns;
+	/* a failure is logged and the last MAC kept: the interface may be on its way back */
+	for (i = 0; i < x->n_ifs; i++)
+		set_mac(&x->ifs[i]);
+}
+
+/*
  * The access list into the LPM tries, each CPU's limiter table with its own
  * leak generator state, then the settings that turn them on.
  */
@@ -280,6 +355,10 @@ xdp_setup(struct xdp_state *x, const struct cfg *c)
 		if (err != 0)
 			goto fail;
 		x->n_ifs++;
+		xi->if_fd = bpf_object__find_map_fd_by_name(xi->obj, "strata_if");
+		err = set_mac(xi);
+		if (err != 0)
+			goto fail;
 		if (x->snap_fd < 0) {
 			x->snap_fd = bpf_object__find_map_fd_by_name(xi->obj, "strata_snap");
 			x->svc_fd = bpf_object__find_map_fd_by_name(xi->obj, "strata_svc");
@@ -315,8 +394,11 @@ xdp_setup(struct xdp_state *x, const struct cfg *c)
 		err = attach_iface(&x->ifs[i], c);
 		if (err != 0)
 			goto fail;
-		log_info("%s: XDP attached (%s mode, receive stamps %s)", x->ifs[i].ifname,
-			 c->xdpmode == CFG_XDP_GENERIC ? "generic" : "native",
+		log_info("%s: XDP attached (%s mode, answering frames to "
+			 "%02x:%02x:%02x:%02x:%02x:%02x, receive stamps %s)",
+			 x->ifs[i].ifname, c->xdpmode == CFG_XDP_GENERIC ? "generic" : "native",
+			 x->ifs[i].mac[0], x->ifs[i].mac[1], x->ifs[i].mac[2], x->ifs[i].mac[3],
+			 x->ifs[i].mac[4], x->ifs[i].mac[5],
 			 x->ifs[i].rx_meta ? "from the driver's RX metadata where it has them and a "
 					     "PHC is mapped, else the kernel clock"
 					   : "from the kernel clock");

@@ -23,6 +23,8 @@ struct xdp_iface {
 	int prog_fd;
 	int rx_meta;        /* the RX-metadata variant is loaded: hardware stamps when a PHC is mapped */
 	int link_fd;        /* the bpf_link that holds the program on the interface, or -1 */
+	int if_fd;          /* its strata_if map: the interface's own MAC */
+	__u8 mac[6];        /* the MAC in that map */
 };
 
 struct xdp_state {
@@ -38,6 +40,7 @@ struct xdp_state {
 	unsigned int rl_tables; /* strata_rl entries: the CPUs with a ratelimit line, else 1 */
 	struct snap *snap; /* the snapshot map, mmapped read-write */
 	unsigned int ncpu;
+	__u64 mac_checked_ns; /* monotonic time the interfaces' MACs were last read */
 };
 
 /*
@@ -47,6 +50,13 @@ struct xdp_state {
  * stays attached.
  */
 int xdp_setup(struct xdp_state *x, const struct cfg *c);
+
+/*
+ * Read each interface's MAC again, at most once a second (@mono_ns, the
+ * monotonic clock), and give a changed one to its program: replies follow
+ * `ip link set dev IFACE address ...` within a second. Needs no privilege.
+ */
+void xdp_follow_mac(struct xdp_state *x, __u64 mono_ns);
 
 /* Detach from every interface (closing the links: no privilege needed) and release everything. */
 void xdp_teardown(struct xdp_state *x);

@@ -11,6 +11,8 @@
  *   strata_acl4, strata_acl6  the access list: LPM tries of enum strata_acl_action
  *   strata_rl    the rate limiter, one table per CPU (an ARRAY indexed by
  *                CPU rather than a PERCPU_ARRAY, whose values stop at 32 KiB)
+ *   strata_if    the interface's own MAC: the one map each interface's
+ *                program has to itself (the loader shares all the others)
  *
  * Built twice: plain, and with STRATA_RX_META, which asks the driver for the
  * NIC's receive timestamp through the XDP RX-metadata kfunc (Linux 6.3+).
@@ -66,6 +68,13 @@ struct {
 	__type(key, struct strata_acl6_key);
 	__type(value, __u32);
 } strata_acl6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct strata_iface);
+} strata_if SEC(".maps");
 
 /* max_entries becomes the number of CPUs when a ratelimit line asks for it */
 struct {
@@ -174,6 +183,7 @@ strata_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct strata_policy_conf *pc;
 	const struct strata_service *svc;
+	const struct strata_iface *ifp;
 	struct strata_counters *ctr;
 	struct strata_result res;
 	struct strata_policy pol;
@@ -194,7 +204,8 @@ strata_xdp(struct xdp_md *ctx)
 	svc = bpf_map_lookup_elem(&strata_svc, &key);
 	ctr = bpf_map_lookup_elem(&strata_ctr, &key);
 	pc = bpf_map_lookup_elem(&strata_pol, &key);
-	if (snap == NULL || svc == NULL || ctr == NULL || pc == NULL)
+	ifp = bpf_map_lookup_elem(&strata_if, &key);
+	if (snap == NULL || svc == NULL || ctr == NULL || pc == NULL || ifp == NULL)
 		return XDP_PASS;
 	pol.conf = pc;
 	pol.rl = NULL; /* xdp_policy() looks it up */
@@ -214,7 +225,7 @@ strata_xdp(struct xdp_md *ctx)
 	}
 #endif
 
-	v = strata_reply_policy(data, data_end, svc, snap, &clk, &pol, &res);
+	v = strata_reply_policy(data, data_end, svc, ifp->mac, snap, &clk, &pol, &res);
 	/*
 	 * The mask changes nothing (the reason is below STRATA_R_MAX) but
 	 * shows the verifier the bound: clang tests one zero-extended copy of

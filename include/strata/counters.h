@@ -44,6 +44,8 @@ enum strata_reason {
 	STRATA_R_DROP_NO_TIME,      /* no valid snapshot map for the clocks in use */
 	STRATA_R_DROP_RATE,         /* over the rate limit, not leaked, KoD already sent */
 	STRATA_R_DROP_DENY,         /* refused by the access list (or its KoD over the limit) */
+	/* added later, at the end so that no slot moves (strata_verdict_of() knows its verdict) */
+	STRATA_R_PASS_OTHER_MAC, /* PASS: a request to another host's MAC (promiscuous NIC) */
 	STRATA_R_MAX
 };
 
@@ -88,5 +90,6 @@ static const char *const strata_reason_names[STRATA_R_MAX] = {
 	[STRATA_R_DROP_NO_TIME] = "drop_no_time",
 	[STRATA_R_DROP_RATE] = "drop_rate",
 	[STRATA_R_DROP_DENY] = "drop_deny",
+	[STRATA_R_PASS_OTHER_MAC] = "pass_other_mac",
 };
 #endif

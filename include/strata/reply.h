@@ -32,6 +32,17 @@
  * which strata holds no keys, gets a crypto-NAK reply (RFC 5905 appendix
  * A.5.1.1, fast_xmit with A_CRYPTO), as ntpd sends for an unknown key.
  *
+ * Whose frames are answered: only those addressed to the interface's own
+ * unicast MAC, which the caller passes in (stratad reads it from the
+ * interface; strata-dpdk from its port). A reply leaves from that MAC, never
+ * from whatever the request named: on a promiscuous NIC (a bridge port, a
+ * capture, a macvlan lower device) frames to other hosts reach the fast path,
+ * and answering them would let anyone on the link choose the source MAC of
+ * our replies. Such a frame is passed (STRATA_R_PASS_OTHER_MAC): the kernel
+ * drops PACKET_OTHERHOST frames itself (Linux net/ipv4/ip_input.c
+ * ip_rcv_core(), net/ipv6/ip6_input.c ip6_rcv_core()) but delivers them to
+ * whoever owns that MAC on this host (a bridge, a macvlan, a VM's tap).
+ *
  * Who is answered (include/strata/policy.h, docs/security.md): with a policy,
  * a well-formed request then meets the access list and the rate limiter,
  * which may turn the answer into a kiss-o'-death (48 octets: never larger
@@ -91,6 +102,9 @@ struct strata_result {
 STRATA_INLINE enum strata_verdict
 strata_verdict_of(__u32 reason)
 {
+	/* added after the drop reasons: the slots' numbers must not move */
+	if (reason == STRATA_R_PASS_OTHER_MAC)
+		return STRATA_PASS;
 	if (reason <= STRATA_R_REPLY_KOD_DENY)
 		return STRATA_REPLY;
 	if (reason <= STRATA_R_PASS_NTS)
@@ -304,16 +318,27 @@ strata_keep(struct strata_req_keep *k, const struct strata_udp *udp, const struc
 	k->poll = nh->poll;
 }
 
+/** The frame is addressed to @mac (6 octets), the interface's own. */
+STRATA_INLINE int
+strata_to_mac(const struct strata_eth *eth, const __u8 *mac)
+{
+	__u32 i;
+
+	for (i = 0; i < 6; i++)
+		if (eth->dst[i] != mac[i])
+			return 0;
+	return 1;
+}
+
+/* Address the reply to the requester, from the interface's own @mac. */
 STRATA_INLINE void
-strata_swap_mac(struct strata_eth *eth)
+strata_set_mac(struct strata_eth *eth, const __u8 *mac)
 {
 	__u32 i;
 
 	for (i = 0; i < 6; i++) {
-		__u8 t = eth->dst[i];
-
 		eth->dst[i] = eth->src[i];
-		eth->src[i] = t;
+		eth->src[i] = mac[i];
 	}
 }
 
@@ -405,7 +430,7 @@ strata_reply_view(__u32 reason, const struct snap *snap, const struct strata_clo
 /* The IPv4 path, from the IP header on. */
 STRATA_INLINE enum strata_verdict
 strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strata_service *svc,
-	      const struct snap *snap, const struct strata_clock *clk,
+	      const __u8 *mac, const struct snap *snap, const struct strata_clock *clk,
 	      const struct strata_policy *pol, struct strata_result *res)
 {
 	struct strata_ip4 *ip = (struct strata_ip4 *)((__u8 *)eth + l2len);
@@ -473,6 +498,8 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 		return strata_out(res, STRATA_R_DROP_SRC_MARTIAN);
 	if (eth->dst[0] & 1)
 		return strata_out(res, STRATA_R_DROP_L2_GROUP);
+	if (!strata_to_mac(eth, mac))
+		return strata_out(res, STRATA_R_PASS_OTHER_MAC);
 
 	reason = strata_ntp_check((const __u8 *)(udp + 1), ulen - sizeof(*udp), end, udp->sport);
 	if (strata_verdict_of(reason) != STRATA_REPLY)
@@ -505,7 +532,7 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	if ((__u8 *)(udp + 1) + rplen > end)
 		return strata_out(res, STRATA_R_DROP_TRUNCATED);
 
-	strata_swap_mac(eth);
+	strata_set_mac(eth, mac);
 	ip->vihl = 0x45;
 	ip->tos = tos & 0xfc; /* keep DSCP; ECN is for ECN-capable transports */
 	ip->tot_len = strata_htons((__u16)(sizeof(*ip) + sizeof(*udp) + rplen));
@@ -526,7 +553,7 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 /* The IPv6 path, from the IP header on. */
 STRATA_INLINE enum strata_verdict
 strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strata_service *svc,
-	      const struct snap *snap, const struct strata_clock *clk,
+	      const __u8 *mac, const struct snap *snap, const struct strata_clock *clk,
 	      const struct strata_policy *pol, struct strata_result *res)
 {
 	struct strata_ip6 *ip6 = (struct strata_ip6 *)((__u8 *)eth + l2len);
@@ -568,6 +595,8 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 		return strata_out(res, STRATA_R_DROP_SRC_MARTIAN);
 	if (eth->dst[0] & 1)
 		return strata_out(res, STRATA_R_DROP_L2_GROUP);
+	if (!strata_to_mac(eth, mac))
+		return strata_out(res, STRATA_R_PASS_OTHER_MAC);
 
 	nh = (struct ntp_hdr *)(udp + 1);
 	reason = strata_ntp_check((const __u8 *)nh, ulen - sizeof(*udp), end, udp->sport);
@@ -586,7 +615,7 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	if ((__u8 *)nh + rplen > end)
 		return strata_out(res, STRATA_R_DROP_TRUNCATED);
 
-	strata_swap_mac(eth);
+	strata_set_mac(eth, mac);
 	for (i = 0; i < 4; i++) {
 		__be32 t = ip6->daddr[i];
 
@@ -608,6 +637,8 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
  * Answer the NTP request in the Ethernet frame [@data, @data_end) in place.
  *
  * @param svc   service addresses and reply TTL
+ * @param mac   the interface's own MAC (6 octets): only frames to it are
+ *              answered, and replies leave from it
  * @param snap  the published time snapshot
  * @param clk   local receive and transmit readings, on snapshot timescales
  * @param pol   access list and rate limit, or NULL to answer every client
@@ -616,7 +647,7 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
  */
 STRATA_INLINE enum strata_verdict
 strata_reply_policy(void *data, void *data_end, const struct strata_service *svc,
-		    const struct snap *snap, const struct strata_clock *clk,
+		    const __u8 *mac, const struct snap *snap, const struct strata_clock *clk,
 		    const struct strata_policy *pol, struct strata_result *res)
 {
 	struct strata_eth *eth = (struct strata_eth *)data;
@@ -638,16 +669,16 @@ strata_reply_policy(void *data, void *data_end, const struct strata_service *svc
 	}
 	/* a second tag (QinQ) or any other type is not ours */
 	if (proto == ETH_P_IPV4_BE)
-		return strata_reply4(eth, l2len, end, svc, snap, clk, pol, res);
+		return strata_reply4(eth, l2len, end, svc, mac, snap, clk, pol, res);
 	if (proto == ETH_P_IPV6_BE)
-		return strata_reply6(eth, l2len, end, svc, snap, clk, pol, res);
+		return strata_reply6(eth, l2len, end, svc, mac, snap, clk, pol, res);
 	return strata_out(res, STRATA_R_PASS_NOT_IP);
 }
 
 /** strata_reply_policy() without a policy: every well-formed request is answered. */
 STRATA_INLINE enum strata_verdict
-strata_reply(void *data, void *data_end, const struct strata_service *svc,
+strata_reply(void *data, void *data_end, const struct strata_service *svc, const __u8 *mac,
 	     const struct snap *snap, const struct strata_clock *clk, struct strata_result *res)
 {
-	return strata_reply_policy(data, data_end, svc, snap, clk, 0, res);
+	return strata_reply_policy(data, data_end, svc, mac, snap, clk, 0, res);
 }

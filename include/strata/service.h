@@ -21,3 +21,15 @@ struct strata_service {
 	__u8 pad[7];
 };
 _Static_assert(sizeof(struct strata_service) == 32 + 128 + 16, "strata_service layout");
+
+/**
+ * One interface's own link-layer address, which the reply builder answers to
+ * and sends from. stratad reads it from the interface and writes it again
+ * when the interface's address changes; all zero (no frame is addressed to
+ * it) until then, so nothing is answered before stratad has set it.
+ */
+struct strata_iface {
+	__u8 mac[6];
+	__u8 pad[2];
+};
+_Static_assert(sizeof(struct strata_iface) == 8, "strata_iface layout");

@@ -44,6 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t svc_ip4[4] = { 192, 0, 2, 1 };
 static const uint8_t svc_ip6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+/* the interface's own MAC: make_corpus.py's MAC_SRV */
+static const uint8_t svc_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
 static struct strata_service svc;
 static struct snap snap, snap_empty;
@@ -113,7 +115,7 @@ setup(void)
 
 /*
  * Decide from the RFCs alone whether a frame is an NTP client request to us:
- * Ethernet to a unicast address, at most one 802.1Q tag, IPv4 or IPv6 (no
+ * Ethernet to our own unicast address, at most one 802.1Q tag, IPv4 or IPv6 (no
  * extension headers) to a service address, UDP from a nonzero port to port
  * 123, an NTP header of mode 3, or of mode 0 and version 1 from a port other
  * than 123 (RFC 1059 had no mode field). The lengths, checksums and source
@@ -127,7 +129,7 @@ parse(const uint8_t *p, size_t n, struct req *r)
 	unsigned int mode, version;
 
 	memset(r, 0, sizeof(*r));
-	if (n < ETH_LEN || p[0] & 1)
+	if (n < ETH_LEN || memcmp(p, svc_mac, 6) != 0)
 		return;
 	r->l3 = ETH_LEN;
 	type = get16(p + 12);
@@ -181,8 +183,8 @@ check_reply(const uint8_t *f, size_t len, const uint8_t *q, const struct req *r)
 
 	if (len < ETH_LEN + IP4_LEN + UDP_LEN + NTP_LEN || len < r->l3)
 		abort();
-	/* same link layer, addresses swapped */
-	if (memcmp(f, q + 6, 6) != 0 || memcmp(f + 6, q, 6) != 0 ||
+	/* same link layer, to the requester from our own MAC */
+	if (memcmp(f, q + 6, 6) != 0 || memcmp(f + 6, svc_mac, 6) != 0 ||
 	    memcmp(f + 12, q + 12, r->l3 - 12) != 0)
 		abort();
 	if (r->ip6) {
@@ -264,7 +266,7 @@ check_policy(const uint8_t *data, size_t size, const struct strata_result *plain
 	memcpy(frame, data, size);
 	pc.acl_default = size ? data[size - 1] % 3 : STRATA_ACL_ALLOW;
 	pol.now++;
-	verdict = strata_reply_policy(frame, frame + size, &svc, &snap, &clk, &pol, &res);
+	verdict = strata_reply_policy(frame, frame + size, &svc, svc_mac, &snap, &clk, &pol, &res);
 	if (res.reason >= STRATA_R_MAX || verdict != strata_verdict_of(res.reason))
 		abort();
 	if (strata_verdict_of(plain->reason) != STRATA_REPLY) {
@@ -300,12 +302,12 @@ check_frame(const uint8_t *data, size_t size)
 	memcpy(frame, data, size);
 
 	/* without time nothing is answered, and the frame is not touched */
-	verdict = strata_reply(frame, frame + size, &svc, &snap_empty, &clk, &res0);
+	verdict = strata_reply(frame, frame + size, &svc, svc_mac, &snap_empty, &clk, &res0);
 	if (res0.reason >= STRATA_R_MAX || verdict != strata_verdict_of(res0.reason) ||
 	    verdict == STRATA_REPLY || (size && memcmp(frame, data, size) != 0))
 		abort();
 
-	verdict = strata_reply(frame, frame + size, &svc, &snap, &clk, &res);
+	verdict = strata_reply(frame, frame + size, &svc, svc_mac, &snap, &clk, &res);
 	if (res.reason >= STRATA_R_MAX || verdict != strata_verdict_of(res.reason))
 		abort();
 	/* the snapshot decides between REPLY and NO_TIME, nothing else */

@@ -6,6 +6,9 @@
       send one UDP datagram of KIND to HOST:123 and check whether a reply comes
   ntp_probe.py raw IFACE DSTMAC KIND
       send one hand-made Ethernet frame of KIND on IFACE (AF_PACKET)
+  ntp_probe.py srcmac IFACE HOST
+      send one client request to HOST:123 and print the source MAC of the
+      Ethernet frame its reply arrives in on IFACE, or "none" within 1 s
   ntp_probe.py listen HOST PORT OUTFILE SECONDS
       receive datagrams on HOST:PORT for at most SECONDS, append them to OUTFILE
   ntp_probe.py counter FILE NAME
@@ -97,6 +100,34 @@ def cmd_raw(iface, dstmac, kind):
     else:
         sys.exit("unknown raw kind " + kind)
     s.send(dst + src + b"\x08\x00" + ip)
+
+def cmd_srcmac(iface, host):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    cap.bind((iface, 0))
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", 0))
+    port = s.getsockname()[1]
+    s.sendto(KINDS["client"], (host, 123))
+    end = time.monotonic() + 1.0
+    while time.monotonic() < end:
+        r, _, _ = select.select([cap], [], [], max(0.0, end - time.monotonic()))
+        if not r:
+            break
+        f, addr = cap.recvfrom(2048)
+        if addr[2] == socket.PACKET_OUTGOING or len(f) < 14:
+            continue
+        et = struct.unpack("!H", f[12:14])[0]
+        if et == 0x0800 and len(f) >= 42 and f[23] == 17:
+            udp = 14 + (f[14] & 15) * 4
+        elif et == 0x86DD and len(f) >= 62 and f[20] == 17:
+            udp = 54
+        else:
+            continue
+        if len(f) >= udp + 4 and struct.unpack("!HH", f[udp:udp + 4]) == (123, port):
+            print(f[6:12].hex(":"))
+            return
+    print("none")
 
 def cmd_listen(host, port, out, seconds):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -281,6 +312,8 @@ def main(argv):
         cmd_send(argv[2], argv[3], expect)
     elif len(argv) == 5 and argv[1] == "raw":
         cmd_raw(argv[2], argv[3], argv[4])
+    elif len(argv) == 4 and argv[1] == "srcmac":
+        cmd_srcmac(argv[2], argv[3])
     elif len(argv) == 6 and argv[1] == "listen":
         cmd_listen(*argv[2:])
     elif len(argv) in (3, 4) and argv[1] == "measure":

@@ -44,6 +44,9 @@ static const uint8_t mac_cli[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 static const uint8_t mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t mac_all_nodes[6] = { 0x33, 0x33, 0, 0, 0, 0x01 };
 static const uint8_t mac_sn1[6] = { 0x33, 0x33, 0xff, 0, 0, 0x01 };
+static const uint8_t mac_sn2[6] = { 0x33, 0x33, 0xff, 0x01, 0, 0x23 };
+/* another host's: a promiscuous port delivers frames to it too */
+static const uint8_t mac_other[6] = { 0x02, 0, 0, 0, 0, 0x03 };
 
 static const uint8_t ip4_srv[4] = { 192, 0, 2, 1 };
 static const uint8_t ip4_srv2[4] = { 192, 0, 2, 2 };
@@ -212,6 +215,7 @@ same_frame(const uint8_t *a, size_t alen, const uint8_t *e, size_t elen)
 
 struct arpreq {
 	int vlan;
+	uint8_t edst[6];
 	uint16_t hrd;
 	uint16_t pro;
 	uint8_t hln;
@@ -228,6 +232,7 @@ arp_init(struct arpreq *r, int vlan)
 {
 	memset(r, 0, sizeof(*r));
 	r->vlan = vlan;
+	memcpy(r->edst, mac_bcast, 6);
 	r->hrd = 1;
 	r->pro = 0x0800;
 	r->hln = 6;
@@ -242,7 +247,7 @@ arp_init(struct arpreq *r, int vlan)
 static size_t
 build_arp(uint8_t *b, const struct arpreq *r)
 {
-	size_t n = eth_put(b, mac_bcast, mac_cli, r->vlan, 0x0806);
+	size_t n = eth_put(b, r->edst, mac_cli, r->vlan, 0x0806);
 
 	put16(b + n, r->hrd);
 	put16(b + n + 2, r->pro);
@@ -604,6 +609,7 @@ test_ns_multicast(void)
 		/* the second address, from a global source, with Ethernet padding */
 		ns_init(&r, vlan);
 		memcpy(r.src, ip6_cli, 16);
+		memcpy(r.edst, mac_sn2, 6);
 		memcpy(r.dst, ip6_sn2, 16);
 		memcpy(r.target, ip6_srv2, 16);
 		r.pad = 6;
@@ -787,6 +793,7 @@ test_ns_malformed(void)
 	memcpy(r.src, ip6_zero, 16);
 	run(b, build_ns(b, &r), NEIGH_DROP, NULL);
 	r.slla = 0;
+	memcpy(r.edst, mac_srv, 6);
 	memcpy(r.dst, ip6_srv, 16);
 	run(b, build_ns(b, &r), NEIGH_DROP, NULL);
 
@@ -1197,6 +1204,72 @@ test_other_passes(void)
 	run(b, len, NEIGH_PASS, NULL);
 }
 
+/*
+ * What the link layer addressed to another host is not ours to answer,
+ * whatever it asks: ARP to anything but broadcast or our MAC, a solicitation
+ * to anything but our MAC or its group's, echo to anything but our MAC.
+ */
+static void
+test_other_mac(void)
+{
+	static const uint8_t mac_mcast4[6] = { 0x01, 0, 0x5e, 0, 0, 0x01 };
+	static const uint8_t mac_sn_wrong[6] = { 0x33, 0x33, 0xff, 0, 0, 0x02 };
+	uint8_t b[FRAME_MAX], out[FRAME_MAX];
+	struct echoreq e;
+	struct arpreq a;
+	struct nsreq r;
+	size_t len;
+	int vlan, ip6;
+
+	reset();
+	for (vlan = 0; vlan <= 1; vlan++) {
+		/* ARP: unicast to us is answered (RFC 1122 section 2.3.2.1), as broadcast */
+		arp_init(&a, vlan);
+		memcpy(a.edst, mac_srv, 6);
+		len = run(b, build_arp(b, &a), NEIGH_REPLY, out);
+		same_frame(out, len, vlan ? golden_arp_vlan_rep : golden_arp_rep,
+			   vlan ? sizeof(golden_arp_vlan_rep) : sizeof(golden_arp_rep));
+		memcpy(a.edst, mac_other, 6);
+		run(b, build_arp(b, &a), NEIGH_PASS, NULL);
+		memcpy(a.edst, mac_mcast4, 6);
+		run(b, build_arp(b, &a), NEIGH_PASS, NULL);
+
+		/* NS to the solicited-node group: its own MAC, or ours */
+		ns_init(&r, vlan);
+		memcpy(r.edst, mac_srv, 6);
+		len = run(b, build_ns(b, &r), NEIGH_REPLY, out);
+		check_na(out, len, &r, mac_cli, ip6_cli_ll, NA_S | NA_O);
+		memcpy(r.edst, mac_other, 6);
+		run(b, build_ns(b, &r), NEIGH_PASS, NULL);
+		memcpy(r.edst, mac_sn_wrong, 6);
+		run(b, build_ns(b, &r), NEIGH_PASS, NULL);
+		memcpy(r.edst, mac_all_nodes, 6);
+		run(b, build_ns(b, &r), NEIGH_PASS, NULL);
+		memcpy(r.edst, mac_bcast, 6);
+		run(b, build_ns(b, &r), NEIGH_PASS, NULL);
+		/* duplicate address detection likewise */
+		memcpy(r.src, ip6_zero, 16);
+		r.slla = 0;
+		memcpy(r.edst, mac_other, 6);
+		run(b, build_ns(b, &r), NEIGH_PASS, NULL);
+		/* NS unicast to the target: our MAC only, never a group's */
+		ns_init(&r, vlan);
+		memcpy(r.src, ip6_cli, 16);
+		memcpy(r.dst, ip6_srv, 16);
+		memcpy(r.edst, mac_other, 6);
+		run(b, build_ns(b, &r), NEIGH_PASS, NULL);
+		memcpy(r.edst, mac_sn1, 6);
+		run(b, build_ns(b, &r), NEIGH_PASS, NULL);
+
+		/* echo */
+		for (ip6 = 0; ip6 <= 1; ip6++) {
+			echo_init(&e, ip6, vlan);
+			memcpy(e.edst, mac_other, 6);
+			run(b, build_echo(b, &e), NEIGH_PASS, NULL);
+		}
+	}
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_arp_request),
 	TEST_CASE(test_arp_vlan),
@@ -1220,6 +1293,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_echo_drop),
 	TEST_CASE(test_ntp_passes),
 	TEST_CASE(test_other_passes),
+	TEST_CASE(test_other_mac),
 };
 
 CUNIT_MAIN("neigh", cases)

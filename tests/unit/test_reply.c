@@ -48,6 +48,7 @@
 
 static const uint8_t mac_srv[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t mac_cli[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+static const uint8_t mac_new[6] = { 0x02, 0, 0, 0, 0x5e, 0x0a }; /* after a MAC change */
 static const uint8_t ip4_srv[4] = { 192, 0, 2, 1 };
 static const uint8_t ip4_srv2[4] = { 192, 0, 2, 2 };
 static const uint8_t ip4_cli[4] = { 198, 51, 100, 7 };
@@ -86,6 +87,7 @@ static const enum strata_verdict verdict_want[STRATA_R_MAX] = {
 	[STRATA_R_DROP_NO_TIME] = STRATA_DROP,
 	[STRATA_R_DROP_RATE] = STRATA_DROP,
 	[STRATA_R_DROP_DENY] = STRATA_DROP,
+	[STRATA_R_PASS_OTHER_MAC] = STRATA_PASS,
 };
 
 /* The encapsulations each reason is tried over, where it applies. */
@@ -156,6 +158,7 @@ static struct want want;
 static const char *ctx = "";
 static int seen[STRATA_R_MAX];
 static const struct strata_policy *policy; /* NULL: strata_reply() as before */
+static const uint8_t *own_mac = mac_srv;    /* the interface's MAC, as stratad read it */
 
 static void
 put16(uint8_t *p, uint32_t v)
@@ -387,9 +390,9 @@ run(const struct frame *f, uint32_t reason, uint8_t *out)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 	memcpy(buf, f->b, f->len);
 	if (policy != NULL)
-		v = strata_reply_policy(buf, buf + f->len, &svc, &snap, &clk, policy, &res);
+		v = strata_reply_policy(buf, buf + f->len, &svc, own_mac, &snap, &clk, policy, &res);
 	else
-		v = strata_reply(buf, buf + f->len, &svc, &snap, &clk, &res);
+		v = strata_reply(buf, buf + f->len, &svc, own_mac, &snap, &clk, &res);
 	if (v == verdict_want[reason] && res.reason == reason)
 		seen[reason] = 1;
 	else
@@ -418,7 +421,7 @@ run_quiet(const struct frame *f, uint8_t *out)
 	uint8_t buf[FRAME_MAX];
 
 	memcpy(buf, f->b, f->len);
-	if (strata_reply_policy(buf, buf + f->len, &svc, &snap, &clk, policy, &res) !=
+	if (strata_reply_policy(buf, buf + f->len, &svc, own_mac, &snap, &clk, policy, &res) !=
 	    STRATA_REPLY)
 		return 0;
 	memcpy(out, buf, res.len);
@@ -444,8 +447,9 @@ check_reply(const struct frame *f, const uint8_t *rep, size_t len, size_t rplen)
 
 	/* the headers and the reply alone: IP options and Ethernet padding are cut */
 	CU_ASSERT_EQUAL_FATAL(len, f->l3 + iplen + UDP_LEN + rplen);
+	/* to the requester, from the interface's own MAC */
 	CU_ASSERT(memcmp(rep, f->b + 6, 6) == 0);
-	CU_ASSERT(memcmp(rep + 6, f->b, 6) == 0);
+	CU_ASSERT(memcmp(rep + 6, own_mac, 6) == 0);
 	/* VLAN tag and EtherType as they were */
 	CU_ASSERT(memcmp(rep + 12, f->b + 12, f->l3 - 12) == 0);
 
@@ -1360,6 +1364,67 @@ test_drop_l2_group(void)
 	}
 }
 
+/*
+ * A request to another host's unicast MAC, which a promiscuous NIC delivers,
+ * is not answered: the reply would leave from the MAC the sender chose. It is
+ * passed, for the kernel to drop as PACKET_OTHERHOST or give to whoever owns
+ * that MAC (a bridge, a macvlan). Each octet of the MAC counts.
+ */
+static void
+test_pass_other_mac(void)
+{
+	static const uint8_t macs[][6] = {
+		{ 0x02, 0, 0, 0, 0, 0x03 },
+		{ 0x02, 0, 0, 0, 0x01, 0x01 },
+		{ 0x02, 0, 0, 0x01, 0, 0x01 },
+		{ 0x02, 0, 0x01, 0, 0, 0x01 },
+		{ 0x02, 0x01, 0, 0, 0, 0x01 },
+		{ 0x00, 0, 0, 0, 0, 0x01 },
+		{ 0, 0, 0, 0, 0, 0 },
+	};
+	struct req r;
+	size_t k, i;
+
+	reset();
+	for (k = 0; k < NVARIANTS; k++) {
+		ctx = variants[k].name;
+		for (i = 0; i < STRATA_ARRAY_SIZE(macs); i++) {
+			req_init(&r, &variants[k]);
+			memcpy(r.dmac, macs[i], 6);
+			expect_req(&r, STRATA_R_PASS_OTHER_MAC);
+			/* a refused request is refused whatever the MAC: no new way in */
+			r.sport = 0;
+			expect_req(&r, STRATA_R_DROP_SRC_PORT0);
+		}
+	}
+	ctx = "";
+}
+
+/*
+ * After `ip link set dev X address ...` stratad gives the builder the new
+ * MAC: requests to it are answered, from it; the old one is another host's.
+ */
+static void
+test_reply_from_own_mac(void)
+{
+	struct req r;
+	size_t k;
+
+	reset();
+	own_mac = mac_new;
+	for (k = 0; k < NVARIANTS; k++) {
+		ctx = variants[k].name;
+		req_init(&r, &variants[k]);
+		expect_req(&r, STRATA_R_PASS_OTHER_MAC);
+		memcpy(r.dmac, mac_new, 6);
+		expect_req(&r, STRATA_R_REPLY); /* check_reply(): the source is mac_new */
+		req_mac(&r, MAC_LEN);
+		expect_req(&r, STRATA_R_REPLY_CRYPTO_NAK);
+	}
+	own_mac = mac_srv;
+	ctx = "";
+}
+
 /* Modes 6 and 7 (RFC 9327, ntpdc) are never answered, short or not */
 static void
 test_drop_mode_control(void)
@@ -1735,6 +1800,25 @@ policy_off(void)
 	pol.rl = NULL;
 }
 
+/* Requests to another host's MAC pass before the limiter: they use none of the client's burst */
+static void
+test_policy_other_mac(void)
+{
+	static const uint8_t other[6] = { 0x02, 0, 0, 0, 0, 0x03 };
+	struct req r;
+	int i;
+
+	policy_on(1, 0, 0);
+	req_init(&r, &variants[0]);
+	memcpy(r.dmac, other, 6);
+	for (i = 0; i < 8; i++)
+		expect_req(&r, STRATA_R_PASS_OTHER_MAC);
+	memcpy(r.dmac, mac_srv, 6);
+	expect_req(&r, STRATA_R_REPLY);
+	expect_req(&r, STRATA_R_DROP_RATE);
+	policy_off();
+}
+
 /* RFC 5905 section 7.4: leap 3, stratum 0, the code in the refid; 48 octets, no time */
 static void
 expect_kod(const struct req *r, uint32_t reason, const char *code)
@@ -1838,7 +1922,7 @@ test_policy_leak(void)
 		struct frame f;
 
 		build(&f, &r);
-		strata_reply_policy(f.b, f.b + f.len, &svc, &snap, &clk, policy, &res);
+		strata_reply_policy(f.b, f.b + f.len, &svc, own_mac, &snap, &clk, policy, &res);
 		leaked += res.reason == STRATA_R_REPLY_LEAK;
 		dropped += res.reason == STRATA_R_DROP_RATE;
 	}
@@ -1993,6 +2077,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_drop_src_ours),
 	TEST_CASE(test_drop_src_martian),
 	TEST_CASE(test_drop_l2_group),
+	TEST_CASE(test_pass_other_mac),
+	TEST_CASE(test_reply_from_own_mac),
 	TEST_CASE(test_drop_mode_control),
 	TEST_CASE(test_drop_short),
 	TEST_CASE(test_drop_version),
@@ -2001,6 +2087,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_drop_no_time),
 	TEST_CASE(test_policy_rate),
 	TEST_CASE(test_policy_ipv6_prefix),
+	TEST_CASE(test_policy_other_mac),
 	TEST_CASE(test_policy_leak),
 	TEST_CASE(test_policy_acl),
 	TEST_CASE(test_policy_table),

@@ -28,7 +28,9 @@
 static const char *obj_path;
 static struct bpf_object *obj;
 static int prog_fd = -1, snap_fd = -1, svc_fd = -1, ctr_fd = -1;
-static int pol_fd = -1, acl4_fd = -1, acl6_fd = -1;
+static int pol_fd = -1, acl4_fd = -1, acl6_fd = -1, if_fd = -1;
+/* the interface's MAC as stratad writes it into strata_if; the requests go to it */
+static struct strata_iface ifc = {.mac = {0x02, 0, 0, 0, 0, 0x01}};
 static struct strata_service svc;
 static struct snap snap;
 
@@ -144,7 +146,7 @@ check_same_as_user(const __u8 *req, size_t req_len, const __u8 *out, __u32 out_l
 	__u64 rec, xmt;
 
 	memcpy(user, req, req_len);
-	CU_ASSERT_EQUAL_FATAL(strata_reply(user, user + req_len, &svc, &snap, &clk, &res),
+	CU_ASSERT_EQUAL_FATAL(strata_reply(user, user + req_len, &svc, ifc.mac, &snap, &clk, &res),
 			      STRATA_REPLY);
 	CU_ASSERT_EQUAL_FATAL(res.len, out_len);
 	off = out_len - 48 - (res.reason == STRATA_R_REPLY_CRYPTO_NAK ? 4 : 0);
@@ -254,6 +256,58 @@ test_pass_and_drop(void)
 	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
 	CU_ASSERT_EQUAL(retval, XDP_DROP);
 	CU_ASSERT_EQUAL(sum_counter(STRATA_R_DROP_MODE_CONTROL), ctl + 1);
+}
+
+/*
+ * A request to another host's MAC (a promiscuous NIC delivers it) is passed
+ * to the kernel untouched, and counted; after the interface's MAC changes
+ * and stratad writes the new one, requests to it are answered from it.
+ */
+static void
+test_other_mac(void)
+{
+	static const __u8 other[6] = {0x02, 0, 0, 0, 0, 0x66};
+	struct strata_iface old = ifc;
+	__u8 req[256], out[256];
+	__u32 out_len, retval, key = 0;
+	__u64 pass = sum_counter(STRATA_R_PASS_OTHER_MAC), replies;
+	size_t n;
+
+	n = make_req4(req, 0, 0);
+	memcpy(req, other, 6);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	if (retval != XDP_PASS)
+		fprintf(stderr, "request to %02x:..:%02x answered (action %u) from %02x:..:%02x ",
+			other[0], other[5], retval, out[6], out[11]);
+	CU_ASSERT_EQUAL(retval, XDP_PASS);
+	CU_ASSERT_EQUAL(out_len, n);
+	CU_ASSERT_EQUAL(memcmp(req, out, n), 0);
+	n = make_req6(req);
+	memcpy(req, other, 6);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_PASS);
+	CU_ASSERT_EQUAL(memcmp(req, out, n), 0);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_PASS_OTHER_MAC), pass + 2);
+
+	/* `ip link set dev X address 02:00:00:00:00:66`, then stratad's update */
+	CU_ASSERT_FATAL(if_fd >= 0);
+	memcpy(ifc.mac, other, 6);
+	CU_ASSERT_EQUAL_FATAL(bpf_map_update_elem(if_fd, &key, &ifc, BPF_ANY), 0);
+	replies = sum_counter(STRATA_R_REPLY);
+	n = make_req4(req, 0, 0);
+	memcpy(req, other, 6);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_TX);
+	CU_ASSERT_EQUAL(memcmp(out, req + 6, 6), 0);
+	CU_ASSERT_EQUAL(memcmp(out + 6, other, 6), 0);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_REPLY), replies + 1);
+	/* the old MAC is now another host's */
+	n = make_req4(req, 0, 0);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_PASS);
+
+	ifc = old;
+	CU_ASSERT_EQUAL_FATAL(bpf_map_update_elem(if_fd, &key, &ifc, BPF_ANY), 0);
 }
 
 static void
@@ -396,6 +450,8 @@ setup(void)
 	pol_fd = bpf_object__find_map_fd_by_name(obj, "strata_pol");
 	acl4_fd = bpf_object__find_map_fd_by_name(obj, "strata_acl4");
 	acl6_fd = bpf_object__find_map_fd_by_name(obj, "strata_acl6");
+	/* may be missing from an older object: test_other_mac() then shows what it answers */
+	if_fd = bpf_object__find_map_fd_by_name(obj, "strata_if");
 	if (prog == NULL || snap_fd < 0 || svc_fd < 0 || ctr_fd < 0 || pol_fd < 0 || acl4_fd < 0 ||
 	    acl6_fd < 0)
 		return -1;
@@ -426,6 +482,8 @@ setup(void)
 	if (bpf_map_update_elem(svc_fd, &key, &svc, BPF_ANY) != 0 ||
 	    bpf_map_update_elem(snap_fd, &key, &snap, BPF_ANY) != 0)
 		return -1;
+	if (if_fd >= 0 && bpf_map_update_elem(if_fd, &key, &ifc, BPF_ANY) != 0)
+		return -1;
 	return 0;
 }
 
@@ -434,6 +492,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_ipv4_options_shrink),
 	TEST_CASE(test_ipv6_reply),
 	TEST_CASE(test_pass_and_drop),
+	TEST_CASE(test_other_mac),
 	TEST_CASE(test_acl_lpm),
 	TEST_CASE(test_ratelimit),
 };
