@@ -244,8 +244,8 @@ key_decode(const char *s, size_t n, uint8_t *key, size_t *keylen, char *why, siz
 			return -EINVAL;
 		}
 		if (pad > 0) {
-			snprintf(why, whylen, "'=' before character %zu: base64 pads only at the end",
-				 i + 1);
+			snprintf(why, whylen,
+				 "'=' before character %zu: base64 pads only at the end", i + 1);
 			return -EINVAL;
 		}
 	}

@@ -580,7 +580,8 @@ main(int argc, char **argv)
 	 * privileged; neither needs anything after the drop.
 	 */
 	if (priv_dirs(d.cfg.user, &ctl_dir, 1) != 0) {
-		snprintf(why, sizeof(why), "cannot prepare the control socket for user %s (above)", d.cfg.user);
+		snprintf(why, sizeof(why), "cannot prepare the control socket for user %s (above)",
+			 d.cfg.user);
 		goto detach;
 	}
 	srv = server_bind(d.cfg.control,

@@ -391,9 +391,9 @@ test_any_minimal(void)
 	setup();
 	for (i = 0; i < 3; i++)
 		for (tcp = 0; tcp < 2; tcp++) {
-			ldns_pkt *q = ldns_pkt_query_new(ldns_dname_new_frm_str(names[i]),
-							 LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_IN,
-							 LDNS_RD);
+			ldns_pkt *q =
+				ldns_pkt_query_new(ldns_dname_new_frm_str(names[i]),
+						   LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_IN, LDNS_RD);
 			ldns_pkt *r = NULL;
 			const ldns_rr *rr;
 			uint8_t *wire;
@@ -406,12 +406,12 @@ test_any_minimal(void)
 			n = pooldns_answer(&db, wire, qlen, !tcp, out, sizeof(out));
 			free(wire);
 			ldns_pkt_free(q);
-			printf("\n    ANY %s over %s: query %zu octets, answer %d (%.2fx)", names[i],
-			       tcp ? "TCP" : "UDP", qlen, n, (double)n / (double)qlen);
+			printf("\n    ANY %s over %s: query %zu octets, answer %d (%.2fx)",
+			       names[i], tcp ? "TCP" : "UDP", qlen, n, (double)n / (double)qlen);
 			/* the question and OPT are echoed; the HINFO is 2+10+8+1 octets */
 			CU_ASSERT(n > 0 && (size_t)n <= qlen + 21);
-			CU_ASSERT_FATAL(n > 0 && ldns_wire2pkt(&r, out, (size_t)n) ==
-							 LDNS_STATUS_OK);
+			CU_ASSERT_FATAL(n > 0 &&
+					ldns_wire2pkt(&r, out, (size_t)n) == LDNS_STATUS_OK);
 			CU_ASSERT_EQUAL(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
 			CU_ASSERT(ldns_pkt_aa(r));
 			CU_ASSERT_EQUAL_FATAL(ldns_pkt_ancount(r), 1);
@@ -428,8 +428,7 @@ test_any_minimal(void)
 
 static const struct test_case cases[] = {
 	TEST_CASE(test_answers),   TEST_CASE(test_negative), TEST_CASE(test_malformed),
-	TEST_CASE(test_edns_trim), TEST_CASE(test_update),
-	TEST_CASE(test_any_minimal),
+	TEST_CASE(test_edns_trim), TEST_CASE(test_update),   TEST_CASE(test_any_minimal),
 };
 
 CUNIT_MAIN("pooldns", cases)

@@ -312,8 +312,8 @@ test_key_padding(void)
 		{"MDEyMzQ1Njc4OWFiY2Rl\n", "15 octets, fewer than 16"},
 	};
 	static const char *const good[] = {
-		"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n",  /* 32 octets, one '=' */
-		"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWZn\n",  /* 33, none */
+		"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n",     /* 32 octets, one '=' */
+		"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWZn\n",     /* 33, none */
 		"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWZnaA==\n", /* 34, two */
 	};
 	uint8_t k[POOLREG_KEY_MAX];
@@ -345,7 +345,7 @@ test_key_padding(void)
 
 static const struct test_case cases[] = {
 	TEST_CASE(test_roundtrip), TEST_CASE(test_encode_refuses), TEST_CASE(test_malformed),
-	TEST_CASE(test_auth),	   TEST_CASE(test_key_load), TEST_CASE(test_key_padding),
+	TEST_CASE(test_auth),	   TEST_CASE(test_key_load),	   TEST_CASE(test_key_padding),
 };
 
 CUNIT_MAIN("poolreg", cases)
