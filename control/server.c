@@ -20,7 +20,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,10 +280,12 @@ on_accept(struct server *s, enum conn_kind kind, uint64_t now)
 		}
 		return;
 	}
-	memset(c, 0, offsetof(struct conn, in));
 	c->fd = fd;
 	c->deadline = now + CONN_DEADLINE_NS;
+	c->in_len = 0;
 	c->in[0] = '\0';
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
 }
 
 /* Read what has come; once the request is whole (or the peer is done), render the answer. */

@@ -281,9 +281,11 @@ on_accept(struct registrar *r, int lfd, enum conn_kind kind, uint64_t now)
 static void
 conn_close(struct conn *c)
 {
-	/* a FIN after the answer, not a reset for input left unread */
+	int n;
+
+	/* a FIN after the answer, not a reset for input left unread (a bounded amount) */
 	shutdown(c->fd, SHUT_WR);
-	while (recv(c->fd, c->buf, sizeof(c->buf), MSG_DONTWAIT) > 0)
+	for (n = 0; n < 16 && recv(c->fd, c->buf, sizeof(c->buf), MSG_DONTWAIT) > 0; n++)
 		;
 	close(c->fd);
 	c->fd = -1;
