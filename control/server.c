@@ -259,6 +259,22 @@ conn_close(struct conn *c)
 	c->out = NULL;
 }
 
+/*
+ * A peer past its deadline: a reset, so that the rest of its answer does not
+ * linger in the kernel for a peer that may never read it.
+ */
+static void
+conn_abort(struct conn *c)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(c->fd);
+	c->fd = -1;
+	free(c->out);
+	c->out = NULL;
+}
+
 static void
 on_accept(struct server *s, enum conn_kind kind, uint64_t now)
 {
@@ -361,7 +377,7 @@ run(void *arg)
 				if (c->fd >= 0 && now >= c->deadline) {
 					log_debug("reporting thread: %s peer too slow: closed",
 						  k == CONN_CONTROL ? "control" : "metrics");
-					conn_close(c);
+					conn_abort(c);
 				}
 				if (c->fd < 0) {
 					free_slots++;

@@ -293,6 +293,19 @@ conn_close(struct conn *c)
 	c->out = NULL;
 }
 
+/* Past the deadline: a reset, so that no unread answer lingers in the kernel. */
+static void
+conn_abort(struct conn *c)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(c->fd);
+	c->fd = -1;
+	free(c->out);
+	c->out = NULL;
+}
+
 /* The answer of @c: @a then @b, sent as the peer takes it. */
 static void
 queue(struct conn *c, const void *a, size_t alen, const void *b, size_t blen)
@@ -550,7 +563,7 @@ run(struct registrar *r)
 		next = t < next ? t : next;
 		for (i = 0; i < MAX_CONNS; i++) {
 			if (r->conn[i].fd >= 0 && now >= r->conn[i].deadline_ns)
-				conn_close(&r->conn[i]);
+				conn_abort(&r->conn[i]);
 			else if (r->conn[i].fd >= 0 && r->conn[i].deadline_ns < next)
 				next = r->conn[i].deadline_ns;
 		}
