@@ -54,13 +54,31 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+static void
+vcannot_start(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: cannot start: ", log_prog);
+	vfprintf(stderr, fmt, ap);
+	fputs("; exiting\n", stderr);
+}
+
+void
+log_cannot_start(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vcannot_start(fmt, ap);
+	va_end(ap);
+}
+
 void
 fatal(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("error: ", fmt, ap);
+	vcannot_start(fmt, ap);
 	va_end(ap);
 	exit(1);
 }

@@ -15,5 +15,11 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Startup errors only: print and exit(1). */
+/*
+ * The last line of a start that fails, after what went wrong was logged:
+ * "PROG: cannot start: WHY; exiting", so the operator sees that it stops.
+ */
+void log_cannot_start(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Startup errors only: log_cannot_start() and exit(1). */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -85,6 +85,40 @@ add_addrs(ldns_pkt *r, struct pool *p, const ldns_rdf *owner, int af)
 	return (int)n;
 }
 
+/*
+ * The answer to ANY at a name that owns data: one synthesized HINFO "RFC8482"
+ * (RFC 8482 section 4.2), the same size whatever the pool holds. ANY has no
+ * legitimate use against a pool name (a client that wants servers asks A or
+ * AAAA), and both families of up to `answers` addresses each made the
+ * answer about 15 times the query: an amplifier for spoofed queries.
+ */
+static ldns_rr *
+hinfo_rr(const ldns_rdf *owner, unsigned int ttl)
+{
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rdf *cpu, *os;
+
+	if (rr == NULL)
+		return NULL;
+	ldns_rr_set_owner(rr, ldns_rdf_clone(owner));
+	ldns_rr_set_type(rr, LDNS_RR_TYPE_HINFO);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+	ldns_rr_set_ttl(rr, ttl);
+	cpu = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_STR, "RFC8482");
+	if (cpu == NULL || !ldns_rr_push_rdf(rr, cpu)) {
+		ldns_rdf_deep_free(cpu);
+		ldns_rr_free(rr);
+		return NULL;
+	}
+	os = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_STR, "");
+	if (os == NULL || !ldns_rr_push_rdf(rr, os)) {
+		ldns_rdf_deep_free(os);
+		ldns_rr_free(rr);
+		return NULL;
+	}
+	return rr;
+}
+
 /* @name's place in the zone: a pool, the apex, an ancestor of a pool (empty non-terminal). */
 static struct pool *
 lookup(struct pooldb *db, const char *name, int *apex, int *ent)
@@ -135,17 +169,25 @@ fill(struct pooldb *db, ldns_pkt *r, const ldns_rr *qrr)
 	/* an escaped dot or odd octet names no pool: ldns prints those with a backslash */
 	if (strchr(s, '\\') == NULL)
 		p = lookup(db, s, &apex, &ent);
-	if (p != NULL) {
-		if (qtype == LDNS_RR_TYPE_A || qtype == LDNS_RR_TYPE_ANY)
+	if ((p != NULL || apex) && qtype == LDNS_RR_TYPE_ANY) {
+		ldns_rr *hinfo = hinfo_rr(qname, p != NULL ? p->cfg.ttl : pooldns_soa_ttl(db));
+
+		if (hinfo == NULL || !ldns_pkt_push_rr(r, LDNS_SECTION_ANSWER, hinfo)) {
+			ldns_rr_free(hinfo);
+			ret = -ENOMEM;
+		}
+		goto out;
+	} else if (p != NULL) {
+		if (qtype == LDNS_RR_TYPE_A)
 			n += add_addrs(r, p, qname, AF_INET);
-		if (qtype == LDNS_RR_TYPE_AAAA || qtype == LDNS_RR_TYPE_ANY)
+		if (qtype == LDNS_RR_TYPE_AAAA)
 			n += add_addrs(r, p, qname, AF_INET6);
 		if (n < 0) {
 			ret = n;
 			goto out;
 		}
 		p->rotor++;
-	} else if (apex && (qtype == LDNS_RR_TYPE_SOA || qtype == LDNS_RR_TYPE_ANY)) {
+	} else if (apex && qtype == LDNS_RR_TYPE_SOA) {
 		soa = soa_rr(db);
 		if (soa == NULL || !ldns_pkt_push_rr(r, LDNS_SECTION_ANSWER, soa)) {
 			ldns_rr_free(soa);

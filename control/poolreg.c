@@ -194,34 +194,80 @@ hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* The secret of a key file line, hex first, else base64 (RFC 4648 section 4). */
 static int
-key_decode(const char *s, size_t n, uint8_t *key, size_t *keylen)
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/*
+ * The secret of a key file line, hex first, else base64 (RFC 4648 section 4:
+ * groups of four characters of the alphabet, '=' only to pad the last group,
+ * at most two). Everything is checked before OpenSSL decodes: it counts
+ * padding as data, so "====" once gave a negative length. @return 0, or
+ * -EINVAL / -E2BIG with what is wrong in @why.
+ */
+static int
+key_decode(const char *s, size_t n, uint8_t *key, size_t *keylen, char *why, size_t whylen)
 {
 	uint8_t tmp[(POOLREG_KEY_MAX + 2) / 3 * 3 + 3];
-	size_t i;
+	size_t i, pad = 0;
 	int len;
 
 	for (i = 0; i < n && hexval(s[i]) >= 0; i++)
 		;
 	if (i == n && n % 2 == 0) {
-		if (n / 2 > POOLREG_KEY_MAX)
+		if (n / 2 > POOLREG_KEY_MAX) {
+			snprintf(why, whylen, "%zu octets of hex, more than %d", n / 2,
+				 POOLREG_KEY_MAX);
 			return -E2BIG;
+		}
 		for (i = 0; i < n; i += 2)
 			key[i / 2] = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
 		*keylen = n / 2;
 		return 0;
 	}
-	if (n % 4 != 0 || n / 4 * 3 > sizeof(tmp))
-		return n % 4 != 0 ? -EINVAL : -E2BIG;
-	len = EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)n);
-	if (len < 0)
+	for (i = 0; i < n; i++) {
+		if (s[i] == '=') {
+			pad++;
+			continue;
+		}
+		if (b64val((unsigned char)s[i]) < 0) {
+			snprintf(why, whylen, "character %zu (0x%02x) is neither hex nor base64",
+				 i + 1, (unsigned char)s[i]);
+			return -EINVAL;
+		}
+		if (pad > 0) {
+			snprintf(why, whylen,
+				 "'=' before character %zu: base64 pads only at the end", i + 1);
+			return -EINVAL;
+		}
+	}
+	if (n % 4 != 0 || pad > 2 || pad == n) {
+		snprintf(why, whylen,
+			 "%zu characters with %zu '=': base64 comes in groups of 4 with at most "
+			 "2 '=' at the end",
+			 n, pad);
 		return -EINVAL;
-	/* EVP_DecodeBlock counts the padding as zero octets */
-	for (i = n; i > 0 && s[i - 1] == '='; i--)
-		len--;
-	if (len > POOLREG_KEY_MAX)
+	}
+	if (n / 4 * 3 - pad > POOLREG_KEY_MAX) {
+		snprintf(why, whylen, "%zu octets of base64, more than %d", n / 4 * 3 - pad,
+			 POOLREG_KEY_MAX);
 		return -E2BIG;
+	}
+	len = EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)n);
+	if (len != (int)(n / 4 * 3)) {
+		OPENSSL_cleanse(tmp, sizeof(tmp));
+		snprintf(why, whylen, "not valid base64");
+		return -EINVAL;
+	}
+	len -= (int)pad;
 	memcpy(key, tmp, (size_t)len);
 	*keylen = (size_t)len;
 	OPENSSL_cleanse(tmp, sizeof(tmp));
@@ -231,7 +277,7 @@ key_decode(const char *s, size_t n, uint8_t *key, size_t *keylen)
 int
 poolreg_key_load(const char *path, uint8_t *key, size_t *keylen, char *err, size_t errlen)
 {
-	char line[4 * POOLREG_KEY_MAX];
+	char line[4 * POOLREG_KEY_MAX], why[128];
 	struct stat st;
 	ssize_t n;
 	int fd, ret;
@@ -264,16 +310,29 @@ poolreg_key_load(const char *path, uint8_t *key, size_t *keylen, char *err, size
 	/* one line: trailing newline (and CR) tolerated, nothing else */
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
-	ret = n == 0 || (size_t)n == sizeof(line) - 1 || memchr(line, '\n', (size_t)n) != NULL
-		      ? -EINVAL
-		      : key_decode(line, (size_t)n, key, keylen);
-	if (ret == 0 && *keylen < POOLREG_KEY_MIN)
+	if (n == 0) {
+		snprintf(why, sizeof(why), "empty");
 		ret = -EINVAL;
+	} else if ((size_t)n == sizeof(line) - 1) {
+		snprintf(why, sizeof(why), "longer than %zu characters", sizeof(line) - 2);
+		ret = -E2BIG;
+	} else if (memchr(line, '\n', (size_t)n) != NULL) {
+		snprintf(why, sizeof(why), "more than one line");
+		ret = -EINVAL;
+	} else {
+		ret = key_decode(line, (size_t)n, key, keylen, why, sizeof(why));
+		if (ret == 0 && *keylen < POOLREG_KEY_MIN) {
+			snprintf(why, sizeof(why), "%zu octets, fewer than %d", *keylen,
+				 POOLREG_KEY_MIN);
+			ret = -EINVAL;
+		}
+	}
 	if (ret < 0)
 		snprintf(err, errlen,
-			 "key file %s does not hold one line of %d to %d octets in hex or base64 "
-			 "(hint: head -c 32 /dev/urandom | base64 > %s)",
-			 path, POOLREG_KEY_MIN, POOLREG_KEY_MAX, path);
+			 "key file %s:%d: %s; it must hold one line of %d to %d octets in hex "
+			 "or base64 (hint: head -c 32 /dev/urandom | base64 > %s)",
+			 path, memchr(line, '\n', (size_t)n) != NULL ? 2 : 1, why, POOLREG_KEY_MIN,
+			 POOLREG_KEY_MAX, path);
 out:
 	OPENSSL_cleanse(line, sizeof(line));
 	close(fd);

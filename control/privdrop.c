@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,28 +75,6 @@ needs_cap_bpf(priv_probe_fn *probe, void *arg)
 	if (caps_set(eff, prm) != 0)
 		return 1;
 	return err == -EPERM;
-}
-
-/* A metrics port below net.ipv4.ip_unprivileged_port_start (per netns, IPv6 too). */
-static int
-needs_bind(const struct cfg *c)
-{
-	unsigned int start = 1024, port;
-	FILE *f;
-
-	if (!c->has_metrics)
-		return 0;
-	f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
-	if (f != NULL) {
-		if (fscanf(f, "%u", &start) != 1)
-			start = 1024;
-		fclose(f);
-	}
-	if (c->metrics.ss_family == AF_INET6)
-		port = ntohs(((const struct sockaddr_in6 *)&c->metrics)->sin6_port);
-	else
-		port = ntohs(((const struct sockaddr_in *)&c->metrics)->sin_port);
-	return port < start;
 }
 
 /* The directory of @path into @dir. */
@@ -279,10 +256,31 @@ priv_drop_to(const char *user, uint64_t keep, const struct priv_dir *dirs, unsig
 }
 
 int
+priv_socket_group(const char *path, const char *user)
+{
+	const struct passwd *pw;
+
+	if (geteuid() != 0)
+		return 0;
+	pw = user_entry(user);
+	if (pw == NULL)
+		return -ENOENT;
+	/* root keeps the socket; the user's group may connect (mode 0660) */
+	if (chown(path, 0, pw->pw_gid) != 0) {
+		int err = errno;
+
+		log_warn("%s: cannot give it to group %u: %s", path, (unsigned int)pw->pw_gid,
+			 strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+int
 priv_drop(const struct cfg *c, priv_probe_fn *probe, void *arg)
 {
+	/* the control socket and metrics are bound before: their directory is not needed */
 	const struct priv_dir dirs[] = {
-		{c->control, "control socket", "RuntimeDirectory"},
 		{c->driftfile, "driftfile", "StateDirectory"},
 	};
 	uint64_t keep = 0;
@@ -290,10 +288,6 @@ priv_drop(const struct cfg *c, priv_probe_fn *probe, void *arg)
 	if (needs_cap_bpf(probe, arg)) {
 		keep |= PRIV_CAP(CAP_BPF);
 		log_info("keeping cap_bpf: this kernel checks it on BPF map access");
-	}
-	if (needs_bind(c)) {
-		keep |= PRIV_CAP(CAP_NET_BIND_SERVICE);
-		log_info("keeping cap_net_bind_service: the metrics port is privileged");
 	}
 	return priv_drop_to(c->user, keep, dirs, STRATA_ARRAY_SIZE(dirs));
 }

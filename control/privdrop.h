@@ -41,9 +41,17 @@ int priv_drop_to(const char *user, uint64_t keep, const struct priv_dir *dirs, u
 typedef int priv_probe_fn(void *arg);
 
 /*
+ * As root: give the socket at @path to the group of @user, root keeping it,
+ * so that the operator's group reads status through a mode 0660 socket.
+ * Elsewhere: nothing. @return 0 or -errno, the reason logged.
+ */
+int priv_socket_group(const char *path, const char *user);
+
+/*
  * stratad's drop: priv_drop_to() c->user, keeping CAP_BPF where this kernel
- * refuses @probe without it and CAP_NET_BIND_SERVICE where the metrics port
- * needs it; the control socket's and the driftfile's directories prepared.
- * @probe is NULL without XDP. @return 0 or -errno, the reason logged.
+ * refuses @probe without it; the driftfile's directory prepared. The control
+ * socket and the metrics listener are bound before it (server_bind()), so
+ * neither needs a capability or a writable directory after it. @probe is
+ * NULL without XDP. @return 0 or -errno, the reason logged.
  */
 int priv_drop(const struct cfg *c, priv_probe_fn *probe, void *arg);

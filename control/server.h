@@ -16,12 +16,21 @@ struct server;
 typedef void server_get_fn(struct status *out, void *arg);
 
 /*
- * Listen on the unix socket @control_path (replacing a stale socket file)
- * and, when @metrics is not NULL, on TCP @metrics for HTTP GET /metrics;
- * serve both from a new thread. @return the server, or NULL with errno set.
+ * Listen on the unix socket @control_path (mode 0660; replacing a stale
+ * socket file) and, when @metrics is not NULL, on TCP @metrics for HTTP GET
+ * /metrics; no thread yet. Called before the privilege drop, so that neither
+ * the socket's directory nor the metrics port needs privilege afterwards.
+ * @return the server, or NULL with errno set, the reason logged.
  */
+struct server *server_bind(const char *control_path, const struct sockaddr *metrics,
+			   socklen_t metrics_len, server_get_fn *get, void *arg);
+
+/* Serve both sockets from a new thread. @return 0 or -errno, the reason logged. */
+int server_run(struct server *s);
+
+/* server_bind() and server_run() in one: for callers that never drop privileges. */
 struct server *server_start(const char *control_path, const struct sockaddr *metrics,
 			    socklen_t metrics_len, server_get_fn *get, void *arg);
 
-/* Stop the thread, close the sockets, remove the socket file. */
+/* Stop the thread if it runs, close the sockets, remove the socket file. NULL: nothing. */
 void server_stop(struct server *s);

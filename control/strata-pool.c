@@ -4,6 +4,12 @@
  * loop: registrations in, NTP probes out and back, DNS answers, RFC 2136
  * updates, and the metrics and control connections. Everything it serves
  * comes from struct pooldb; the other files do the work without I/O loops.
+ *
+ * Nothing in the loop waits on a peer: TCP connections (DNS, metrics,
+ * control) are non-blocking, each with its answer in its own buffer, drained
+ * as the peer reads, and closed at an absolute deadline from its accept. The
+ * public DNS/TCP slots and the operator's (metrics, control) are separate, so
+ * that anyone who can reach port 53 cannot lock the operator out.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,8 +46,13 @@
 #define STRATA_VERSION "0.1.0"
 #endif
 
-#define MAX_CONNS 16
-#define CONN_TIMEOUT_NS (2 * NSEC_PER_SEC) /* a client gets this long to send its request */
+/* connections at once: DNS over TCP (public), metrics and control (the operator's) */
+#define DNS_CONNS 16
+#define METRICS_CONNS 4
+#define CONTROL_CONNS 4
+#define MAX_CONNS (DNS_CONNS + METRICS_CONNS + CONTROL_CONNS)
+/* from accept: to send the request and take the whole answer, or be closed */
+#define CONN_TIMEOUT_NS (2 * NSEC_PER_SEC)
 #define CONN_BUF 4096
 #define MAX_FDS (8 + PCFG_MAX_DNS * 2 + MAX_CONNS + 4096)
 
@@ -55,7 +66,16 @@ enum fd_kind {
 	FD_PROBE,
 	FD_CONN
 };
-enum conn_kind { CONN_METRICS, CONN_CONTROL, CONN_DNS };
+enum conn_kind { CONN_METRICS, CONN_CONTROL, CONN_DNS, CONN_KINDS };
+
+/* Each kind's own slots in struct registrar's conn[]. */
+static const struct {
+	unsigned int first, n;
+} slots[CONN_KINDS] = {
+	[CONN_DNS] = {0, DNS_CONNS},
+	[CONN_METRICS] = {DNS_CONNS, METRICS_CONNS},
+	[CONN_CONTROL] = {DNS_CONNS + METRICS_CONNS, CONTROL_CONNS},
+};
 
 struct conn {
 	int fd; /* -1: free */
@@ -63,6 +83,8 @@ struct conn {
 	uint8_t buf[CONN_BUF];
 	size_t len;
 	uint64_t deadline_ns;
+	char *out; /* the answer once there is one; NULL while reading */
+	size_t out_len, out_off;
 };
 
 struct registrar {
@@ -225,50 +247,98 @@ on_dns_udp(struct registrar *r, int fd)
 		sendto(fd, a, (size_t)len, 0, (struct sockaddr *)&from, fromlen);
 }
 
+/* A free slot of @kind, or NULL. */
+static struct conn *
+free_slot(struct registrar *r, enum conn_kind kind)
+{
+	unsigned int i;
+
+	for (i = slots[kind].first; i < slots[kind].first + slots[kind].n; i++)
+		if (r->conn[i].fd < 0)
+			return &r->conn[i];
+	return NULL;
+}
+
 static void
 on_accept(struct registrar *r, int lfd, enum conn_kind kind, uint64_t now)
 {
-	struct timeval tv = {.tv_sec = 1};
-	unsigned int i;
+	struct conn *c = free_slot(r, kind);
 	int fd;
 
-	/* blocking, with a send timeout: answers are written in one go */
-	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (c == NULL)
+		return; /* not polled while full: the peer waits in the backlog */
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
-	for (i = 0; i < MAX_CONNS && r->conn[i].fd >= 0; i++)
-		;
-	if (i == MAX_CONNS) {
-		close(fd);
-		return;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	r->conn[i].fd = fd;
-	r->conn[i].kind = kind;
-	r->conn[i].len = 0;
-	r->conn[i].deadline_ns = now + CONN_TIMEOUT_NS;
+	c->fd = fd;
+	c->kind = kind;
+	c->len = 0;
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
+	c->deadline_ns = now + CONN_TIMEOUT_NS;
 }
 
 static void
 conn_close(struct conn *c)
 {
+	int n;
+
+	/* a FIN after the answer, not a reset for input left unread (a bounded amount) */
+	shutdown(c->fd, SHUT_WR);
+	for (n = 0; n < 16 && recv(c->fd, c->buf, sizeof(c->buf), MSG_DONTWAIT) > 0; n++)
+		;
 	close(c->fd);
 	c->fd = -1;
+	free(c->out);
+	c->out = NULL;
 }
 
+/* Past the deadline: a reset, so that no unread answer lingers in the kernel. */
 static void
-write_all(int fd, const void *buf, size_t len)
+conn_abort(struct conn *c)
 {
-	const char *p = buf;
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(c->fd);
+	c->fd = -1;
+	free(c->out);
+	c->out = NULL;
+}
+
+/* The answer of @c: @a then @b, sent as the peer takes it. */
+static void
+queue(struct conn *c, const void *a, size_t alen, const void *b, size_t blen)
+{
+	c->out = malloc(alen + blen + 1);
+	if (c->out == NULL) {
+		log_warn("out of memory for a %zu-byte answer", alen + blen);
+		return;
+	}
+	memcpy(c->out, a, alen);
+	if (blen > 0)
+		memcpy(c->out + alen, b, blen);
+	c->out_len = alen + blen;
+	c->out_off = 0;
+}
+
+/* Send what the peer's window takes; close when all is sent, or on an error. */
+static void
+on_writable(struct conn *c)
+{
 	ssize_t n;
 
-	while (len > 0) {
-		n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n <= 0)
+	while (c->out_off < c->out_len) {
+		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
 			return;
-		p += n;
-		len -= (size_t)n;
+		if (n <= 0)
+			break;
+		c->out_off += (size_t)n;
 	}
+	conn_close(c);
 }
 
 /* A report rendered into a buffer that grows until it fits. NULL on failure. */
@@ -300,6 +370,10 @@ on_conn(struct registrar *r, struct conn *c, uint64_t now)
 	ssize_t n;
 	int len;
 
+	if (c->out != NULL) {
+		on_writable(c);
+		return;
+	}
 	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, MSG_DONTWAIT);
 	if (n <= 0) {
 		if (n == 0 || errno != EAGAIN)
@@ -317,15 +391,14 @@ on_conn(struct registrar *r, struct conn *c, uint64_t now)
 			len = snprintf(hdr, sizeof(hdr),
 				       "HTTP/1.0 400 Bad Request\r\n"
 				       "Content-Length: 0\r\n\r\n");
-			write_all(c->fd, hdr, (size_t)len);
+			queue(c, hdr, (size_t)len, NULL, 0);
 		} else {
 			n = snprintf(
 				hdr, sizeof(hdr),
 				"HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
 				"Content-Length: %d\r\n\r\n",
 				len);
-			write_all(c->fd, hdr, (size_t)n);
-			write_all(c->fd, text, (size_t)len);
+			queue(c, hdr, (size_t)n, text, (size_t)len);
 			free(text);
 		}
 		break;
@@ -334,11 +407,13 @@ on_conn(struct registrar *r, struct conn *c, uint64_t now)
 			return;
 		if (strncmp((char *)c->buf, "status\n", 7) == 0 &&
 		    (text = render(r, 0, now, &len)) != NULL) {
-			write_all(c->fd, text, (size_t)len);
+			queue(c, text, (size_t)len, NULL, 0);
 			free(text);
 		} else {
-			write_all(c->fd, "error: unknown command (known: status)\n", 39);
+			queue(c, "error: unknown command (known: status)\n", 39, NULL, 0);
 		}
+		break;
+	case CONN_KINDS:
 		break;
 	case CONN_DNS:
 		/* RFC 1035 section 4.2.2: a two-octet length, then the message */
@@ -352,11 +427,14 @@ on_conn(struct registrar *r, struct conn *c, uint64_t now)
 		if (len > 0) {
 			a[0] = (uint8_t)(len >> 8);
 			a[1] = (uint8_t)len;
-			write_all(c->fd, a, (size_t)len + 2);
+			queue(c, a, (size_t)len + 2, NULL, 0);
 		}
 		break;
 	}
-	conn_close(c);
+	if (c->out == NULL)
+		conn_close(c);
+	else
+		on_writable(c);
 }
 
 static void
@@ -416,20 +494,32 @@ run_probes(struct registrar *r, uint64_t now)
 static void
 build_pollset(struct registrar *r)
 {
+	int skip_metrics = 0, skip_control = 0;
 	unsigned int i, j, k;
 
 	r->n_pfd = 0;
 	add_fd(r, r->reg_fd, FD_REG, NULL);
 	for (i = 0; i < r->cfg.n_dns; i++) {
 		add_fd(r, r->dns_udp[i], FD_DNS_UDP, NULL);
-		add_fd(r, r->dns_tcp[i], FD_DNS_TCP, NULL);
+		/* a full kind leaves new peers in the listen backlog until a slot frees */
+		if (free_slot(r, CONN_DNS) != NULL)
+			add_fd(r, r->dns_tcp[i], FD_DNS_TCP, NULL);
 	}
-	add_fd(r, r->metrics_fd, FD_METRICS, NULL);
-	add_fd(r, r->control_fd, FD_CONTROL, NULL);
+	if (free_slot(r, CONN_METRICS) == NULL)
+		skip_metrics = 1;
+	if (free_slot(r, CONN_CONTROL) == NULL)
+		skip_control = 1;
+	if (!skip_metrics)
+		add_fd(r, r->metrics_fd, FD_METRICS, NULL);
+	if (!skip_control)
+		add_fd(r, r->control_fd, FD_CONTROL, NULL);
 	add_fd(r, r->upd.fd, FD_UPDATE, NULL);
 	for (i = 0; i < MAX_CONNS; i++)
-		if (r->conn[i].fd >= 0)
+		if (r->conn[i].fd >= 0) {
 			add_fd(r, r->conn[i].fd, FD_CONN, &r->conn[i]);
+			if (r->conn[i].out != NULL)
+				r->pfd[r->n_pfd - 1].events = POLLOUT;
+		}
 	for (i = 0; i < r->db.n_pool; i++)
 		for (j = 0; j < r->db.pool[i].n_member; j++)
 			for (k = 0; k < r->db.pool[i].member[j]->n_addr; k++) {
@@ -473,7 +563,7 @@ run(struct registrar *r)
 		next = t < next ? t : next;
 		for (i = 0; i < MAX_CONNS; i++) {
 			if (r->conn[i].fd >= 0 && now >= r->conn[i].deadline_ns)
-				conn_close(&r->conn[i]);
+				conn_abort(&r->conn[i]);
 			else if (r->conn[i].fd >= 0 && r->conn[i].deadline_ns < next)
 				next = r->conn[i].deadline_ns;
 		}
@@ -575,7 +665,11 @@ status(const char *path)
 		close(fd);
 		return 1;
 	}
-	write_all(fd, "status\n", 7);
+	if (send(fd, "status\n", 7, MSG_NOSIGNAL) != 7) {
+		fprintf(stderr, "strata-pool: %s: %s\n", path, strerror(errno));
+		close(fd);
+		return 1;
+	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		fwrite(buf, 1, (size_t)n, stdout);
 	close(fd);

@@ -536,7 +536,8 @@ main(int argc, char **argv)
 	const char *path = DEFAULT_CONFIG, *shm_name = STRATA_SHM_NAME;
 	static struct stratad d;
 	struct server *srv = NULL;
-	char err[512];
+	const struct priv_dir ctl_dir = {d.cfg.control, "control socket", "RuntimeDirectory"};
+	char err[512], why[256] = "";
 	sigset_t mask;
 	int c, verbose = 0, tfd, sfd, rc = 1;
 	unsigned int i;
@@ -570,7 +571,7 @@ main(int argc, char **argv)
 	}
 	log_init("stratad", verbose);
 	if (cfg_load(path, &d.cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "stratad: %s\n", err);
+		log_cannot_start("%s", err);
 		return 1;
 	}
 
@@ -578,8 +579,10 @@ main(int argc, char **argv)
 	sfd = open_signals(&mask);
 	tfd = open_timer();
 	d.shm = open_shm(shm_name);
-	if (d.shm == NULL)
+	if (d.shm == NULL) {
+		snprintf(why, sizeof(why), "no shared memory %s for strata-dpdk (above)", shm_name);
 		goto out;
+	}
 	/* the TSC map is for strata-dpdk; XDP stamps with the kernel clock */
 	d.have_tsc = tsc_init(&d.tsc, 20000000) == 0;
 	if (!d.have_tsc)
@@ -589,8 +592,10 @@ main(int argc, char **argv)
 	for (i = 0; i < d.cfg.n_listen; i++)
 		if (d.cfg.listen[i].dpdk)
 			snprintf(d.st.dp_port, sizeof(d.st.dp_port), "%s", d.cfg.listen[i].port);
-	if (d.n_xdp > 0 && xdp_setup(&d.xdp, &d.cfg) != 0)
+	if (d.n_xdp > 0 && xdp_setup(&d.xdp, &d.cfg) != 0) {
+		snprintf(why, sizeof(why), "the XDP program is not attached (above)");
 		goto out;
+	}
 	for (i = 0; i < d.xdp.n_ifs; i++) {
 		struct status_iface *si = &d.st.ifaces[i];
 
@@ -600,39 +605,69 @@ main(int argc, char **argv)
 		si->rx_stamp = "software";
 	}
 	d.st.n_ifaces = d.xdp.n_ifs;
-	if (d.cfg.n_sources > 0 && start_upstream(&d) != 0)
+	if (d.cfg.n_sources > 0 && start_upstream(&d) != 0) {
+		snprintf(why, sizeof(why), "the upstream client did not start (above)");
 		goto detach;
+	}
 	/* the key files are read here, before privileges are dropped */
-	if (d.cfg.n_register > 0 && (d.reg = reg_new(&d.cfg)) == NULL)
+	if (d.cfg.n_register > 0 && (d.reg = reg_new(&d.cfg)) == NULL) {
+		snprintf(why, sizeof(why), "a register line cannot be used (above)");
 		goto detach;
+	}
 	/* serve before the first tick: a fresh snapshot, then the sockets */
 	if (publish(&d, mono_now()) != 0) {
-		log_warn("cannot read the clocks");
+		snprintf(why, sizeof(why), "cannot read the clocks");
+		goto detach;
+	}
+	/*
+	 * The sockets are made as root, as OpenNTPD's parent makes them: the
+	 * control socket's directory may be root's alone (the socket is then
+	 * root's and the user's group's, mode 0660) and the metrics port may be
+	 * privileged; neither needs anything after the drop.
+	 */
+	if (priv_dirs(d.cfg.user, &ctl_dir, 1) != 0) {
+		snprintf(why, sizeof(why), "cannot prepare the control socket for user %s (above)",
+			 d.cfg.user);
+		goto detach;
+	}
+	srv = server_bind(d.cfg.control,
+			  d.cfg.has_metrics ? (struct sockaddr *)&d.cfg.metrics : NULL,
+			  d.cfg.metrics_len, get_status, &d);
+	if (srv == NULL || priv_socket_group(d.cfg.control, d.cfg.user) != 0) {
+		snprintf(why, sizeof(why), "no control socket %s%s (above)", d.cfg.control,
+			 d.cfg.has_metrics ? " or metrics listener" : "");
 		goto detach;
 	}
 	/* all that needs privilege is open; the reporting thread inherits the rest */
-	if (priv_drop(&d.cfg, d.n_xdp > 0 ? counters_probe : NULL, &d) != 0)
+	if (priv_drop(&d.cfg, d.n_xdp > 0 ? counters_probe : NULL, &d) != 0) {
+		snprintf(why, sizeof(why), "cannot drop privileges to user %s (above)", d.cfg.user);
 		goto detach;
-	srv = server_start(d.cfg.control, d.cfg.has_metrics ? (struct sockaddr *)&d.cfg.metrics : NULL,
-			   d.cfg.metrics_len, get_status, &d);
-	if (srv == NULL)
+	}
+	if (server_run(srv) != 0) {
+		snprintf(why, sizeof(why), "no reporting thread (above)");
 		goto detach;
+	}
 	log_info("ready: serving NTP on %u XDP interface%s%s, control socket %s", d.xdp.n_ifs,
 		 d.xdp.n_ifs == 1 ? "" : "s", d.n_xdp < (int)d.cfg.n_listen ? " and strata-dpdk" : "",
 		 d.cfg.control);
 	rc = run(&d, tfd, sfd) == 0 ? 0 : 1;
+	if (rc != 0)
+		log_info("stopping: the main loop failed (above); exiting");
 	/* a clean exit leaves the pools at once (SIGTERM, SIGINT) */
 	if (rc == 0)
 		reg_leave(d.reg);
 	if (d.up != NULL)
 		save_drift(&d, mono_now(), 1);
-	server_stop(srv);
 detach:
+	server_stop(srv);
 	reg_free(d.reg);
 	upstream_free(d.up);
 	xdp_teardown(&d.xdp);
 out:
 	close(tfd);
 	close(sfd);
+	/* after the details, the one line that says stratad stops */
+	if (why[0] != '\0')
+		log_cannot_start("%s", why);
 	return rc;
 }

@@ -3,12 +3,16 @@
 #
 # Least privilege (docs/security.md): started as root, stratad attaches XDP,
 # then every one of its threads runs as the strata user with no_new_privs
-# and exactly the documented capabilities: none, CAP_BPF on kernels that check
-# it on BPF map access, CAP_NET_BIND_SERVICE for a metrics port below 1024.
-# It still answers clients and reports counters; SIGTERM detaches and exits 0,
-# and so does SIGKILL (the bpf_link dies with the process). A missing socket
-# directory is made for the user; a missing user and an unwritable socket
-# directory are clear startup errors.
+# and exactly the documented capabilities: none, or CAP_BPF on kernels that
+# check it on BPF map access (a metrics port below 1024 is bound before the
+# drop and needs none). It still answers clients and reports counters; the
+# control socket is root's and the strata group's, mode 0660, so an operator
+# in that group reads status and other users do not. SIGTERM detaches and
+# exits 0, and so does SIGKILL (the bpf_link dies with the process). A missing
+# socket directory is made for the user; a socket directory only root may
+# write works (the socket is made before the drop, as OpenNTPD does); a
+# missing user or a bad file is a startup error whose last line says that
+# stratad stops.
 #
 # Environment (set by meson): STRATAD, STRATACTL, XDP_PASS_OBJ.
 set -eu
@@ -26,7 +30,6 @@ S_GID=$(id -g strata)
 # The expected kept set, from the kernel's own rules rather than stratad's
 # probe: before Linux 6.5 every bpf() call checks kernel.unprivileged_bpf_disabled.
 CAP_BPF=39
-CAP_NET_BIND_SERVICE=10
 bpf_bits=0
 if [ "$(cat /proc/sys/kernel/unprivileged_bpf_disabled)" != 0 ]; then
 	major=$(uname -r | cut -d. -f1)
@@ -97,19 +100,31 @@ echo "$out" | grep -q 'outcome="reply"' || fail "metrics: no per-outcome counter
 ok "counters read through the BPF map after the drop: $replies replies"
 
 [ -S "$SOCK" ] || fail "no control socket"
+[ "$(stat -c '%a %u %g' "$SOCK")" = "660 0 $S_GID" ] ||
+	fail "control socket: mode, owner, group $(stat -c '%a %u %g' "$SOCK"), want 660 0 $S_GID"
+# an operator in the strata group, not root and not the daemon's user
+setfacl -m g:strata:x "$TMP"
+setpriv --reuid=65534 --regid="$S_GID" --clear-groups "$STRATACTL" -s "$SOCK" tracking \
+	>"$TMP/op.txt" 2>&1 || fail "an operator in group strata: $(cat "$TMP/op.txt")"
+grep -q "^Stratum *: 5" "$TMP/op.txt" || fail "operator's tracking: $(cat "$TMP/op.txt")"
+if setpriv --reuid=65534 --regid=65534 --clear-groups "$STRATACTL" -s "$SOCK" tracking \
+	>/dev/null 2>&1; then
+	fail "a user outside the strata group read status"
+fi
+ok "control socket root:strata 0660: the strata group reads status, others do not"
 kill -TERM "$SPID"
 wait "$SPID" || fail "stratad did not exit 0 on SIGTERM"
 xdp_attached && fail "XDP still attached after SIGTERM"
 [ -e "$SOCK" ] && fail "control socket left behind"
 ok "SIGTERM: exit 0, XDP detached, socket removed, all without privilege"
 
-# --- a privileged metrics port keeps CAP_NET_BIND_SERVICE, and nothing more ---
+# --- a privileged metrics port is bound before the drop: no capability kept ---
 sed -i 's/^metrics .*/metrics 127.0.0.1:99/' "$TMP/stratad.conf"
 start "$TMP/stratad.conf"
-check_privs $((bpf_bits | (1 << CAP_NET_BIND_SERVICE)))
+check_privs "$bpf_bits"
 in_s python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:99/metrics', timeout=2)" ||
 	fail "metrics on port 99"
-ok "metrics port 99: CAP_NET_BIND_SERVICE kept"
+ok "metrics port 99: bound as root, served without CAP_NET_BIND_SERVICE"
 
 # --- SIGKILL: nobody detaches, the kernel drops the link ----------------------
 xdp_attached || fail "XDP not attached"
@@ -141,20 +156,34 @@ expect_error() { # CONF WORDS...
 		echo "$msg" | grep -qF -- "$w" || fail "message lacks '$w': $msg"
 	done
 	xdp_attached && fail "a failed start left XDP attached"
-	echo "$msg" | grep warning | tail -1
+	echo "$msg" | tail -1 | grep -q "^stratad: cannot start: .*; exiting$" ||
+		fail "the last line does not say that stratad stops: $msg"
+	echo "$msg" | tail -2
 }
 
 sed -i 's/^metrics .*/user nosuch-strata-user/' "$TMP/stratad.conf"
 expect_error "$TMP/stratad.conf" "user 'nosuch-strata-user' does not exist" "hint: useradd"
 ok "a missing user: clear message, nothing left attached"
 
+printf 'listen xdp s0 address 192.0.2.1\nfrobnicate 1\n' >"$TMP/bad.conf"
+expect_error "$TMP/bad.conf" "$TMP/bad.conf:2:"
+ok "a bad configuration: the file, the line, and that stratad stops"
+
+# --- a socket directory only root may write: the socket is made before the drop --
 mkdir -m 0700 "$TMP/rootonly"
 chown root: "$TMP/rootonly"
-cat >"$TMP/rootonly.conf" <<EOF
-listen xdp s0 address 192.0.2.1
-local stratum 5
-control $TMP/rootonly/stratad.sock
-EOF
-expect_error "$TMP/rootonly.conf" "is not writable by uid $S_UID" "RuntimeDirectory"
-ok "an unwritable socket directory: clear message"
+SOCK="$TMP/rootonly/stratad.sock"
+printf 'listen xdp s0 address 192.0.2.1\nlocal stratum 5\ncontrol %s\n' "$SOCK" \
+	>"$TMP/rootonly.conf"
+start "$TMP/rootonly.conf"
+check_privs "$bpf_bits"
+ctl tracking | grep -q "^Stratum *: 5" || fail "stratactl tracking as root: $(ctl tracking 2>&1)"
+kill -TERM "$SPID"
+wait "$SPID" || fail "stratad did not exit 0 on SIGTERM"
+# unprivileged at exit, it cannot remove the socket there; the next start replaces it
+start "$TMP/rootonly.conf"
+ctl counters >/dev/null || fail "stratactl counters after a restart"
+kill -TERM "$SPID"
+wait "$SPID" || fail "stratad did not exit 0 on SIGTERM"
+ok "control socket in a root-only directory: stratad starts, stratactl answers as root"
 echo "1 passed, 0 failed"

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@
 #include "cunit_main.h"
 
 #define BUF_SIZE (256 * 1024)
+/* more silent peers than the metrics endpoint has slots */
+#define CONN_FILL 20
 #define PUBLISH_NS 10000000000ull /* last publish at 10 s of CLOCK_MONOTONIC */
 #define NOW_NS 10250000000ull	  /* asked 250 ms later */
 
@@ -1017,6 +1020,125 @@ test_server_start_errors(void)
 	CU_ASSERT_EQUAL(errno, ENAMETOOLONG);
 }
 
+/* Metrics of 256 CPUs: several hundred KiB, more than socket buffers take at once. */
+static void
+get_big_status(struct status *out, void *arg)
+{
+	get_status(out, arg);
+	out->ncpu = STATUS_MAX_CPUS;
+}
+
+/* A loopback connection to @sin; a receive buffer of @rcvbuf when not 0. */
+static int
+connect_tcp(const struct sockaddr_in *sin, int rcvbuf)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	/* before connect(): the window offered in the handshake follows it */
+	if (rcvbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	CU_ASSERT_EQUAL_FATAL(connect(fd, (const struct sockaddr *)sin, sizeof(*sin)), 0);
+	return fd;
+}
+
+/* Has the server closed its side of @fd? (POLLRDHUP: its FIN arrived.) */
+static int
+peer_closed(int fd, int timeout_ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+
+	return poll(&p, 1, timeout_ms) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+/* Read an HTTP answer to EOF; @return 1 when its body is as long as Content-Length says. */
+static int
+http_whole(int fd, size_t *got)
+{
+	size_t cap = 4 << 20, n = 0;
+	char *b = malloc(cap + 1);
+	const char *body, *cl;
+	ssize_t r;
+	int whole;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	set_timeouts(fd);
+	while (n < cap && (r = read(fd, b + n, cap - n)) > 0)
+		n += (size_t)r;
+	b[n] = '\0';
+	body = strstr(b, "\r\n\r\n");
+	cl = strstr(b, "\r\nContent-Length: ");
+	whole = body != NULL && cl != NULL && strncmp(b, "HTTP/1.1 200 ", 13) == 0 &&
+		strtoul(cl + 18, NULL, 10) == n - (size_t)(body + 4 - b);
+	*got = n;
+	free(b);
+	close(fd);
+	return whole;
+}
+
+/*
+ * Slow peers hold their own connection, never the thread: with a scraper
+ * that asks and never reads a large answer, one that connects and never
+ * asks, and a control client that never asks, stratactl and another scrape
+ * are answered while all three are still connected, and the reader that
+ * never read still gets its whole answer when it finally does. The silent
+ * ones are closed at their deadline. Filling every metrics slot does not
+ * lock stratactl out. (Before, one connection was served at a time for up to
+ * 2 s each: the operator waited behind every slow peer, and a slow reader's
+ * answer was cut short after a 1 s send timeout.)
+ */
+static void
+test_server_slow_peers(void)
+{
+	static const char get[] = "GET /metrics HTTP/1.1\r\n\r\n";
+	int slow, silent, silent_ctl, fd, fill[CONN_FILL];
+	struct sockaddr_in sin;
+	char path[64];
+	struct server *s;
+	size_t got;
+	unsigned int i;
+
+	snprintf(path, sizeof(path), "/tmp/strata-test-ctl.%d.slow.sock", (int)getpid());
+	unlink(path);
+	free_port(&sin);
+	s = server_start(path, (struct sockaddr *)&sin, sizeof(sin), get_big_status, &gets);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+
+	slow = connect_tcp(&sin, 4096);
+	CU_ASSERT_EQUAL(send(slow, get, sizeof(get) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(get) - 1);
+	silent = connect_tcp(&sin, 0);
+	silent_ctl = connect_unix(path);
+
+	CU_ASSERT(ask_control(path, "tracking\n", 0) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Reference ID    : C0000205 (192.0.2.5)\n"));
+	CU_ASSERT(!peer_closed(silent, 0));
+	CU_ASSERT(!peer_closed(silent_ctl, 0));
+	fd = connect_tcp(&sin, 0);
+	CU_ASSERT_EQUAL(send(fd, get, sizeof(get) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(get) - 1);
+	CU_ASSERT(http_whole(fd, &got));
+	printf("\n    a scrape of %zu bytes answered while three slow peers are connected", got);
+	CU_ASSERT(!peer_closed(silent, 0));
+	CU_ASSERT(!peer_closed(silent_ctl, 0));
+	CU_ASSERT(http_whole(slow, &got));
+	printf("\n    the reader that waited got all %zu bytes", got);
+
+	/* the deadline: a peer that never asks is let go, a few seconds at most */
+	CU_ASSERT(peer_closed(silent, 10000));
+	CU_ASSERT(peer_closed(silent_ctl, 10000));
+	close(silent);
+	close(silent_ctl);
+
+	/* every metrics slot and more held by silent peers: stratactl still answered */
+	for (i = 0; i < CONN_FILL; i++)
+		fill[i] = connect_tcp(&sin, 0);
+	CU_ASSERT(ask_control(path, "counters\n", 0) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "seen 19 = replies 13 + passes 2 + drops 4\n"));
+	CU_ASSERT(!peer_closed(fill[0], 0));
+	for (i = 0; i < CONN_FILL; i++)
+		close(fill[i]);
+	server_stop(s);
+}
+
 /* ntpq -p's columns and marks (stratactl sources) */
 static void
 test_sources(void)
@@ -1056,6 +1178,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_small_buffers),	TEST_CASE(test_unknown_command),
 	TEST_CASE(test_sources),
 	TEST_CASE(test_server),		TEST_CASE(test_server_start_errors),
+	TEST_CASE(test_server_slow_peers),
 };
 
 CUNIT_MAIN("ctl", cases)

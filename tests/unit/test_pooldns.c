@@ -375,9 +375,60 @@ test_update(void)
 	pooldb_fini(&db);
 }
 
+/*
+ * ANY, the amplifier: at a pool and at the apex one synthesized HINFO
+ * "RFC8482" (RFC 8482 section 4.2), over UDP with EDNS and over TCP, so the
+ * answer is the query plus one small record whatever the pool holds. Before,
+ * LONG's 16 addresses made the answer about 5 times the query (15 times for
+ * a short name with both families).
+ */
+static void
+test_any_minimal(void)
+{
+	static const char *const names[] = {LONG, "ntp.pool.test", "pool.test"};
+	unsigned int i, tcp;
+
+	setup();
+	for (i = 0; i < 3; i++)
+		for (tcp = 0; tcp < 2; tcp++) {
+			ldns_pkt *q =
+				ldns_pkt_query_new(ldns_dname_new_frm_str(names[i]),
+						   LDNS_RR_TYPE_ANY, LDNS_RR_CLASS_IN, LDNS_RD);
+			ldns_pkt *r = NULL;
+			const ldns_rr *rr;
+			uint8_t *wire;
+			size_t qlen;
+			int n;
+
+			ldns_pkt_set_id(q, 0x4321);
+			ldns_pkt_set_edns_udp_size(q, 4096);
+			CU_ASSERT_FATAL(ldns_pkt2wire(&wire, q, &qlen) == LDNS_STATUS_OK);
+			n = pooldns_answer(&db, wire, qlen, !tcp, out, sizeof(out));
+			free(wire);
+			ldns_pkt_free(q);
+			printf("\n    ANY %s over %s: query %zu octets, answer %d (%.2fx)",
+			       names[i], tcp ? "TCP" : "UDP", qlen, n, (double)n / (double)qlen);
+			/* the question and OPT are echoed; the HINFO is 2+10+8+1 octets */
+			CU_ASSERT(n > 0 && (size_t)n <= qlen + 21);
+			CU_ASSERT_FATAL(n > 0 &&
+					ldns_wire2pkt(&r, out, (size_t)n) == LDNS_STATUS_OK);
+			CU_ASSERT_EQUAL(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
+			CU_ASSERT(ldns_pkt_aa(r));
+			CU_ASSERT_EQUAL_FATAL(ldns_pkt_ancount(r), 1);
+			rr = ldns_rr_list_rr(ldns_pkt_answer(r), 0);
+			CU_ASSERT_EQUAL(ldns_rr_get_type(rr), LDNS_RR_TYPE_HINFO);
+			CU_ASSERT_EQUAL(ldns_rr_ttl(rr), i == 0 ? 60u : i == 1 ? 30u : 20u);
+			CU_ASSERT(ldns_rr_rd_count(rr) == 2 &&
+				  ldns_rdf_size(ldns_rr_rdf(rr, 0)) == 8 &&
+				  memcmp(ldns_rdf_data(ldns_rr_rdf(rr, 0)), "\7RFC8482", 8) == 0);
+			ldns_pkt_free(r);
+		}
+	pooldb_fini(&db);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_answers),   TEST_CASE(test_negative), TEST_CASE(test_malformed),
-	TEST_CASE(test_edns_trim), TEST_CASE(test_update),
+	TEST_CASE(test_edns_trim), TEST_CASE(test_update),   TEST_CASE(test_any_minimal),
 };
 
 CUNIT_MAIN("pooldns", cases)

@@ -289,9 +289,63 @@ test_key_load(void)
 	CU_ASSERT_EQUAL(poolreg_key_load(path, k, &len, err, sizeof(err)), -ENOENT);
 }
 
+/*
+ * Base64 that is all or partly padding: "====" once reached memcpy() with a
+ * negative length (OpenSSL counts '=' as data) and crashed stratad and
+ * strata-pool at start. Each is refused with the file, the line and what is
+ * wrong; a valid key of each padding length still loads.
+ */
+static void
+test_key_padding(void)
+{
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{"====\n", "groups of 4"},
+		{"========\n", "groups of 4"},
+		{"MDEy====\n", "groups of 4"},
+		{"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=====\n", "groups of 4"},
+		{"MDEyMzQ1Njc4OWFiY2RlZj=xMjM0NTY3ODlhYmNkZWY=\n", "base64 pads only at the end"},
+		{"=DEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n", "base64 pads only at the end"},
+		{"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY*\n", "neither hex nor base64"},
+		{"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY\n", "groups of 4"},
+		{"MDEyMzQ1Njc4OWFiY2Rl\n", "15 octets, fewer than 16"},
+	};
+	static const char *const good[] = {
+		"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n",     /* 32 octets, one '=' */
+		"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWZn\n",     /* 33, none */
+		"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWZnaA==\n", /* 34, two */
+	};
+	uint8_t k[POOLREG_KEY_MAX];
+	char path[64], err[512], want[128];
+	size_t len, i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		key_file(bad[i].text, 0600, path);
+		len = 0;
+		CU_ASSERT_EQUAL(poolreg_key_load(path, k, &len, err, sizeof(err)), -EINVAL);
+		snprintf(want, sizeof(want), "key file %s:1: ", path);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].why));
+		if (strstr(err, bad[i].why) == NULL)
+			printf("\n    %s: %s", bad[i].text, err);
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		key_file(good[i], 0600, path);
+		CU_ASSERT_EQUAL(poolreg_key_load(path, k, &len, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(len, 32 + i);
+		CU_ASSERT_EQUAL(memcmp(k, "0123456789abcdef0123456789abcdefgh", len), 0);
+	}
+	key_file("000102030405060708090a0b0c0d0e0f\n00\n", 0600, path);
+	CU_ASSERT(poolreg_key_load(path, k, &len, err, sizeof(err)) < 0);
+	snprintf(want, sizeof(want), "key file %s:2: more than one line", path);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	unlink(path);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_roundtrip), TEST_CASE(test_encode_refuses), TEST_CASE(test_malformed),
-	TEST_CASE(test_auth),	   TEST_CASE(test_key_load),
+	TEST_CASE(test_auth),	   TEST_CASE(test_key_load),	   TEST_CASE(test_key_padding),
 };
 
 CUNIT_MAIN("poolreg", cases)
