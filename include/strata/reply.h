@@ -376,18 +376,25 @@ strata_policy6(const struct strata_policy *pol, const __be32 *saddr, __u32 reaso
 #endif
 
 /*
- * What a reply is made of: a kiss-o'-death carries leap 3 (alarm), stratum 0
- * and the kiss code in the refid (RFC 5905 section 7.4) and, as chrony's,
- * no timestamps but the origin: it tells nothing of our clock. Anything else
- * reads the snapshot. @return 0, or -1 without usable time.
+ * What a reply is made of. A kiss-o'-death carries leap 3 (alarm), stratum 0
+ * and the kiss code in the refid (RFC 5905 section 7.4), and the request's
+ * transmit timestamp @xmt as its origin, receive and transmit timestamps, as
+ * the KoDs of ntpd and NTPsec (fast_xmit()) do: a refused client learns
+ * nothing of our clock, and clients accept it. ntpd 4.2.8's receive() ignores
+ * a KoD whose transmit timestamp is zero ("Unexpected zero transmit timestamp
+ * in KoD") or whose origin, receive and transmit differ; NTPsec takes a zero
+ * transmit timestamp in its first answer for a duplicate. chrony's KoD is its
+ * full answer with leap, stratum and refid replaced (ntp_core.c
+ * transmit_packet()): its receive and transmit timestamps are its clock's.
+ * Anything else reads the snapshot. @return 0, or -1 without usable time.
  */
 STRATA_INLINE int
 strata_reply_view(__u32 reason, const struct snap *snap, const struct strata_clock *clk,
-		  struct snap_reply_view *v)
+		  const struct ntp_ts *xmt, struct snap_reply_view *v)
 {
 	if (strata_is_kod(reason)) {
-		v->rx = 0;
-		v->tx = 0;
+		v->rx = ntp_ts_get(xmt);
+		v->tx = v->rx;
 		v->ref_time = 0;
 		v->root_delay = 0;
 		v->root_disp = 0;
@@ -483,14 +490,13 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 		if (strata_verdict_of(reason) != STRATA_REPLY)
 			return strata_out(res, reason);
 	}
-	if (strata_reply_view(reason, snap, clk, &v) != 0)
+	/* take what the reply keeps before it is overwritten (options move it) */
+	strata_keep(&k, udp, (const struct ntp_hdr *)(udp + 1));
+	if (strata_reply_view(reason, snap, clk, &k.xmt, &v) != 0)
 		return strata_out(res, STRATA_R_DROP_NO_TIME);
 	/* a kiss-o'-death is the header alone, whatever the request carried */
 	nak = nak && !strata_is_kod(reason);
 	rplen = NTP_HEADER_LEN + (nak ? NTP_CRYPTO_NAK_LEN : 0);
-
-	/* take what the reply keeps before it is overwritten (options move it) */
-	strata_keep(&k, udp, (const struct ntp_hdr *)(udp + 1));
 	saddr = ip->saddr;
 	daddr = ip->daddr;
 	tos = ip->tos;
@@ -579,7 +585,8 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 		if (strata_verdict_of(reason) != STRATA_REPLY)
 			return strata_out(res, reason);
 	}
-	if (strata_reply_view(reason, snap, clk, &v) != 0)
+	strata_keep(&k, udp, nh);
+	if (strata_reply_view(reason, snap, clk, &k.xmt, &v) != 0)
 		return strata_out(res, STRATA_R_DROP_NO_TIME);
 	nak = nak && !strata_is_kod(reason);
 	rplen = NTP_HEADER_LEN + (nak ? NTP_CRYPTO_NAK_LEN : 0);
@@ -597,7 +604,6 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	ip6->vtcfl &= ~strata_htonl(3u << 20);
 	ip6->plen = strata_htons((__u16)(sizeof(*udp) + rplen));
 	ip6->hlim = svc->ttl;
-	strata_keep(&k, udp, nh);
 	strata_write_udp_reply(udp, rplen, &k, &v, nak, strata_csum_words(ip6->saddr, 8), end);
 
 	res->len = l2len + sizeof(*ip6) + sizeof(*udp) + rplen;

@@ -1735,7 +1735,14 @@ policy_off(void)
 	pol.rl = NULL;
 }
 
-/* RFC 5905 section 7.4: leap 3, stratum 0, the code in the refid; 48 octets, no time */
+/*
+ * RFC 5905 section 7.4: leap 3, stratum 0, the code in the refid; 48 octets,
+ * whatever the request carried. The timestamps as ntpd's and NTPsec's KoDs
+ * carry them: origin, receive and transmit all the request's transmit
+ * timestamp (no time of ours), which is what ntpd 4.2.8's receive() demands
+ * of a KoD: a non-zero transmit timestamp, origin and receive non-zero and
+ * equal to it, origin equal to what the client sent.
+ */
 static void
 expect_kod(const struct req *r, uint32_t reason, const char *code)
 {
@@ -1754,9 +1761,12 @@ expect_kod(const struct req *r, uint32_t reason, const char *code)
 	CU_ASSERT_EQUAL(n[2], qn[2]);
 	CU_ASSERT(memcmp(n + 12, code, 4) == 0);
 	CU_ASSERT(memcmp(n + 24, qn + 40, 8) == 0); /* origin: the client can match it */
-	CU_ASSERT_EQUAL(get64(n + 16), 0);
-	CU_ASSERT_EQUAL(get64(n + 32), 0);
-	CU_ASSERT_EQUAL(get64(n + 40), 0);
+	CU_ASSERT(memcmp(n + 32, qn + 40, 8) == 0); /* receive */
+	CU_ASSERT(memcmp(n + 40, qn + 40, 8) == 0); /* transmit */
+	CU_ASSERT_NOT_EQUAL(get64(n + 40), 0);
+	CU_ASSERT_EQUAL(get64(n + 16), 0); /* reference: none */
+	CU_ASSERT_EQUAL(get32(n + 4), 0);  /* root delay */
+	CU_ASSERT_EQUAL(get32(n + 8), 0);  /* root dispersion */
 	CU_ASSERT_EQUAL(fold(udp_sum(out + f.l3, f.ip6, n - UDP_LEN, UDP_LEN + NTP_LEN)), 0xffff);
 }
 
@@ -1791,6 +1801,14 @@ test_policy_rate(void)
 			expect_req(&r, STRATA_R_REPLY);
 		/* a request with a MAC is answered by a 48-octet KoD: never larger */
 		req_mac(&r, 20);
+		expect_kod(&r, STRATA_R_REPLY_KOD_RATE, "RATE");
+		/* so is the longest request parsed, and each KoD echoes its own request */
+		pol.now += 10 * 1000;
+		req_init(&r, &variants[k]);
+		req_ef(&r, 0x2005, STRATA_MAX_NTP_LEN - NTP_LEN);
+		for (i = 0; i < 3; i++)
+			expect_req(&r, STRATA_R_REPLY);
+		put64(r.ntp + 40, REQ_XMT ^ 0x5a5a5a5a00000001ull);
 		expect_kod(&r, STRATA_R_REPLY_KOD_RATE, "RATE");
 		/* without kod: dropped */
 		pconf.kod = 0;

@@ -264,17 +264,27 @@ set_policy(const struct strata_policy_conf *pc)
 	CU_ASSERT_EQUAL_FATAL(bpf_map_update_elem(pol_fd, &key, pc, BPF_ANY), 0);
 }
 
-/* The NTP header of a 90-octet IPv4 reply in @out is a KoD with @code. */
+/*
+ * The NTP header of a 90-octet IPv4 reply in @out is a KoD with @code, and
+ * carries the request's transmit timestamp as origin, receive and transmit
+ * (as ntpd's and NTPsec's KoDs; ntpd 4.2.8 ignores a KoD without them).
+ */
 static void
 check_kod4(const __u8 *out, __u32 out_len, const char *code)
 {
+	static const __u8 xmt[8] = {0xe9, 0x00, 0x00, 0x01, 0x12, 0x34, 0x56, 0x78};
 	const __u8 *ntp = out + 14 + 20 + 8;
 
 	CU_ASSERT_EQUAL_FATAL(out_len, 90);
 	CU_ASSERT_EQUAL(ntp[0] >> 6, 3);
 	CU_ASSERT_EQUAL(ntp[1], 0);
 	CU_ASSERT_EQUAL(memcmp(ntp + 12, code, 4), 0);
-	CU_ASSERT_EQUAL(memcmp(ntp + 24, "\xe9\x00\x00\x01\x12\x34\x56\x78", 8), 0);
+	CU_ASSERT_EQUAL(memcmp(ntp + 24, xmt, 8), 0);
+	CU_ASSERT_EQUAL(memcmp(ntp + 32, xmt, 8), 0);
+	CU_ASSERT_EQUAL(memcmp(ntp + 40, xmt, 8), 0);
+	/* the UDP checksum over the pseudo header sums to all ones */
+	CU_ASSERT_EQUAL(fold(sum16(sum16(0, out + 14 + 12, 8) + 17 + 56, out + 14 + 20, 56)),
+			0xffff);
 }
 
 /* The LPM tries: the longest prefix decides, in both families. */
