@@ -44,6 +44,7 @@ enum strata_reason {
 	STRATA_R_DROP_NO_TIME,      /* no valid snapshot map for the clocks in use */
 	STRATA_R_DROP_RATE,         /* over the rate limit, not leaked, KoD already sent */
 	STRATA_R_DROP_DENY,         /* refused by the access list (or its KoD over the limit) */
+	STRATA_R_DROP_UDP_CSUM0,    /* IPv6 UDP checksum 0: forbidden (RFC 8200 section 8.1) */
 	STRATA_R_MAX
 };
 
@@ -88,5 +89,6 @@ static const char *const strata_reason_names[STRATA_R_MAX] = {
 	[STRATA_R_DROP_NO_TIME] = "drop_no_time",
 	[STRATA_R_DROP_RATE] = "drop_rate",
 	[STRATA_R_DROP_DENY] = "drop_deny",
+	[STRATA_R_DROP_UDP_CSUM0] = "drop_udp_csum0",
 };
 #endif

@@ -566,6 +566,12 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	ulen = strata_ntohs(udp->len);
 	if (ulen != plen)
 		return strata_out(res, STRATA_R_DROP_BAD_UDP_LEN);
+	/*
+	 * RFC 8200 section 8.1: IPv6 receivers discard UDP packets with a zero
+	 * checksum (the exceptions of RFC 6935 are for tunnels, not NTP).
+	 */
+	if (udp->csum == 0)
+		return strata_out(res, STRATA_R_DROP_UDP_CSUM0);
 	if (udp->sport == 0)
 		return strata_out(res, STRATA_R_DROP_SRC_PORT0);
 	if (strata_ours6(svc, ip6->saddr))

@@ -86,6 +86,7 @@ static const enum strata_verdict verdict_want[STRATA_R_MAX] = {
 	[STRATA_R_DROP_NO_TIME] = STRATA_DROP,
 	[STRATA_R_DROP_RATE] = STRATA_DROP,
 	[STRATA_R_DROP_DENY] = STRATA_DROP,
+	[STRATA_R_DROP_UDP_CSUM0] = STRATA_DROP,
 };
 
 /* The encapsulations each reason is tried over, where it applies. */
@@ -1969,6 +1970,40 @@ test_policy_table(void)
 	policy_off();
 }
 
+/*
+ * RFC 8200 section 8.1: an IPv6 receiver discards UDP with a zero checksum;
+ * in IPv4 zero means no checksum (RFC 768) and is answered. A checksum of
+ * all ones (a computed 0, or any other value: strata does not verify it) is
+ * answered in both.
+ */
+static void
+test_drop_udp_csum0(void)
+{
+	struct frame f;
+	struct req r;
+	size_t k;
+
+	reset();
+	for (k = 0; k < NVARIANTS; k++) {
+		req_init(&r, &variants[k]);
+		build(&f, &r);
+		put16(f.b + f.l4 + 6, 0);
+		expect(&f, f.ip6 ? STRATA_R_DROP_UDP_CSUM0 : STRATA_R_REPLY);
+		put16(f.b + f.l4 + 6, 0xffff);
+		expect(&f, STRATA_R_REPLY);
+	}
+	/* before the policy: no KoD for it, and no limiter entry taken */
+	policy_on(1, 16, 1);
+	pconf.acl_on = 1;
+	pconf.acl_default = STRATA_ACL_DENY_KOD;
+	req_init(&r, &variants[5]);
+	build(&f, &r);
+	put16(f.b + f.l4 + 6, 0);
+	expect(&f, STRATA_R_DROP_UDP_CSUM0);
+	expect_kod(&r, STRATA_R_REPLY_KOD_DENY, "DENY");
+	policy_off();
+}
+
 /* Runs last: each reason was produced, exactly, by some test above */
 static void
 test_every_reason(void)
@@ -2008,6 +2043,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_fragments),
 	TEST_CASE(test_drop_bad_udp_len),
 	TEST_CASE(test_drop_src_port0),
+	TEST_CASE(test_drop_udp_csum0),
 	TEST_CASE(test_drop_src_ours),
 	TEST_CASE(test_drop_src_martian),
 	TEST_CASE(test_drop_l2_group),

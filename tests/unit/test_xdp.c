@@ -78,6 +78,7 @@ make_req6(__u8 *f)
 	static const __u8 src[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7};
 	static const __u8 dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 	__u8 *ip = f + 14, *udp = ip + 40, *ntp = udp + 8;
+	__u32 s;
 
 	memset(f, 0, 14 + 40 + 56);
 	memcpy(f, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x86\xdd", 14);
@@ -91,6 +92,10 @@ make_req6(__u8 *f)
 	ntp[0] = NTP_LVM(0, 3, NTP_MODE_CLIENT);
 	ntp[2] = 10;
 	memcpy(ntp + 40, "\xe9\x00\x00\x02\x9a\xbc\xde\xf0", 8);
+	/* IPv6 forbids a zero UDP checksum (RFC 8200 section 8.1): a real one */
+	s = fold(sum16(sum16(0, ip + 8, 32) + 17 + 56, udp, 56));
+	udp[6] = (__u8)(~s >> 8);
+	udp[7] = (__u8)~s;
 	return 14 + 40 + 56;
 }
 
@@ -254,6 +259,26 @@ test_pass_and_drop(void)
 	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
 	CU_ASSERT_EQUAL(retval, XDP_DROP);
 	CU_ASSERT_EQUAL(sum_counter(STRATA_R_DROP_MODE_CONTROL), ctl + 1);
+}
+
+/* RFC 8200 section 8.1: an IPv6 request with UDP checksum 0 is dropped and counted */
+static void
+test_ipv6_udp_csum0(void)
+{
+	__u8 req[256], out[256];
+	__u32 out_len, retval;
+	__u64 before = sum_counter(STRATA_R_DROP_UDP_CSUM0);
+	size_t n = make_req6(req);
+
+	req[14 + 40 + 6] = req[14 + 40 + 7] = 0;
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_DROP);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_DROP_UDP_CSUM0), before + 1);
+	/* IPv4 without a checksum (RFC 768) is still answered */
+	n = make_req4(req, 0, 0);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_TX);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_DROP_UDP_CSUM0), before + 1);
 }
 
 static void
@@ -444,6 +469,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_ipv4_options_shrink),
 	TEST_CASE(test_ipv6_reply),
 	TEST_CASE(test_pass_and_drop),
+	TEST_CASE(test_ipv6_udp_csum0),
 	TEST_CASE(test_acl_lpm),
 	TEST_CASE(test_ratelimit),
 };
