@@ -378,23 +378,17 @@ strata_policy6(const struct strata_policy *pol, const __be32 *saddr, __u32 reaso
 /*
  * What a reply is made of. A kiss-o'-death carries leap 3 (alarm), stratum 0
  * and the kiss code in the refid (RFC 5905 section 7.4), and the request's
- * transmit timestamp @xmt as its origin, receive and transmit timestamps, as
- * the KoDs of ntpd and NTPsec (fast_xmit()) do: a refused client learns
- * nothing of our clock, and clients accept it. ntpd 4.2.8's receive() ignores
- * a KoD whose transmit timestamp is zero ("Unexpected zero transmit timestamp
- * in KoD") or whose origin, receive and transmit differ; NTPsec takes a zero
- * transmit timestamp in its first answer for a duplicate. chrony's KoD is its
- * full answer with leap, stratum and refid replaced (ntp_core.c
- * transmit_packet()): its receive and transmit timestamps are its clock's.
- * Anything else reads the snapshot. @return 0, or -1 without usable time.
+ * transmit timestamp as its origin, receive and transmit timestamps (see
+ * strata_kod_stamps()): it tells nothing of our clock. Anything else reads
+ * the snapshot. @return 0, or -1 without usable time.
  */
 STRATA_INLINE int
 strata_reply_view(__u32 reason, const struct snap *snap, const struct strata_clock *clk,
-		  const struct ntp_ts *xmt, struct snap_reply_view *v)
+		  struct snap_reply_view *v)
 {
 	if (strata_is_kod(reason)) {
-		v->rx = ntp_ts_get(xmt);
-		v->tx = v->rx;
+		v->rx = 0;
+		v->tx = 0;
 		v->ref_time = 0;
 		v->root_delay = 0;
 		v->root_disp = 0;
@@ -407,6 +401,28 @@ strata_reply_view(__u32 reason, const struct snap *snap, const struct strata_clo
 		return 0;
 	}
 	return snap_read_reply(snap, clk->rx_scale, clk->rx, clk->tx_scale, clk->tx, v);
+}
+
+/*
+ * A kiss-o'-death's receive and transmit timestamps are the request's
+ * transmit timestamp, kept in @k, as the KoDs of ntpd and NTPsec
+ * (fast_xmit()) carry it: a refused client learns nothing of our clock, and
+ * clients accept it. ntpd 4.2.8's receive() ignores a KoD whose transmit
+ * timestamp is zero ("Unexpected zero transmit timestamp in KoD") or whose
+ * origin, receive and transmit differ; NTPsec takes a zero transmit
+ * timestamp in its first answer for a duplicate. chrony's KoD is its full
+ * answer with leap, stratum and refid replaced (ntp_core.c
+ * transmit_packet()): its receive and transmit timestamps are its clock's.
+ * Set after strata_keep(), where the view is already built: the RX-metadata
+ * XDP program is at the verifier's 512-octet stack limit.
+ */
+STRATA_INLINE void
+strata_kod_stamps(__u32 reason, const struct strata_req_keep *k, struct snap_reply_view *v)
+{
+	if (strata_is_kod(reason)) {
+		v->rx = ntp_ts_get(&k->xmt);
+		v->tx = v->rx;
+	}
 }
 
 /* The IPv4 path, from the IP header on. */
@@ -490,13 +506,15 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 		if (strata_verdict_of(reason) != STRATA_REPLY)
 			return strata_out(res, reason);
 	}
-	/* take what the reply keeps before it is overwritten (options move it) */
-	strata_keep(&k, udp, (const struct ntp_hdr *)(udp + 1));
-	if (strata_reply_view(reason, snap, clk, &k.xmt, &v) != 0)
+	if (strata_reply_view(reason, snap, clk, &v) != 0)
 		return strata_out(res, STRATA_R_DROP_NO_TIME);
 	/* a kiss-o'-death is the header alone, whatever the request carried */
 	nak = nak && !strata_is_kod(reason);
 	rplen = NTP_HEADER_LEN + (nak ? NTP_CRYPTO_NAK_LEN : 0);
+
+	/* take what the reply keeps before it is overwritten (options move it) */
+	strata_keep(&k, udp, (const struct ntp_hdr *)(udp + 1));
+	strata_kod_stamps(reason, &k, &v);
 	saddr = ip->saddr;
 	daddr = ip->daddr;
 	tos = ip->tos;
@@ -591,8 +609,7 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 		if (strata_verdict_of(reason) != STRATA_REPLY)
 			return strata_out(res, reason);
 	}
-	strata_keep(&k, udp, nh);
-	if (strata_reply_view(reason, snap, clk, &k.xmt, &v) != 0)
+	if (strata_reply_view(reason, snap, clk, &v) != 0)
 		return strata_out(res, STRATA_R_DROP_NO_TIME);
 	nak = nak && !strata_is_kod(reason);
 	rplen = NTP_HEADER_LEN + (nak ? NTP_CRYPTO_NAK_LEN : 0);
@@ -610,6 +627,8 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	ip6->vtcfl &= ~strata_htonl(3u << 20);
 	ip6->plen = strata_htons((__u16)(sizeof(*udp) + rplen));
 	ip6->hlim = svc->ttl;
+	strata_keep(&k, udp, nh);
+	strata_kod_stamps(reason, &k, &v);
 	strata_write_udp_reply(udp, rplen, &k, &v, nak, strata_csum_words(ip6->saddr, 8), end);
 
 	res->len = l2len + sizeof(*ip6) + sizeof(*udp) + rplen;
