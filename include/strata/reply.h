@@ -425,6 +425,21 @@ strata_kod_stamps(__u32 reason, const struct strata_req_keep *k, struct snap_rep
 	}
 }
 
+/*
+ * A RATE kiss-o'-death asks for a poll no shorter than the limiter's
+ * interval: ntpd 4.2.8 and NTPsec raise their minimum poll to a RATE KoD's
+ * poll when it is above theirs (and only then back off for longer than a
+ * poll or two), and chrony's and ntpd's own KoDs carry their limit there
+ * (chrony ntp_core.c: the larger of the request's poll and the ratelimit
+ * interval). DENY keeps the request's poll.
+ */
+STRATA_INLINE void
+strata_kod_poll(__u32 reason, const struct strata_policy *pol, struct strata_req_keep *k)
+{
+	if (reason == STRATA_R_REPLY_KOD_RATE && pol != 0 && k->poll < pol->conf->kod_poll)
+		k->poll = (__s8)pol->conf->kod_poll;
+}
+
 /* The IPv4 path, from the IP header on. */
 STRATA_INLINE enum strata_verdict
 strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strata_service *svc,
@@ -515,6 +530,7 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	/* take what the reply keeps before it is overwritten (options move it) */
 	strata_keep(&k, udp, (const struct ntp_hdr *)(udp + 1));
 	strata_kod_stamps(reason, &k, &v);
+	strata_kod_poll(reason, pol, &k);
 	saddr = ip->saddr;
 	daddr = ip->daddr;
 	tos = ip->tos;
@@ -629,6 +645,7 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	ip6->hlim = svc->ttl;
 	strata_keep(&k, udp, nh);
 	strata_kod_stamps(reason, &k, &v);
+	strata_kod_poll(reason, pol, &k);
 	strata_write_udp_reply(udp, rplen, &k, &v, nak, strata_csum_words(ip6->saddr, 8), end);
 
 	res->len = l2len + sizeof(*ip6) + sizeof(*udp) + rplen;

@@ -6,10 +6,11 @@
 # limit (one answer per 32 s, no leak, kod) the client's address has already
 # used up, so ntpd's first poll gets a RATE KoD. NTPsec must take it as one
 # (its handle_procpkt(): the "rate_exceeded" peer event, burst and retries
-# cancelled, the next poll held back) rather than drop it: a KoD with a zero
-# transmit timestamp, as strata sent before, repeats the transmit timestamp
-# of "no answer yet", so NTPsec files it as a duplicate (BOGON1 in its
-# rawstats) and goes on asking.
+# cancelled, its minimum poll raised since the KoD asks for a poll of 2^5 s,
+# the limiter's interval, over its minpoll 3) rather than drop it: a KoD
+# with a zero transmit timestamp, as strata sent before, repeats the
+# transmit timestamp of "no answer yet", so NTPsec files it as a duplicate
+# (BOGON1 in its rawstats) and goes on asking.
 #
 # ntpd never touches this host's clock: its bounding set lacks CAP_SYS_TIME,
 # so the kernel refuses any clock change whatever it tries (NTPsec 1.2.2 does
@@ -62,7 +63,7 @@ statistics rawstats
 filegen rawstats file rawstats type none enable
 EOF
 spawn ip netns exec "$NS_C" setpriv --bounding-set -sys_time \
-	timeout 40 "$NTPD" -n -c "$TMP/ntp.conf" -f "$TMP/ntp.drift" -l "$TMP/ntpd.log" \
+	timeout 60 "$NTPD" -n -c "$TMP/ntp.conf" -f "$TMP/ntp.drift" -l "$TMP/ntpd.log" \
 	-p "$TMP/ntpd.pid"
 NTPD_PID=$LAST_PID
 
@@ -85,6 +86,24 @@ if grep -q ' 82\.65\.84\.69 ' "$TMP/stats/rawstats" 2>/dev/null; then
 	fail "NTPsec refused a RATE KoD as well"
 fi
 ok "NTPsec honoured the RATE KoD (rate_exceeded) and refused none"
+
+# Its minimum poll is now past 2^5 s (NTPsec takes its cap, 2^10 s): it asks
+# no more while the test watches. A KoD that repeated the client's own poll
+# bought a pause of about 16 s (NTPsec's throttle), then polls every 8 s.
+polls() { # requests from the client that reached the fast path
+	ctl --json counters >"$TMP/ctr.json"
+	n=0
+	for c in reply reply_leak reply_kod_rate drop_rate; do
+		n=$((n + $($PROBE counter "$TMP/ctr.json" $c)))
+	done
+	echo "$n"
+}
+before=$(polls)
+sleep 24
+after=$(polls)
+[ "$after" -eq "$before" ] ||
+	fail "NTPsec asked $((after - before)) more times within 24 s of the RATE KoD"
+ok "NTPsec asked no more in the 24 s after the RATE KoD ($before requests in all)"
 
 kill "$NTPD_PID" 2>/dev/null || true
 wait "$NTPD_PID" 2>/dev/null || true

@@ -1759,7 +1759,12 @@ expect_kod(const struct req *r, uint32_t reason, const char *code)
 	qn = f.b + f.ntp;
 	CU_ASSERT_EQUAL(n[0], (uint8_t)(3 << 6 | (qn[0] & 0x38) | 4));
 	CU_ASSERT_EQUAL(n[1], 0);
-	CU_ASSERT_EQUAL(n[2], qn[2]);
+	/* the request's poll; RATE asks for the limiter's interval if longer */
+	if (reason == STRATA_R_REPLY_KOD_RATE && pconf.kod_poll > (int8_t)qn[2]) {
+		CU_ASSERT_EQUAL((int8_t)n[2], pconf.kod_poll);
+	} else {
+		CU_ASSERT_EQUAL(n[2], qn[2]);
+	}
 	CU_ASSERT(memcmp(n + 12, code, 4) == 0);
 	CU_ASSERT(memcmp(n + 24, qn + 40, 8) == 0); /* origin: the client can match it */
 	CU_ASSERT(memcmp(n + 32, qn + 40, 8) == 0); /* receive */
@@ -1811,6 +1816,20 @@ test_policy_rate(void)
 			expect_req(&r, STRATA_R_REPLY);
 		put64(r.ntp + 40, REQ_XMT ^ 0x5a5a5a5a00000001ull);
 		expect_kod(&r, STRATA_R_REPLY_KOD_RATE, "RATE");
+		/* a limit longer than the client's poll is the poll RATE asks for */
+		pconf.kod_poll = 12;
+		pol.now += 10 * 1000;
+		req_init(&r, &variants[k]);
+		for (i = 0; i < 3; i++)
+			expect_req(&r, STRATA_R_REPLY);
+		expect_kod(&r, STRATA_R_REPLY_KOD_RATE, "RATE");
+		/* a shorter one leaves the client's */
+		pconf.kod_poll = -4;
+		pol.now += 10 * 1000;
+		for (i = 0; i < 3; i++)
+			expect_req(&r, STRATA_R_REPLY);
+		expect_kod(&r, STRATA_R_REPLY_KOD_RATE, "RATE");
+		pconf.kod_poll = 0;
 		/* without kod: dropped */
 		pconf.kod = 0;
 		pol.now += 10 * 1000;
@@ -1901,6 +1920,7 @@ test_policy_acl(void)
 	pconf.acl_default = STRATA_ACL_DENY;
 	expect_req(&r, STRATA_R_DROP_DENY);
 	pconf.acl_default = STRATA_ACL_DENY_KOD;
+	pconf.kod_poll = 12; /* for RATE only: DENY keeps the request's poll */
 	expect_kod(&r, STRATA_R_REPLY_KOD_DENY, "DENY");
 	expect_kod(&r, STRATA_R_REPLY_KOD_DENY, "DENY");
 	/* with a limiter, DENY KoDs are limited too: a spoofed flood reflects no more */

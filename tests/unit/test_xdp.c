@@ -365,7 +365,7 @@ test_ratelimit(void)
 {
 	/* 2^28 ticks of 2^20 ns: no time passes during the test */
 	struct strata_policy_conf pc = {.rl_on = 1, .interval = 1u << 28, .window = 1u << 29,
-					.leak = 16, .kod = 1, .seed = 42};
+					.leak = 16, .kod = 1, .kod_poll = 9, .seed = 42};
 	__u64 kods = sum_counter(STRATA_R_REPLY_KOD_RATE), drops = sum_counter(STRATA_R_DROP_RATE);
 	__u8 req[256], out[256];
 	__u32 out_len, retval;
@@ -382,6 +382,7 @@ test_ratelimit(void)
 	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
 	CU_ASSERT_EQUAL(retval, XDP_TX);
 	check_kod4(out, out_len, "RATE");
+	CU_ASSERT_EQUAL(out[14 + 20 + 8 + 2], 9); /* the limit's poll, not the request's 6 */
 	for (i = 0; i < 3; i++) {
 		CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
 		CU_ASSERT_EQUAL(retval, XDP_DROP);
