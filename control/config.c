@@ -975,6 +975,7 @@ cfg_policy(const struct cfg *c, double tick_s, __u64 seed, struct strata_policy_
 	pc->window = pc->interval * r->burst;
 	pc->leak = r->leak;
 	pc->kod = (__u32)r->kod;
+	pc->kod_poll = r->interval;
 }
 
 const char *

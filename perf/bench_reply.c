@@ -93,11 +93,14 @@ make_request(__u8 *f, int ip6, int vlan)
 		ip->csum = (__u16)~strata_csum_fold(strata_csum_words(ip, sizeof(*ip) / 4));
 		udp = (struct strata_udp *)(ip + 1);
 	}
-	/* the UDP checksum stays 0: strata does not check it, as chrony does not */
+	/*
+	 * strata does not verify the UDP checksum, as chrony does not, but a
+	 * zero one is dropped in IPv6 (RFC 8200 section 8.1): any other will do
+	 */
 	udp->sport = strata_htons(50123);
 	udp->dport = strata_htons(NTP_PORT);
 	udp->len = strata_htons(sizeof(*udp) + sizeof(*nh));
-	udp->csum = 0;
+	udp->csum = ip6 ? 0xffff : 0;
 	nh = (struct ntp_hdr *)(udp + 1);
 	memset(nh, 0, sizeof(*nh));
 	nh->lvm = NTP_LVM(NTP_LEAP_NONE, 4, NTP_MODE_CLIENT);

@@ -29,6 +29,29 @@ if ! getent passwd strata >/dev/null; then
 	echo "install-deps: created the system user strata"
 fi
 
+# NTPsec's ntpd, a client of the KoD test (tests/integration/ntpsec_kod.sh).
+# Its package conflicts with chrony's (both provide time-daemon) and would
+# start a system ntpd, so it is not installed: its files are unpacked here,
+# outside dpkg's database and any service manager (its ntpq runs on the
+# python3-ntp that ntpsec-ntpdig brings).
+NTPSEC_ROOT=/usr/local/lib/strata-test/ntpsec
+if [ ! -x "$NTPSEC_ROOT/usr/sbin/ntpd" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: need root to unpack ntpsec into $NTPSEC_ROOT" >&2
+		exit 1
+	fi
+	deb_dir=$(mktemp -d)
+	chown _apt "$deb_dir" 2>/dev/null || true # apt downloads as _apt
+	if ! (cd "$deb_dir" && apt-get download -qq ntpsec); then
+		apt-get update -qq
+		(cd "$deb_dir" && apt-get download -qq ntpsec)
+	fi
+	mkdir -p "$NTPSEC_ROOT"
+	dpkg-deb -x "$deb_dir"/ntpsec_*.deb "$NTPSEC_ROOT"
+	rm -rf "$deb_dir"
+	echo "install-deps: unpacked ntpsec's ntpd into $NTPSEC_ROOT"
+fi
+
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -46,6 +46,7 @@ enum strata_reason {
 	STRATA_R_DROP_DENY,         /* refused by the access list (or its KoD over the limit) */
 	/* added later, at the end so that no slot moves (strata_verdict_of() knows its verdict) */
 	STRATA_R_PASS_OTHER_MAC, /* PASS: a request to another host's MAC (promiscuous NIC) */
+	STRATA_R_DROP_UDP_CSUM0, /* IPv6 UDP checksum 0: forbidden (RFC 8200 section 8.1) */
 	STRATA_R_MAX
 };
 
@@ -91,5 +92,6 @@ static const char *const strata_reason_names[STRATA_R_MAX] = {
 	[STRATA_R_DROP_RATE] = "drop_rate",
 	[STRATA_R_DROP_DENY] = "drop_deny",
 	[STRATA_R_PASS_OTHER_MAC] = "pass_other_mac",
+	[STRATA_R_DROP_UDP_CSUM0] = "drop_udp_csum0",
 };
 #endif

@@ -82,7 +82,7 @@ struct strata_policy_conf {
 	__u32 kod;         /* over the limit: RATE KoD (else drop) */
 	__u32 acl_on;      /* allow/deny lines are configured */
 	__u32 acl_default; /* enum strata_acl_action for sources no rule covers */
-	__u32 pad;
+	__s32 kod_poll;    /* log2 s: the least poll a RATE KoD asks for (the interval) */
 	__u64 seed;        /* hash key: keeps a flood from aiming at a victim's set */
 };
 _Static_assert(sizeof(struct strata_policy_conf) == 40, "policy conf layout");

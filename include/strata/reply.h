@@ -401,10 +401,11 @@ strata_policy6(const struct strata_policy *pol, const __be32 *saddr, __u32 reaso
 #endif
 
 /*
- * What a reply is made of: a kiss-o'-death carries leap 3 (alarm), stratum 0
- * and the kiss code in the refid (RFC 5905 section 7.4) and, as chrony's,
- * no timestamps but the origin: it tells nothing of our clock. Anything else
- * reads the snapshot. @return 0, or -1 without usable time.
+ * What a reply is made of. A kiss-o'-death carries leap 3 (alarm), stratum 0
+ * and the kiss code in the refid (RFC 5905 section 7.4), and the request's
+ * transmit timestamp as its origin, receive and transmit timestamps (see
+ * strata_kod_stamps()): it tells nothing of our clock. Anything else reads
+ * the snapshot. @return 0, or -1 without usable time.
  */
 STRATA_INLINE int
 strata_reply_view(__u32 reason, const struct snap *snap, const struct strata_clock *clk,
@@ -425,6 +426,43 @@ strata_reply_view(__u32 reason, const struct snap *snap, const struct strata_clo
 		return 0;
 	}
 	return snap_read_reply(snap, clk->rx_scale, clk->rx, clk->tx_scale, clk->tx, v);
+}
+
+/*
+ * A kiss-o'-death's receive and transmit timestamps are the request's
+ * transmit timestamp, kept in @k, as the KoDs of ntpd and NTPsec
+ * (fast_xmit()) carry it: a refused client learns nothing of our clock, and
+ * clients accept it. ntpd 4.2.8's receive() ignores a KoD whose transmit
+ * timestamp is zero ("Unexpected zero transmit timestamp in KoD") or whose
+ * origin, receive and transmit differ; NTPsec takes a zero transmit
+ * timestamp in its first answer for a duplicate. chrony's KoD is its full
+ * answer with leap, stratum and refid replaced (ntp_core.c
+ * transmit_packet()): its receive and transmit timestamps are its clock's.
+ * Set after strata_keep(), where the view is already built: the RX-metadata
+ * XDP program is at the verifier's 512-octet stack limit.
+ */
+STRATA_INLINE void
+strata_kod_stamps(__u32 reason, const struct strata_req_keep *k, struct snap_reply_view *v)
+{
+	if (strata_is_kod(reason)) {
+		v->rx = ntp_ts_get(&k->xmt);
+		v->tx = v->rx;
+	}
+}
+
+/*
+ * A RATE kiss-o'-death asks for a poll no shorter than the limiter's
+ * interval: ntpd 4.2.8 and NTPsec raise their minimum poll to a RATE KoD's
+ * poll when it is above theirs (and only then back off for longer than a
+ * poll or two), and chrony's and ntpd's own KoDs carry their limit there
+ * (chrony ntp_core.c: the larger of the request's poll and the ratelimit
+ * interval). DENY keeps the request's poll.
+ */
+STRATA_INLINE void
+strata_kod_poll(__u32 reason, const struct strata_policy *pol, struct strata_req_keep *k)
+{
+	if (reason == STRATA_R_REPLY_KOD_RATE && pol != 0 && k->poll < pol->conf->kod_poll)
+		k->poll = (__s8)pol->conf->kod_poll;
 }
 
 /* The IPv4 path, from the IP header on. */
@@ -518,6 +556,8 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 
 	/* take what the reply keeps before it is overwritten (options move it) */
 	strata_keep(&k, udp, (const struct ntp_hdr *)(udp + 1));
+	strata_kod_stamps(reason, &k, &v);
+	strata_kod_poll(reason, pol, &k);
 	saddr = ip->saddr;
 	daddr = ip->daddr;
 	tos = ip->tos;
@@ -587,6 +627,12 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	ulen = strata_ntohs(udp->len);
 	if (ulen != plen)
 		return strata_out(res, STRATA_R_DROP_BAD_UDP_LEN);
+	/*
+	 * RFC 8200 section 8.1: IPv6 receivers discard UDP packets with a zero
+	 * checksum (the exceptions of RFC 6935 are for tunnels, not NTP).
+	 */
+	if (udp->csum == 0)
+		return strata_out(res, STRATA_R_DROP_UDP_CSUM0);
 	if (udp->sport == 0)
 		return strata_out(res, STRATA_R_DROP_SRC_PORT0);
 	if (strata_ours6(svc, ip6->saddr))
@@ -627,6 +673,8 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	ip6->plen = strata_htons((__u16)(sizeof(*udp) + rplen));
 	ip6->hlim = svc->ttl;
 	strata_keep(&k, udp, nh);
+	strata_kod_stamps(reason, &k, &v);
+	strata_kod_poll(reason, pol, &k);
 	strata_write_udp_reply(udp, rplen, &k, &v, nak, strata_csum_words(ip6->saddr, 8), end);
 
 	res->len = l2len + sizeof(*ip6) + sizeof(*udp) + rplen;

@@ -160,6 +160,9 @@ parse(const uint8_t *p, size_t n, struct req *r)
 	ntp = r->l4 + UDP_LEN;
 	if (n < ntp + NTP_LEN || get16(p + r->l4) == 0 || get16(p + r->l4 + 2) != 123)
 		return;
+	/* RFC 8200 section 8.1: no zero UDP checksum in IPv6 */
+	if (r->ip6 && get16(p + r->l4 + 6) == 0)
+		return;
 	mode = p[ntp] & 7;
 	version = p[ntp] >> 3 & 7;
 	if (version < 1 || version > 4)

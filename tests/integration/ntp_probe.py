@@ -28,9 +28,18 @@
   ntp_probe.py flood SRC HOST N RATE [--spoof]
       send N client requests from SRC to HOST:123, RATE a second (0: as fast as
       it can), and count the answers by kind: prints
-      "sent=N reply=R kod_rate=K kod_deny=D". With --spoof the requests are raw
-      IPv4 datagrams that only claim SRC as their source: their answers go to
-      SRC, not here, and nothing is counted
+      "sent=N reply=R kod_rate=K kod_deny=D kod_bad=B". A kiss-o'-death counts
+      as RATE or DENY only if it passes the checks ntpd 4.2.8 applies to one
+      (ntpd428_kod_check); the others are kod_bad, and the first one's reason
+      goes to stderr. With --spoof the requests are raw IPv4 datagrams that
+      only claim SRC as their source: their answers go to SRC, not here, and
+      nothing is counted
+  ntp_probe.py assoc SRC HOST N
+      as one ntpd 4.2.8 client association: N requests from SRC to HOST:123,
+      each sent when the previous was answered or 0.2 s passed, and each
+      answer judged against the last request only (peer->aorg) and the last
+      answer accepted (peer->xmt); prints "sent=N reply=R kod_rate=K
+      kod_deny=D kod_bad=B" and the first refusal's reason on stderr
 """
 import json
 import os
@@ -248,11 +257,51 @@ def cmd_leapserver(host, to_midnight, seconds, anyday=None):
         xmt = struct.pack("!II", int(t2 + NTP_EPOCH) & 0xFFFFFFFF, int((t2 % 1) * 2**32))
         s.sendto(hdr + stamp + req[40:48] + stamp + xmt, addr)
 
+ZERO_TS = bytes(8)
+
+def ntpd428_kod_check(data, aorg, last_xmt=None):
+    """None if ntpd 4.2.8 honours the server-mode answer @data as a KoD, else
+    why it does not, in the words of its log. @aorg is the transmit timestamp
+    of the request it answers (ntpd's peer->aorg), @last_xmt the transmit
+    timestamp of the last answer accepted (peer->xmt).
+
+    These are the checks of ntp 4.2.8's ntpd/ntp_proto.c receive() on a
+    server packet whose kiss_code_check() finds a kiss code (mode 4, leap 3,
+    stratum 0, a RATE, DENY, RSTR or X... refid), in its order; only a KoD
+    that passes them all reaches the RATE handling (poll raised, burst
+    cancelled) or is counted as a KoD at all."""
+    if data[0] & 7 != 4 or data[0] >> 6 != 3 or data[1] != 0:
+        return "not a KoD: mode %d leap %d stratum %d" % (data[0] & 7, data[0] >> 6, data[1])
+    code = data[12:16]
+    if code not in (b"RATE", b"DENY", b"RSTR") and code[:1] != b"X":
+        return "not a KoD: kiss code %r" % code
+    org, rec, xmt = data[24:32], data[32:40], data[40:48]
+    if xmt == ZERO_TS:
+        return "Unexpected zero transmit timestamp in KoD"
+    if last_xmt is not None and xmt == last_xmt:
+        return "Duplicate xmit"
+    if org == ZERO_TS or rec == ZERO_TS:
+        return "KoD packet has a zero org or rec timestamp.  Ignoring."
+    if xmt != org or xmt != rec:
+        return "KoD packet has inconsistent xmt/org/rec timestamps.  Ignoring."
+    if org != aorg:
+        return "flip 0 KoD origin timestamp does not match - ignoring."
+    return None
+
+FIRST_BAD = []
+
 def answer_kind(data, sent):
-    """The kind of answer @data is to one of the requests in @sent, or None."""
+    """The kind of answer @data is to one of the requests in @sent, or None.
+    A KoD is judged as ntpd 4.2.8 would if it had sent the request that
+    @data's origin names."""
     if len(data) < 48 or data[0] & 7 != 4 or data[24:32] not in sent:
         return None
     if data[1] == 0:
+        why = ntpd428_kod_check(data, data[24:32])
+        if why is not None:
+            if not FIRST_BAD:
+                FIRST_BAD.append("%s KoD: %s" % (data[12:16].decode("ascii", "replace"), why))
+            return "kod_bad"
         code = data[12:16]
         return {b"RATE": "kod_rate", b"DENY": "kod_deny"}.get(code, "kod_other")
     return "reply"
@@ -266,7 +315,7 @@ def cmd_flood(src, host, n, rate, spoof):
         s = socket.socket(fam, socket.SOCK_DGRAM)
         s.bind((src, 0))
     s.setblocking(False)
-    counts = {"reply": 0, "kod_rate": 0, "kod_deny": 0, "kod_other": 0}
+    counts = {"reply": 0, "kod_rate": 0, "kod_deny": 0, "kod_other": 0, "kod_bad": 0}
     sent = set()
 
     def drain(until):
@@ -299,8 +348,53 @@ def cmd_flood(src, host, n, rate, spoof):
         if time.time() - start > 60:
             break  # bounded whatever the rate
     drain(time.time() + 1.0)
-    print("sent=%d reply=%d kod_rate=%d kod_deny=%d" %
-          (len(sent), counts["reply"], counts["kod_rate"], counts["kod_deny"]))
+    if FIRST_BAD:
+        print("ntpd 4.2.8 would ignore: " + FIRST_BAD[0], file=sys.stderr)
+    print("sent=%d reply=%d kod_rate=%d kod_deny=%d kod_bad=%d" %
+          (len(sent), counts["reply"], counts["kod_rate"], counts["kod_deny"],
+           counts["kod_bad"]))
+
+def cmd_assoc(src, host, n):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    counts = {"reply": 0, "kod_rate": 0, "kod_deny": 0, "kod_other": 0, "kod_bad": 0}
+    last_xmt = None
+    sent = 0
+    end = time.time() + 30  # bounded whatever happens
+    for _ in range(int(n)):
+        if time.time() > end:
+            break
+        req = ntp()
+        s.sendto(req, (host, 123))
+        sent += 1
+        until = time.time() + 0.2
+        while True:
+            r, _, _ = select.select([s], [], [], max(0.0, until - time.time()))
+            if not r:
+                break
+            data = s.recv(2048)
+            # receive(): an answer to anything but the last request is bogus
+            if len(data) < 48 or data[0] & 7 != 4 or data[24:32] != req[40:48]:
+                continue
+            if data[1] == 0:
+                why = ntpd428_kod_check(data, req[40:48], last_xmt)
+                if why is not None:
+                    if not FIRST_BAD:
+                        FIRST_BAD.append("%s KoD: %s" %
+                                         (data[12:16].decode("ascii", "replace"), why))
+                    counts["kod_bad"] += 1
+                    break
+                kind = {b"RATE": "kod_rate", b"DENY": "kod_deny"}.get(data[12:16], "kod_other")
+            else:
+                kind = "reply"
+            counts[kind] += 1
+            last_xmt = data[40:48]
+            break
+    if FIRST_BAD:
+        print("ntpd 4.2.8 would ignore: " + FIRST_BAD[0], file=sys.stderr)
+    print("sent=%d reply=%d kod_rate=%d kod_deny=%d kod_bad=%d" %
+          (sent, counts["reply"], counts["kod_rate"], counts["kod_deny"], counts["kod_bad"]))
 
 def main(argv):
     if len(argv) in (4, 6) and argv[1] == "send" and argv[3] in KINDS:
@@ -326,6 +420,8 @@ def main(argv):
         if len(argv) == 7 and argv[6] != "--spoof":
             sys.exit(__doc__)
         cmd_flood(argv[2], argv[3], argv[4], argv[5], len(argv) == 7)
+    elif len(argv) == 5 and argv[1] == "assoc":
+        cmd_assoc(argv[2], argv[3], argv[4])
     elif len(argv) == 4 and argv[1] == "counter":
         cmd_counter(argv[2], argv[3])
     else:

@@ -8,6 +8,10 @@
 #     another address) leaves the victim answered at least at the leak rate;
 #   - deny ... kod answers DENY kiss-o'-deaths, plain deny drops, in IPv4 and
 #     IPv6, and other clients are still answered;
+#   - every kiss-o'-death passes the checks ntpd 4.2.8 applies to one
+#     (ntp_probe.py ntpd428_kod_check: a non-zero transmit timestamp equal to
+#     origin and receive, the origin it sent), also for a client that behaves
+#     as one ntpd association;
 #   - a real client (ntpdig) is answered again once a flood stops.
 #
 #   policy.sh xdp    stratad's XDP program on s0
@@ -33,9 +37,9 @@ dpdk)
 esac
 
 setup_topology
-# the clients: a flooder (.2), a steady client (.4), a victim (.3), a denied
-# address in each family
-for a in 192.0.2.3 192.0.2.4 192.0.2.66; do
+# the clients: a flooder (.2), a steady client (.4), a victim (.3), an
+# ntpd-like association (.5), a denied address in each family
+for a in 192.0.2.3 192.0.2.4 192.0.2.5 192.0.2.66; do
 	ip -n "$NS_C" addr add "$a/24" dev c0
 done
 ip -n "$NS_C" addr add 2001:db8::66/64 dev c0 nodad
@@ -75,7 +79,7 @@ fi
 wait_for 10 in_c $PROBE send 192.0.2.1 client || fail "no answer from the $MODE fast path"
 ok "$MODE fast path up with a rate limit and an access list"
 
-# "sent=N reply=R kod_rate=K kod_deny=D" -> the value of $2
+# "sent=N reply=R kod_rate=K kod_deny=D kod_bad=B" -> the value of $2
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 check() { # CONDITION MESSAGE: a Python expression over the shell's numbers
 	python3 -c "import sys; sys.exit(0 if ($1) else 1)" || fail "$2"
@@ -97,10 +101,19 @@ k=$(field "$flood" kod_rate)
 check "$n == 3000 and 0.15 * $n <= $r <= 0.40 * $n" "the flooder got $r answers of $n"
 # one KoD per episode over the limit: at most one per answer under the limit
 check "1 <= $k <= 100" "the flooder got $k RATE KoDs for $n requests"
+check "$(field "$flood" kod_bad) == 0" "KoDs that ntpd 4.2.8 ignores: $flood"
 check "$(field "$steady" reply) == 20" "the steady client lost answers: $steady"
 ok "flood: $r of $n answered (the leak), $k RATE KoDs; the steady client got all 20"
 check "$(counter drop_rate) > 0.5 * $n" "drop_rate did not count the flood"
 check "$(counter reply_kod_rate) == $k" "reply_kod_rate is not the $k KoDs received"
+
+# one ntpd association asking back to back: its burst, then a RATE KoD that
+# ntpd 4.2.8 would honour (the answer to its last request, timestamps right)
+assoc=$(in_c $PROBE assoc 192.0.2.5 192.0.2.1 12)
+echo "association: $assoc"
+check "$(field "$assoc" kod_bad) == 0 and $(field "$assoc" kod_rate) >= 1" \
+	"RATE KoDs that ntpd 4.2.8 ignores: $assoc"
+ok "RATE KoDs pass ntpd 4.2.8's checks: $assoc"
 
 # once the flood is over, a real client is answered again
 sleep 1
@@ -129,6 +142,7 @@ ok "spoofed flood: the victim still got $v of 96 answers (leak 1 in 4)"
 sleep 1
 d4=$(in_c $PROBE flood 192.0.2.66 192.0.2.1 3 10)
 check "$(field "$d4" kod_deny) == 3 and $(field "$d4" reply) == 0" "deny kod: $d4"
+check "$(field "$d4" kod_bad) == 0" "DENY KoDs that ntpd 4.2.8 ignores: $d4"
 before=$(counter drop_deny)
 d6=$(in_c $PROBE flood 2001:db8::66 2001:db8::1 3 10)
 check "$(field "$d6" kod_deny) == 0 and $(field "$d6" reply) == 0" "deny: $d6"

@@ -320,6 +320,17 @@ test_ratelimit(void)
 	CU_ASSERT_EQUAL(c.ratelimit.burst, 255);
 	CU_ASSERT_EQUAL(c.ratelimit.leak, 5);
 	CU_ASSERT(c.ratelimit.kod);
+	/* lowered for the fast paths: a RATE KoD asks for the interval as its poll */
+	{
+		struct strata_policy_conf pc;
+
+		cfg_policy(&c, 1e-3, 1, &pc);
+		CU_ASSERT_EQUAL(pc.kod_poll, -4);
+		CU_ASSERT_EQUAL_FATAL(parse(BASE "ratelimit interval 6 kod\n", &c, err), 0);
+		cfg_policy(&c, 1e-3, 1, &pc);
+		CU_ASSERT_EQUAL(pc.kod_poll, 6);
+		CU_ASSERT_EQUAL(pc.interval, 64000);
+	}
 }
 
 /* "register POOL via HOST[:PORT] key FILE": every form of registrar, every bad line */

@@ -88,6 +88,7 @@ static const enum strata_verdict verdict_want[STRATA_R_MAX] = {
 	[STRATA_R_DROP_RATE] = STRATA_DROP,
 	[STRATA_R_DROP_DENY] = STRATA_DROP,
 	[STRATA_R_PASS_OTHER_MAC] = STRATA_PASS,
+	[STRATA_R_DROP_UDP_CSUM0] = STRATA_DROP,
 };
 
 /* The encapsulations each reason is tried over, where it applies. */
@@ -1819,7 +1820,14 @@ test_policy_other_mac(void)
 	policy_off();
 }
 
-/* RFC 5905 section 7.4: leap 3, stratum 0, the code in the refid; 48 octets, no time */
+/*
+ * RFC 5905 section 7.4: leap 3, stratum 0, the code in the refid; 48 octets,
+ * whatever the request carried. The timestamps as ntpd's and NTPsec's KoDs
+ * carry them: origin, receive and transmit all the request's transmit
+ * timestamp (no time of ours), which is what ntpd 4.2.8's receive() demands
+ * of a KoD: a non-zero transmit timestamp, origin and receive non-zero and
+ * equal to it, origin equal to what the client sent.
+ */
 static void
 expect_kod(const struct req *r, uint32_t reason, const char *code)
 {
@@ -1835,12 +1843,20 @@ expect_kod(const struct req *r, uint32_t reason, const char *code)
 	qn = f.b + f.ntp;
 	CU_ASSERT_EQUAL(n[0], (uint8_t)(3 << 6 | (qn[0] & 0x38) | 4));
 	CU_ASSERT_EQUAL(n[1], 0);
-	CU_ASSERT_EQUAL(n[2], qn[2]);
+	/* the request's poll; RATE asks for the limiter's interval if longer */
+	if (reason == STRATA_R_REPLY_KOD_RATE && pconf.kod_poll > (int8_t)qn[2]) {
+		CU_ASSERT_EQUAL((int8_t)n[2], pconf.kod_poll);
+	} else {
+		CU_ASSERT_EQUAL(n[2], qn[2]);
+	}
 	CU_ASSERT(memcmp(n + 12, code, 4) == 0);
 	CU_ASSERT(memcmp(n + 24, qn + 40, 8) == 0); /* origin: the client can match it */
-	CU_ASSERT_EQUAL(get64(n + 16), 0);
-	CU_ASSERT_EQUAL(get64(n + 32), 0);
-	CU_ASSERT_EQUAL(get64(n + 40), 0);
+	CU_ASSERT(memcmp(n + 32, qn + 40, 8) == 0); /* receive */
+	CU_ASSERT(memcmp(n + 40, qn + 40, 8) == 0); /* transmit */
+	CU_ASSERT_NOT_EQUAL(get64(n + 40), 0);
+	CU_ASSERT_EQUAL(get64(n + 16), 0); /* reference: none */
+	CU_ASSERT_EQUAL(get32(n + 4), 0);  /* root delay */
+	CU_ASSERT_EQUAL(get32(n + 8), 0);  /* root dispersion */
 	CU_ASSERT_EQUAL(fold(udp_sum(out + f.l3, f.ip6, n - UDP_LEN, UDP_LEN + NTP_LEN)), 0xffff);
 }
 
@@ -1876,6 +1892,28 @@ test_policy_rate(void)
 		/* a request with a MAC is answered by a 48-octet KoD: never larger */
 		req_mac(&r, 20);
 		expect_kod(&r, STRATA_R_REPLY_KOD_RATE, "RATE");
+		/* so is the longest request parsed, and each KoD echoes its own request */
+		pol.now += 10 * 1000;
+		req_init(&r, &variants[k]);
+		req_ef(&r, 0x2005, STRATA_MAX_NTP_LEN - NTP_LEN);
+		for (i = 0; i < 3; i++)
+			expect_req(&r, STRATA_R_REPLY);
+		put64(r.ntp + 40, REQ_XMT ^ 0x5a5a5a5a00000001ull);
+		expect_kod(&r, STRATA_R_REPLY_KOD_RATE, "RATE");
+		/* a limit longer than the client's poll is the poll RATE asks for */
+		pconf.kod_poll = 12;
+		pol.now += 10 * 1000;
+		req_init(&r, &variants[k]);
+		for (i = 0; i < 3; i++)
+			expect_req(&r, STRATA_R_REPLY);
+		expect_kod(&r, STRATA_R_REPLY_KOD_RATE, "RATE");
+		/* a shorter one leaves the client's */
+		pconf.kod_poll = -4;
+		pol.now += 10 * 1000;
+		for (i = 0; i < 3; i++)
+			expect_req(&r, STRATA_R_REPLY);
+		expect_kod(&r, STRATA_R_REPLY_KOD_RATE, "RATE");
+		pconf.kod_poll = 0;
 		/* without kod: dropped */
 		pconf.kod = 0;
 		pol.now += 10 * 1000;
@@ -1966,6 +2004,7 @@ test_policy_acl(void)
 	pconf.acl_default = STRATA_ACL_DENY;
 	expect_req(&r, STRATA_R_DROP_DENY);
 	pconf.acl_default = STRATA_ACL_DENY_KOD;
+	pconf.kod_poll = 12; /* for RATE only: DENY keeps the request's poll */
 	expect_kod(&r, STRATA_R_REPLY_KOD_DENY, "DENY");
 	expect_kod(&r, STRATA_R_REPLY_KOD_DENY, "DENY");
 	/* with a limiter, DENY KoDs are limited too: a spoofed flood reflects no more */
@@ -2035,6 +2074,40 @@ test_policy_table(void)
 	policy_off();
 }
 
+/*
+ * RFC 8200 section 8.1: an IPv6 receiver discards UDP with a zero checksum;
+ * in IPv4 zero means no checksum (RFC 768) and is answered. A checksum of
+ * all ones (a computed 0, or any other value: strata does not verify it) is
+ * answered in both.
+ */
+static void
+test_drop_udp_csum0(void)
+{
+	struct frame f;
+	struct req r;
+	size_t k;
+
+	reset();
+	for (k = 0; k < NVARIANTS; k++) {
+		req_init(&r, &variants[k]);
+		build(&f, &r);
+		put16(f.b + f.l4 + 6, 0);
+		expect(&f, f.ip6 ? STRATA_R_DROP_UDP_CSUM0 : STRATA_R_REPLY);
+		put16(f.b + f.l4 + 6, 0xffff);
+		expect(&f, STRATA_R_REPLY);
+	}
+	/* before the policy: no KoD for it, and no limiter entry taken */
+	policy_on(1, 16, 1);
+	pconf.acl_on = 1;
+	pconf.acl_default = STRATA_ACL_DENY_KOD;
+	req_init(&r, &variants[5]);
+	build(&f, &r);
+	put16(f.b + f.l4 + 6, 0);
+	expect(&f, STRATA_R_DROP_UDP_CSUM0);
+	expect_kod(&r, STRATA_R_REPLY_KOD_DENY, "DENY");
+	policy_off();
+}
+
 /* Runs last: each reason was produced, exactly, by some test above */
 static void
 test_every_reason(void)
@@ -2074,6 +2147,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_fragments),
 	TEST_CASE(test_drop_bad_udp_len),
 	TEST_CASE(test_drop_src_port0),
+	TEST_CASE(test_drop_udp_csum0),
 	TEST_CASE(test_drop_src_ours),
 	TEST_CASE(test_drop_src_martian),
 	TEST_CASE(test_drop_l2_group),

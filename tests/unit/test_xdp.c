@@ -80,6 +80,7 @@ make_req6(__u8 *f)
 	static const __u8 src[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7};
 	static const __u8 dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 	__u8 *ip = f + 14, *udp = ip + 40, *ntp = udp + 8;
+	__u32 s;
 
 	memset(f, 0, 14 + 40 + 56);
 	memcpy(f, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x86\xdd", 14);
@@ -93,6 +94,10 @@ make_req6(__u8 *f)
 	ntp[0] = NTP_LVM(0, 3, NTP_MODE_CLIENT);
 	ntp[2] = 10;
 	memcpy(ntp + 40, "\xe9\x00\x00\x02\x9a\xbc\xde\xf0", 8);
+	/* IPv6 forbids a zero UDP checksum (RFC 8200 section 8.1): a real one */
+	s = fold(sum16(sum16(0, ip + 8, 32) + 17 + 56, udp, 56));
+	udp[6] = (__u8)(~s >> 8);
+	udp[7] = (__u8)~s;
 	return 14 + 40 + 56;
 }
 
@@ -310,6 +315,26 @@ test_other_mac(void)
 	CU_ASSERT_EQUAL_FATAL(bpf_map_update_elem(if_fd, &key, &ifc, BPF_ANY), 0);
 }
 
+/* RFC 8200 section 8.1: an IPv6 request with UDP checksum 0 is dropped and counted */
+static void
+test_ipv6_udp_csum0(void)
+{
+	__u8 req[256], out[256];
+	__u32 out_len, retval;
+	__u64 before = sum_counter(STRATA_R_DROP_UDP_CSUM0);
+	size_t n = make_req6(req);
+
+	req[14 + 40 + 6] = req[14 + 40 + 7] = 0;
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_DROP);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_DROP_UDP_CSUM0), before + 1);
+	/* IPv4 without a checksum (RFC 768) is still answered */
+	n = make_req4(req, 0, 0);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_TX);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_DROP_UDP_CSUM0), before + 1);
+}
+
 static void
 set_policy(const struct strata_policy_conf *pc)
 {
@@ -318,17 +343,27 @@ set_policy(const struct strata_policy_conf *pc)
 	CU_ASSERT_EQUAL_FATAL(bpf_map_update_elem(pol_fd, &key, pc, BPF_ANY), 0);
 }
 
-/* The NTP header of a 90-octet IPv4 reply in @out is a KoD with @code. */
+/*
+ * The NTP header of a 90-octet IPv4 reply in @out is a KoD with @code, and
+ * carries the request's transmit timestamp as origin, receive and transmit
+ * (as ntpd's and NTPsec's KoDs; ntpd 4.2.8 ignores a KoD without them).
+ */
 static void
 check_kod4(const __u8 *out, __u32 out_len, const char *code)
 {
+	static const __u8 xmt[8] = {0xe9, 0x00, 0x00, 0x01, 0x12, 0x34, 0x56, 0x78};
 	const __u8 *ntp = out + 14 + 20 + 8;
 
 	CU_ASSERT_EQUAL_FATAL(out_len, 90);
 	CU_ASSERT_EQUAL(ntp[0] >> 6, 3);
 	CU_ASSERT_EQUAL(ntp[1], 0);
 	CU_ASSERT_EQUAL(memcmp(ntp + 12, code, 4), 0);
-	CU_ASSERT_EQUAL(memcmp(ntp + 24, "\xe9\x00\x00\x01\x12\x34\x56\x78", 8), 0);
+	CU_ASSERT_EQUAL(memcmp(ntp + 24, xmt, 8), 0);
+	CU_ASSERT_EQUAL(memcmp(ntp + 32, xmt, 8), 0);
+	CU_ASSERT_EQUAL(memcmp(ntp + 40, xmt, 8), 0);
+	/* the UDP checksum over the pseudo header sums to all ones */
+	CU_ASSERT_EQUAL(fold(sum16(sum16(0, out + 14 + 12, 8) + 17 + 56, out + 14 + 20, 56)),
+			0xffff);
 }
 
 /* The LPM tries: the longest prefix decides, in both families. */
@@ -384,7 +419,7 @@ test_ratelimit(void)
 {
 	/* 2^28 ticks of 2^20 ns: no time passes during the test */
 	struct strata_policy_conf pc = {.rl_on = 1, .interval = 1u << 28, .window = 1u << 29,
-					.leak = 16, .kod = 1, .seed = 42};
+					.leak = 16, .kod = 1, .kod_poll = 9, .seed = 42};
 	__u64 kods = sum_counter(STRATA_R_REPLY_KOD_RATE), drops = sum_counter(STRATA_R_DROP_RATE);
 	__u8 req[256], out[256];
 	__u32 out_len, retval;
@@ -401,6 +436,7 @@ test_ratelimit(void)
 	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
 	CU_ASSERT_EQUAL(retval, XDP_TX);
 	check_kod4(out, out_len, "RATE");
+	CU_ASSERT_EQUAL(out[14 + 20 + 8 + 2], 9); /* the limit's poll, not the request's 6 */
 	for (i = 0; i < 3; i++) {
 		CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
 		CU_ASSERT_EQUAL(retval, XDP_DROP);
@@ -493,6 +529,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_ipv6_reply),
 	TEST_CASE(test_pass_and_drop),
 	TEST_CASE(test_other_mac),
+	TEST_CASE(test_ipv6_udp_csum0),
 	TEST_CASE(test_acl_lpm),
 	TEST_CASE(test_ratelimit),
 };
