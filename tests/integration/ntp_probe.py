@@ -208,7 +208,7 @@ def cmd_measure(host, n):
 # maps every 31 ms, and a kernel clock slewed at its 500 ppm maximum moves
 # 16 us in that time.
 # With --rootdist, also the root distance each reply announces, root delay / 2
-# + root dispersion (RFC 5905 sections 7.3, 11.2): the server's own bound on
+# + root dispersion (RFC 5905 7.3, A.5.5.2): the server's own bound on
 # its error to the primary reference, here that same kernel clock. The
 # smallest one announced must not be refuted: E proven beyond it fails.
 BOUND_SLACK = 50000  # ns
