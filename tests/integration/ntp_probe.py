@@ -16,6 +16,13 @@
   ntp_probe.py measure HOST [N]
       N exchanges with HOST; print the offset (s) of the one with the least
       delay, its delay, the reply's leap indicator and stratum
+  ntp_probe.py bound HOST LIMIT [MIN MAX] [--rootdist]
+      prove from MIN to MAX (32 to 160) exchanges that HOST serves the kernel
+      clock within LIMIT seconds, for a client that reads the same kernel
+      clock (another namespace of this host); with --rootdist, fail if it
+      is proven outside the root distance its replies announce too. Fails a
+      reply whose server times fall outside its exchange; prints the proven
+      interval
   ntp_probe.py leapserver HOST TO_MIDNIGHT SECONDS [anyday]
       answer on HOST:123 for SECONDS as a stratum-1 server whose clock reaches
       the end of the next 30 June or 31 December TO_MIDNIGHT seconds from now,
@@ -194,6 +201,85 @@ def cmd_measure(host, n):
     if best is None:
         sys.exit("no reply from " + host)
     print("%.9f %.9f %d %d" % best)
+
+# How far from the kernel clock a server on this host serves, proven by the
+# exchanges rather than estimated. A client's offset ((T2 - T1) + (T3 - T4)) / 2
+# (RFC 5905 section 8) is off by half the difference of the two legs' delays,
+# and on this shared 2-CPU machine either leg can wait a scheduler slice:
+# milliseconds. But when client and server read one kernel clock and the server
+# serves it off by E, the request leg T2 - T1 is its true delay plus E and the
+# reply leg T4 - T3 its true delay minus E; delays are never negative, so E lies
+# between minus the shortest reply leg and the shortest request leg, whatever
+# the waits. More exchanges only narrow that interval: keep going (MIN to MAX)
+# until both ends are under the limit. Every leg must be at least -SLACK, and
+# T3 not before T2: a reply outside its own exchange is wrong outright. The
+# slack, 50 us, is what a right server may show there: stratad re-anchors its
+# maps every 31 ms, and a kernel clock slewed at its 500 ppm maximum moves
+# 16 us in that time.
+# With --rootdist, also the root distance each reply announces, root delay / 2
+# + root dispersion (RFC 5905 7.3, A.5.5.2): the server's own bound on
+# its error to the primary reference, here that same kernel clock. The
+# smallest one announced must not be refuted: E proven beyond it fails.
+BOUND_SLACK = 50000  # ns
+
+def ntp_ns(b, near):
+    """An NTP 32.32 timestamp in ns since 1900, in the era nearest near (ns)."""
+    sec, frac = struct.unpack("!II", b)
+    t = sec * 10**9 + (frac * 10**9 >> 32)
+    era = 2**32 * 10**9
+    return t + round((near - t) / era) * era
+
+def short_ns(b):
+    """An NTP 16.16 short (root delay, root dispersion) in ns."""
+    return struct.unpack("!I", b)[0] * 10**9 >> 16
+
+def cmd_bound(host, limit, nmin, nmax, rootdist):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    epoch = NTP_EPOCH * 10**9
+    limit = round(float(limit) * 1e9)
+    nmin, nmax = int(nmin), int(nmax)
+    req_leg = rep_leg = lam = None
+    sent = got = 0
+
+    while sent < nmax and (sent < nmin or req_leg is None or
+                           max(req_leg, rep_leg) >= limit):
+        sent += 1
+        with socket.socket(fam, socket.SOCK_DGRAM) as s:
+            s.settimeout(1.0)
+            req = ntp()
+            t1 = time.time_ns() + epoch
+            s.sendto(req, (host, 123))
+            try:
+                data = s.recv(2048)
+            except socket.timeout:
+                continue
+            t4 = time.time_ns() + epoch
+        if len(data) < 48 or data[24:32] != req[40:48]:
+            sys.exit("%s: a reply that does not answer its request" % host)
+        got += 1
+        t2, t3 = ntp_ns(data[32:40], t1), ntp_ns(data[40:48], t1)
+        if t2 - t1 < -BOUND_SLACK or t4 - t3 < -BOUND_SLACK or t3 < t2:
+            sys.exit("%s: served time outside the exchange: T2-T1 %+.6f s, T3-T2 %+.6f s, "
+                     "T4-T3 %+.6f s" % (host, (t2 - t1) / 1e9, (t3 - t2) / 1e9,
+                                         (t4 - t3) / 1e9))
+        req_leg = t2 - t1 if req_leg is None else min(req_leg, t2 - t1)
+        rep_leg = t4 - t3 if rep_leg is None else min(rep_leg, t4 - t3)
+        if rootdist:
+            l = short_ns(data[4:8]) // 2 + short_ns(data[8:12])
+            lam = l if lam is None else min(lam, l)
+        time.sleep(0.02)
+    if got < max(1, sent // 2):
+        sys.exit("%s: only %d of %d requests answered" % (host, got, sent))
+    if req_leg + rep_leg < -BOUND_SLACK:
+        sys.exit("%s: no time fits every exchange: E >= %+.6f s and E <= %+.6f s" %
+                 (host, -rep_leg / 1e9, req_leg / 1e9))
+    print("%d exchanges: %s serves between %+.6f and %+.6f s of the kernel clock "
+          "(limit %.6f s%s)" % (got, host, -rep_leg / 1e9, req_leg / 1e9, limit / 1e9,
+                                 "" if lam is None else
+                                 "; root distance it announces: %.6f s" % (lam / 1e9)))
+    if lam is not None and (-rep_leg > lam or req_leg < -lam):
+        sys.exit("%s: its time is proven outside the root distance it announces" % host)
+    sys.exit(0 if max(req_leg, rep_leg) < limit else 1)
 
 def cmd_liar(host, offset, seconds):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -412,6 +498,11 @@ def main(argv):
         cmd_listen(*argv[2:])
     elif len(argv) in (3, 4) and argv[1] == "measure":
         cmd_measure(argv[2], argv[3] if len(argv) == 4 else 8)
+    elif len(argv) >= 4 and argv[1] == "bound":
+        rest = [a for a in argv[4:] if a != "--rootdist"]
+        if len(rest) not in (0, 2):
+            sys.exit(__doc__)
+        cmd_bound(argv[2], argv[3], *(rest or (32, 160)), "--rootdist" in argv[4:])
     elif len(argv) in (5, 6) and argv[1] == "leapserver":
         cmd_leapserver(*argv[2:])
     elif len(argv) == 5 and argv[1] == "liar":

@@ -4,8 +4,9 @@
 # stratad disciplined by real upstream servers, each in its own namespace on
 # one LAN: three chronyd servers and one that lies by 3 s. strata syncs with
 # iburst, marks the liar a falseticker, serves the upstreams' time within
-# 100 us as a client measures it, fails over without a step when its system
-# peer dies, and says leap 3 once every upstream is gone for the holdover.
+# 100 us as a client's exchanges prove it, fails over without a step when its
+# system peer dies, and says leap 3 once every upstream is gone for the
+# holdover.
 #
 # Environment (set by meson): STRATAD, STRATACTL, XDP_PASS_OBJ.
 set -eu
@@ -74,9 +75,27 @@ in_c $PROBE measure 192.0.2.1 8 >"$TMP/m" || fail "strata does not answer"
 read -r off delay leap stratum <"$TMP/m"
 [ "$stratum" = 2 ] || fail "strata serves stratum $stratum, not 2"
 [ "$leap" = 0 ] || fail "strata serves leap $leap"
-python3 -c "import sys; sys.exit(0 if abs(float(sys.argv[1])) < 100e-6 else 1)" "$off" ||
-	fail "strata is $off s off the host clock the upstreams serve"
-ok "a client sees strata at stratum 2, offset $off s"
+ok "a client sees strata at stratum 2 (offset $off s, delay $delay s, shown only)"
+# Is strata's time right? The upstreams serve this host's kernel clock and
+# the client reads it too, so strata's error E against its upstreams' time is
+# proven from the exchanges, however long either leg waits (ntp_probe.py
+# bound); a client's offset cannot prove it, being off by half the difference
+# of the legs' waits, which on this shared machine can be milliseconds.
+# The limit, 100 us, is what the discipline promises here with room to
+# spare, and what the measurement can prove under load. strata itself bounds
+# its error by the root distance it announces, root delay / 2 + root
+# dispersion (RFC 5905 7.3, A.5.5.2): every offset it measures is
+# within half its delay of the truth, the root delay carries that delay, the
+# root dispersion the offset left to correct, the jitter and the dispersion
+# since (control/upstream.c). On this LAN that was 23 to 92 us, loaded or not.
+# The proof resolves to the shortest one-way leg, the client's own delay plus
+# |E|: 15 to 65 us here. Also, E must not be proven beyond the root distance
+# strata announces: a server whose claim is refuted fails even under 100 us.
+served_within() { # MIN MAX exchanges
+	in_c $PROBE bound 192.0.2.1 100e-6 "$1" "$2" --rootdist
+}
+served_within 32 160 || fail "strata's time is not proven within 100 us"
+ok "strata's time is within 100 us of its upstreams' and its root distance"
 
 # a chronyd client behind strata, to follow through the failover
 cat >"$TMP/client.conf" <<EOF
@@ -89,15 +108,15 @@ spawn ip netns exec "$NS_C" chronyd -x -d -u root -f "$TMP/client.conf"
 chronyc() { in_c /usr/bin/chronyc -h "$TMP/client.sock" "$@"; }
 client_synced() { chronyc -n sources | grep -Eq '^\^\* 192\.0\.2\.1 +2 '; }
 wait_for 20 client_synced || fail "the chronyd client did not select strata: $(chronyc -n sources)"
-# the offset chronyd measures against strata; strata and the upstreams share
-# the host clock here, so this is how far strata serves from its upstreams
-client_offset() {
-	off=$(chronyc ntpdata 192.0.2.1 | awk '/^Offset/ {print $3}')
-	python3 -c "import sys; sys.exit(0 if abs(float(sys.argv[1])) < 100e-6 else 1)" "$off" ||
-		fail "the chronyd client measures strata $off s off (limit 100 us)"
-	echo "$off"
+# chronyd's last sample of strata, shown only: one exchange's offset, off by
+# half the legs' difference, and measured against the virtual clock chronyd
+# -x steers after strata, so it passes a strata that is wrong (see above)
+client_sample() {
+	nd=$(chronyc ntpdata 192.0.2.1)
+	echo "offset $(echo "$nd" | awk '/^Offset/ {print $3}') s, delay $(echo "$nd" |
+		awk '/^Peer delay/ {print $4}') s"
 }
-ok "chronyd client behind strata: offset $(client_offset) s"
+ok "chronyd client synchronised to strata; its last sample: $(client_sample)"
 
 # failover: kill the system peer; another takes over within two polls, no step
 peer=$(ctl sources | awk '/^\*/ {print substr($1, 2)}')
@@ -109,11 +128,9 @@ case "$peer" in
 *) fail "unexpected system peer $peer" ;;
 esac
 t=0
-worst=0
 while [ $t -lt 20 ]; do
-	in_c $PROBE measure 192.0.2.1 2 >"$TMP/m" || fail "strata stopped answering during failover"
-	read -r off delay leap stratum <"$TMP/m"
-	worst=$(python3 -c "import sys; print(max(abs(float(sys.argv[1])), float(sys.argv[2])))" "$off" "$worst")
+	# a step would take strata's time beyond 100 us or its root distance
+	served_within 2 24 || fail "strata's time is not proven within 100 us in the failover"
 	new=$(ctl sources | awk '/^\*/ {print substr($1, 2)}')
 	[ -n "$new" ] && [ "$new" != "$peer" ] && break
 	t=$((t + 1))
@@ -123,11 +140,13 @@ took=$(python3 -c "import sys, time; print('%.2f' % (time.monotonic() - float(sy
 # two polls of 0.25 s, plus the 2 s a client's measurements here take at most
 python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 2.5 else 1)" "$took" ||
 	fail "the new system peer came after $took s"
-python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 100e-6 else 1)" "$worst" ||
-	fail "the served time moved by $worst s during the failover"
-ok "system peer $peer killed: $new took over after $took s, served time within $worst s throughout"
+ok "system peer $peer killed: $new took over after $took s, served time proven right throughout"
 sleep 2
-ok "chronyd client after the failover: offset $(client_offset) s"
+chronyc -n sources | grep -Eq '^\^\* 192\.0\.2\.1 +2 ' ||
+	fail "the chronyd client lost strata in the failover: $(chronyc -n sources)"
+ok "chronyd client still synchronised to strata after the failover; its last sample: $(client_sample)"
+served_within 32 160 || fail "strata's time is not proven within 100 us after the failover"
+ok "strata's time is within 100 us of its upstreams' and its root distance after the failover"
 
 # holdover: every upstream gone; after 3 s the replies say leap 3
 for p in $UPID1 $UPID2 $UPID3 $LIAR; do kill "$p" 2>/dev/null || true; done

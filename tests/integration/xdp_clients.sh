@@ -88,10 +88,20 @@ ok "chronyd selected strata: $(chronyc -n sources | grep '^\^\*')"
 for addr in 192.0.2.1 2001:db8::1; do
 	nd=$(chronyc ntpdata "$addr")
 	echo "$nd" | grep -Eq '^Stratum +: 5$' || fail "chronyc ntpdata $addr: stratum: $nd"
-	off=$(echo "$nd" | awk '/^Offset/ {print $3}')
-	python3 -c "import sys; sys.exit(0 if abs(float('$off')) < 1e-3 else 1)" ||
-		fail "chronyd measures offset $off s against $addr (limit 1 ms)"
-	ok "chronyc ntpdata $addr: stratum 5, offset $off s"
+	ok "chronyc ntpdata $addr: stratum 5; its last sample: offset $(echo "$nd" |
+		awk '/^Offset/ {print $3}') s, delay $(echo "$nd" | awk '/^Peer delay/ {print $4}') s"
+done
+# Is the served time right? chronyd's offset cannot tell, so it is shown, not
+# asserted: it is one exchange's ((T2 - T1) + (T3 - T4)) / 2 (RFC 5905
+# section 8), off by half the difference of the legs' waits, which on this
+# shared machine can be milliseconds; and chronyd -x measures against its own
+# virtual clock, which it steers after the server. Client and server read
+# the one kernel clock here, so the exchanges themselves bound the server's
+# error however long either leg waits (ntp_probe.py bound): within 1 ms, the
+# limit this check always had, and no reply outside its exchange.
+for addr in 192.0.2.1 2001:db8::1; do
+	in_c $PROBE bound "$addr" 1e-3 || fail "strata's time at $addr is not proven right"
+	ok "strata's time at $addr is within 1 ms of the kernel clock, and inside every exchange"
 done
 kill "$CHRONY_PID"
 wait "$CHRONY_PID" 2>/dev/null || true
