@@ -127,20 +127,25 @@ case "$peer" in
 192.0.2.13) kill "$UPID3" ;;
 *) fail "unexpected system peer $peer" ;;
 esac
+# Only stratactl in this loop: the time it reports is the takeover's, not
+# that of measurements in between (a bound of 24 exchanges took up to 2 s
+# on the loaded 2-CPU machine and made the limit below flaky).
 t=0
-while [ $t -lt 20 ]; do
-	# a step would take strata's time beyond 100 us or its root distance
-	served_within 2 24 || fail "strata's time is not proven within 100 us in the failover"
+while [ $t -lt 50 ]; do
 	new=$(ctl sources | awk '/^\*/ {print substr($1, 2)}')
 	[ -n "$new" ] && [ "$new" != "$peer" ] && break
+	sleep 0.1
 	t=$((t + 1))
 done
 [ -n "$new" ] && [ "$new" != "$peer" ] || fail "no new system peer after killing $peer: $(ctl sources)"
 took=$(python3 -c "import sys, time; print('%.2f' % (time.monotonic() - float(sys.argv[1])))" "$killed")
-# two polls of 0.25 s, plus the 2 s a client's measurements here take at most
+# two lost polls of 0.25 s replace the system peer (docs/control.md,
+# "Failover"); 2.5 s leaves the rest to the scheduler of a loaded machine
 python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 2.5 else 1)" "$took" ||
 	fail "the new system peer came after $took s"
-ok "system peer $peer killed: $new took over after $took s, served time proven right throughout"
+# a step in the failover would stay in strata's clock: proven absent here
+served_within 2 24 || fail "strata's time is not proven within 100 us after the failover"
+ok "system peer $peer killed: $new took over after $took s, served time proven right after"
 sleep 2
 chronyc -n sources | grep -Eq '^\^\* 192\.0\.2\.1 +2 ' ||
 	fail "the chronyd client lost strata in the failover: $(chronyc -n sources)"
