@@ -79,7 +79,7 @@ wait "$QPID" || qrc=$?
 t2=$(date +%s)
 
 # The console without the firmware's terminal escapes
-tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g'
+tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc/\n/g'
 echo "qemu exited $qrc; boot and tests took $((t2 - t1)) s, $((t2 - t0)) s in all"
 if grep -q "^strata-vm: RESULT PASS" "$SERIAL"; then
 	ok "Debian 12 kernel $(sed -n 's/^kernel //p' "$IMG/manifest"): every step passed"
