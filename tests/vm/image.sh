@@ -82,18 +82,48 @@ fi
 
 WORK="$DIR.tmp"
 ROOT="$WORK/root"
+CHILD=""
+
+# "$@" under timeout, in the background so that a signal to this script
+# runs its trap at once. timeout gives its command a process group of its
+# own, which a signal to ours does not reach: the trap kills timeout, and
+# timeout its group. The children do not inherit the lock.
+run() { # SECONDS COMMAND...
+	timeout -k 10 "$@" 9>&- &
+	CHILD=$!
+	rc=0
+	wait "$CHILD" || rc=$?
+	CHILD=""
+	return "$rc"
+}
+
+# Stop a running step, then unmount what debootstrap or an interrupted
+# build left mounted under $WORK (proc, sys, devpts), deepest first; never
+# remove a tree that is still mounted.
 cleanup() {
-	umount "$ROOT/proc" 2>/dev/null || true
-	umount "$ROOT/sys" 2>/dev/null || true
+	if [ -n "$CHILD" ]; then
+		kill "$CHILD" 2>/dev/null || true
+		wait "$CHILD" 2>/dev/null || true
+		CHILD=""
+	fi
+	awk -v w="$WORK/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r |
+		while read -r m; do
+			umount "$m" 2>/dev/null || umount -l "$m" || true
+		done
+	if awk -v w="$WORK/" 'index($2, w) == 1 { f = 1 } END { exit !f }' /proc/mounts; then
+		log "$WORK: something is still mounted there: not removed"
+		return 1
+	fi
 	rm -rf "$WORK"
 }
-trap cleanup EXIT INT TERM
-cleanup
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM
+cleanup || exit 1
 mkdir -p "$WORK"
 
 log "debootstrap $SUITE from $MIRROR into $ROOT"
 # shellcheck disable=SC2086
-timeout 1800 debootstrap --variant=minbase --include="$(echo $PKGS | tr ' ' ,)" \
+run 1800 debootstrap --variant=minbase --include="$(echo $PKGS | tr ' ' ,)" \
 	"$SUITE" "$ROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 || {
 	tail -20 "$WORK/debootstrap.log" >&2
 	log "debootstrap failed"
@@ -134,7 +164,7 @@ done
 mount -t proc proc "$ROOT/proc"
 mount -t sysfs sys "$ROOT/sys"
 log "installing linux-image-$FLAVOUR and the security updates"
-timeout 1800 chroot "$ROOT" sh -c "
+run 1800 chroot "$ROOT" sh -c "
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get -q update &&
 	apt-get -q -y upgrade &&
@@ -144,7 +174,7 @@ timeout 1800 chroot "$ROOT" sh -c "
 	log "installing the kernel failed"
 	exit 1
 }
-umount "$ROOT/proc" "$ROOT/sys"
+umount "$ROOT/sys" "$ROOT/proc"
 
 # stratad drops to this user after setup (scripts/install-deps.sh does the same)
 chroot "$ROOT" useradd --system --no-create-home --home-dir /nonexistent \

@@ -62,7 +62,7 @@ up() { # SECONDS
 	return 1
 }
 # loading and verifying the program takes seconds under emulation
-if ! up 120; then
+if ! up 90; then
 	cat "$TMP/stratad.log" >&2
 	fail "stratad did not come up in $MODE mode"
 fi
