@@ -3,7 +3,7 @@
  * The XDP loader: loads the strata program for each configured interface,
  * shares one snapshot, service and counter map between them, attaches, and
  * detaches on the way out. Used by stratad only. Attaching needs CAP_BPF and
- * CAP_NET_ADMIN; afterwards nothing here does, but on kernels before 6.5 the
+ * CAP_NET_ADMIN; afterwards nothing here does, but on kernels before 5.19 the
  * counter lookup needs CAP_BPF (docs/security.md).
  */
 #pragma once

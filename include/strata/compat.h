@@ -39,6 +39,27 @@
 #define STRATA_CONST_HTONS(x) ((__be16)(x))
 #endif
 
+#if defined(__bpf__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * Linux 6.1's verifier knows nothing of a register after a byte swap
+ * (BPF_END): a length read with ntohs() is any 64-bit value to it, and
+ * packet pointer arithmetic with it is refused ("math between pkt pointer
+ * and register with unbounded min value"). The mask gives the verifier back
+ * the 16 bits; the empty asm hides from clang that the swap already fits,
+ * so that the mask is emitted.
+ */
+STRATA_INLINE __u16
+strata_bpf_ntohs(__be16 x)
+{
+	__u64 v = __builtin_bswap16(x);
+
+	__asm__ __volatile__("" : "+r"(v));
+	return (__u16)(v & 0xffff);
+}
+#undef strata_ntohs
+#define strata_ntohs(x) strata_bpf_ntohs(x)
+#endif
+
 /*
  * Single-copy loads and stores, as the kernel's READ_ONCE/WRITE_ONCE: the
  * compiler may neither tear, merge nor repeat them. The snapshot reader

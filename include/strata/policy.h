@@ -191,9 +191,9 @@ strata_rl_check(struct strata_rl_table *t, const struct strata_policy_conf *c, _
 		__u32 now)
 {
 	struct strata_rl_set *s;
-	__s32 oldest = 0x7fffffff;
+	__s32 oldest, ahead;
 	__u64 h;
-	__u32 tag, i;
+	__u32 tag, i, victim;
 
 	h = strata_rl_hash(key, c->seed);
 	s = &t->set[h & (STRATA_RL_SETS - 1)];
@@ -203,16 +203,24 @@ strata_rl_check(struct strata_rl_table *t, const struct strata_policy_conf *c, _
 		if ((s->way[i].tag | 1) == (tag | 1))
 			return strata_rl_entry(t, c, &s->way[i], now);
 
-	/* a newcomer takes the entry that expires first */
-	for (i = 0; i < STRATA_RL_WAYS; i++)
-		if (strata_rl_ahead(&s->way[i], c, now) < oldest)
-			oldest = strata_rl_ahead(&s->way[i], c, now);
-	for (i = 0; i < STRATA_RL_WAYS - 1; i++)
-		if (strata_rl_ahead(&s->way[i], c, now) == oldest)
-			break;
-	s->way[i & (STRATA_RL_WAYS - 1)].tag = tag;
-	s->way[i & (STRATA_RL_WAYS - 1)].tat = now;
-	return strata_rl_entry(t, c, &s->way[i & (STRATA_RL_WAYS - 1)], now);
+	/*
+	 * A newcomer takes the entry that expires first, the lowest such way.
+	 * One pass: clang left the two loops this was (the minimum, then its
+	 * way) as a loop that a fall-through closes, which Linux 6.1's verifier
+	 * rejects ("back-edge from insn", check_cfg), whatever the bound.
+	 */
+	victim = 0;
+	oldest = strata_rl_ahead(&s->way[0], c, now);
+	for (i = 1; i < STRATA_RL_WAYS; i++) {
+		ahead = strata_rl_ahead(&s->way[i], c, now);
+		if (ahead < oldest) {
+			oldest = ahead;
+			victim = i;
+		}
+	}
+	s->way[victim & (STRATA_RL_WAYS - 1)].tag = tag;
+	s->way[victim & (STRATA_RL_WAYS - 1)].tat = now;
+	return strata_rl_entry(t, c, &s->way[victim & (STRATA_RL_WAYS - 1)], now);
 }
 
 /**

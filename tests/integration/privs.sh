@@ -28,13 +28,15 @@ S_UID=$(id -u strata)
 S_GID=$(id -g strata)
 
 # The expected kept set, from the kernel's own rules rather than stratad's
-# probe: before Linux 6.5 every bpf() call checks kernel.unprivileged_bpf_disabled.
+# probe: before Linux 5.19 every bpf() call checks kernel.unprivileged_bpf_disabled;
+# since then only BPF_PROG_LOAD and BPF_MAP_CREATE do ("bpf: refine
+# kernel.unprivileged_bpf_disabled behaviour"), so Debian 12's 6.1 needs none.
 CAP_BPF=39
 bpf_bits=0
 if [ "$(cat /proc/sys/kernel/unprivileged_bpf_disabled)" != 0 ]; then
 	major=$(uname -r | cut -d. -f1)
 	minor=$(uname -r | cut -d. -f2 | sed 's/[^0-9].*//')
-	if [ "$major" -lt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -lt 5 ]; }; then
+	if [ "$major" -lt 5 ] || { [ "$major" -eq 5 ] && [ "$minor" -lt 19 ]; }; then
 		bpf_bits=$((1 << CAP_BPF))
 	fi
 fi

@@ -462,6 +462,8 @@ test_ratelimit(void)
 static int
 setup(void)
 {
+	struct bpf_prog_info info = {0};
+	__u32 info_len = sizeof(info);
 	struct bpf_program *prog;
 	struct snap_slot sl = {0};
 	__u32 key = 0;
@@ -492,6 +494,10 @@ setup(void)
 	    acl6_fd < 0)
 		return -1;
 	prog_fd = bpf_program__fd(prog);
+	/* the budget left on this kernel (tests/vm/debian12.sh runs this on 6.1) */
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &info_len) == 0)
+		printf("\nthe verifier took %u steps of its 1000000 on this kernel\n",
+		       info.verified_insns);
 
 	svc.addr4[0] = strata_htonl(0xc0000201); /* 192.0.2.1 */
 	svc.n_addr4 = 1;
