@@ -10,10 +10,8 @@
 
 #include <strata/snapshot.h>
 
+#include "ctlproto.h"
 #include "status.h"
-
-/* The control protocol marks a refused command with this prefix on its answer. */
-#define CTL_ERROR_PREFIX "error: "
 
 /*
  * Render the answer to @cmd (one line; a trailing newline is ignored) from

@@ -19,7 +19,7 @@ fi
 ninja -C build >/dev/null
 
 STRATAD=$PWD/build/control/stratad
-STRATACTL=$PWD/build/control/stratactl
+STRATACTL=$PWD/build/stratactl/stratactl
 XDP_PASS_OBJ=$PWD/build/xdp/xdp_pass.bpf.o
 . tests/integration/lib.sh
 require_root

@@ -25,7 +25,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 BUILD=${STRATA_BUILD:-$HERE/../../build}
 STRATAD=${STRATAD:-$BUILD/control/stratad}
-STRATACTL=${STRATACTL:-$BUILD/control/stratactl}
+STRATACTL=${STRATACTL:-$BUILD/stratactl/stratactl}
 XDP_PASS_OBJ=${XDP_PASS_OBJ:-$BUILD/xdp/xdp_pass.bpf.o}
 STRATA_BPF_OBJ=${STRATA_BPF_OBJ:-$BUILD/xdp/strata.bpf.o}
 TEST_XDP=${TEST_XDP:-$BUILD/tests/unit/test_xdp}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * stratactl: ask a running stratad over its control socket and print the
- * answer. The protocol is one line each way (control/ctl.h): the command,
+ * answer. The protocol is one line each way (lib/ctlproto.h): the command,
  * then the answer until stratad closes the connection.
  */
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "ctl.h"
+#include "ctlproto.h"
 
 /* meson passes the project version; a build without it still says something */
 #ifndef STRATA_VERSION

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The protocol of stratad's control socket, as both ends see it: stratad
+ * answers (stratad/ctl.c, server.c), stratactl asks. One line each way: the
+ * command, then the answer until stratad closes the connection.
+ */
+#pragma once
+
+/* The control protocol marks a refused command with this prefix on its answer. */
+#define CTL_ERROR_PREFIX "error: "
