@@ -18,7 +18,7 @@ else
 fi
 ninja -C build >/dev/null
 
-STRATAD=$PWD/build/control/stratad
+STRATAD=$PWD/build/stratad/stratad
 STRATACTL=$PWD/build/stratactl/stratactl
 XDP_PASS_OBJ=$PWD/build/xdp/xdp_pass.bpf.o
 . tests/integration/lib.sh

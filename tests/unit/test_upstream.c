@@ -17,7 +17,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include "../../control/upstream.c"
+#include "../../stratad/upstream.c"
 
 #include "cunit_main.h"
 

@@ -24,7 +24,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../integration/lib.sh"
 
 BUILD=${STRATA_BUILD:-$HERE/../../build}
-STRATAD=${STRATAD:-$BUILD/control/stratad}
+STRATAD=${STRATAD:-$BUILD/stratad/stratad}
 STRATACTL=${STRATACTL:-$BUILD/stratactl/stratactl}
 XDP_PASS_OBJ=${XDP_PASS_OBJ:-$BUILD/xdp/xdp_pass.bpf.o}
 STRATA_BPF_OBJ=${STRATA_BPF_OBJ:-$BUILD/xdp/strata.bpf.o}

@@ -30,7 +30,7 @@ SUITE=bookworm
 # What the guest runs: the kernel and its initramfs, the tools the tests use
 # (ip with libbpf for the client's XDP_PASS program, sysctl, ntpdig, sntp, setfacl,
 # python3 for ntp_probe.py) and the libraries the host-built binaries link
-# (ldd build/control/stratad build/tests/unit/test_xdp).
+# (ldd build/stratad/stratad build/tests/unit/test_xdp).
 PKGS="iproute2 procps ntpsec-ntpdig sntp acl python3 libbpf1 libelf1 libssl3 zlib1g libcunit1"
 
 log() {

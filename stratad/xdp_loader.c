@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "loader.h"
+#include "xdp_loader.h"
 
 #include <errno.h>
 #include <net/if.h>

@@ -28,7 +28,6 @@
 #include "disc.h"
 #include "drift.h"
 #include "leap.h"
-#include "loader.h"
 #include "log.h"
 #include "privdrop.h"
 #include "register.h"
@@ -37,6 +36,7 @@
 #include "status.h"
 #include "tsc.h"
 #include "upstream.h"
+#include "xdp_loader.h"
 
 #define DEFAULT_CONFIG "/etc/strata/stratad.conf"
 /* RFC 5905 leaves the rate to us; the issue asks for at least 16 a second */
