@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * strata-pool's configuration file (docs/pool.md "Configuration"): one
- * directive a line, as stratad's (control/config.c), every error with the
+ * directive a line, as stratad's (lib/config.c), every error with the
  * file, the line and a hint.
  */
 #pragma once

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Monitoring of pool members (docs/pool.md "Scoring"): each address gets a
- * real NTP client request (control/ntpc.c) every probe interval from a
+ * real NTP client request (lib/ntpc.c) every probe interval from a
  * fresh unprivileged socket with a random source port (RFC 9109), and each
  * outcome moves its score as the NTP Pool's monitor does.
  */

@@ -5,7 +5,7 @@
  * /dev/shm/strata by default). stratad owns it: it creates it (exclusively,
  * mode 0600, as root), publishes the time snapshot into it, and sums the
  * dataplane's counters from it. The DPDK process maps it read-write, once it
- * has checked its owner, mode and size (control/shmcheck.h, docs/dpdk.md),
+ * has checked its owner, mode and size (lib/shmcheck.h, docs/dpdk.md),
  * reads the snapshot on every packet and increments its own lcore's
  * counters. If stratad restarts, the mapping and the last snapshot stay: the
  * dataplane keeps answering, and the snapshot's holdover limit turns its

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target for stratad's configuration parser, cfg_parse() in
- * control/config.c, fed through fmemopen() as stratad feeds it a file.
+ * lib/config.c, fed through fmemopen() as stratad feeds it a file.
  * Built by clang with libFuzzer and ASan/UBSan, and by the project compiler
  * with fuzz_main.c so that the test suite replays the corpus everywhere.
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target for the upstream reply parser, ntpc_reply() in
- * control/ntpc.c: the code that reads what an upstream server (or anyone
+ * lib/ntpc.c: the code that reads what an upstream server (or anyone
  * who can send stratad a UDP packet) says. Built by clang with libFuzzer and
  * ASan/UBSan, and by the project compiler with fuzz_main.c.
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target for strata-pool's DNS responder: pooldns_answer() in
- * control/pooldns.c, which the UDP and TCP listeners of strata-pool.c call
+ * pool/pooldns.c, which the UDP and TCP listeners of strata-pool.c call
  * with what any host sends them. Built by clang with libFuzzer and
  * ASan/UBSan (its leak checker catches an ldns object not freed), and by
  * the project compiler with fuzz_main.c.

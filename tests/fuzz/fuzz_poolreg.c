@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target for what strata-pool reads on its registration port
- * (docs/pool.md "Protocol"): poolreg_decode() in control/poolreg.c, then
- * pooldb_register() and pooldb_expire() in control/pooldb.c, the replay
+ * (docs/pool.md "Protocol"): poolreg_decode() in lib/poolreg.c, then
+ * pooldb_register() and pooldb_expire() in pool/pooldb.c, the replay
  * window and the member table. Built by clang with libFuzzer and ASan/UBSan,
  * and by the project compiler with fuzz_main.c.
  *

@@ -87,7 +87,7 @@ ok "a client sees strata at stratum 2 (offset $off s, delay $delay s, shown only
 # dispersion (RFC 5905 7.3, A.5.5.2): every offset it measures is
 # within half its delay of the truth, the root delay carries that delay, the
 # root dispersion the offset left to correct, the jitter and the dispersion
-# since (control/upstream.c). On this LAN that was 23 to 92 us, loaded or not.
+# since (stratad/upstream.c). On this LAN that was 23 to 92 us, loaded or not.
 # The proof resolves to the shortest one-way leg, the client's own delay plus
 # |E|: 15 to 65 us here. Also, E must not be proven beyond the root distance
 # strata announces: a server whose claim is refuted fails even under 100 us.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * stratad's configuration parser (control/config.c): a full configuration
+ * stratad's configuration parser (lib/config.c): a full configuration
  * checked field by field, then every class of error with the exact
  * "NAME:LINE:" prefix and a key word of the message, the whole-file checks,
  * cfg_load() and cfg_service().

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * stratad's reports: the control socket answers (control/ctl.c), the
- * Prometheus metrics (control/metrics.c) and the reporting thread that
- * serves both (control/server.c), end to end over a unix socket under /tmp
+ * stratad's reports: the control socket answers (stratad/ctl.c), the
+ * Prometheus metrics (stratad/metrics.c) and the reporting thread that
+ * serves both (stratad/server.c), end to end over a unix socket under /tmp
  * and TCP on 127.0.0.1.
  *
  * Expected texts are written out in full from a status with known values;

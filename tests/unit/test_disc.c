@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The discipline of strata's clock (control/disc.c): the served time never
+ * The discipline of strata's clock (stratad/disc.c): the served time never
  * jumps between maps, the first large offset is stepped and later ones are
  * slewed no faster than 500 ppm, and the loop locks on to a clock that runs
  * at another rate.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The driftfile (control/drift.c): round trip, the formats of chrony and
+ * The driftfile (stratad/drift.c): round trip, the formats of chrony and
  * ntpd, a missing file, garbage, out-of-range values, and atomic
  * replacement that leaves no temporary file behind, even on failure.
  */

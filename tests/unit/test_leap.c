@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The leap-seconds.list reader (control/leap.c): SHA-1 test vectors, the
+ * The leap-seconds.list reader (stratad/leap.c): SHA-1 test vectors, the
  * file's hash, TAI - UTC, the leap indicator around 2016-12-31T23:59:60Z,
  * expiry, and the errors a damaged file gives. Then leap_decide() driven
  * tick by tick through whole simulated years, as stratad's leap_second()

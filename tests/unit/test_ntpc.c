@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The upstream client (control/ntpc.c) with made-up packets: the request
+ * The upstream client (lib/ntpc.c) with made-up packets: the request
  * bytes, the checks on replies, the on-wire measurement, the clock filter,
  * the reach register and the poll interval.
  */

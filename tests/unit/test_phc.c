@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Clock offsets (control/phc.c): the offset math of the three PTP ioctls on
+ * Clock offsets (stratad/phc.c): the offset math of the three PTP ioctls on
  * recorded samples, then the clock_gettime() sandwich on CLOCK_TAI and
  * CLOCK_REALTIME, and a real /dev/ptp0 when the machine has one.
  */

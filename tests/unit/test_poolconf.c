@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * strata-pool's configuration parser (control/poolconf.c): a full file,
+ * strata-pool's configuration parser (pool/poolconf.c): a full file,
  * defaults, and every error with its line and a hint.
  */
 #include <arpa/inet.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The DNS answers (control/pooldns.c) for queries built with ldns: rcode,
+ * The DNS answers (pool/pooldns.c) for queries built with ldns: rcode,
  * AA, answers, rotation, NODATA, NXDOMAIN, REFUSED, FORMERR, EDNS and
- * trimming; and the RFC 2136 update (control/poolupdate.c), signed and
+ * trimming; and the RFC 2136 update (pool/poolupdate.c), signed and
  * verified with TSIG.
  */
 #include <arpa/inet.h>

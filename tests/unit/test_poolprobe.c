@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Scoring (control/poolprobe.c) and the registrar's state
- * (control/pooldb.c): how fast an address joins and leaves, the penalties,
+ * Scoring (pool/poolprobe.c) and the registrar's state
+ * (pool/pooldb.c): how fast an address joins and leaves, the penalties,
  * registration with its window and replay checks, refresh and expiry. A
  * real probe over loopback checks the socket path and ntpc's measurement.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The registration messages (control/poolreg.c): round trips, every
+ * The registration messages (lib/poolreg.c): round trips, every
  * malformed form refused, a wrong key, truncation and every single bit flip
  * refused, and the key file rules.
  */

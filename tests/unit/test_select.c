@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Source selection (control/select.c): intersection, clustering, the system
+ * Source selection (lib/select.c): intersection, clustering, the system
  * peer and the combined offset of RFC 5905 sections 11.2.1 to 11.2.3, on
  * made-up candidates whose root distances are exact.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The shared memory's owner, mode and size check (control/shmcheck.c), as
+ * The shared memory's owner, mode and size check (lib/shmcheck.c), as
  * stratad and strata-dpdk apply it before they map the object, and the guard
  * that turns a truncation of a mapped object into zero pages, not SIGBUS,
  * and leaves every other SIGBUS fatal.

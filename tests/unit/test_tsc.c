@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Composed maps (control/tsc.c): a timescale mapped through CLOCK_MONOTONIC
+ * Composed maps (stratad/tsc.c): a timescale mapped through CLOCK_MONOTONIC
  * gives the same NTP time as the monotonic map at the same instant, and the
  * TSC calibration finds the TSC's rate.
  */
@@ -132,7 +132,7 @@ sim_nanosleep(const struct timespec *req, struct timespec *rem)
 	return 0;
 }
 
-/* control/tsc.c once more, on the simulated clocks, under other names */
+/* stratad/tsc.c once more, on the simulated clocks, under other names */
 #define clock_gettime sim_clock_gettime
 #define nanosleep sim_nanosleep
 #define __rdtsc sim_rdtsc

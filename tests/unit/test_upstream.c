@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Failover (control/upstream.c), played as a deterministic simulation of
+ * Failover (stratad/upstream.c), played as a deterministic simulation of
  * stratad's main loop: four upstreams polled every 4 s, three honest and
  * one 0.5 s off, "holdover 10". The system peer's server dies. While two
  * truechimers remain, the server's own fields must stay synchronised at
