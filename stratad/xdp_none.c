@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The XDP loader of a stratad built without XDP (meson -Dxdp=disabled, or no
+ * libbpf, clang or bpftool): a host that serves through strata-dpdk alone
+ * still needs stratad to keep the time and write the shared memory. A
+ * `listen xdp` line is refused at start, with the reason.
+ */
+#include "xdp_loader.h"
+
+#include <errno.h>
+
+#include "log.h"
+
+int
+xdp_setup(struct xdp_state *x, const struct cfg *c)
+{
+	(void)c;
+	x->n_ifs = 0;
+	log_warn("this stratad was built without XDP (meson option xdp): "
+		 "a 'listen xdp' line needs a build with it; 'listen dpdk' works without");
+	return -EOPNOTSUPP;
+}
+
+void
+xdp_follow_mac(struct xdp_state *x, __u64 mono_ns)
+{
+	(void)x;
+	(void)mono_ns;
+}
+
+void
+xdp_teardown(struct xdp_state *x)
+{
+	(void)x;
+}
+
+int
+xdp_read_counters(const struct xdp_state *x, struct strata_counters *out, unsigned int max)
+{
+	(void)x;
+	(void)out;
+	(void)max;
+	return -EOPNOTSUPP;
+}
