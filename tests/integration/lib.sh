@@ -19,6 +19,13 @@ setfacl -m u:strata:rwx "$TMP" 2>/dev/null || true
 PIDS=""
 EXTRA_NS=""
 SHM="/strata-test-$$" # stratad --shm: each test its own shared memory
+# The host's wall clock against CLOCK_MONOTONIC at the start: the tests judge
+# strata's time against the wall clock they share with it (ntp_probe.py
+# bound), and when a failure comes, whether that clock itself was moved from
+# outside (a VM's host correcting its guest: seen here once, 2.5 ms in 0.5 s)
+# is part of the diagnosis. No process of a test sets the clock.
+STRATA_CLOCK_REF=$(python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_REALTIME) - time.clock_gettime_ns(time.CLOCK_MONOTONIC))')
+export STRATA_CLOCK_REF
 
 # meson's skip code outside CI; a failure under CI=true (STYLE.md)
 skip() {

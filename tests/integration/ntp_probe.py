@@ -233,6 +233,22 @@ def short_ns(b):
     """An NTP 16.16 short (root delay, root dispersion) in ns."""
     return struct.unpack("!I", b)[0] * 10**9 >> 16
 
+def host_clock_note():
+    """What the host's wall clock did since the test began (lib.sh), if it moved."""
+    ref = os.environ.get("STRATA_CLOCK_REF")
+    if ref is None:
+        return ""
+    moved = (time.clock_gettime_ns(time.CLOCK_REALTIME) -
+             time.clock_gettime_ns(time.CLOCK_MONOTONIC) - int(ref))
+    if abs(moved) <= BOUND_SLACK:
+        return ""
+    return ("\nnote: the host's CLOCK_REALTIME moved %+.6f s against CLOCK_MONOTONIC "
+            "since the test began, and no process of the test sets it: the clock this "
+            "check shares with strata was moved from outside" % (moved / 1e9))
+
+def bound_fail(msg):
+    sys.exit(msg + host_clock_note())
+
 def cmd_bound(host, limit, nmin, nmax, rootdist):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     epoch = NTP_EPOCH * 10**9
@@ -259,7 +275,7 @@ def cmd_bound(host, limit, nmin, nmax, rootdist):
         got += 1
         t2, t3 = ntp_ns(data[32:40], t1), ntp_ns(data[40:48], t1)
         if t2 - t1 < -BOUND_SLACK or t4 - t3 < -BOUND_SLACK or t3 < t2:
-            sys.exit("%s: served time outside the exchange: T2-T1 %+.6f s, T3-T2 %+.6f s, "
+            bound_fail("%s: served time outside the exchange: T2-T1 %+.6f s, T3-T2 %+.6f s, "
                      "T4-T3 %+.6f s" % (host, (t2 - t1) / 1e9, (t3 - t2) / 1e9,
                                          (t4 - t3) / 1e9))
         req_leg = t2 - t1 if req_leg is None else min(req_leg, t2 - t1)
@@ -269,17 +285,19 @@ def cmd_bound(host, limit, nmin, nmax, rootdist):
             lam = l if lam is None else min(lam, l)
         time.sleep(0.02)
     if got < max(1, sent // 2):
-        sys.exit("%s: only %d of %d requests answered" % (host, got, sent))
+        bound_fail("%s: only %d of %d requests answered" % (host, got, sent))
     if req_leg + rep_leg < -BOUND_SLACK:
-        sys.exit("%s: no time fits every exchange: E >= %+.6f s and E <= %+.6f s" %
+        bound_fail("%s: no time fits every exchange: E >= %+.6f s and E <= %+.6f s" %
                  (host, -rep_leg / 1e9, req_leg / 1e9))
     print("%d exchanges: %s serves between %+.6f and %+.6f s of the kernel clock "
           "(limit %.6f s%s)" % (got, host, -rep_leg / 1e9, req_leg / 1e9, limit / 1e9,
                                  "" if lam is None else
                                  "; root distance it announces: %.6f s" % (lam / 1e9)))
     if lam is not None and (-rep_leg > lam or req_leg < -lam):
-        sys.exit("%s: its time is proven outside the root distance it announces" % host)
-    sys.exit(0 if max(req_leg, rep_leg) < limit else 1)
+        bound_fail("%s: its time is proven outside the root distance it announces" % host)
+    if max(req_leg, rep_leg) >= limit:
+        bound_fail("%s: not proven within %.6f s" % (host, limit / 1e9))
+    sys.exit(0)
 
 def cmd_liar(host, offset, seconds):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
