@@ -41,6 +41,7 @@
 #include "poolstat.h"
 #include "poolupdate.h"
 #include "privdrop.h"
+#include "sockclose.h"
 
 #ifndef STRATA_VERSION
 #define STRATA_VERSION "0.1.0"
@@ -281,13 +282,7 @@ on_accept(struct registrar *r, int lfd, enum conn_kind kind, uint64_t now)
 static void
 conn_close(struct conn *c)
 {
-	int n;
-
-	/* a FIN after the answer, not a reset for input left unread (a bounded amount) */
-	shutdown(c->fd, SHUT_WR);
-	for (n = 0; n < 16 && recv(c->fd, c->buf, sizeof(c->buf), MSG_DONTWAIT) > 0; n++)
-		;
-	close(c->fd);
+	sock_close_answered(c->fd);
 	c->fd = -1;
 	free(c->out);
 	c->out = NULL;
@@ -297,10 +292,7 @@ conn_close(struct conn *c)
 static void
 conn_abort(struct conn *c)
 {
-	struct linger lg = {.l_onoff = 1, .l_linger = 0};
-
-	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(c->fd);
+	sock_close_reset(c->fd);
 	c->fd = -1;
 	free(c->out);
 	c->out = NULL;

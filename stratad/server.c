@@ -32,6 +32,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "metrics.h"
+#include "sockclose.h"
 
 #define CTL_LINE_MAX 256
 #define HTTP_HEAD_MAX 4096
@@ -242,34 +243,17 @@ serve_metrics(struct server *s, struct conn *c)
 static void
 conn_close(struct conn *c)
 {
-	char junk[4096];
-	int n;
-
-	/*
-	 * Closing with unread input sends a reset, which can destroy the
-	 * answer before the peer reads it: finish sending, then discard what
-	 * already arrived (a bounded amount, without waiting for more).
-	 */
-	shutdown(c->fd, SHUT_WR);
-	for (n = 0; n < 16 && recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; n++)
-		;
-	close(c->fd);
+	sock_close_answered(c->fd);
 	c->fd = -1;
 	free(c->out);
 	c->out = NULL;
 }
 
-/*
- * A peer past its deadline: a reset, so that the rest of its answer does not
- * linger in the kernel for a peer that may never read it.
- */
+/* A peer past its deadline: reset, as the rest of its answer may never be read. */
 static void
 conn_abort(struct conn *c)
 {
-	struct linger lg = {.l_onoff = 1, .l_linger = 0};
-
-	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(c->fd);
+	sock_close_reset(c->fd);
 	c->fd = -1;
 	free(c->out);
 	c->out = NULL;
