@@ -254,8 +254,9 @@ ntpc_reply(struct ntpc_source *s, const uint8_t *pkt, size_t len, uint64_t t4, u
 		return kiss(s, h);
 	t2 = ntp_ts_get(&h->rec);
 	t3 = ntp_ts_get(&h->xmt);
-	root_delay = (double)ntp_short_to_ns(strata_ntohl(h->root_delay)) / NSEC_PER_SEC;
-	root_disp = (double)ntp_short_to_ns(strata_ntohl(h->root_disp)) / NSEC_PER_SEC;
+	/* 16.16 fixed point (RFC 5905 section 6), exact in a double: no rounding at MAXDIST */
+	root_delay = ldexp(strata_ntohl(h->root_delay), -16);
+	root_disp = ldexp(strata_ntohl(h->root_disp), -16);
 	/*
 	 * RFC 5905 appendix A.5.1.1: an unsynchronized server, timestamps it
 	 * never filled in or that run backwards are no measurement. The root
