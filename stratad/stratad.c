@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "clock.h"
 #include "config.h"
 #include "disc.h"
@@ -55,6 +56,7 @@ struct stratad {
 	int64_t leap_done_unix; /* the last leap applied, so it is not applied twice */
 	uint64_t drift_saved;  /* monotonic ns of the last driftfile write */
 	struct strata_shm *shm; /* the snapshot and counters shared with strata-dpdk */
+	struct chan chan;       /* the configuration the fast paths serve */
 	struct tsc_cal tsc;
 	int have_tsc;
 	int n_xdp;             /* listen xdp lines */
@@ -583,6 +585,12 @@ main(int argc, char **argv)
 		snprintf(why, sizeof(why), "no shared memory %s for strata-dpdk (above)", shm_name);
 		goto out;
 	}
+	if (chan_init(&d.chan, d.shm) != 0) {
+		snprintf(why, sizeof(why), "no random key for the rate limiter: %s",
+			 strerror(errno));
+		goto out;
+	}
+	chan_prepare(&d.chan, &d.cfg);
 	/* the TSC map is for strata-dpdk; XDP stamps with the kernel clock */
 	d.have_tsc = tsc_init(&d.tsc, 20000000) == 0;
 	if (!d.have_tsc)
@@ -592,9 +600,13 @@ main(int argc, char **argv)
 	for (i = 0; i < d.cfg.n_listen; i++)
 		if (d.cfg.listen[i].dpdk)
 			snprintf(d.st.dp_port, sizeof(d.st.dp_port), "%s", d.cfg.listen[i].port);
-	if (d.n_xdp > 0 && xdp_setup(&d.xdp, &d.cfg) != 0) {
+	if (d.n_xdp > 0 && xdp_setup(&d.xdp, &d.cfg, &d.chan.fc) != 0) {
 		snprintf(why, sizeof(why), "the XDP program is not attached (above)");
 		goto out;
+	}
+	if (chan_publish(&d.chan, &d.xdp) != 0) {
+		snprintf(why, sizeof(why), "the fast paths refused the configuration (above)");
+		goto detach;
 	}
 	for (i = 0; i < d.xdp.n_ifs; i++) {
 		struct status_iface *si = &d.st.ifaces[i];
