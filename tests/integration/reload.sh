@@ -1,0 +1,187 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Reload without a restart (docs/config.md, "What reloads"), on the XDP path,
+# under a steady 10,000 requests/s from strata-gen:
+#   - stratad --check: 0 for a valid file, 78 (EX_CONFIG) and FILE:LINE for
+#     a broken one;
+#   - SIGHUP adding a service address and a deny prefix: no request lost
+#     (against a window of the same length without a reload, where the veth
+#     path itself drops some), the new address answered (the time from the
+#     signal to its first answer is printed, not judged), the prefix denied;
+#   - the metrics listener moves to a new port; a privileged port, a new
+#     interface and another user are named as needing a restart, the rest
+#     applies;
+#   - a SIGHUP with a broken file changes nothing (same generation, still
+#     answering, still denying);
+#   - stratactl reload exits 1 for the broken file, 0 for a good one.
+#
+# Environment (set by meson): STRATAD, STRATACTL, STRATA_GEN, XDP_PASS_OBJ.
+set -eu
+. "$(dirname "$0")/lib.sh"
+PROBE="python3 $(dirname "$0")/ntp_probe.py"
+
+require_root
+require_cmd ip python3
+[ -x "${STRATAD:-}" ] || skip "STRATAD not set to the stratad binary"
+[ -x "${STRATACTL:-}" ] || skip "STRATACTL not set to the stratactl binary"
+[ -x "${STRATA_GEN:-}" ] || skip "STRATA_GEN not set to the strata-gen binary"
+RATE=10000
+WINDOW=4 # seconds of load in each window
+
+setup_topology
+# the new service address needs ARP from the server's kernel; a denied client
+ip -n "$NS_S" addr add 192.0.2.10/24 dev s0
+ip -n "$NS_C" addr add 192.0.2.66/24 dev c0
+SOCK="$TMP/stratad.sock"
+LOG="$TMP/stratad.log"
+ctl() { in_s "$STRATACTL" -s "$SOCK" "$@"; }
+metrics_up() { # PORT: stratad answers GET /metrics there
+	in_s python3 -c 'import sys, urllib.request
+urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=2).read()' "$1"
+}
+field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+conf() { # EXTRA-LINES: the base configuration and more
+	printf 'listen xdp s0 address 192.0.2.1%s\nlocal stratum 5\ncontrol %s\n%b' \
+		"${ADDR:-}" "$SOCK" "$1" >"$TMP/stratad.conf"
+}
+ADDR=""
+conf 'metrics 127.0.0.1:9123\n'
+
+# --- stratad --check --------------------------------------------------------------
+out=$("$STRATAD" --check -c "$TMP/stratad.conf" 2>&1) || fail "--check of a valid file: $out"
+ok "--check, valid file: exit 0: $out"
+printf 'listen xdp s0 address 192.0.2.1\nlocal stratum 5\nratelimit burst 0\n' >"$TMP/broken.conf"
+rc=0
+out=$("$STRATAD" --check -c "$TMP/broken.conf" 2>&1) || rc=$?
+[ "$rc" -eq 78 ] || fail "--check of a broken file: exit $rc, not 78: $out"
+echo "$out" | grep -qF "$TMP/broken.conf:3:" || fail "--check does not name the line: $out"
+ok "--check, broken file: exit 78: $out"
+
+spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf" 2>"$LOG"
+SPID=$LAST_PID
+wait_for 10 ctl tracking || fail "stratad did not come up: $(cat "$LOG")"
+wait_for 10 in_c $PROBE send 192.0.2.1 client || fail "no answer from the XDP path"
+wait_for 5 metrics_up 9123 || fail "no metrics on port 9123: $(cat "$LOG")"
+gen0=$(sed -n 's/.*fast paths: generation \([0-9]*\):.*/\1/p' "$LOG" | tail -1)
+ok "stratad up: generation $gen0, metrics on 9123"
+
+# before: the address is not served, the client not denied
+in_c $PROBE send 192.0.2.10 client --expect none || fail "192.0.2.10 answered before the reload"
+d=$(in_c $PROBE flood 192.0.2.66 192.0.2.1 5 50)
+[ "$(field "$d" reply)" -eq 5 ] || fail "192.0.2.66 not answered before the reload: $d"
+
+# load() WINDOW JSON: the steady load on 192.0.2.1, in the background
+load() {
+	in_c "$STRATA_GEN" --quiet --rate "$RATE" --duration "$1" --ports 64 --json "$2" \
+		192.0.2.1 &
+	GEN=$!
+	PIDS="$PIDS $GEN"
+}
+lost() { python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
+print(d["sent"], d["valid"], d["lost"], d["invalid"])' "$1"; }
+
+# --- a window without a reload: what the veth path loses by itself ---------------
+load "$WINDOW" "$TMP/base.json"
+wait "$GEN" || fail "strata-gen (baseline) failed"
+set -- $(lost "$TMP/base.json")
+base_sent=$1 base_lost=$3
+[ "$4" -eq 0 ] || fail "invalid replies without a reload: $(cat "$TMP/base.json")"
+ok "baseline, ${WINDOW} s at $RATE/s without a reload: sent $1, valid $2, lost $3"
+
+# --- the same window with SIGHUPs: a new address, a deny prefix, new metrics -----
+load "$WINDOW" "$TMP/reload.json"
+sleep 1
+ADDR=" address 192.0.2.10"
+conf 'metrics 127.0.0.1:9124\ndeny 192.0.2.64/26\n'
+# the prober sends to the new address every 2 ms and prints when it is answered
+in_c python3 -c '
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.002)
+req = struct.pack("!B39x", 0x23) + struct.pack("!d", time.time())
+end = time.time() + 5
+while time.time() < end:
+	s.sendto(req, ("192.0.2.10", 123))
+	try:
+		s.recv(512)
+		print("%.6f" % time.time())
+		sys.exit(0)
+	except socket.timeout:
+		pass
+sys.exit(1)' >"$TMP/first" &
+PROBER=$!
+PIDS="$PIDS $PROBER"
+sleep 0.2
+t0=$(date +%s.%N)
+kill -HUP "$SPID"
+wait "$PROBER" || fail "192.0.2.10 not answered within 5 s of the SIGHUP: $(tail -5 "$LOG")"
+hup_ms=$(python3 -c "print('%.1f' % ((float('$(cat "$TMP/first")') - $t0) * 1000))")
+wait_for 5 grep -q "reload applied" "$LOG" || fail "no reload line: $(tail -5 "$LOG")"
+took=$(sed -n 's/.*reload applied: .*in \([0-9.]*\) ms.*/\1/p' "$LOG" | tail -1)
+wait "$GEN" || fail "strata-gen (reload) failed"
+set -- $(lost "$TMP/reload.json")
+echo "reload window: sent $1, valid $2, lost $3, invalid $4 (baseline lost $base_lost of $base_sent)"
+[ "$4" -eq 0 ] || fail "invalid replies across the reload: $(cat "$TMP/reload.json")"
+# the veth path drops by itself under load: never more than the quiet window did
+[ "$3" -eq 0 ] || [ "$3" -le "$base_lost" ] ||
+	fail "lost $3 requests across the reload, $base_lost without one"
+ok "SIGHUP under $RATE/s: lost $3 (baseline $base_lost); 192.0.2.10 answered $hup_ms ms after the signal (stratad: reload in $took ms)"
+gen1=$(sed -n 's/.*reload applied: generation \([0-9]*\).*/\1/p' "$LOG" | tail -1)
+[ "$gen1" -gt "$gen0" ] || fail "generation $gen1 after the reload, $gen0 before"
+
+d=$(in_c $PROBE flood 192.0.2.66 192.0.2.1 5 50)
+[ "$(field "$d" reply)" -eq 0 ] || fail "192.0.2.66 still answered after deny 192.0.2.64/26: $d"
+d=$(in_c $PROBE flood 192.0.2.2 192.0.2.10 5 50)
+[ "$(field "$d" reply)" -eq 5 ] || fail "192.0.2.2 not answered on 192.0.2.10: $d"
+wait_for 5 metrics_up 9124 || fail "no metrics on port 9124 after the reload: $(tail -5 "$LOG")"
+metrics_up 9123 2>/dev/null && fail "metrics still on port 9123 after the reload"
+ok "generation $gen0 -> $gen1: 192.0.2.66 denied, 192.0.2.10 answered, metrics moved to 9124"
+
+# --- lines that need a restart: the rest still applies -----------------------------
+conf 'metrics 127.0.0.1:80\ndeny 192.0.2.64/26\nuser nobody\nlisten xdp nosuch0 address 198.51.100.1\nratelimit interval 0 burst 16\n'
+out=$(ctl reload) || fail "stratactl reload with lines to restart: exit $?: $out"
+echo "$out"
+echo "$out" | grep -q "^reload applied: generation [0-9]* (new)" || fail "not applied: $out"
+for l in "line 4: metrics: port 80 is privileged" "line 6: user nobody" \
+	"line 7: listen xdp nosuch0: a new interface"; do
+	echo "$out" | grep -qF "$l" || fail "'$l' not listed as needing a restart: $out"
+done
+metrics_up 9124 || fail "the metrics listener did not stay on 9124"
+grep -q "fast paths: generation .* rate limit on" "$LOG" || fail "the rate limit did not apply"
+ok "metrics on a privileged port, another user, a new interface: named; the rate limit applied"
+
+# --- a broken file changes nothing ----------------------------------------------------
+gen2=$(sed -n 's/.*reload applied: generation \([0-9]*\).*/\1/p' "$LOG" | tail -1)
+cp "$TMP/stratad.conf" "$TMP/good.conf"
+printf 'allow 192.0.2.0/33\n' >>"$TMP/stratad.conf"
+n=$(grep -c "reload refused" "$LOG" || true)
+kill -HUP "$SPID"
+wait_for 5 sh -c "[ \$(grep -c 'reload refused' '$LOG') -gt $n ]" ||
+	fail "no refusal logged: $(tail -3 "$LOG")"
+grep "reload refused" "$LOG" | tail -1 | grep -qF "$TMP/stratad.conf:9:" ||
+	fail "the refusal does not name the line: $(grep 'reload refused' "$LOG" | tail -1)"
+grep "reload refused" "$LOG" | tail -1 | grep -q "(generation $gen2)" ||
+	fail "the generation changed: $(grep 'reload refused' "$LOG" | tail -1)"
+d=$(in_c $PROBE flood 192.0.2.2 192.0.2.10 5 50)
+[ "$(field "$d" reply)" -eq 5 ] || fail "192.0.2.10 not answered after a refused reload: $d"
+d=$(in_c $PROBE flood 192.0.2.66 192.0.2.1 5 50)
+[ "$(field "$d" reply)" -eq 0 ] || fail "192.0.2.66 answered after a refused reload: $d"
+ok "SIGHUP with a broken file: refused with file:line, generation $gen2 kept, still serving"
+
+# --- stratactl reload: 1 for the broken file, 0 for a good one --------------------------
+rc=0
+out=$(ctl reload 2>&1) || rc=$?
+[ "$rc" -eq 1 ] || fail "stratactl reload of a broken file: exit $rc: $out"
+echo "$out" | grep -qF "$TMP/stratad.conf:9:" || fail "stratactl does not show the error: $out"
+ok "stratactl reload, broken file: exit 1: $out"
+cp "$TMP/good.conf" "$TMP/stratad.conf"
+out=$(ctl reload) || fail "stratactl reload of a good file: exit $?: $out"
+echo "$out" | head -1 | grep -q "^reload applied: generation $gen2 (unchanged)" ||
+	fail "a reload of the running file changed the fast paths: $out"
+ok "stratactl reload, good file: exit 0: $(echo "$out" | head -1)"
+
+kill -TERM "$SPID"
+wait "$SPID" || fail "stratad did not exit 0 on SIGTERM: $(tail -5 "$LOG")"
+echo "1 passed, 0 failed"
