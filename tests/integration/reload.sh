@@ -95,29 +95,43 @@ load "$WINDOW" "$TMP/reload.json"
 sleep 1
 ADDR=" address 192.0.2.10"
 conf 'metrics 127.0.0.1:9124\ndeny 192.0.2.64/26\n'
-# the prober sends to the new address every 2 ms and prints when it is answered
+# the prober asks the new address every 2 ms, each request carrying its send
+# time as its transmit timestamp, which the reply returns as its origin: it
+# prints the send times of the last request not answered and the first one
+# answered, which bracket the moment the new generation took effect
 in_c python3 -c '
 import socket, struct, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(0.002)
-req = struct.pack("!B39x", 0x23) + struct.pack("!d", time.time())
-end = time.time() + 5
+end = time.time() + 10
+last = 0.0
 while time.time() < end:
-	s.sendto(req, ("192.0.2.10", 123))
-	try:
-		s.recv(512)
-		print("%.6f" % time.time())
-		sys.exit(0)
-	except socket.timeout:
-		pass
-sys.exit(1)' >"$TMP/first" &
+	now = time.time()
+	s.sendto(struct.pack("!B39xd", 0x23, now), ("192.0.2.10", 123))
+	stop = now + 0.002
+	while time.time() < stop:
+		s.settimeout(max(stop - time.time(), 1e-4))
+		try:
+			r = s.recv(512)
+		except socket.timeout:
+			break
+		if len(r) >= 48:
+			sent = struct.unpack("!d", r[24:32])[0]
+			print("%.6f %.6f" % (last, sent))
+			sys.exit(0)
+	if last == 0.0:
+		open(sys.argv[1], "w").close() # probing, unanswered: ready for the signal
+	last = now
+sys.exit(1)' "$TMP/probing" >"$TMP/first" &
 PROBER=$!
 PIDS="$PIDS $PROBER"
-sleep 0.2
-t0=$(date +%s.%N)
-kill -HUP "$SPID"
-wait "$PROBER" || fail "192.0.2.10 not answered within 5 s of the SIGHUP: $(tail -5 "$LOG")"
-hup_ms=$(python3 -c "print('%.1f' % ((float('$(cat "$TMP/first")') - $t0) * 1000))")
+wait_for 5 test -e "$TMP/probing" || fail "the prober did not start"
+t0=$(python3 -c 'import os, signal, sys, time
+t = time.time()
+os.kill(int(sys.argv[1]), signal.SIGHUP)
+print("%.6f" % t)' "$SPID")
+wait "$PROBER" || fail "192.0.2.10 not answered after the SIGHUP: $(tail -5 "$LOG")"
+set -- $(cat "$TMP/first")
+hup_ms=$(python3 -c "print('%.1f to %.1f' % (($1 - $t0) * 1000, ($2 - $t0) * 1000))")
 wait_for 5 grep -q "reload applied" "$LOG" || fail "no reload line: $(tail -5 "$LOG")"
 took=$(sed -n 's/.*reload applied: .*in \([0-9.]*\) ms.*/\1/p' "$LOG" | tail -1)
 wait "$GEN" || fail "strata-gen (reload) failed"
@@ -127,7 +141,7 @@ echo "reload window: sent $1, valid $2, lost $3, invalid $4 (baseline lost $base
 # the veth path drops by itself under load: never more than the quiet window did
 [ "$3" -eq 0 ] || [ "$3" -le "$base_lost" ] ||
 	fail "lost $3 requests across the reload, $base_lost without one"
-ok "SIGHUP under $RATE/s: lost $3 (baseline $base_lost); 192.0.2.10 answered $hup_ms ms after the signal (stratad: reload in $took ms)"
+ok "SIGHUP under $RATE/s: lost $3 (baseline $base_lost); 192.0.2.10 answered from $hup_ms ms after the signal (stratad: reload in $took ms)"
 gen1=$(sed -n 's/.*reload applied: generation \([0-9]*\).*/\1/p' "$LOG" | tail -1)
 [ "$gen1" -gt "$gen0" ] || fail "generation $gen1 after the reload, $gen0 before"
 
