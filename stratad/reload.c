@@ -170,8 +170,9 @@ reload_run(struct reload *rl, char *out, size_t len)
 		if (rl->time == NULL)
 			cfg_keep(rl->cfg, &next, CFG_PART_TIME,
 				 "time sources do not reload yet: restart stratad", &r);
-		else if (rl->time(rl->time_arg, &next, &r) != 0)
-			cfg_keep(rl->cfg, &next, CFG_PART_TIME, "see stratad's log", &r);
+		else if (rl->time(rl->time_arg, &next) != 0)
+			cfg_restart_add(&r, 0, "time lines: not all applied (see the log above): "
+					       "restart stratad for the rest");
 	}
 	if (parts & CFG_PART_METRICS)
 		reload_metrics(rl, &next, &r);

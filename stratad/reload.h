@@ -18,11 +18,11 @@
 #include "xdp_loader.h"
 
 /*
- * The time lines (CFG_PART_TIME) of @next for the reference pipeline; what
- * it cannot take it keeps at its running values in @next (cfg_keep()) and
- * lists in @r. @return 0, or -errno to refuse the reload.
+ * Give the time lines (CFG_PART_TIME) of @next to the reference pipeline.
+ * @return 0, or -errno when it could not apply all of them (it logs what;
+ * the reload names the time lines as needing a restart).
  */
-typedef int reload_time_fn(void *arg, struct cfg *next, struct cfg_restart *r);
+typedef int reload_time_fn(void *arg, const struct cfg *next);
 
 /* What a reload changes: stratad's parts, by reference. */
 struct reload {
