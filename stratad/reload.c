@@ -131,7 +131,15 @@ reload_run(struct reload *rl, char *out, size_t len)
 	char err[512];
 	int n;
 
-	if (reload_check(rl->path, &next, err, sizeof(err)) != 0) {
+	/* after the privilege drop the file is read as the configured user */
+	if (access(rl->path, R_OK) != 0 && errno == EACCES)
+		snprintf(err, sizeof(err),
+			 "%s: cannot open: %s (hint: stratad reads it as uid %u after its "
+			 "privilege drop: make it readable by that user or its group)",
+			 rl->path, strerror(EACCES), (unsigned int)geteuid());
+	else if (reload_check(rl->path, &next, err, sizeof(err)) == 0)
+		err[0] = '\0';
+	if (err[0] != '\0') {
 		log_warn("reload refused: %s; the running configuration stays (generation %llu)",
 			 err, (unsigned long long)rl->chan->published);
 		snprintf(out, len,

@@ -192,7 +192,14 @@ out=$(ctl reload 2>&1) || rc=$?
 [ "$rc" -eq 1 ] || fail "stratactl reload of a broken file: exit $rc: $out"
 echo "$out" | grep -qF "$TMP/stratad.conf:9:" || fail "stratactl does not show the error: $out"
 ok "stratactl reload, broken file: exit 1: $out"
+# root's alone: the dropped stratad cannot read it, and says so
 cp "$TMP/good.conf" "$TMP/stratad.conf"
+chmod 600 "$TMP/stratad.conf"
+rc=0
+out=$(ctl reload 2>&1) || rc=$?
+[ "$rc" -eq 1 ] && echo "$out" | grep -q "make it readable" ||
+	fail "stratactl reload of a file stratad cannot read: exit $rc: $out"
+chmod 644 "$TMP/stratad.conf"
 out=$(ctl reload) || fail "stratactl reload of a good file: exit $?: $out"
 echo "$out" | head -1 | grep -q "^reload applied: generation $gen2 (unchanged)" ||
 	fail "a reload of the running file changed the fast paths: $out"
