@@ -25,9 +25,9 @@ static int
 same_source(const struct cfg_source *a, const struct cfg_source *b)
 {
 	return a->kind == b->kind && strcmp(a->host, b->host) == 0 && a->iburst == b->iburst &&
-	       a->prefer == b->prefer && a->noselect == b->noselect &&
-	       a->minpoll == b->minpoll && a->maxpoll == b->maxpoll && a->poll == b->poll &&
-	       a->maxsources == b->maxsources && a->offset == b->offset;
+	       a->prefer == b->prefer && a->noselect == b->noselect && a->minpoll == b->minpoll &&
+	       a->maxpoll == b->maxpoll && a->poll == b->poll && a->maxsources == b->maxsources &&
+	       a->offset == b->offset;
 }
 
 static int
@@ -49,9 +49,8 @@ static int
 same_metrics(const struct cfg *a, const struct cfg *b)
 {
 	return a->has_metrics == b->has_metrics &&
-	       (!a->has_metrics ||
-		(a->metrics_len == b->metrics_len && memcmp(&a->metrics, &b->metrics,
-							    a->metrics_len) == 0));
+	       (!a->has_metrics || (a->metrics_len == b->metrics_len &&
+				    memcmp(&a->metrics, &b->metrics, a->metrics_len) == 0));
 }
 
 static int
@@ -216,9 +215,8 @@ keep_listen(const struct cfg *run, struct cfg *next, struct cfg_restart *r)
 		if (find_listen(next, l) != NULL)
 			continue;
 		keep_gone(ls, n++, l);
-		cfg_restart_add(r, 0,
-				"listen %s %s: removed: %s until a restart", l->dpdk ? "dpdk" : "xdp",
-				l->dpdk ? l->port : l->ifname,
+		cfg_restart_add(r, 0, "listen %s %s: removed: %s until a restart",
+				l->dpdk ? "dpdk" : "xdp", l->dpdk ? l->port : l->ifname,
 				l->dpdk ? "strata-dpdk keeps the port"
 					: "the XDP program stays attached and answers");
 	}
@@ -291,8 +289,8 @@ keep_time(const struct cfg *run, struct cfg *next, const char *why, struct cfg_r
 		cfg_restart_add(r, 0, "refclock system: %s: %s",
 				next->refclock_system ? "added" : "removed", why);
 	if (next->local_stratum != run->local_stratum)
-		cfg_restart_add(r, 0, "local stratum: %d (0: none) was %d: %s",
-				next->local_stratum, run->local_stratum, why);
+		cfg_restart_add(r, 0, "local stratum: %d (0: none) was %d: %s", next->local_stratum,
+				run->local_stratum, why);
 	if (next->minsources != run->minsources || next->holdover != run->holdover)
 		cfg_restart_add(r, 0, "minsources %d, holdover %u: %s", next->minsources,
 				next->holdover, why);
@@ -355,10 +353,9 @@ cfg_restart_text(const struct cfg_restart *r, char *buf, size_t len)
 		return buf;
 	buf[0] = '\0';
 	for (i = 0; i < r->n && off < len; i++) {
-		int n = r->l[i].line != 0
-				? snprintf(buf + off, len - off, "  line %u: %s\n", r->l[i].line,
-					   r->l[i].what)
-				: snprintf(buf + off, len - off, "  %s\n", r->l[i].what);
+		int n = r->l[i].line != 0 ? snprintf(buf + off, len - off, "  line %u: %s\n",
+						     r->l[i].line, r->l[i].what)
+					  : snprintf(buf + off, len - off, "  %s\n", r->l[i].what);
 
 		if (n < 0)
 			break;

@@ -179,8 +179,9 @@ reload_run(struct reload *rl, char *out, size_t len)
 			cfg_keep(rl->cfg, &next, CFG_PART_TIME,
 				 "time sources do not reload yet: restart stratad", &r);
 		else if (rl->time(rl->time_arg, &next) != 0)
-			cfg_restart_add(&r, 0, "time lines: not all applied (see the log above): "
-					       "restart stratad for the rest");
+			cfg_restart_add(&r, 0,
+					"time lines: not all applied (see the log above): "
+					"restart stratad for the rest");
 	}
 	if (parts & CFG_PART_METRICS)
 		reload_metrics(rl, &next, &r);
@@ -193,8 +194,7 @@ reload_run(struct reload *rl, char *out, size_t len)
 	n = snprintf(out, len, "reload applied: generation %llu%s, %.1f ms%s\n",
 		     (unsigned long long)rl->chan->published,
 		     parts & CFG_PART_FASTPATH ? " (new)" : " (unchanged)",
-		     (double)(now_ns() - t0) / 1e6,
-		     r.n > 0 ? "; these lines need a restart:" : "");
+		     (double)(now_ns() - t0) / 1e6, r.n > 0 ? "; these lines need a restart:" : "");
 	if (n > 0 && (size_t)n < len)
 		snprintf(out + n, len - (size_t)n, "%s", restart);
 	log_info("reload applied: generation %llu%s, in %.1f ms%s",
@@ -204,7 +204,8 @@ reload_run(struct reload *rl, char *out, size_t len)
 		 r.n > 0 ? "; these lines need a restart (below)" : "");
 	for (n = 0; n < (int)r.n; n++)
 		if (r.l[n].line != 0)
-			log_info("  needs a restart: %s:%u: %s", rl->path, r.l[n].line, r.l[n].what);
+			log_info("  needs a restart: %s:%u: %s", rl->path, r.l[n].line,
+				 r.l[n].what);
 		else
 			log_info("  needs a restart: %s", r.l[n].what);
 	return 0;

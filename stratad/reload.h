@@ -26,12 +26,12 @@ typedef int reload_time_fn(void *arg, const struct cfg *next);
 
 /* What a reload changes: stratad's parts, by reference. */
 struct reload {
-	const char *path;   /* the file stratad started with */
-	struct cfg *cfg;    /* the running configuration, replaced on success */
-	struct chan *chan;  /* the fast paths' configuration */
+	const char *path;  /* the file stratad started with */
+	struct cfg *cfg;   /* the running configuration, replaced on success */
+	struct chan *chan; /* the fast paths' configuration */
 	struct xdp_state *xdp;
-	struct reg **reg;   /* the registrations (NULL: none) */
-	struct server *srv; /* the metrics listener */
+	struct reg **reg;     /* the registrations (NULL: none) */
+	struct server *srv;   /* the metrics listener */
 	reload_time_fn *time; /* NULL: time lines need a restart */
 	void *time_arg;
 };

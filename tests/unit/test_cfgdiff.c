@@ -13,10 +13,10 @@
 
 #include "cunit_main.h"
 
-#define BASE                                                                                   \
-	"listen xdp eth0 address 192.0.2.1\n"                                                  \
-	"listen xdp eth1 address 192.0.2.2 address 2001:db8::2\n"                              \
-	"server 192.0.2.100 iburst\n"                                                          \
+#define BASE                                                                                       \
+	"listen xdp eth0 address 192.0.2.1\n"                                                      \
+	"listen xdp eth1 address 192.0.2.2 address 2001:db8::2\n"                                  \
+	"server 192.0.2.100 iburst\n"                                                              \
 	"metrics 127.0.0.1:9123\n"
 
 static struct cfg run, next;
@@ -113,13 +113,13 @@ test_keep_restart(void)
 
 	parse(BASE "user strata\n", &run);
 	parse("listen xdp eth0 address 192.0.2.1 address 192.0.2.2\n" /* line 1 */
-	      "listen xdp eth2 address 192.0.2.3\n"                   /* 2: new interface */
-	      "listen dpdk net_null0 address 192.0.2.4\n"             /* 3: new port */
+	      "listen xdp eth2 address 192.0.2.3\n"		      /* 2: new interface */
+	      "listen dpdk net_null0 address 192.0.2.4\n"	      /* 3: new port */
 	      "server 192.0.2.100 iburst\n"
 	      "metrics 127.0.0.1:9123\n"
-	      "user nobody\n"                                         /* 6 */
-	      "control /run/other.sock\n"                             /* 7 */
-	      "xdpmode generic\n"                                     /* 8 */
+	      "user nobody\n"		  /* 6 */
+	      "control /run/other.sock\n" /* 7 */
+	      "xdpmode generic\n"	  /* 8 */
 	      "deny 198.51.100.0/24\n",
 	      &next);
 	cfg_keep_restart(&run, &next, &r);
@@ -161,7 +161,7 @@ test_keep_parts(void)
 	parse("listen xdp eth0 address 192.0.2.1\n"
 	      "listen xdp eth1 address 192.0.2.2 address 2001:db8::2\n"
 	      "server 192.0.2.101 iburst\n" /* 3: changed */
-	      "metrics 127.0.0.1:80\n"      /* 4 */
+	      "metrics 127.0.0.1:80\n"	    /* 4 */
 	      "local stratum 10\n",
 	      &next);
 	CU_ASSERT_EQUAL(cfg_diff(&run, &next), CFG_PART_TIME | CFG_PART_METRICS);
@@ -194,10 +194,8 @@ test_restart_overflow(void)
 }
 
 static const struct test_case cases[] = {
-	TEST_CASE(test_line_numbers_alone),
-	TEST_CASE(test_parts),
-	TEST_CASE(test_keep_restart),
-	TEST_CASE(test_keep_parts),
+	TEST_CASE(test_line_numbers_alone), TEST_CASE(test_parts),
+	TEST_CASE(test_keep_restart),	    TEST_CASE(test_keep_parts),
 	TEST_CASE(test_restart_overflow),
 };
 
