@@ -397,12 +397,13 @@ reg_update(struct reg *r, struct cfg *c, struct cfg_restart *rs, uint64_t mono)
 		if (e == NULL) {
 			e = entry_new(&c->reg[i]);
 			if (e == NULL) {
-				cfg_restart_add(rs, c->reg[i].line,
-						"register %s via %s: the key file %s cannot be read "
-						"(%s): restart stratad, which reads it before it "
-						"drops its privileges",
-						c->reg[i].pool, c->reg[i].registrar, c->reg[i].keyfile,
-						strerror(errno));
+				cfg_restart_add(
+					rs, c->reg[i].line,
+					"register %s via %s: the key file %s cannot be read "
+					"(%s): restart stratad, which reads it before it "
+					"drops its privileges",
+					c->reg[i].pool, c->reg[i].registrar, c->reg[i].keyfile,
+					strerror(errno));
 				continue;
 			}
 			log_info("register line %u: registering in pool %s with %s", e->c.line,
@@ -527,8 +528,8 @@ reg_leave(struct reg *r)
 			n = 0;
 			for (i = 0; i < r->n; i++)
 				if (r->e[i]->fd >= 0 && !done[i])
-					pfd[n++] =
-						(struct pollfd){.fd = r->e[i]->fd, .events = POLLIN};
+					pfd[n++] = (struct pollfd){.fd = r->e[i]->fd,
+								   .events = POLLIN};
 			if (poll(pfd, (nfds_t)n, (int)((until - now) / 1000000) + 1) <= 0)
 				continue;
 			for (i = 0; i < r->n; i++) {

@@ -62,7 +62,7 @@ struct conn {
 	char in[HTTP_HEAD_MAX + 1]; /* the request, NUL-terminated */
 	char *out;		    /* the answer once rendered; NULL while reading */
 	size_t out_len, out_off;
-	uint64_t ticket;	    /* waiting for the answer to reload request @ticket; 0 none */
+	uint64_t ticket; /* waiting for the answer to reload request @ticket; 0 none */
 };
 
 struct server {
@@ -83,16 +83,16 @@ struct server {
 	/* shared with the main loop, under mu */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	uint64_t asked;	  /* reload requests so far: the last one's ticket */
-	uint64_t done;	  /* requests answered: tickets up to this one */
+	uint64_t asked; /* reload requests so far: the last one's ticket */
+	uint64_t done;	/* requests answered: tickets up to this one */
 	char *reload_answer;
-	int metrics_req;  /* bind metrics_want (length 0: close the listener) */
+	int metrics_req; /* bind metrics_want (length 0: close the listener) */
 	struct sockaddr_storage metrics_want;
 	socklen_t metrics_want_len;
-	int metrics_err;  /* the request's result, 0 or -errno */
+	int metrics_err;		    /* the request's result, 0 or -errno */
 	struct sockaddr_storage metrics_sa; /* the listener's address (the thread's) */
-	socklen_t metrics_len; /* 0: no listener */
-	int exited;	  /* the thread is gone: nobody serves the requests */
+	socklen_t metrics_len;		    /* 0: no listener */
+	int exited;			    /* the thread is gone: nobody serves the requests */
 };
 
 static uint64_t

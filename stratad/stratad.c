@@ -556,9 +556,12 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
-		{"shm", required_argument, NULL, 's'},    {"check", no_argument, NULL, 't'},
+		{"config", required_argument, NULL, 'c'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"shm", required_argument, NULL, 's'},
+		{"check", no_argument, NULL, 't'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = DEFAULT_CONFIG, *shm_name = STRATA_SHM_NAME;
@@ -695,8 +698,12 @@ main(int argc, char **argv)
 		snprintf(why, sizeof(why), "no reporting thread (above)");
 		goto detach;
 	}
-	d.rl = (struct reload){.path = path, .cfg = &d.cfg, .chan = &d.chan, .xdp = &d.xdp,
-			       .reg = &d.reg, .srv = srv};
+	d.rl = (struct reload){.path = path,
+			       .cfg = &d.cfg,
+			       .chan = &d.chan,
+			       .xdp = &d.xdp,
+			       .reg = &d.reg,
+			       .srv = srv};
 	log_info("ready: serving NTP on %u XDP interface%s%s, control socket %s", d.xdp.n_ifs,
 		 d.xdp.n_ifs == 1 ? "" : "s", d.n_xdp < (int)d.cfg.n_listen ? " and strata-dpdk" : "",
 		 d.cfg.control);
