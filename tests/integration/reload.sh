@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Reload without a restart (docs/config.md, "What reloads"), on the XDP path,
-# under a steady 10,000 requests/s from strata-gen:
+# Reload without a restart (docs/config.md, "What reloads"), on the XDP path
+# (reload.sh xdp) or through strata-dpdk (reload.sh dpdk), under a steady
+# 10,000 requests/s from strata-gen:
 #   - stratad --check: 0 for a valid file, 78 (EX_CONFIG) and FILE:LINE for
 #     a broken one;
 #   - SIGHUP adding a service address and a deny prefix: no request lost
@@ -18,23 +19,43 @@
 #   - a new register line registers, one whose key file only root can read
 #     is named as needing a restart, a removed one leaves its pool.
 #
-# Environment (set by meson): STRATAD, STRATACTL, STRATA_GEN, XDP_PASS_OBJ.
+# Environment (set by meson): STRATAD, STRATACTL, STRATA_GEN, XDP_PASS_OBJ,
+# and STRATA_DPDK for the dpdk mode.
 set -eu
 . "$(dirname "$0")/lib.sh"
 PROBE="python3 $(dirname "$0")/ntp_probe.py"
 
+MODE=${1:-xdp}
 require_root
 require_cmd ip python3
 [ -x "${STRATAD:-}" ] || skip "STRATAD not set to the stratad binary"
 [ -x "${STRATACTL:-}" ] || skip "STRATACTL not set to the stratactl binary"
 [ -x "${STRATA_GEN:-}" ] || skip "STRATA_GEN not set to the strata-gen binary"
+case "$MODE" in
+xdp) LISTEN="listen xdp s0" ;;
+dpdk)
+	require_cmd ethtool
+	[ -x "${STRATA_DPDK:-}" ] || skip "STRATA_DPDK not set to the strata-dpdk binary"
+	LISTEN="listen dpdk net_af_xdp0,iface=s0"
+	;;
+*) fail "usage: reload.sh xdp|dpdk" ;;
+esac
 RATE=10000
 WINDOW=4 # seconds of load in each window
 
 setup_topology
-# the new service address needs ARP from the server's kernel; a denied client
-ip -n "$NS_S" addr add 192.0.2.10/24 dev s0
-ip -n "$NS_C" addr add 192.0.2.66/24 dev c0
+ip -n "$NS_C" addr add 192.0.2.66/24 dev c0 # a client the reload denies
+if [ "$MODE" = dpdk ]; then
+	# strata-dpdk owns s0 and answers ARP for the service addresses only: the
+	# client knows the new one's MAC already, as it would on a routed network
+	mac=$(ip -n "$NS_S" -br link show s0 | awk '{print $3}')
+	ip -n "$NS_S" addr flush dev s0
+	ip -n "$NS_C" neigh replace 192.0.2.10 lladdr "$mac" dev c0 nud permanent
+	in_c ethtool -K c0 tx off >/dev/null
+else
+	# the new service address needs ARP from the server's kernel
+	ip -n "$NS_S" addr add 192.0.2.10/24 dev s0
+fi
 SOCK="$TMP/stratad.sock"
 LOG="$TMP/stratad.log"
 ctl() { in_s "$STRATACTL" -s "$SOCK" "$@"; }
@@ -45,8 +66,8 @@ urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=2).r
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 conf() { # EXTRA-LINES: the base configuration and more
-	printf 'listen xdp s0 address 192.0.2.1%s\nlocal stratum 5\ncontrol %s\n%b' \
-		"${ADDR:-}" "$SOCK" "$1" >"$TMP/stratad.conf"
+	printf '%s address 192.0.2.1%s\nlocal stratum 5\ncontrol %s\n%b' \
+		"$LISTEN" "${ADDR:-}" "$SOCK" "$1" >"$TMP/stratad.conf"
 }
 ADDR=""
 conf 'metrics 127.0.0.1:9123\n'
@@ -64,9 +85,22 @@ ok "--check, broken file: exit 78: $out"
 spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf" 2>"$LOG"
 SPID=$LAST_PID
 wait_for 10 ctl tracking || fail "stratad did not come up: $(cat "$LOG")"
+adopted() { :; } # XDP: the maps are written when stratad logs the generation
+if [ "$MODE" = dpdk ]; then
+	spawn ip netns exec "$NS_S" "$STRATA_DPDK" -c "$TMP/stratad.conf" --shm "$SHM" -- \
+		--no-huge -m 1024 --no-pci -l 0-1 --file-prefix "strata$$" --log-level 4 \
+		>"$TMP/dp.log" 2>&1
+	wait_for 20 grep -q 'ready:' "$TMP/dp.log" ||
+		fail "strata-dpdk did not come up: $(cat "$TMP/dp.log")"
+	adopted() { # GEN: strata-dpdk's workers serve generation GEN
+		wait_for 5 grep -q "generation $1 adopted" "$TMP/dp.log" ||
+			fail "strata-dpdk did not adopt generation $1: $(tail -3 "$TMP/dp.log")"
+	}
+fi
 wait_for 10 in_c $PROBE send 192.0.2.1 client || fail "no answer from the XDP path"
 wait_for 5 metrics_up 9123 || fail "no metrics on port 9123: $(cat "$LOG")"
 gen0=$(sed -n 's/.*fast paths: generation \([0-9]*\):.*/\1/p' "$LOG" | tail -1)
+adopted "$gen0"
 ok "stratad up: generation $gen0, metrics on 9123"
 
 # before: the address is not served, the client not denied
@@ -146,6 +180,7 @@ echo "reload window: sent $1, valid $2, lost $3, invalid $4 (baseline lost $base
 ok "SIGHUP under $RATE/s: lost $3 (baseline $base_lost); 192.0.2.10 answered from $hup_ms ms after the signal (stratad: reload in $took ms)"
 gen1=$(sed -n 's/.*reload applied: generation \([0-9]*\).*/\1/p' "$LOG" | tail -1)
 [ "$gen1" -gt "$gen0" ] || fail "generation $gen1 after the reload, $gen0 before"
+adopted "$gen1"
 
 d=$(in_c $PROBE flood 192.0.2.66 192.0.2.1 5 50)
 [ "$(field "$d" reply)" -eq 0 ] || fail "192.0.2.66 still answered after deny 192.0.2.64/26: $d"
@@ -166,6 +201,7 @@ for l in "line 4: metrics: port 80 is privileged" "line 6: user nobody" \
 done
 metrics_up 9124 || fail "the metrics listener did not stay on 9124"
 grep -q "fast paths: generation .* rate limit on" "$LOG" || fail "the rate limit did not apply"
+adopted "$(sed -n 's/.*reload applied: generation \([0-9]*\).*/\1/p' "$LOG" | tail -1)"
 ok "metrics on a privileged port, another user, a new interface: named; the rate limit applied"
 
 # --- a broken file changes nothing ----------------------------------------------------
