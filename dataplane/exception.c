@@ -33,7 +33,8 @@ dp_exc_poll(struct dp_exc *x)
 	uint16_t q, n;
 
 	for (r = 0; r < x->n_rings; r++) {
-		n = (uint16_t)rte_ring_sc_dequeue_burst(x->to_kernel[r], (void **)m, DP_BURST, NULL);
+		n = (uint16_t)rte_ring_sc_dequeue_burst(x->to_kernel[r], (void **)m, DP_BURST,
+							NULL);
 		if (n == 0)
 			continue;
 		to_kernel(x, m, n);

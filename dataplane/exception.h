@@ -21,8 +21,8 @@ struct dp_gens;
 
 struct dp_exc {
 	struct {
-		uint16_t nic;	 /* the NIC, written on tx queue @queue, which no worker uses */
-		uint16_t tap;	 /* its TAP, polled on all its rx queues, written on queue 0 */
+		uint16_t nic; /* the NIC, written on tx queue @queue, which no worker uses */
+		uint16_t tap; /* its TAP, polled on all its rx queues, written on queue 0 */
 		uint16_t n_tapq;
 	} port[DP_EXC_PORTS];
 	unsigned int n_ports;
@@ -30,7 +30,7 @@ struct dp_exc {
 	struct rte_ring *to_kernel[DP_MAX_WORKERS]; /* one per worker: single producer, consumer */
 	unsigned int n_rings;
 	struct strata_dp_counters *cnt; /* the exception path's row in the shared memory */
-	struct dp_gens *gens; /* the main lcore polling this also adopts generations */
+	struct dp_gens *gens;		/* the main lcore polling this also adopts generations */
 };
 
 /*

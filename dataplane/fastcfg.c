@@ -35,12 +35,10 @@ host_bits_zero(const struct strata_acl_rule *r, unsigned int bytes)
 	unsigned int i;
 
 	for (i = 0; i < bytes; i++) {
-		unsigned int keep = r->prefixlen >= 8 * (i + 1) ? 8
-				    : r->prefixlen > 8 * i  ? r->prefixlen - 8 * i
-							    : 0;
-		uint8_t mask = (uint8_t)(0xff << (8 - keep));
+		int keep = (int)r->prefixlen - 8 * (int)i; /* prefix bits in octet i */
+		uint8_t mask = keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
 
-		if (keep < 8 && (r->addr[i] & ~mask) != 0)
+		if ((r->addr[i] & ~mask) != 0)
 			return 0;
 	}
 	return 1;
@@ -71,8 +69,7 @@ dp_fastcfg_check(const struct strata_fastcfg *fc, char *why, size_t len)
 		return -EINVAL;
 	}
 	if (fc->n_acl > STRATA_ACL_MAX) {
-		snprintf(why, len, "%u access list rules, more than %u", fc->n_acl,
-			 STRATA_ACL_MAX);
+		snprintf(why, len, "%u access list rules, more than %u", fc->n_acl, STRATA_ACL_MAX);
 		return -EINVAL;
 	}
 	if (!action_ok(fc->acl_default)) {
@@ -98,9 +95,9 @@ dp_fastcfg_check(const struct strata_fastcfg *fc, char *why, size_t len)
 		}
 	}
 	/* the file's bounds (lib/config.c): 1u << interval and the leak shift stay defined */
-	if (fc->rl_on && (fc->rl_interval < -16 || fc->rl_interval > 16 || fc->rl_burst == 0 ||
-			  fc->rl_burst > 255 || fc->rl_leak == 0 || fc->rl_leak > 31 ||
-			  fc->rl_kod > 1)) {
+	if (fc->rl_on &&
+	    (fc->rl_interval < -16 || fc->rl_interval > 16 || fc->rl_burst == 0 ||
+	     fc->rl_burst > 255 || fc->rl_leak == 0 || fc->rl_leak > 31 || fc->rl_kod > 1)) {
 		snprintf(why, len, "rate limit interval %d burst %u leak %u kod %u",
 			 fc->rl_interval, fc->rl_burst, fc->rl_leak, fc->rl_kod);
 		return -EINVAL;

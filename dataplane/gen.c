@@ -49,8 +49,8 @@ gen_free(struct dp_gen *x)
 static struct dp_gen *
 gen_build(struct dp_gens *g, const struct strata_fastcfg *fc)
 {
-	struct dp_gen *x = rte_zmalloc_socket("strata_gen", sizeof(*x), RTE_CACHE_LINE_SIZE,
-					      g->socket);
+	struct dp_gen *x =
+		rte_zmalloc_socket("strata_gen", sizeof(*x), RTE_CACHE_LINE_SIZE, g->socket);
 
 	if (x == NULL) {
 		log_warn("generation %llu: out of memory", fc->gen);
@@ -157,8 +157,8 @@ dp_gen_poll(struct dp_gens *g, unsigned int self)
 		return;
 	x = gen_build(g, &g->fc);
 	if (x == NULL) {
-		log_warn("generation %llu not adopted; the workers keep generation %llu",
-			 g->fc.gen, g->cur->gen);
+		log_warn("generation %llu not adopted; the workers keep generation %llu", g->fc.gen,
+			 g->cur->gen);
 		return;
 	}
 	/* one retired generation at a time: wait out the previous grace period */

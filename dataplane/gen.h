@@ -37,9 +37,9 @@ struct dp_gens {
 	/* the adopting lcore's own, below */
 	struct strata_shm *shm;
 	struct rte_rcu_qsbr *qsbr; /* worker w reports as thread w */
-	struct dp_gen *retired;    /* the previous generation, until its grace period ends */
-	uint64_t token;            /* rte_rcu_qsbr_start() of that grace period */
-	uint32_t seq;              /* the sequence count last looked at */
+	struct dp_gen *retired;	   /* the previous generation, until its grace period ends */
+	uint64_t token;		   /* rte_rcu_qsbr_start() of that grace period */
+	uint32_t seq;		   /* the sequence count last looked at */
 	int have_seq;
 	unsigned int tick_shift;
 	int socket;

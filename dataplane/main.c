@@ -311,8 +311,8 @@ main(int argc, char **argv)
 
 		snprintf(name, sizeof(name), "strata_exc%u", w);
 		/* one worker enqueues, the exception lcore dequeues */
-		exc.to_kernel[w] = rte_ring_create(name, 1024, socket,
-						   RING_F_SP_ENQ | RING_F_SC_DEQ);
+		exc.to_kernel[w] =
+			rte_ring_create(name, 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (exc.to_kernel[w] == NULL) {
 			log_warn("cannot create the exception ring %s: %s", name,
 				 rte_strerror(rte_errno));

@@ -18,9 +18,9 @@ struct rte_lpm6;
 
 /* The access list as the STRATA_ACL4/6 hooks see it (struct strata_policy's acl). */
 struct dp_acl {
-	struct rte_lpm *lpm4;   /* NULL without IPv4 rules */
-	struct rte_lpm6 *lpm6;  /* NULL without IPv6 rules */
-	uint32_t dflt4, dflt6;  /* no rule matches: a /0 rule, else the configured default */
+	struct rte_lpm *lpm4;  /* NULL without IPv4 rules */
+	struct rte_lpm6 *lpm6; /* NULL without IPv6 rules */
+	uint32_t dflt4, dflt6; /* no rule matches: a /0 rule, else the configured default */
 };
 
 struct dp_policy {

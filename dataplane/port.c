@@ -183,8 +183,8 @@ dp_port_start(struct dp_port *p, const struct dp_layout *l)
 	nmbuf = nmbuf < POOL_MIN ? POOL_MIN : rte_align32pow2(nmbuf) - 1;
 	socket = l->node >= 0 ? l->node : (int)rte_lcore_to_socket_id(l->lcore[0]);
 	snprintf(poolname, sizeof(poolname), "dp_mbuf%u", p->index);
-	p->pool = rte_pktmbuf_pool_create(poolname, nmbuf, POOL_CACHE, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	p->pool = rte_pktmbuf_pool_create(poolname, nmbuf, POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  socket);
 	if (p->pool == NULL) {
 		err = -rte_errno;
 		log_warn("cannot allocate %u mbufs on node %d: %s (hint: more hugepages, or "

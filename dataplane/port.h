@@ -31,9 +31,9 @@ struct dp_port {
 	uint64_t stamp_flag; /* mbuf dynamic flag: this mbuf has one */
 	struct rte_ether_addr mac;
 	struct rte_mempool *pool;
-	char name[64]; /* EAL's device name */
-	char pci[64];  /* the PCI address, empty for a vdev */
-	char tap_name[16]; /* the TAP's interface name */
+	char name[64];	    /* EAL's device name */
+	char pci[64];	    /* the PCI address, empty for a vdev */
+	char tap_name[16];  /* the TAP's interface name */
 	unsigned int index; /* its "listen dpdk" line among the others, from 0 */
 };
 

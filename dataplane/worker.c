@@ -106,8 +106,8 @@ neigh_kind(const uint8_t *frame)
 }
 
 static enum action
-handle(struct dp_worker *w, const struct dp_wport *p, const struct dp_gen *g,
-       struct rte_mbuf *m, uint64_t tsc, int phc)
+handle(struct dp_worker *w, const struct dp_wport *p, const struct dp_gen *g, struct rte_mbuf *m,
+       uint64_t tsc, int phc)
 {
 	uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
 	uint16_t len = rte_pktmbuf_data_len(m);

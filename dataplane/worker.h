@@ -32,21 +32,21 @@ struct dp_wport {
 };
 
 struct dp_worker {
-	uint16_t queue;	  /* its rx and tx queue on every port */
+	uint16_t queue; /* its rx and tx queue on every port */
 	uint16_t n_ports;
-	unsigned int id;  /* its reader id in gens->qsbr, its row in the shared memory */
-	int adopts;	  /* the only lcore: it adopts generations itself */
-	int stamp_off;	  /* mbuf dynamic field and flag of the NIC's stamps */
+	unsigned int id; /* its reader id in gens->qsbr, its row in the shared memory */
+	int adopts;	 /* the only lcore: it adopts generations itself */
+	int stamp_off;	 /* mbuf dynamic field and flag of the NIC's stamps */
 	uint64_t stamp_flag;
 	struct dp_wport port[DP_MAX_PORTS];
-	struct dp_gens *gens;	     /* the service and policy, one generation per burst */
+	struct dp_gens *gens; /* the service and policy, one generation per burst */
 	const struct snap *snap;
 	struct strata_counters *cnt; /* this worker's rows in the shared memory */
 	struct strata_dp_counters *dpc;
-	struct strata_policy pol;    /* this worker's rate limiter; the rest per burst */
-	unsigned int tick_shift;     /* limiter ticks: TSC >> tick_shift */
-	struct rte_ring *to_kernel;  /* frames for the exception path's lcore */
-	struct dp_exc *exc;	     /* the exception path, when this worker polls it */
+	struct strata_policy pol;   /* this worker's rate limiter; the rest per burst */
+	unsigned int tick_shift;    /* limiter ticks: TSC >> tick_shift */
+	struct rte_ring *to_kernel; /* frames for the exception path's lcore */
+	struct dp_exc *exc;	    /* the exception path, when this worker polls it */
 } __rte_cache_aligned;
 
 /* Set by SIGINT and SIGTERM: the workers and the exception poller return. */

@@ -24,10 +24,12 @@ new_shm(void)
 	fc->svc.n_addr4 = 1;
 	fc->svc.addr4[0] = 0x010200c0; /* 192.0.2.1 in memory order */
 	fc->n_acl = 2;
-	fc->acl[0] = (struct strata_acl_rule){.addr = {198, 51, 100}, .family = 4,
-					     .prefixlen = 24, .action = STRATA_ACL_DENY};
-	fc->acl[1] = (struct strata_acl_rule){.addr = {0x20, 0x01, 0x0d, 0xb8}, .family = 6,
-					     .prefixlen = 32, .action = STRATA_ACL_DENY_KOD};
+	fc->acl[0] = (struct strata_acl_rule){
+		.addr = {198, 51, 100}, .family = 4, .prefixlen = 24, .action = STRATA_ACL_DENY};
+	fc->acl[1] = (struct strata_acl_rule){.addr = {0x20, 0x01, 0x0d, 0xb8},
+					      .family = 6,
+					      .prefixlen = 32,
+					      .action = STRATA_ACL_DENY_KOD};
 	fc->rl_on = 1;
 	fc->rl_interval = -4;
 	fc->rl_burst = 8;
@@ -61,12 +63,12 @@ test_check(void)
 	char why[128];
 
 	CU_ASSERT_EQUAL(dp_fastcfg_check(fc, why, sizeof(why)), 0);
-#define BAD(stmt)                                                                            \
-	do {                                                                                 \
-		struct strata_fastcfg keep = *fc;                                            \
-		stmt;                                                                        \
-		CU_ASSERT_EQUAL(dp_fastcfg_check(fc, why, sizeof(why)), -EINVAL);            \
-		*fc = keep;                                                                  \
+#define BAD(stmt)                                                                                  \
+	do {                                                                                       \
+		struct strata_fastcfg keep = *fc;                                                  \
+		stmt;                                                                              \
+		CU_ASSERT_EQUAL(dp_fastcfg_check(fc, why, sizeof(why)), -EINVAL);                  \
+		*fc = keep;                                                                        \
 	} while (0)
 	BAD(fc->gen = 0);
 	BAD(fc->svc.n_addr4 = STRATA_MAX_ADDRS + 1);
@@ -77,7 +79,7 @@ test_check(void)
 	BAD(fc->acl[0].family = 5);
 	BAD(fc->acl[0].prefixlen = 33);
 	BAD(fc->acl[1].prefixlen = 129);
-	BAD(fc->acl[0].addr[3] = 1);   /* a host bit under a /24 */
+	BAD(fc->acl[0].addr[3] = 1);	/* a host bit under a /24 */
 	BAD(fc->acl[1].addr[4] = 0x80); /* under a /32 */
 	BAD(fc->acl[1].action = 3);
 	BAD(fc->rl_interval = 40);
