@@ -9,7 +9,8 @@
 # stratad adds on a restart is answered on the second port. strata-gen sends
 # a steady 2000 requests/s through the adoption of that generation: every
 # reply is valid, and no more are lost than in a window of the same length
-# without a restart (the veth path itself may drop a few).
+# without a restart (the veth path itself may drop a few). A generation with
+# a rule out of bounds, written into the shared memory by hand, is refused.
 #
 # Environment (set by meson): STRATAD, STRATACTL, STRATA_DPDK, STRATA_GEN,
 # XDP_PASS_OBJ.
@@ -136,6 +137,36 @@ sys.exit(0 if d["invalid"] == 0 and d["lost"] <= base + d["sent"] // 200 else 1)
 PY
 out=$(in_c sntp -t 2 198.51.100.3 2>&1) || fail "sntp 198.51.100.3: $out"
 ok "generation 2 adopted by the lone worker under load: every reply valid, 198.51.100.3 answered on port 1"
+
+# a generation with an access list rule of family 9 written into the shared
+# memory (as a broken or hostile writer would): refused with a message, and
+# the workers keep generation 2
+python3 - "/dev/shm$SHM" <<'PY' || fail "cannot find the configuration in the shared memory"
+import mmap, os, re, struct, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+m = mmap.mmap(fd, 0)
+# struct strata_fastcfg starts with gen (2), seed, then the first IPv4 address
+at = [x.start() for x in re.finditer(re.escape(struct.pack("<Q", 2)) + b"(?s:.{8})" +
+                                      bytes([192, 0, 2, 1]), m)]
+if len(at) != 1:
+    sys.exit("found the configuration %d times" % len(at))
+cfg = at[0]
+seq_at = cfg - 64  # cfg_seq, on the cache line before it (include/strata/shm.h)
+seq = struct.unpack_from("<I", m, seq_at)[0]
+assert seq % 2 == 0
+struct.pack_into("<I", m, seq_at, seq + 1)
+struct.pack_into("<Q", m, cfg, 3)
+# after gen, seed, the 176-octet service and 8 32-bit fields: n_acl, then the rules
+fields = cfg + 16 + 176
+struct.pack_into("<I", m, fields + 24, 1)                  # n_acl
+struct.pack_into("<16sBBBB", m, fields + 32, bytes(16), 9, 0, 1, 0)  # family 9
+struct.pack_into("<I", m, seq_at, seq + 2)
+PY
+refused() { grep -q 'generation 3 in the shared memory refused: access list rule 1: family 9; the workers keep generation 2' "$TMP/dp.log"; }
+wait_for 5 refused || fail "a bad generation was not refused: $(cat "$TMP/dp.log")"
+ctl tracking | grep -q '^DPDK .*generation 2$' || fail "tracking: $(ctl tracking)"
+out=$(in_c sntp -t 2 198.51.100.3 2>&1) || fail "after the refused generation: $out"
+ok "a generation with a bad rule refused, generation 2 still served: $(grep -o 'generation 3 .*' "$TMP/dp.log")"
 
 kill -TERM "$DP_PID"
 wait "$DP_PID" || fail "strata-dpdk did not exit 0 on SIGTERM"
