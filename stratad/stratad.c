@@ -102,8 +102,13 @@ get_status(struct status *out, void *arg)
 		unsigned int i, w = STRATA_READ_ONCE(d->shm->dp_lcores);
 
 		out->n_dp = w < STRATA_SHM_MAX_LCORES ? w : STRATA_SHM_MAX_LCORES;
-		for (i = 0; i < out->n_dp; i++)
+		for (i = 0; i < out->n_dp; i++) {
 			out->dp[i] = d->shm->lcore[i];
+			out->dpc[i] = d->shm->dp[i];
+		}
+		out->dpc_exc = d->shm->dp_exc;
+		out->n_dp_ports = STRATA_READ_ONCE(d->shm->dp_ports);
+		out->dp_gen = STRATA_READ_ONCE(d->shm->dp_gen);
 		out->dp_rx_stamp = STRATA_READ_ONCE(d->shm->dp_rx_stamp) == STRATA_RX_HARDWARE
 					   ? "hardware"
 					   : "tsc";
@@ -599,7 +604,9 @@ main(int argc, char **argv)
 		d.n_xdp += !d.cfg.listen[i].dpdk;
 	for (i = 0; i < d.cfg.n_listen; i++)
 		if (d.cfg.listen[i].dpdk)
-			snprintf(d.st.dp_port, sizeof(d.st.dp_port), "%s", d.cfg.listen[i].port);
+			snprintf(d.st.dp_port + strlen(d.st.dp_port),
+				 sizeof(d.st.dp_port) - strlen(d.st.dp_port), "%s%s",
+				 d.st.dp_port[0] != '\0' ? ", " : "", d.cfg.listen[i].port);
 	if (d.n_xdp > 0 && xdp_setup(&d.xdp, &d.cfg, &d.chan.fc) != 0) {
 		snprintf(why, sizeof(why), "the XDP program is not attached (above)");
 		goto out;
