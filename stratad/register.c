@@ -25,6 +25,7 @@
 #include <strata/service.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "poolreg.h"
 
 #define NSEC 1000000000ULL
@@ -388,15 +389,6 @@ reg_tick(struct reg *r, uint64_t mono)
 			log_warn("registrar %s: no answer to %u registrations in pool %s yet",
 				 e->name, e->tries, e->c.pool);
 	}
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
 }
 
 void

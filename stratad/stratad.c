@@ -29,6 +29,7 @@
 #include "drift.h"
 #include "leap.h"
 #include "log.h"
+#include "monotime.h"
 #include "privdrop.h"
 #include "register.h"
 #include "server.h"
@@ -202,15 +203,6 @@ open_shm(const char *name)
 fail:
 	close(fd);
 	return NULL;
-}
-
-static uint64_t
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 /*
@@ -450,15 +442,15 @@ run(struct stratad *d, int tfd, int sfd)
 			return -errno;
 		}
 		if (d->up != NULL && n_up > 0)
-			upstream_receive(d->up, pfd + 2, n_up, mono_now());
+			upstream_receive(d->up, pfd + 2, n_up, mono_ns());
 		if (n_reg > 0)
-			reg_receive(d->reg, pfd + 2 + n_up, n_reg, mono_now());
+			reg_receive(d->reg, pfd + 2 + n_up, n_reg, mono_ns());
 		if (pfd[0].revents & POLLIN) {
 			uint64_t ticks, mono;
 
 			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks) && ticks > 1)
 				log_debug("publish late by %llu ticks", (unsigned long long)ticks - 1);
-			mono = mono_now();
+			mono = mono_ns();
 			if (d->up != NULL) {
 				upstream_tick(d->up, mono, disc_advance(&d->disc, mono));
 				leap_second(d, mono);
@@ -490,7 +482,7 @@ static int
 start_upstream(struct stratad *d)
 {
 	struct timespec rt;
-	uint64_t mono = mono_now();
+	uint64_t mono = mono_ns();
 
 	double drift = 0;
 	char err[512];
@@ -514,7 +506,7 @@ start_upstream(struct stratad *d)
 				 "the file (Debian: tzdata)", d->cfg.leapfile);
 	}
 	/* the pair is read together: the files above take time */
-	mono = mono_now();
+	mono = mono_ns();
 	clock_gettime(CLOCK_REALTIME, &rt);
 	disc_init(&d->disc, mono, ntp_from_unix(rt.tv_sec, (__u32)rt.tv_nsec, NULL), -drift);
 	d->up = upstream_new(&d->cfg, &d->disc);
@@ -615,7 +607,7 @@ main(int argc, char **argv)
 		goto detach;
 	}
 	/* serve before the first tick: a fresh snapshot, then the sockets */
-	if (publish(&d, mono_now()) != 0) {
+	if (publish(&d, mono_ns()) != 0) {
 		snprintf(why, sizeof(why), "cannot read the clocks");
 		goto detach;
 	}
@@ -657,7 +649,7 @@ main(int argc, char **argv)
 	if (rc == 0)
 		reg_leave(d.reg);
 	if (d.up != NULL)
-		save_drift(&d, mono_now(), 1);
+		save_drift(&d, mono_ns(), 1);
 detach:
 	server_stop(srv);
 	reg_free(d.reg);

@@ -17,6 +17,7 @@
 #include <strata/ntp.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "ntpc.h"
 #include "phc.h"
 #include "refid.h"
@@ -91,15 +92,6 @@ struct upstream {
 	uint64_t sys_sample_mono; /* the system peer sample the last update used */
 };
 
-static uint64_t
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 /* A fresh UDP socket connected to @p, kernel receive stamps on: the descriptor, or -errno. */
 static int
 udp_open(const struct peer *p)
@@ -133,7 +125,7 @@ udp_open(const struct peer *p)
  * moves only when the test says, servers at the other end of a socketpair)
  * to play whole timelines of polls, replies and losses deterministically.
  */
-static uint64_t (*clock_mono)(void) = mono_now;
+static uint64_t (*clock_mono)(void) = mono_ns;
 static int (*open_request)(const struct peer *p) = udp_open;
 
 static void
@@ -475,12 +467,12 @@ upstream_new(const struct cfg *c, struct disc *d)
 	for (i = 0; i < UPSTREAM_MAX_PEERS; i++)
 		u->peers[i].fd = -1;
 	if (c->refclock_system)
-		add_refclock(u, -1, mono_now());
+		add_refclock(u, -1, mono_ns());
 	for (i = 0; i < c->n_sources; i++) {
 		if (c->sources[i].kind != CFG_SRC_PHC) {
 			start_lookup(u, (int)i);
 		} else {
-			add_refclock(u, (int)i, mono_now());
+			add_refclock(u, (int)i, mono_ns());
 			if (peer_count(u, (int)i) == 0) {
 				upstream_free(u);
 				errno = ENODEV;
