@@ -8,15 +8,21 @@
  * must become the system peer within two polls: with n = 3 and f = 1 the
  * intersection still finds the majority (RFC 5905 section 11.2.1).
  *
- * The clock and the network are upstream.c's own hooks: the monotonic time
+ * The clock and the network are peer.c's own hooks: the monotonic time
  * is the simulation's, and each request goes into a socketpair whose other
  * end the simulated server answers. Round trips vary from a fixed-seed
  * generator, so the clock filter (least delay of 8) often keeps an older
  * sample, as on a real network.
  */
+#include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+/* one unit: the simulation replaces peer.c's clock and network hooks */
+#include "../../stratad/peer.c"
+#include "../../stratad/pools.c"
+#include "../../stratad/refclock.c"
 #include "../../stratad/upstream.c"
 
 #include "cunit_main.h"
@@ -228,7 +234,6 @@ static struct upstream *
 sim_start(struct cfg *c, struct disc *d, int minsources)
 {
 	static const double offsets[NSERVERS] = {0.0002, -0.0003, 0.0001, 0.5};
-	struct upstream *u;
 	unsigned int i;
 
 	memset(&sim, 0, sizeof(sim));
@@ -253,17 +258,8 @@ sim_start(struct cfg *c, struct disc *d, int minsources)
 	open_request = sim_open;
 	/* strata's clock starts right: the honest servers' truth at monotonic 0 */
 	disc_init(d, sim.mono, ntp_at(sim.mono, 0), 0);
-	u = upstream_new(c, d);
-	if (u == NULL)
-		return NULL;
-	/* the numeric names resolve at once, but in glibc's thread: wait for them */
-	for (i = 0; i < NSERVERS; i++) {
-		const struct gaicb *g = &u->lookups[i].gcb;
-
-		while (gai_error((struct gaicb *)g) == EAI_INPROGRESS)
-			gai_suspend(&g, 1, NULL);
-	}
-	return u;
+	/* the numeric names resolve at once (lib/resolve.c): peers at the first tick */
+	return upstream_new(c, d);
 }
 
 static void
