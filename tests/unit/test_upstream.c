@@ -450,11 +450,85 @@ test_holdover(void)
 	sim_end(u);
 }
 
+
+/* The peer of address @addr, or NULL. */
+static const struct peer *
+peer_of(const struct upstream *u, const char *addr)
+{
+	int i;
+
+	for (i = 0; i < UPSTREAM_MAX_PEERS; i++)
+		if (u->peers[i].in_use && strcmp(u->peers[i].name, addr) == 0)
+			return &u->peers[i];
+	return NULL;
+}
+
+/*
+ * A reload (upstream_update()): the servers whose lines stay keep their
+ * peers, clock filters and reach, so the server stays synchronised; the
+ * removed one is gone at once; a line whose options changed starts over
+ * like a new one; a new line starts (resolved, polled).
+ */
+static void
+test_reload(void)
+{
+	struct ntpc_source before[2];
+	const struct peer *p;
+	struct upstream *u;
+	struct disc d;
+	struct cfg c;
+	uint64_t end;
+	int i;
+
+	u = sim_start(&c, &d, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+	CU_ASSERT_EQUAL(run_until(u, &d, SETTLE_S), 0);
+	for (i = 0; i < 2; i++) {
+		p = peer_of(u, sim.srv[i].addr);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		CU_ASSERT(p->ntpc.reach != 0 && p->ntpc.n_filter > 0);
+		before[i] = p->ntpc;
+	}
+	/* .1 and .2 as they were, .3 now prefer, .4 gone, .9 new; in another order */
+	c.sources[3] = c.sources[0];
+	c.sources[0] = c.sources[2];
+	c.sources[0].prefer = 1;
+	snprintf(c.sources[2].host, sizeof(c.sources[2].host), "198.51.100.9");
+	CU_ASSERT_EQUAL(upstream_update(u, &c), 0);
+	for (i = 0; i < 2; i++) {
+		p = peer_of(u, sim.srv[i].addr);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		CU_ASSERT_EQUAL(p->ntpc.reach, before[i].reach);
+		CU_ASSERT_EQUAL(p->ntpc.n_filter, before[i].n_filter);
+		CU_ASSERT(memcmp(p->ntpc.filter, before[i].filter, sizeof(p->ntpc.filter)) == 0);
+	}
+	CU_ASSERT_PTR_NULL(peer_of(u, "198.51.100.4"));
+	CU_ASSERT_PTR_NULL(peer_of(u, "198.51.100.3"));
+	CU_ASSERT(served_synced(u));
+	tick(u, &d);
+	/* the new lines are peers after the next tick, with nothing heard yet */
+	p = peer_of(u, "198.51.100.3");
+	CU_ASSERT(p != NULL && p->ntpc.reach == 0 && p->ntpc.cfg.prefer);
+	p = peer_of(u, "198.51.100.9");
+	CU_ASSERT(p != NULL && p->ntpc.reach == 0);
+	/* synchronised throughout, and the restarted .3 is heard again */
+	end = sim.mono + 20 * NS;
+	while (sim.mono < end) {
+		tick(u, &d);
+		CU_ASSERT_FATAL(served_synced(u));
+	}
+	p = peer_of(u, "198.51.100.3");
+	CU_ASSERT(p != NULL && p->ntpc.reach != 0);
+	CU_ASSERT_STRING_EQUAL(marked(u, 'x'), "");
+	sim_end(u);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_failover),
 	TEST_CASE(test_failover_minsources2),
 	TEST_CASE(test_failover_refused),
 	TEST_CASE(test_holdover),
+	TEST_CASE(test_reload),
 };
 
 CUNIT_MAIN("upstream", cases)
