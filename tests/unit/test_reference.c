@@ -267,12 +267,45 @@ test_update(void)
 	ref_free(r);
 }
 
+/*
+ * A reference clock alone goes through the same selection as servers: its
+ * first reading, at the tick before the first publish, makes strata
+ * stratum 1 with its refid (refclock system alike, with refid "SYS").
+ */
+static void
+test_refclock_alone(void)
+{
+	struct snap_slot sl;
+	struct ref_report rep;
+	struct ref *r;
+	struct cfg c;
+	uint64_t mono;
+
+	memset(&c, 0, sizeof(c));
+	c.n_sources = 1;
+	c.sources[0].kind = CFG_SRC_PHC;
+	snprintf(c.sources[0].host, sizeof(c.sources[0].host), "CLOCK_REALTIME");
+	c.minsources = 1;
+	c.holdover = 60;
+	r = ref_new(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	mono = mono_ns();
+	ref_tick(r, mono);
+	ref_fill(r, mono, &sl, &rep);
+	CU_ASSERT_EQUAL(sl.srv.stratum, 1);
+	CU_ASSERT_EQUAL(sl.srv.leap, NTP_LEAP_NONE);
+	CU_ASSERT_EQUAL(memcmp(&sl.srv.refid, "PHC", 4), 0);
+	CU_ASSERT_STRING_EQUAL(rep.source, "refclock phc");
+	ref_free(r);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_adopt_continues),
 	TEST_CASE(test_adopt_ignored),
 	TEST_CASE(test_adopt_until_system_peer),
 	TEST_CASE(test_local_alone),
 	TEST_CASE(test_update),
+	TEST_CASE(test_refclock_alone),
 };
 
 CUNIT_MAIN("reference", cases)
