@@ -954,28 +954,44 @@ cfg_service(const struct cfg *c, struct strata_service *svc)
 }
 
 void
-cfg_policy(const struct cfg *c, double tick_s, __u64 seed, struct strata_policy_conf *pc)
+cfg_lower(const struct cfg *c, struct strata_fastcfg *fc)
 {
 	const struct cfg_ratelimit *r = &c->ratelimit;
-	double ticks;
+	unsigned int i;
 
-	memset(pc, 0, sizeof(*pc));
-	pc->seed = seed;
-	pc->acl_on = c->n_acl > 0;
+	memset(fc, 0, sizeof(*fc));
+	cfg_service(c, &fc->svc);
 	/* as chrony's allow: once some clients are allowed by name, the others are not */
-	pc->acl_default = c->has_allow ? STRATA_ACL_DENY : STRATA_ACL_ALLOW;
+	fc->acl_default = c->has_allow ? STRATA_ACL_DENY : STRATA_ACL_ALLOW;
+	assert(c->n_acl <= STRATA_ACL_MAX);
+	for (i = 0; i < c->n_acl; i++) {
+		struct strata_acl_rule *a = &fc->acl[i];
+
+		memcpy(a->addr, c->acl[i].addr, sizeof(a->addr));
+		a->family = c->acl[i].family == AF_INET ? 4 : 6;
+		a->prefixlen = (__u8)c->acl[i].prefixlen;
+		a->action = (__u8)c->acl[i].action;
+	}
+	fc->n_acl = c->n_acl;
 	if (!r->on)
 		return;
-	ticks = (r->interval >= 0 ? (double)(1u << r->interval) : 1.0 / (1u << -r->interval)) /
-		tick_s;
-	pc->rl_on = 1;
-	pc->interval = ticks < 1.0 ? 1 : (__u32)(ticks + 0.5);
-	/* the limiter compares signed 32-bit tick differences: the window must stay below 2^31 */
-	assert((double)pc->interval * r->burst < 2147483648.0);
-	pc->window = pc->interval * r->burst;
-	pc->leak = r->leak;
-	pc->kod = (__u32)r->kod;
-	pc->kod_poll = r->interval;
+	fc->rl_on = 1;
+	fc->rl_interval = r->interval;
+	fc->rl_burst = (__u32)r->burst;
+	fc->rl_leak = (__u32)r->leak;
+	fc->rl_kod = (__u32)r->kod;
+}
+
+void
+cfg_policy(const struct cfg *c, double tick_s, __u64 seed, struct strata_policy_conf *pc)
+{
+	static struct strata_fastcfg fc; /* 20 KiB: not on the stack */
+
+	cfg_lower(c, &fc);
+	fc.seed = seed;
+	strata_fastcfg_policy(&fc, tick_s, pc);
+	/* the parser keeps burst * interval below 2^31 ticks of any fast path */
+	assert((double)pc->interval * c->ratelimit.burst < 2147483648.0);
 }
 
 const char *

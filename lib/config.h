@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include <strata/fastcfg.h>
 #include <strata/policy.h>
 #include <strata/service.h>
 
@@ -149,6 +150,12 @@ int cfg_load(const char *path, struct cfg *c, char *err, size_t errlen);
 
 /* The service addresses of all listen lines together, for the reply builder. */
 void cfg_service(const struct cfg *c, struct strata_service *svc);
+
+/*
+ * Lower @c into the fast paths' configuration @fc (every field but the
+ * generation and the limiter's seed, which the publisher sets).
+ */
+void cfg_lower(const struct cfg *c, struct strata_fastcfg *fc);
 
 /*
  * The access list default and the rate limit of @c for a fast path whose

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "config.h"
 #include "log.h"
 #include "monotime.h"
@@ -44,6 +45,7 @@ struct stratad {
 	struct ref *ref;       /* strata's clock, its sources and the server's fields */
 	struct reg *reg;       /* NULL without register lines */
 	struct strata_shm *shm; /* the snapshot and counters shared with strata-dpdk */
+	struct chan chan;       /* the configuration the fast paths serve */
 	struct tsc_cal tsc;
 	int have_tsc;
 	int n_xdp;             /* listen xdp lines */
@@ -395,6 +397,12 @@ main(int argc, char **argv)
 		snprintf(why, sizeof(why), "no shared memory %s for strata-dpdk (above)", shm_name);
 		goto out;
 	}
+	if (chan_init(&d.chan, d.shm) != 0) {
+		snprintf(why, sizeof(why), "no random key for the rate limiter: %s",
+			 strerror(errno));
+		goto out;
+	}
+	chan_prepare(&d.chan, &d.cfg);
 	/* the TSC map is for strata-dpdk; XDP stamps with the kernel clock */
 	d.have_tsc = tsc_init(&d.tsc, 20000000) == 0;
 	if (!d.have_tsc)
@@ -404,9 +412,13 @@ main(int argc, char **argv)
 	for (i = 0; i < d.cfg.n_listen; i++)
 		if (d.cfg.listen[i].dpdk)
 			snprintf(d.st.dp_port, sizeof(d.st.dp_port), "%s", d.cfg.listen[i].port);
-	if (d.n_xdp > 0 && xdp_setup(&d.xdp, &d.cfg) != 0) {
+	if (d.n_xdp > 0 && xdp_setup(&d.xdp, &d.cfg, &d.chan.fc) != 0) {
 		snprintf(why, sizeof(why), "the XDP program is not attached (above)");
 		goto out;
+	}
+	if (chan_publish(&d.chan, &d.xdp) != 0) {
+		snprintf(why, sizeof(why), "the fast paths refused the configuration (above)");
+		goto detach;
 	}
 	for (i = 0; i < d.xdp.n_ifs; i++) {
 		struct status_iface *si = &d.st.ifaces[i];

@@ -252,77 +252,94 @@ xdp_follow_mac(struct xdp_state *x, __u64 mono_ns)
 		set_mac(&x->ifs[i]);
 }
 
-/*
- * The access list into the LPM tries, each CPU's limiter table with its own
- * leak generator state, then the settings that turn them on.
- */
+/* Each CPU's limiter table, with its own leak generator state. */
 static int
-fill_policy(const struct xdp_state *x, const struct cfg *c)
+init_limiter(const struct xdp_state *x)
 {
-	struct strata_policy_conf pc;
-	struct strata_rl_table *t = NULL;
-	char line[128];
+	struct strata_rl_table *t;
 	unsigned int i;
-	__u64 seed;
 	int err = 0;
 
-	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		return -errno;
-	for (i = 0; i < c->n_acl && err == 0; i++) {
-		const struct cfg_acl *a = &c->acl[i];
-		__u32 action = (__u32)a->action;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	for (i = 0; i < x->rl_tables && err == 0; i++) {
+		if (getrandom(&t->rng, sizeof(t->rng), 0) != sizeof(t->rng))
+			err = -errno;
+		else if (bpf_map_update_elem(x->rl_fd, &i, t, BPF_ANY) != 0)
+			err = -errno;
+	}
+	free(t);
+	if (err != 0)
+		log_warn("cannot set up the rate limiter: %s", strerror(-err));
+	return err;
+}
 
-		if (a->family == AF_INET) {
+/* Empty one LPM trie of access list rules (@key_len octets each). */
+static int
+clear_acl(int fd, size_t key_len)
+{
+	__u8 key[sizeof(struct strata_acl6_key)], next[sizeof(struct strata_acl6_key)];
+
+	while (bpf_map_get_next_key(fd, NULL, next) == 0) {
+		memcpy(key, next, key_len);
+		if (bpf_map_delete_elem(fd, key) != 0)
+			return -errno;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int
+xdp_apply(struct xdp_state *x, const struct strata_fastcfg *fc)
+{
+	struct strata_policy_conf pc;
+	unsigned int i;
+	int err;
+
+	if (x->n_ifs == 0 || fc->gen == x->gen)
+		return 0;
+	if (bpf_map_update_elem(x->svc_fd, &(__u32){0}, &fc->svc, BPF_ANY) != 0) {
+		err = -errno;
+		log_warn("cannot write the service map: %s", strerror(errno));
+		return err;
+	}
+	err = clear_acl(x->acl4_fd, sizeof(struct strata_acl4_key));
+	if (err == 0)
+		err = clear_acl(x->acl6_fd, sizeof(struct strata_acl6_key));
+	for (i = 0; i < fc->n_acl && err == 0; i++) {
+		const struct strata_acl_rule *a = &fc->acl[i];
+		__u32 action = a->action;
+
+		if (a->family == 4) {
 			struct strata_acl4_key k = {.prefixlen = a->prefixlen};
 
 			memcpy(k.addr, a->addr, sizeof(k.addr));
-			err = bpf_map_update_elem(x->acl4_fd, &k, &action, BPF_ANY);
+			err = bpf_map_update_elem(x->acl4_fd, &k, &action, BPF_ANY) ? -errno : 0;
 		} else {
 			struct strata_acl6_key k = {.prefixlen = a->prefixlen};
 
 			memcpy(k.addr, a->addr, sizeof(k.addr));
-			err = bpf_map_update_elem(x->acl6_fd, &k, &action, BPF_ANY);
+			err = bpf_map_update_elem(x->acl6_fd, &k, &action, BPF_ANY) ? -errno : 0;
 		}
 	}
 	if (err != 0) {
-		err = -errno;
-		log_warn("cannot write the access list maps: %s", strerror(errno));
+		log_warn("cannot write the access list maps: %s", strerror(-err));
 		return err;
 	}
-	if (c->ratelimit.on) {
-		t = calloc(1, sizeof(*t));
-		if (t == NULL)
-			return -ENOMEM;
-		for (i = 0; i < x->rl_tables && err == 0; i++) {
-			if (getrandom(&t->rng, sizeof(t->rng), 0) != sizeof(t->rng))
-				err = -1;
-			else
-				err = bpf_map_update_elem(x->rl_fd, &i, t, BPF_ANY);
-		}
-		free(t);
-		if (err != 0) {
-			err = -errno;
-			log_warn("cannot set up the rate limiter: %s", strerror(errno));
-			return err;
-		}
-	}
 	/* the limiter's ticks are the program's 2^20 ns */
-	cfg_policy(c, 1048576e-9, seed, &pc);
+	strata_fastcfg_policy(fc, 1048576e-9, &pc);
 	if (bpf_map_update_elem(x->pol_fd, &(__u32){0}, &pc, BPF_ANY) != 0) {
 		err = -errno;
 		log_warn("cannot write the policy map: %s", strerror(errno));
 		return err;
 	}
-	if (c->n_acl > 0 || c->ratelimit.on)
-		log_info("policy: %s", cfg_policy_summary(c, line, sizeof(line)));
+	x->gen = fc->gen;
 	return 0;
 }
 
 int
-xdp_setup(struct xdp_state *x, const struct cfg *c)
+xdp_setup(struct xdp_state *x, const struct cfg *c, const struct strata_fastcfg *fc)
 {
-	struct strata_service svc;
-	__u32 key = 0;
 	unsigned int i;
 	void *m;
 	int err, ncpu;
@@ -335,7 +352,8 @@ xdp_setup(struct xdp_state *x, const struct cfg *c)
 	if (ncpu <= 0)
 		return ncpu < 0 ? ncpu : -EINVAL;
 	x->ncpu = (unsigned int)ncpu;
-	x->rl_tables = c->ratelimit.on ? x->ncpu : 1;
+	/* a table per CPU whether or not a ratelimit line asks now: a reload may add one */
+	x->rl_tables = x->ncpu;
 
 	for (i = 0; i < c->n_listen; i++) {
 		struct xdp_iface *xi = &x->ifs[x->n_ifs];
@@ -380,13 +398,10 @@ xdp_setup(struct xdp_state *x, const struct cfg *c)
 	x->snap = m;
 	snap_init(x->snap);
 
-	cfg_service(c, &svc);
-	if (bpf_map_update_elem(x->svc_fd, &key, &svc, BPF_ANY) != 0) {
-		err = -errno;
-		log_warn("cannot write the service map: %s", strerror(errno));
-		goto fail;
-	}
-	err = fill_policy(x, c);
+	/* the configuration is in the maps before the first packet meets the program */
+	err = init_limiter(x);
+	if (err == 0)
+		err = xdp_apply(x, fc);
 	if (err != 0)
 		goto fail;
 

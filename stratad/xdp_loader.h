@@ -9,6 +9,7 @@
 #pragma once
 
 #include <strata/counters.h>
+#include <strata/fastcfg.h>
 #include <strata/service.h>
 #include <strata/snapshot.h>
 
@@ -37,19 +38,26 @@ struct xdp_state {
 	int acl4_fd;
 	int acl6_fd;
 	int rl_fd;
-	unsigned int rl_tables; /* strata_rl entries: the CPUs with a ratelimit line, else 1 */
+	unsigned int rl_tables; /* strata_rl entries: one per CPU */
 	struct snap *snap; /* the snapshot map, mmapped read-write */
 	unsigned int ncpu;
 	__u64 mac_checked_ns; /* monotonic time the interfaces' MACs were last read */
+	__u64 gen;            /* the fast-path configuration generation in the maps */
 };
 
 /*
- * Load, fill the service map from @c, attach to every listen interface.
- * The snapshot starts empty (readers drop with drop_no_time) until the first
- * publish. @return 0 or -errno, with the reason logged; on error nothing
- * stays attached.
+ * Load, write the fast-path configuration @fc into the maps, attach to every
+ * listen xdp interface of @c. The snapshot starts empty (readers drop with
+ * drop_no_time) until the first publish. @return 0 or -errno, with the
+ * reason logged; on error nothing stays attached.
  */
-int xdp_setup(struct xdp_state *x, const struct cfg *c);
+int xdp_setup(struct xdp_state *x, const struct cfg *c, const struct strata_fastcfg *fc);
+
+/*
+ * Write generation @fc of the fast-path configuration into the maps (nothing
+ * when they hold it already). @return 0 or -errno, logged.
+ */
+int xdp_apply(struct xdp_state *x, const struct strata_fastcfg *fc);
 
 /*
  * Read each interface's MAC again, at most once a second (@mono_ns, the

@@ -12,13 +12,22 @@
 #include "log.h"
 
 int
-xdp_setup(struct xdp_state *x, const struct cfg *c)
+xdp_setup(struct xdp_state *x, const struct cfg *c, const struct strata_fastcfg *fc)
 {
 	(void)c;
+	(void)fc;
 	x->n_ifs = 0;
 	log_warn("this stratad was built without XDP (meson option xdp): "
 		 "a 'listen xdp' line needs a build with it; 'listen dpdk' works without");
 	return -EOPNOTSUPP;
+}
+
+int
+xdp_apply(struct xdp_state *x, const struct strata_fastcfg *fc)
+{
+	(void)x;
+	(void)fc;
+	return 0;
 }
 
 void

@@ -76,7 +76,7 @@ struct {
 	__type(value, struct strata_iface);
 } strata_if SEC(".maps");
 
-/* max_entries becomes the number of CPUs when a ratelimit line asks for it */
+/* max_entries becomes the number of CPUs: a reload may turn the limiter on */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

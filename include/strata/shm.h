@@ -15,10 +15,11 @@
 
 #include "compat.h"
 #include "counters.h"
+#include "fastcfg.h"
 #include "snapshot.h"
 
 #define STRATA_SHM_NAME "/strata"
-#define STRATA_SHM_MAGIC 0x53544d31u /* "STM1" */
+#define STRATA_SHM_MAGIC 0x53544d32u /* "STM2": with the fast-path configuration */
 #define STRATA_SHM_MAX_LCORES 128
 
 /* What the dataplane stamps receive times with (strata_shm.dp_rx_stamp). */
@@ -40,6 +41,21 @@ struct strata_shm {
 
 	/* one row per worker, indexed by worker number (not lcore id) */
 	struct strata_counters lcore[STRATA_SHM_MAX_LCORES];
+
+	/*
+	 * The fast-path configuration (services, access list, rate limit),
+	 * written by stratad only, whole, under a sequence count: odd while a
+	 * write is under way. The dataplane copies it out, and keeps the copy
+	 * only if the count was even and the same before and after; it then
+	 * hands the new generation to its workers at a quiescent point.
+	 */
+	__u32 cfg_seq;
+	__u32 cfg_pad[15];
+	struct strata_fastcfg cfg;
 };
 _Static_assert(sizeof(struct snap) % 64 == 0, "snapshot ends on a cache line");
-_Static_assert(sizeof(struct strata_shm) % 64 == 0, "counters start on a cache line");
+_Static_assert(sizeof(struct strata_shm) % 8 == 0, "strata_shm layout");
+_Static_assert(__builtin_offsetof(struct strata_shm, lcore) % 64 == 0,
+	       "counters start on a cache line");
+_Static_assert(__builtin_offsetof(struct strata_shm, cfg_seq) % 64 == 0,
+	       "the configuration starts on a cache line");
