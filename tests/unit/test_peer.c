@@ -82,7 +82,8 @@ test_poll_and_reply(void)
 	peer_send(&p, &d, mono);
 	CU_ASSERT_FATAL(p.fd >= 0);
 	CU_ASSERT_EQUAL(p.polls, 1);
-	CU_ASSERT(p.deadline > mono && p.deadline <= mono + REPLY_WAIT_NS + 1000000);
+	/* the reply wait runs from the send, read after the socket was made */
+	CU_ASSERT(p.deadline > mono + REPLY_WAIT_NS && p.deadline <= mono_ns() + REPLY_WAIT_NS);
 
 	/* a reply to some other request changes nothing: the real one may follow */
 	CU_ASSERT_EQUAL_FATAL(answer(srv, &d, 0.003, 1), 0);
@@ -101,7 +102,9 @@ test_poll_and_reply(void)
 	CU_ASSERT_EQUAL(p.fd, -1);
 	CU_ASSERT_EQUAL(p.ntpc.reach & 1, 1);
 	CU_ASSERT_EQUAL(p.ntpc.stratum, 1);
-	CU_ASSERT(p.ntpc.n_filter == 1 && fabs(p.ntpc.offset - 0.003) < 0.001);
+	/* off by half the round trip's asymmetry at most: a loaded machine may delay either leg */
+	CU_ASSERT(p.ntpc.n_filter == 1 &&
+		  fabs(p.ntpc.offset - 0.003) <= p.ntpc.delay / 2 + 100e-6);
 	close(srv);
 }
 

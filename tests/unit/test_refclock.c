@@ -21,10 +21,15 @@ static void
 disc_at_realtime(struct disc *d)
 {
 	struct timespec rt;
-	uint64_t mono = mono_ns();
+	uint64_t a, b;
 
-	clock_gettime(CLOCK_REALTIME, &rt);
-	disc_init(d, mono, ntp_from_unix(rt.tv_sec, (__u32)rt.tv_nsec, NULL), 0);
+	/* a pair read close together: a preempted one would show as an offset */
+	do {
+		a = mono_ns();
+		clock_gettime(CLOCK_REALTIME, &rt);
+		b = mono_ns();
+	} while (b - a > 20000);
+	disc_init(d, a + (b - a) / 2, ntp_from_unix(rt.tv_sec, (__u32)rt.tv_nsec, NULL), 0);
 }
 
 static void
