@@ -25,7 +25,7 @@ struct refclock {
 	int n;
 	double rate;      /* its ns per monotonic ns, from the oldest and newest sample */
 	double add;       /* the configured offset, s (-37 for a PHC on TAI) */
-	int system;       /* "refclock system": the kernel clock, trusted while it says it is synced */
+	int system;       /* "refclock system": the kernel clock, trusted while synchronised */
 	double max_error; /* the kernel's maximum error, s, as root dispersion */
 };
 
@@ -109,7 +109,7 @@ refclock_sample(struct peer *p, const struct disc *d, uint64_t mono)
 	struct phc_sample sm;
 	double sum = 0;
 	int64_t utc_ns;
-	uint64_t ours;
+	uint64_t ours, theirs;
 	int i, best = 0;
 
 	p->ntpc.next_ns = mono + (uint64_t)(ldexp(1.0, p->ntpc.poll) * 1e9);
@@ -123,9 +123,9 @@ refclock_sample(struct peer *p, const struct disc *d, uint64_t mono)
 	memmove(r->delay + 1, r->delay, (REF_NSAMPLE - 1) * sizeof(r->delay[0]));
 	memmove(r->mono + 1, r->mono, (REF_NSAMPLE - 1) * sizeof(r->mono[0]));
 	memmove(r->raw + 1, r->raw, (REF_NSAMPLE - 1) * sizeof(r->raw[0]));
-	r->offset[0] = (double)ntp_ts_diff(ntp_from_unix(utc_ns / (int64_t)NSEC_PER_SEC,
-							  (__u32)(utc_ns % (int64_t)NSEC_PER_SEC), NULL),
-					   ours) / 4294967296.0;
+	theirs = ntp_from_unix(utc_ns / (int64_t)NSEC_PER_SEC,
+			       (__u32)(utc_ns % (int64_t)NSEC_PER_SEC), NULL);
+	r->offset[0] = (double)ntp_ts_diff(theirs, ours) / 4294967296.0;
 	r->delay[0] = (double)sm.delay_ns * 1e-9;
 	r->mono[0] = sm.mono_ns;
 	r->raw[0] = sm.sys_ns + sm.offset_ns;

@@ -258,7 +258,8 @@ upstream_update(struct upstream *u, const struct cfg *c)
 	for (j = 0; j < c->n_sources; j++) {
 		slot[j] = -1;
 		for (i = 0; i < CFG_MAX_SOURCES && slot[j] < 0; i++)
-			if (u->src[i].in_use && !kept[i] && same_source(&u->src[i].c, &c->sources[j])) {
+			if (u->src[i].in_use && !kept[i] &&
+			    same_source(&u->src[i].c, &c->sources[j])) {
 				kept[i] = 1;
 				slot[j] = i;
 				u->src[i].c.line = c->sources[j].line;
@@ -601,9 +602,10 @@ upstream_report(const struct upstream *u, uint64_t mono, struct upstream_peer_re
 		r[n].offset = p->ntpc.offset;
 		r[n].delay = p->ntpc.delay;
 		r[n].jitter = p->ntpc.jitter;
-		r[n].mark = !ntpc_reachable(&p->ntpc) || p->ntpc.n_filter == 0 ? '?'
-			    : i == u->sys_peer && u->sys.synced				 ? '*'
-											 : marks[p->mark];
+		if (!ntpc_reachable(&p->ntpc) || p->ntpc.n_filter == 0)
+			r[n].mark = '?';
+		else
+			r[n].mark = i == u->sys_peer && u->sys.synced ? '*' : marks[p->mark];
 		n++;
 	}
 	return n;

@@ -49,7 +49,8 @@ last_slot(struct snap_slot *sl, uint64_t mono)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	CU_ASSERT_EQUAL_FATAL(snap_map_set_rate(m, NS, 7.3), 0);
 	m->local_base = mono - NS / 2;
-	m->ntp_base = ntp_from_unix(rt.tv_sec, (__u32)rt.tv_nsec, NULL) + (12500ULL << 32) / 1000000;
+	m->ntp_base = ntp_from_unix(rt.tv_sec, (__u32)rt.tv_nsec, NULL);
+	m->ntp_base += (12500ULL << 32) / 1000000;
 	m->flags = SNAP_MAP_VALID;
 	s->ref_time = m->ntp_base - (5ULL << 32);
 	s->disp_base = s->ref_time;
