@@ -56,8 +56,8 @@ test_cancel(void)
 	struct addrinfo *ai;
 	int err;
 
-	/* .invalid never resolves (RFC 6761 section 6.4): cancelled or failed, never leaked */
-	CU_ASSERT_EQUAL(resolve_start(&r, "strata.invalid", 123), 0);
+	/* from /etc/hosts, no DNS traffic: cancelled while running or after, never leaked */
+	CU_ASSERT_EQUAL(resolve_start(&r, "localhost", 123), 0);
 	resolve_cancel(&r);
 	CU_ASSERT_EQUAL(r.running, 0);
 	CU_ASSERT_EQUAL(resolve_done(&r, &ai, &err), 0);
