@@ -241,10 +241,11 @@ test_local_alone(void)
 	rmdir(dir);
 }
 
-/* A reload's holdover and local stratum take effect at the next fill. */
+/* A reload's holdover, local stratum and sources take effect at once. */
 static void
 test_update(void)
 {
+	static struct status st;
 	uint64_t mono = mono_ns();
 	struct snap_slot sl;
 	struct ref_report rep;
@@ -265,6 +266,15 @@ test_update(void)
 	CU_ASSERT_EQUAL(ref_update(r, &c), 0);
 	ref_fill(r, mono + 200 * NS, &sl, &rep);
 	CU_ASSERT_EQUAL(sl.srv.stratum, 9);
+	/* refclock system comes and goes like any source line */
+	c.refclock_system = 1;
+	CU_ASSERT_EQUAL(ref_update(r, &c), 0);
+	CU_ASSERT_EQUAL(upstream_report(r->up, mono, st.peers, UPSTREAM_MAX_PEERS), 1);
+	CU_ASSERT_STRING_EQUAL(st.peers[0].name, "SYSTEM");
+	c.refclock_system = 0;
+	c.n_sources = 0;
+	CU_ASSERT_EQUAL(ref_update(r, &c), 0);
+	CU_ASSERT_EQUAL(upstream_report(r->up, mono, st.peers, UPSTREAM_MAX_PEERS), 0);
 	ref_free(r);
 }
 
