@@ -310,11 +310,52 @@ test_refclock_alone(void)
 	ref_free(r);
 }
 
+/*
+ * local stratum alone with a leapfile that names a leap at the end of
+ * today: announced (leap 1) in the local clock's replies. Before the one
+ * pipeline, a leapfile without a server, pool or PHC line was not read.
+ */
+static void
+test_local_leap(void)
+{
+	struct snap_slot sl;
+	struct ref_report rep;
+	struct ref *r;
+	struct cfg c;
+	int64_t now, midnight;
+	uint64_t mono;
+
+	/* the last 2 s of a day would see the step itself: not the point here */
+	do {
+		now = (int64_t)time(NULL);
+		midnight = now / 86400 * 86400 + 86400;
+	} while (midnight - now < 2 && sleep(1) == 0);
+	memset(&c, 0, sizeof(c));
+	c.local_stratum = 5;
+	c.holdover = 300;
+	r = ref_new(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	/* what leap_load() makes of a current file whose last leap ends today */
+	r->leaps.updated = now - 86400;
+	r->leaps.expires = now + 100 * 86400;
+	r->leaps.n = 2;
+	r->leaps.e[0] = (struct leap_entry){63072000, 10}; /* 1972-01-01 */
+	r->leaps.e[1] = (struct leap_entry){midnight, 11};
+	r->have_leaps = 1;
+	mono = mono_ns();
+	ref_tick(r, mono);
+	ref_fill(r, mono, &sl, &rep);
+	CU_ASSERT_EQUAL(sl.srv.stratum, 5);
+	CU_ASSERT_EQUAL(sl.srv.leap, NTP_LEAP_INSERT);
+	ref_free(r);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_adopt_continues),
 	TEST_CASE(test_adopt_ignored),
 	TEST_CASE(test_adopt_until_system_peer),
 	TEST_CASE(test_local_alone),
+	TEST_CASE(test_local_leap),
 	TEST_CASE(test_update),
 	TEST_CASE(test_refclock_alone),
 };
