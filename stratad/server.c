@@ -38,6 +38,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "monotime.h"
 #include "metrics.h"
 #include "sockclose.h"
 
@@ -94,15 +95,6 @@ struct server {
 	socklen_t metrics_len;		    /* 0: no listener */
 	int exited;			    /* the thread is gone: nobody serves the requests */
 };
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 /* Log "KIND NAME: OP: reason" for the errno of a failed @op. @return -errno. */
 static int
