@@ -15,12 +15,6 @@
 
 #include <strata/fastcfg.h>
 
-static const char *const source_kinds[] = {
-	[CFG_SRC_SERVER] = "server",
-	[CFG_SRC_POOL] = "pool",
-	[CFG_SRC_PHC] = "refclock phc",
-};
-
 static int
 same_source(const struct cfg_source *a, const struct cfg_source *b)
 {
@@ -260,87 +254,16 @@ cfg_keep_restart(const struct cfg *run, struct cfg *next, struct cfg_restart *r)
 	keep_listen(run, next, r);
 }
 
-static void
-keep_time(const struct cfg *run, struct cfg *next, const char *why, struct cfg_restart *r)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < next->n_sources; i++) {
-		const struct cfg_source *s = &next->sources[i];
-
-		for (j = 0; j < run->n_sources; j++)
-			if (same_source(s, &run->sources[j]))
-				break;
-		if (j == run->n_sources)
-			cfg_restart_add(r, s->line, "%s %s: new or changed: %s",
-					source_kinds[s->kind], s->host, why);
-	}
-	for (i = 0; i < run->n_sources; i++) {
-		const struct cfg_source *s = &run->sources[i];
-
-		for (j = 0; j < next->n_sources; j++)
-			if (same_source(s, &next->sources[j]))
-				break;
-		if (j == next->n_sources)
-			cfg_restart_add(r, 0, "%s %s: removed: %s", source_kinds[s->kind], s->host,
-					why);
-	}
-	if (next->refclock_system != run->refclock_system)
-		cfg_restart_add(r, 0, "refclock system: %s: %s",
-				next->refclock_system ? "added" : "removed", why);
-	if (next->local_stratum != run->local_stratum)
-		cfg_restart_add(r, 0, "local stratum: %d (0: none) was %d: %s", next->local_stratum,
-				run->local_stratum, why);
-	if (next->minsources != run->minsources || next->holdover != run->holdover)
-		cfg_restart_add(r, 0, "minsources %d, holdover %u: %s", next->minsources,
-				next->holdover, why);
-	if (strcmp(next->leapfile, run->leapfile) != 0)
-		cfg_restart_add(r, 0, "leapfile %s: %s",
-				next->leapfile[0] != '\0' ? next->leapfile : "(removed)", why);
-	next->refclock_system = run->refclock_system;
-	next->local_stratum = run->local_stratum;
-	next->minsources = run->minsources;
-	next->holdover = run->holdover;
-	memcpy(next->leapfile, run->leapfile, sizeof(next->leapfile));
-	memcpy(next->sources, run->sources, sizeof(next->sources));
-	next->n_sources = run->n_sources;
-}
-
 void
-cfg_keep(const struct cfg *run, struct cfg *next, enum cfg_part part, const char *why,
-	 struct cfg_restart *r)
+cfg_keep_metrics(const struct cfg *run, struct cfg *next, const char *why, struct cfg_restart *r)
 {
-	unsigned int i, j;
-
-	switch (part) {
-	case CFG_PART_TIME:
-		if (!same_time(run, next))
-			keep_time(run, next, why, r);
-		break;
-	case CFG_PART_METRICS:
-		if (same_metrics(run, next))
-			break;
-		cfg_restart_add(r, next->line.metrics, "metrics: %s", why);
-		next->has_metrics = run->has_metrics;
-		next->metrics = run->metrics;
-		next->metrics_len = run->metrics_len;
-		next->line.metrics = run->line.metrics;
-		break;
-	case CFG_PART_REGISTER:
-		for (i = 0; i < next->n_register; i++) {
-			for (j = 0; j < run->n_register; j++)
-				if (same_register(&next->reg[i], &run->reg[j]))
-					break;
-			if (j == run->n_register)
-				cfg_restart_add(r, next->reg[i].line, "register %s via %s: %s",
-						next->reg[i].pool, next->reg[i].registrar, why);
-		}
-		memcpy(next->reg, run->reg, sizeof(next->reg));
-		next->n_register = run->n_register;
-		break;
-	default:
-		break;
-	}
+	if (same_metrics(run, next))
+		return;
+	cfg_restart_add(r, next->line.metrics, "metrics: %s", why);
+	next->has_metrics = run->has_metrics;
+	next->metrics = run->metrics;
+	next->metrics_len = run->metrics_len;
+	next->line.metrics = run->line.metrics;
 }
 
 const char *

@@ -49,13 +49,9 @@ void cfg_restart_add(struct cfg_restart *r, unsigned int line, const char *fmt, 
  */
 void cfg_keep_restart(const struct cfg *run, struct cfg *next, struct cfg_restart *r);
 
-/*
- * Give @next the running values of @run for @part (CFG_PART_TIME,
- * CFG_PART_METRICS or CFG_PART_REGISTER), listing its changed lines in @r
- * with @why ("the reference pipeline cannot reload them yet").
- */
-void cfg_keep(const struct cfg *run, struct cfg *next, enum cfg_part part, const char *why,
-	      struct cfg_restart *r);
+/* Give @next the running metrics line of @run, listing it in @r with @why. */
+void cfg_keep_metrics(const struct cfg *run, struct cfg *next, const char *why,
+		      struct cfg_restart *r);
 
 /* @r as text, one "  line N: what" per line (or "  (removed): what"); @return @buf. */
 const char *cfg_restart_text(const struct cfg_restart *r, char *buf, size_t len);

@@ -116,7 +116,7 @@ reload_metrics(struct reload *rl, struct cfg *next, struct cfg_restart *r)
 	else
 		snprintf(why, sizeof(why), "cannot bind it: %s (the listener stays where it was)",
 			 strerror(-err));
-	cfg_keep(rl->cfg, next, CFG_PART_METRICS, why, r);
+	cfg_keep_metrics(rl->cfg, next, why, r);
 }
 
 int
@@ -170,15 +170,8 @@ reload_run(struct reload *rl, char *out, size_t len)
 		}
 	}
 	if (parts & CFG_PART_TIME) {
-		/*
-		 * RELOAD-TIME: the reference pipeline's own reload (t-ref's
-		 * upstream_update()) is called through rl->time; until it is
-		 * there the time lines keep running as they are.
-		 */
-		if (rl->time == NULL)
-			cfg_keep(rl->cfg, &next, CFG_PART_TIME,
-				 "time sources do not reload yet: restart stratad", &r);
-		else if (rl->time(rl->time_arg, &next) != 0)
+		/* the reference pipeline's own reload: a kept source keeps its filter and reach */
+		if (rl->time(rl->time_arg, &next) != 0)
 			cfg_restart_add(&r, 0,
 					"time lines: not all applied (see the log above): "
 					"restart stratad for the rest");

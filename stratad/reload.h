@@ -32,7 +32,7 @@ struct reload {
 	struct xdp_state *xdp;
 	struct reg **reg;     /* the registrations (NULL: none) */
 	struct server *srv;   /* the metrics listener */
-	reload_time_fn *time; /* NULL: time lines need a restart */
+	reload_time_fn *time; /* the reference pipeline's reload */
 	void *time_arg;
 };
 

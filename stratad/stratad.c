@@ -348,6 +348,13 @@ run(struct stratad *d, int tfd, int sfd)
 	}
 }
 
+/* A reload's time lines go to the reference pipeline: kept sources keep their filters. */
+static int
+reload_time(void *arg, const struct cfg *next)
+{
+	return ref_update(((struct stratad *)arg)->ref, next);
+}
+
 /*
  * Start the reference: strata's clock, every source. A snapshot the last
  * stratad left within its holdover is taken over, so that the served time
@@ -522,7 +529,9 @@ main(int argc, char **argv)
 			       .chan = &d.chan,
 			       .xdp = &d.xdp,
 			       .reg = &d.reg,
-			       .srv = srv};
+			       .srv = srv,
+			       .time = reload_time,
+			       .time_arg = &d};
 	log_info("ready: serving NTP on %u XDP interface%s%s, control socket %s", d.xdp.n_ifs,
 		 d.xdp.n_ifs == 1 ? "" : "s", d.n_xdp < (int)d.cfg.n_listen ? " and strata-dpdk" : "",
 		 d.cfg.control);

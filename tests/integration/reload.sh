@@ -17,7 +17,8 @@
 #     answering, still denying);
 #   - stratactl reload exits 1 for the broken file, 0 for a good one;
 #   - a new register line registers, one whose key file only root can read
-#     is named as needing a restart, a removed one leaves its pool.
+#     is named as needing a restart, a removed one leaves its pool;
+#   - a time line (local stratum) applies through the reference pipeline.
 #
 # Environment (set by meson): STRATAD, STRATACTL, STRATA_GEN, XDP_PASS_OBJ,
 # and STRATA_DPDK for the dpdk mode.
@@ -261,6 +262,15 @@ out=$(ctl reload) || fail "stratactl reload without register lines: exit $?: $ou
 grep -q "deregistering from pool pool.example.net" "$LOG" ||
 	fail "the removed register line did not leave its pool: $(tail -3 "$LOG")"
 ok "register lines: the new one registers, the root-only key is named, the removed one leaves"
+
+# --- a time line: the reference pipeline takes it --------------------------------------
+stratum_is() { ctl tracking | grep -q "^Stratum *: $1\$"; }
+stratum_is 5 || fail "not stratum 5 before: $(ctl tracking)"
+sed -i 's/^local stratum 5$/local stratum 7/' "$TMP/stratad.conf"
+out=$(ctl reload) || fail "stratactl reload of local stratum 7: exit $?: $out"
+echo "$out" | grep -q "line 2" && fail "local stratum named as needing a restart: $out"
+wait_for 2 stratum_is 7 || fail "local stratum 7 not served: $(ctl tracking)"
+ok "local stratum 5 -> 7: served without a restart"
 
 kill -TERM "$SPID"
 wait "$SPID" || fail "stratad did not exit 0 on SIGTERM: $(tail -5 "$LOG")"
