@@ -201,5 +201,7 @@ reload_run(struct reload *rl, char *out, size_t len)
 				 r.l[n].what);
 		else
 			log_info("  needs a restart: %s", r.l[n].what);
+	if (r.more > 0)
+		log_info("  and %u more lines need a restart", r.more);
 	return 0;
 }
