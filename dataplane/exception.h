@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The exception path, run by one lcore: frames the workers hand to the
- * kernel arrive on per-worker rings and are written to the TAP here, so the
- * workers never make the TAP's write syscall; what the kernel sends through
- * the TAP goes out of the NIC.
+ * kernel arrive on per-worker rings and are written here to the TAP of the
+ * port they came in on (one TAP per port, so that the kernel sees each NIC as
+ * an interface of its own), so the workers never make the TAP's write
+ * syscall; what the kernel sends through a TAP goes out of its NIC.
  */
 #pragma once
 
@@ -11,26 +12,35 @@
 
 #include <rte_ring.h>
 
+#include <strata/shm.h>
+
 #define DP_MAX_WORKERS 128
+#define DP_EXC_PORTS 8 /* DP_MAX_PORTS */
+
+struct dp_gens;
 
 struct dp_exc {
-	uint16_t tap; /* the TAP, polled on all its rx queues, written on queue 0 */
-	uint16_t n_tapq;
+	struct {
+		uint16_t nic; /* the NIC, written on tx queue @queue, which no worker uses */
+		uint16_t tap; /* its TAP, polled on all its rx queues, written on queue 0 */
+		uint16_t n_tapq;
+	} port[DP_EXC_PORTS];
+	unsigned int n_ports;
+	uint16_t queue;
 	struct rte_ring *to_kernel[DP_MAX_WORKERS]; /* one per worker: single producer, consumer */
 	unsigned int n_rings;
-	uint64_t to_tap;      /* frames written to the TAP */
-	uint64_t to_tap_drop; /* of those, the ones the TAP had no room for */
-	uint16_t port; /* the NIC, and the tx queue no other lcore uses */
-	uint16_t queue;
-	uint64_t fwd;  /* frames the kernel sent */
-	uint64_t drop; /* of those, the ones the NIC had no room for */
+	struct strata_dp_counters *cnt; /* the exception path's row in the shared memory */
+	struct dp_gens *gens;		/* the main lcore polling this also adopts generations */
 };
 
 /*
- * Write one burst from each worker's ring to the TAP, and forward one burst
- * from each TAP rx queue to the NIC. @return the frames moved.
+ * Write one burst from each worker's ring to the TAPs, and forward one burst
+ * from each TAP rx queue to its NIC. @return the frames moved.
  */
 unsigned int dp_exc_poll(struct dp_exc *x);
 
-/* The loop of an lcore that only polls the TAP (rte_lcore_function_t, @arg a struct dp_exc). */
+/*
+ * The loop of the main lcore when it polls the TAPs (rte_lcore_function_t,
+ * @arg a struct dp_exc): it also adopts configuration generations.
+ */
 int dp_exc_loop(void *arg);

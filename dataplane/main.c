@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * strata-dpdk: the DPDK dataplane. It serves the first "listen dpdk" port of
- * stratad's configuration: workers answer NTP, ARP, neighbour solicitations
- * and pings in place, reading time from the snapshot stratad publishes in
- * shared memory, and hand every other frame to the host kernel through a TAP
- * interface (strata0), to which the operator gives the host's addresses.
+ * strata-dpdk: the DPDK dataplane. It serves every "listen dpdk" port of
+ * stratad's configuration file: workers answer NTP, ARP, neighbour
+ * solicitations and pings in place, with the service addresses and the
+ * policy stratad publishes in shared memory (one generation at a time,
+ * dataplane/gen.c) and the time of its snapshot, and hand every other frame
+ * to the host kernel through a TAP interface per port (strata0, strata1,
+ * ...), to which the operator gives the host's addresses.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +30,7 @@
 
 #include "config.h"
 #include "exception.h"
+#include "gen.h"
 #include "log.h"
 #include "placement.h"
 #include "policy.h"
@@ -38,6 +41,9 @@
 #define DEFAULT_CONFIG "/etc/strata/stratad.conf"
 
 static struct dp_worker workers[STRATA_SHM_MAX_LCORES];
+static struct dp_port ports[DP_MAX_PORTS];
+static struct dp_exc exc;
+static struct dp_gens gens;
 
 static void
 usage(FILE *f)
@@ -45,18 +51,19 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: strata-dpdk [-c FILE] [--shm NAME] [-- EAL arguments]\n"
 		"\n"
-		"The strata DPDK dataplane: answers NTP on the first 'listen dpdk' port\n"
-		"of the configuration, with the time stratad publishes. Frames it does\n"
-		"not answer go to the kernel through the TAP interface %s.\n"
+		"The strata DPDK dataplane: answers NTP on the 'listen dpdk' ports of\n"
+		"the configuration, with the addresses, policy and time stratad\n"
+		"publishes. Frames it does not answer go to the kernel through one TAP\n"
+		"interface per port, %s0, %s1, ...\n"
 		"\n"
-		"  -c, --config FILE  configuration (default %s; see docs/config.md)\n"
+		"  -c, --config FILE  the ports and user (default %s; see docs/dpdk.md)\n"
 		"  -s, --shm NAME     stratad's shared memory (default %s)\n"
 		"  -h, --help         this text\n"
 		"  -V, --version      print the version\n"
 		"\n"
 		"EAL arguments (cores, memory, devices) follow '--', for example:\n"
 		"  strata-dpdk -c strata.conf -- -l 0-3 -a 0000:01:00.0\n",
-		DP_TAP_IFACE, DEFAULT_CONFIG, STRATA_SHM_NAME);
+		DP_TAP_PREFIX, DP_TAP_PREFIX, DEFAULT_CONFIG, STRATA_SHM_NAME);
 }
 
 static void
@@ -66,32 +73,26 @@ on_signal(int sig)
 	dp_quit = 1;
 }
 
-/* The first "listen dpdk" line, with the addresses of all of them. */
-static const struct cfg_listen *
-dpdk_service(const struct cfg *c, struct strata_service *svc)
+/*
+ * The "listen dpdk" lines' ports, in file order, into @spec; their count.
+ * Only the ports: the addresses come from stratad, through the shared memory.
+ */
+static unsigned int
+dpdk_ports(const struct cfg *c, const char *spec[DP_MAX_PORTS])
 {
-	const struct cfg_listen *first = NULL;
-	unsigned int i, j;
+	unsigned int i, n = 0;
 
-	memset(svc, 0, sizeof(*svc));
-	svc->ttl = STRATA_DEFAULT_TTL;
 	for (i = 0; i < c->n_listen; i++) {
-		const struct cfg_listen *l = &c->listen[i];
-
-		if (!l->dpdk)
+		if (!c->listen[i].dpdk)
 			continue;
-		if (first == NULL)
-			first = l;
-		else
-			log_warn("line %u: only the first 'listen dpdk' port (line %u) is served",
-				 l->line, first->line);
-		/* the parser caps the addresses of all lines together */
-		for (j = 0; j < l->n_addr4; j++)
-			svc->addr4[svc->n_addr4++] = l->addr4[j];
-		for (j = 0; j < l->n_addr6; j++)
-			memcpy(svc->addr6[svc->n_addr6++], l->addr6[j], sizeof(l->addr6[j]));
+		if (n == DP_MAX_PORTS) {
+			log_warn("line %u: more than %u 'listen dpdk' ports: not served",
+				 c->listen[i].line, DP_MAX_PORTS);
+			continue;
+		}
+		spec[n++] = c->listen[i].port;
 	}
-	return first;
+	return n;
 }
 
 /*
@@ -172,21 +173,25 @@ out:
 }
 
 static void
-print_stats(const struct dp_layout *l, const struct dp_exc *x)
+print_stats(const struct strata_shm *m, unsigned int n_workers)
 {
+	const struct strata_dp_counters *x = &m->dp_exc;
 	unsigned int w;
 
-	for (w = 0; w < l->n_workers; w++) {
-		const struct dp_worker_stats *s = &workers[w].st;
+	for (w = 0; w < n_workers; w++) {
+		const struct strata_dp_counters *s = &m->dp[w];
 
-		log_info("worker %u: neighbour replies %" PRIu64 " drops %" PRIu64
-			 "; lost: %" PRIu64 " on the NIC's tx, %" PRIu64 " on the TAP's",
-			 w, s->neigh_reply, s->neigh_drop, s->tx_drop, s->exc_drop);
+		log_info("worker %u: ARP replies %llu, neighbour advertisements %llu"
+			 ", echo replies %llu, drops %llu; lost: %llu"
+			 " on the NICs' tx, %llu on the way to the TAPs",
+			 w, s->c[STRATA_DP_ARP_REPLY], s->c[STRATA_DP_ND_REPLY],
+			 s->c[STRATA_DP_ECHO_REPLY], s->c[STRATA_DP_NEIGH_DROP],
+			 s->c[STRATA_DP_TX_DROP], s->c[STRATA_DP_EXC_RING_DROP]);
 	}
-	log_info("exception path: %" PRIu64 " frames to the kernel (%" PRIu64 " lost), %" PRIu64
-		 " from it", x->to_tap, x->to_tap_drop, x->fwd);
-	log_info("exception path: %" PRIu64 " frames from the kernel, %" PRIu64 " lost", x->fwd,
-		 x->drop);
+	log_info("exception path: %llu frames to the kernel (%llu lost), %llu"
+		 " from it (%llu lost)",
+		 x->c[STRATA_DP_TO_KERNEL], x->c[STRATA_DP_TO_KERNEL_DROP],
+		 x->c[STRATA_DP_FROM_KERNEL], x->c[STRATA_DP_FROM_KERNEL_DROP]);
 }
 
 int
@@ -200,18 +205,15 @@ main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = DEFAULT_CONFIG, *shm_name = STRATA_SHM_NAME, *stamp;
-	const struct cfg_listen *listen;
-	struct strata_service svc;
+	const char *spec[DP_MAX_PORTS];
+	unsigned int n_ports, n_open = 0, p, w;
+	uint16_t max_q = UINT16_MAX, max_txq = UINT16_MAX;
 	struct strata_shm *shm;
 	struct dp_layout layout;
-	struct dp_exc exc = {0};
 	struct sigaction sa;
-	struct dp_port port;
-	struct dp_policy policy;
 	static struct cfg cfg;
-	char err[512];
-	unsigned int w;
-	int c, n, rc = 1;
+	char err[512], names[512];
+	int c, n, node = -1, hw = 1, socket, rc = 1;
 
 	/* '+': stop at the first non-option, leave "--" and EAL's arguments alone */
 	while ((c = getopt_long(argc, argv, "+c:s:hV", longopts, NULL)) != -1) {
@@ -242,12 +244,13 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("strata-dpdk", 0);
+	/* the file gives the ports (EAL's business) and stratad's user, nothing served */
 	if (cfg_load(path, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "strata-dpdk: %s\n", err);
 		return 1;
 	}
-	listen = dpdk_service(&cfg, &svc);
-	if (listen == NULL) {
+	n_ports = dpdk_ports(&cfg, spec);
+	if (n_ports == 0) {
 		fprintf(stderr,
 			"strata-dpdk: %s: no 'listen dpdk' line, nothing to serve (hint: listen "
 			"dpdk 0000:01:00.0 address ADDR)\n",
@@ -270,24 +273,46 @@ main(int argc, char **argv)
 		goto eal;
 	}
 
-	if (dp_port_open(&port, listen->port) != 0)
-		goto ports;
-	dp_place(&layout, port.pci[0] != '\0' ? dp_pci_node(port.pci) : -1, port.max_q,
-		 port.max_txq);
-	if (dp_port_start(&port, &layout) != 0)
+	names[0] = '\0';
+	for (p = 0; p < n_ports; p++, n_open++) {
+		struct dp_port *pt = &ports[p];
+
+		if (dp_port_open(pt, spec[p], p) != 0)
+			goto ports;
+		max_q = RTE_MIN(max_q, pt->max_q);
+		max_txq = RTE_MIN(max_txq, pt->max_txq);
+		/* the workers go where the first PCI NIC is */
+		if (node < 0 && pt->pci[0] != '\0')
+			node = dp_pci_node(pt->pci);
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 p == 0 ? "" : ", ", pt->name);
+	}
+	dp_place(&layout, node, max_q, max_txq);
+	for (p = 0; p < n_ports; p++) {
+		if (dp_port_start(&ports[p], &layout) != 0)
+			goto ports;
+		hw &= ports[p].hw_stamp;
+	}
+	socket = layout.node >= 0 ? layout.node : (int)rte_socket_id();
+	if (dp_gen_init(&gens, shm, layout.n_workers, socket) != 0)
 		goto ports;
 
-	if (dp_policy_init(&policy, &cfg, (int)rte_socket_id()) != 0)
-		goto ports;
-	exc.tap = port.tap;
-	exc.n_tapq = (uint16_t)layout.n_workers;
+	exc.n_ports = n_ports;
+	for (p = 0; p < n_ports; p++) {
+		exc.port[p].nic = ports[p].nic;
+		exc.port[p].tap = ports[p].tap;
+		exc.port[p].n_tapq = (uint16_t)layout.n_workers;
+	}
+	exc.queue = layout.main_polls_exc ? (uint16_t)layout.n_workers : 0;
+	exc.cnt = &shm->dp_exc;
+	exc.gens = &gens;
 	for (w = 0; w < layout.n_workers && w < DP_MAX_WORKERS; w++) {
 		char name[RTE_RING_NAMESIZE];
 
 		snprintf(name, sizeof(name), "strata_exc%u", w);
 		/* one worker enqueues, the exception lcore dequeues */
-		exc.to_kernel[w] = rte_ring_create(name, 1024, rte_socket_id(),
-						   RING_F_SP_ENQ | RING_F_SC_DEQ);
+		exc.to_kernel[w] =
+			rte_ring_create(name, 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (exc.to_kernel[w] == NULL) {
 			log_warn("cannot create the exception ring %s: %s", name,
 				 rte_strerror(rte_errno));
@@ -295,66 +320,81 @@ main(int argc, char **argv)
 		}
 		exc.n_rings++;
 	}
-	exc.port = port.nic;
-	exc.queue = layout.main_polls_exc ? (uint16_t)layout.n_workers : 0;
 	for (w = 0; w < layout.n_workers; w++) {
 		struct dp_worker *wk = &workers[w];
 
-		wk->port = port.nic;
 		wk->queue = (uint16_t)w;
-		wk->tap = port.tap;
-		wk->hw_stamp = port.hw_stamp;
-		wk->stamp_off = port.stamp_off;
-		wk->stamp_flag = port.stamp_flag;
-		memcpy(wk->mac, port.mac.addr_bytes, sizeof(wk->mac));
-		wk->svc = &svc;
+		wk->id = w;
+		wk->n_ports = (uint16_t)n_ports;
+		for (p = 0; p < n_ports; p++) {
+			wk->port[p].nic = ports[p].nic;
+			wk->port[p].hw_stamp = (uint16_t)ports[p].hw_stamp;
+			memcpy(wk->port[p].mac, ports[p].mac.addr_bytes, sizeof(wk->port[p].mac));
+			if (ports[p].hw_stamp) {
+				wk->stamp_off = ports[p].stamp_off;
+				wk->stamp_flag = ports[p].stamp_flag;
+			}
+		}
+		wk->gens = &gens;
+		wk->adopts = layout.main_is_worker;
 		wk->snap = &shm->snap;
 		wk->cnt = &shm->lcore[w];
+		wk->dpc = &shm->dp[w];
 		wk->exc = w == 0 && !layout.main_polls_exc ? &exc : NULL;
 		wk->to_kernel = exc.to_kernel[w];
-		wk->tick_shift = policy.tick_shift;
-		if (dp_policy_worker(&policy, &wk->pol, w,
-				     (int)rte_lcore_to_socket_id(layout.lcore[w])) != 0)
+		wk->tick_shift = gens.tick_shift;
+		wk->pol.rl = dp_policy_limiter(w, (int)rte_lcore_to_socket_id(layout.lcore[w]));
+		if (wk->pol.rl == NULL)
 			goto rings;
 	}
 
-	stamp = port.hw_stamp ? "hardware (the NIC's, through stratad's PHC map; TSC without it)"
-			      : "TSC (rte_rdtsc at rx burst, through stratad's TSC map)";
-	dp_place_print(&layout, listen->port, stamp);
-	log_info("exception path: TAP %s, MAC " RTE_ETHER_ADDR_PRT_FMT
-		 " (hint: give it the host's addresses)",
-		 DP_TAP_IFACE, RTE_ETHER_ADDR_BYTES(&port.mac));
-
-	/* what stratad shows of us; the PID last, as it marks the rest valid */
-	STRATA_WRITE_ONCE(shm->dp_lcores, layout.n_workers);
-	STRATA_WRITE_ONCE(shm->dp_rx_stamp, port.hw_stamp ? STRATA_RX_HARDWARE : STRATA_RX_TSC);
-	__atomic_store_n(&shm->dp_pid, (uint32_t)getpid(), __ATOMIC_RELEASE);
+	stamp = hw ? "hardware (the NIC's, through stratad's PHC map; TSC without it)"
+		   : "TSC (rte_rdtsc at rx burst, through stratad's TSC map)";
+	dp_place_print(&layout, names, stamp);
+	for (p = 0; p < n_ports; p++)
+		log_info("exception path of %s: TAP %s, MAC " RTE_ETHER_ADDR_PRT_FMT
+			 " (hint: give it the host's addresses)",
+			 ports[p].name, ports[p].tap_name, RTE_ETHER_ADDR_BYTES(&ports[p].mac));
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	log_info("ready: %u worker%s serving %u IPv4 and %u IPv6 address%s", layout.n_workers,
-		 layout.n_workers == 1 ? "" : "s", svc.n_addr4, svc.n_addr6,
-		 svc.n_addr4 + svc.n_addr6 == 1 ? "" : "es");
+	/* nothing is answered before stratad has published its configuration */
+	if (dp_gen_first(&gens) != 0)
+		goto rings;
+
+	/* what stratad shows of us; the PID last, as it marks the rest valid */
+	STRATA_WRITE_ONCE(shm->dp_lcores, layout.n_workers);
+	STRATA_WRITE_ONCE(shm->dp_ports, n_ports);
+	STRATA_WRITE_ONCE(shm->dp_rx_stamp, hw ? STRATA_RX_HARDWARE : STRATA_RX_TSC);
+	__atomic_store_n(&shm->dp_pid, (uint32_t)getpid(), __ATOMIC_RELEASE);
+	log_info("ready: %u worker%s serving %u port%s, %u IPv4 and %u IPv6 address%s",
+		 layout.n_workers, layout.n_workers == 1 ? "" : "s", n_ports,
+		 n_ports == 1 ? "" : "s", gens.cur->svc.n_addr4, gens.cur->svc.n_addr6,
+		 gens.cur->svc.n_addr4 + gens.cur->svc.n_addr6 == 1 ? "" : "es");
 
 	for (w = 0; w < layout.n_workers && !layout.main_is_worker; w++)
 		if (rte_eal_remote_launch(dp_worker_loop, &workers[w], layout.lcore[w]) != 0) {
 			log_warn("lcore %u is busy: stopping", layout.lcore[w]);
 			dp_quit = 1;
 		}
-	if (layout.main_is_worker)
+	if (layout.main_is_worker) {
 		dp_worker_loop(&workers[0]);
-	else if (layout.main_polls_exc)
+	} else if (layout.main_polls_exc) {
 		dp_exc_loop(&exc);
-	else
-		/* the main lcore is no worker: it may sleep */
-		while (!dp_quit)
-			usleep(100000);
+	} else {
+		/* the main lcore is no worker and polls no TAP: it may sleep between polls */
+		while (!dp_quit) {
+			dp_gen_poll(&gens, RTE_QSBR_THRID_INVALID);
+			usleep(10000);
+		}
+	}
 	rte_eal_mp_wait_lcore();
 	log_info("stopping");
-	print_stats(&layout, &exc);
-	dp_port_stats(&port);
+	print_stats(shm, layout.n_workers);
+	for (p = 0; p < n_ports; p++)
+		dp_port_stats(&ports[p]);
 	/* a truncated shared memory stopped us: systemd's Restart=on-failure applies */
 	rc = shm_guard_tripped() ? 1 : 0;
 	__atomic_store_n(&shm->dp_pid, 0, __ATOMIC_RELEASE);
@@ -371,9 +411,10 @@ rings:
 		rte_free(workers[w].pol.rl);
 		workers[w].pol.rl = NULL;
 	}
-	dp_policy_fini(&policy);
+	dp_gen_fini(&gens);
 ports:
-	dp_port_close(&port);
+	for (p = 0; p < n_open; p++)
+		dp_port_close(&ports[p]);
 eal:
 	rte_eal_cleanup();
 unmap:

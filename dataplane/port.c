@@ -45,16 +45,18 @@ open_dev(const char *spec, const char *name)
 }
 
 int
-dp_port_open(struct dp_port *p, const char *spec)
+dp_port_open(struct dp_port *p, const char *spec, unsigned int index)
 {
 	struct rte_eth_dev_info ni, ti;
-	char tapspec[128];
+	char tapspec[128], tapname[32];
 	struct rte_pci_addr addr;
 	size_t n = strcspn(spec, ",");
 	int id;
 
 	memset(p, 0, sizeof(*p));
 	p->nic = p->tap = RTE_MAX_ETHPORTS;
+	p->index = index;
+	snprintf(p->tap_name, sizeof(p->tap_name), DP_TAP_PREFIX "%u", index);
 	if (n >= sizeof(p->name)) {
 		log_warn("DPDK port '%s': name too long", spec);
 		return -ENAMETOOLONG;
@@ -76,9 +78,10 @@ dp_port_open(struct dp_port *p, const char *spec)
 	}
 
 	/* the kernel's frames leave with the NIC's MAC, as if the host owned the NIC */
-	snprintf(tapspec, sizeof(tapspec), "net_tap0,iface=%s,mac=" RTE_ETHER_ADDR_PRT_FMT,
-		 DP_TAP_IFACE, RTE_ETHER_ADDR_BYTES(&p->mac));
-	id = open_dev(tapspec, "net_tap0");
+	snprintf(tapname, sizeof(tapname), "net_tap%u", index);
+	snprintf(tapspec, sizeof(tapspec), "%s,iface=%s,mac=" RTE_ETHER_ADDR_PRT_FMT, tapname,
+		 p->tap_name, RTE_ETHER_ADDR_BYTES(&p->mac));
+	id = open_dev(tapspec, tapname);
 	if (id < 0)
 		return id;
 	p->tap = (uint16_t)id;
@@ -121,6 +124,7 @@ dp_port_start(struct dp_port *p, const struct dp_layout *l)
 	struct rte_eth_conf conf = {0}, tapconf = {0};
 	struct rte_eth_dev_info info;
 	enum dp_rss_kind kind;
+	char poolname[RTE_MEMPOOL_NAMESIZE];
 	unsigned int nmbuf;
 	uint64_t rss;
 	int socket, err;
@@ -178,8 +182,9 @@ dp_port_start(struct dp_port *p, const struct dp_layout *l)
 		(l->n_workers + 1) * (POOL_CACHE + 3 * 32);
 	nmbuf = nmbuf < POOL_MIN ? POOL_MIN : rte_align32pow2(nmbuf) - 1;
 	socket = l->node >= 0 ? l->node : (int)rte_lcore_to_socket_id(l->lcore[0]);
-	p->pool = rte_pktmbuf_pool_create("dp_mbuf", nmbuf, POOL_CACHE, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	snprintf(poolname, sizeof(poolname), "dp_mbuf%u", p->index);
+	p->pool = rte_pktmbuf_pool_create(poolname, nmbuf, POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  socket);
 	if (p->pool == NULL) {
 		err = -rte_errno;
 		log_warn("cannot allocate %u mbufs on node %d: %s (hint: more hugepages, or "
@@ -215,7 +220,7 @@ dp_port_start(struct dp_port *p, const struct dp_layout *l)
 		err = rte_eth_dev_start(p->tap);
 	if (err != 0) {
 		rte_eth_dev_stop(p->nic);
-		log_warn("exception port %s: %s", DP_TAP_IFACE, strerror(-err));
+		log_warn("exception port %s: %s", p->tap_name, strerror(-err));
 		return err;
 	}
 	p->started = 1;
@@ -241,7 +246,7 @@ void
 dp_port_stats(const struct dp_port *p)
 {
 	print_stats(p->nic, p->name);
-	print_stats(p->tap, DP_TAP_IFACE);
+	print_stats(p->tap, p->tap_name);
 }
 
 void

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The ports: the NIC served (a PCI device or a vdev) and the exception path,
- * a TAP interface through which the host kernel sees every frame strata does
+ * A port: a NIC served (a PCI device or a vdev) and its exception path, a
+ * TAP interface through which the host kernel sees every frame strata does
  * not answer and sends its own traffic out of the NIC.
  */
 #pragma once
@@ -13,8 +13,12 @@
 
 #include "placement.h"
 
-/* The host side of the exception path; the operator gives it the host's addresses. */
-#define DP_TAP_IFACE "strata0"
+/*
+ * The host side of the exception path, one TAP per port: strata0 for the
+ * first "listen dpdk" line, strata1 for the second, ...; the operator gives
+ * each the host's addresses on that link.
+ */
+#define DP_TAP_PREFIX "strata"
 
 struct dp_port {
 	uint16_t nic;	     /* ethdev port of the NIC */
@@ -27,16 +31,19 @@ struct dp_port {
 	uint64_t stamp_flag; /* mbuf dynamic flag: this mbuf has one */
 	struct rte_ether_addr mac;
 	struct rte_mempool *pool;
-	char name[64]; /* EAL's device name */
-	char pci[64];  /* the PCI address, empty for a vdev */
+	char name[64];	    /* EAL's device name */
+	char pci[64];	    /* the PCI address, empty for a vdev */
+	char tap_name[16];  /* the TAP's interface name */
+	unsigned int index; /* its "listen dpdk" line among the others, from 0 */
 };
 
 /*
  * Find the NIC @spec (a PCI address or a vdev spec, with optional devargs)
- * among EAL's ports, probing it when EAL does not have it yet, and create the
- * TAP with the NIC's MAC address. @return 0 or -errno, with a message.
+ * among EAL's ports, probing it when EAL does not have it yet, and create its
+ * TAP, DP_TAP_PREFIX @index, with the NIC's MAC address. @return 0 or
+ * -errno, with a message.
  */
-int dp_port_open(struct dp_port *p, const char *spec);
+int dp_port_open(struct dp_port *p, const char *spec, unsigned int index);
 
 /*
  * Configure and start both ports for layout @l: one rx/tx queue pair per

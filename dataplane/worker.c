@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The burst loop (DPDK examples/skeleton/basicfwd.c): receive a burst, answer
- * each frame in place, send the answers back on the same queue and hand the
- * rest to the kernel through a ring to the exception path's lcore. No
- * syscall, lock, log or allocation in here (a virtual PMD may make its own:
- * af_xdp kicks the kernel to transmit).
+ * The burst loop (DPDK examples/skeleton/basicfwd.c): on each port in turn,
+ * receive a burst, answer each frame in place, send the answers back on the
+ * same queue and hand the rest to the kernel through a ring to the exception
+ * path's lcore. No syscall, lock, log or allocation in a burst (a virtual PMD
+ * may make its own: af_xdp kicks the kernel to transmit); a lone worker that
+ * adopts generations itself does so between bursts (dataplane/gen.c).
  */
 #include "worker.h"
 
@@ -17,6 +18,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "gen.h"
 #include "neigh.h"
 #include "policy.h"
 
@@ -56,7 +58,7 @@ enum action {
 };
 
 void
-dp_send(uint16_t port, uint16_t queue, struct rte_mbuf **m, uint16_t n, uint64_t *lost)
+dp_send(uint16_t port, uint16_t queue, struct rte_mbuf **m, uint16_t n, __u64 *lost)
 {
 	uint16_t sent;
 
@@ -80,8 +82,32 @@ set_len(struct rte_mbuf *m, uint16_t len)
 	return rte_pktmbuf_append(m, len - have) == NULL ? -1 : 0;
 }
 
+/*
+ * Which answer the neighbour responder wrote, read off the reply: ARP, a
+ * neighbour advertisement (ICMPv6 type 136), or else an echo reply.
+ */
+static enum strata_dp_counter
+neigh_kind(const uint8_t *frame)
+{
+	const struct strata_eth *eth = (const struct strata_eth *)frame;
+	unsigned int off = sizeof(*eth);
+	__be16 type = eth->proto;
+
+	if (type == STRATA_CONST_HTONS(0x8100)) {
+		type = *(const __be16 *)(frame + off + 2);
+		off += 4;
+	}
+	if (type == STRATA_CONST_HTONS(0x0806))
+		return STRATA_DP_ARP_REPLY;
+	/* the advertisement follows a bare IPv6 header: the responder wrote it so */
+	if (type == STRATA_CONST_HTONS(0x86dd) && frame[off + 40] == 136)
+		return STRATA_DP_ND_REPLY;
+	return STRATA_DP_ECHO_REPLY;
+}
+
 static enum action
-handle(struct dp_worker *w, struct rte_mbuf *m, uint64_t tsc, int phc)
+handle(struct dp_worker *w, const struct dp_wport *p, const struct dp_gen *g, struct rte_mbuf *m,
+       uint64_t tsc, int phc)
 {
 	uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
 	uint16_t len = rte_pktmbuf_data_len(m);
@@ -93,14 +119,14 @@ handle(struct dp_worker *w, struct rte_mbuf *m, uint64_t tsc, int phc)
 	if (unlikely(m->nb_segs != 1))
 		return TO_TAP;
 
-	switch (neigh_reply(data, &len, w->svc, w->mac)) {
+	switch (neigh_reply(data, &len, &g->svc, p->mac)) {
 	case NEIGH_REPLY:
 		if (set_len(m, len) != 0)
 			return TO_FREE;
-		w->st.neigh_reply++;
+		w->dpc->c[neigh_kind(data)]++;
 		return TO_NIC;
 	case NEIGH_DROP:
-		w->st.neigh_drop++;
+		w->dpc->c[STRATA_DP_NEIGH_DROP]++;
 		return TO_FREE;
 	case NEIGH_PASS:
 		break;
@@ -115,7 +141,7 @@ handle(struct dp_worker *w, struct rte_mbuf *m, uint64_t tsc, int phc)
 	}
 	clk.tx_scale = SNAP_SCALE_TSC;
 	clk.tx = rte_rdtsc();
-	v = strata_reply_policy(data, data + len, w->svc, w->mac, w->snap, &clk, &w->pol, &res);
+	v = strata_reply_policy(data, data + len, &g->svc, p->mac, w->snap, &clk, &w->pol, &res);
 	/* one writer per row: a plain add, stratad sums the rows */
 	w->cnt->c[res.reason]++;
 	if (v == STRATA_REPLY) {
@@ -125,52 +151,76 @@ handle(struct dp_worker *w, struct rte_mbuf *m, uint64_t tsc, int phc)
 	return v == STRATA_PASS ? TO_TAP : TO_FREE;
 }
 
-int
-dp_worker_loop(void *arg)
+/* One burst from port @p, answered with one generation. */
+static void
+burst(struct dp_worker *w, const struct dp_wport *p)
 {
-	struct dp_worker *w = arg;
 	struct rte_mbuf *rx[DP_BURST], *tx[DP_BURST], *exc[DP_BURST];
+	const struct dp_gen *g;
 	uint16_t n, i, ntx, nexc;
 	uint64_t tsc;
 	int phc;
 
-	while (!dp_quit) {
-		if (w->exc != NULL)
-			dp_exc_poll(w->exc);
-		n = rte_eth_rx_burst(w->port, w->queue, rx, DP_BURST);
-		if (n == 0)
-			continue;
-		/* one software stamp for the burst: the frames arrived together */
-		tsc = rte_rdtsc();
-		w->pol.now = (uint32_t)(tsc >> w->tick_shift);
-		/* a hardware stamp is in the NIC's PHC timescale: only with a PHC map */
-		phc = w->hw_stamp && snap_has_map(w->snap, SNAP_SCALE_PHC0);
-		ntx = nexc = 0;
-		for (i = 0; i < n; i++) {
-			if (i + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
-			switch (handle(w, rx[i], tsc, phc)) {
-			case TO_NIC:
-				tx[ntx++] = rx[i];
-				break;
-			case TO_TAP:
-				exc[nexc++] = rx[i];
-				break;
-			case TO_FREE:
-				rte_pktmbuf_free(rx[i]);
-				break;
-			}
-		}
-		dp_send(w->port, w->queue, tx, ntx, &w->st.tx_drop);
-		if (nexc > 0) {
-			unsigned int q = rte_ring_sp_enqueue_burst(w->to_kernel, (void **)exc,
-								   nexc, NULL);
-
-			if (unlikely(q < nexc)) {
-				w->st.exc_drop += nexc - q;
-				rte_pktmbuf_free_bulk(&exc[q], nexc - q);
-			}
+	n = rte_eth_rx_burst(p->nic, w->queue, rx, DP_BURST);
+	if (n == 0)
+		return;
+	/* one software stamp for the burst: the frames arrived together */
+	tsc = rte_rdtsc();
+	/* the whole burst sees this generation; the loop's quiescent report comes after it */
+	g = dp_gen_get(w->gens);
+	w->pol.conf = &g->pol.conf;
+	w->pol.acl = &g->pol.acl;
+	w->pol.now = (uint32_t)(tsc >> w->tick_shift);
+	/* a hardware stamp is in the NIC's PHC timescale: only with a PHC map */
+	phc = p->hw_stamp && snap_has_map(w->snap, SNAP_SCALE_PHC0);
+	ntx = nexc = 0;
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
+		switch (handle(w, p, g, rx[i], tsc, phc)) {
+		case TO_NIC:
+			tx[ntx++] = rx[i];
+			break;
+		case TO_TAP:
+			exc[nexc++] = rx[i];
+			break;
+		case TO_FREE:
+			rte_pktmbuf_free(rx[i]);
+			break;
 		}
 	}
+	dp_send(p->nic, w->queue, tx, ntx, &w->dpc->c[STRATA_DP_TX_DROP]);
+	if (nexc > 0) {
+		/* mbuf->port says the exception path which TAP each frame is for */
+		unsigned int q = rte_ring_sp_enqueue_burst(w->to_kernel, (void **)exc, nexc, NULL);
+
+		if (unlikely(q < nexc)) {
+			w->dpc->c[STRATA_DP_EXC_RING_DROP] += nexc - q;
+			rte_pktmbuf_free_bulk(&exc[q], nexc - q);
+		}
+	}
+}
+
+int
+dp_worker_loop(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct rte_rcu_qsbr *q = w->gens->qsbr;
+	uint16_t p;
+
+	rte_rcu_qsbr_thread_register(q, w->id);
+	rte_rcu_qsbr_thread_online(q, w->id);
+	while (!dp_quit) {
+		/* here the worker holds no generation: a grace period may end */
+		rte_rcu_qsbr_quiescent(q, w->id);
+		if (w->adopts)
+			dp_gen_poll(w->gens, w->id);
+		if (w->exc != NULL)
+			dp_exc_poll(w->exc);
+		for (p = 0; p < w->n_ports; p++)
+			burst(w, &w->port[p]);
+	}
+	rte_rcu_qsbr_thread_offline(q, w->id);
+	rte_rcu_qsbr_thread_unregister(q, w->id);
 	return 0;
 }

@@ -14,36 +14,39 @@
 #include <strata/counters.h>
 #include <strata/policy.h>
 #include <strata/service.h>
+#include <strata/shm.h>
 #include <strata/snapshot.h>
 
 #include "exception.h"
 
 #define DP_BURST 32
+#define DP_MAX_PORTS 8 /* "listen dpdk" lines (CFG_MAX_LISTEN) */
 
-/* Outcomes outside the NTP counters (the neighbour responder's, and lost frames). */
-struct dp_worker_stats {
-	uint64_t neigh_reply; /* ARP, neighbour advertisements, echo replies sent */
-	uint64_t neigh_drop;  /* refused by the neighbour responder */
-	uint64_t tx_drop;     /* replies the NIC's tx queue had no room for */
-	uint64_t exc_drop;    /* frames for the kernel their ring had no room for */
+struct dp_gens;
+
+/* One port as a worker sees it: its queue pair there is the worker's number. */
+struct dp_wport {
+	uint16_t nic;
+	uint16_t hw_stamp; /* use the NIC's receive stamps (see struct dp_port) */
+	uint8_t mac[6];
 };
 
 struct dp_worker {
-	uint16_t port;	/* the NIC */
-	uint16_t queue; /* its rx and tx queue on the NIC, and its tx queue on the TAP */
-	uint16_t tap;
-	int hw_stamp; /* use the NIC's receive stamps (see struct dp_port) */
-	int stamp_off;
+	uint16_t queue; /* its rx and tx queue on every port */
+	uint16_t n_ports;
+	unsigned int id; /* its reader id in gens->qsbr, its row in the shared memory */
+	int adopts;	 /* the only lcore: it adopts generations itself */
+	int stamp_off;	 /* mbuf dynamic field and flag of the NIC's stamps */
 	uint64_t stamp_flag;
-	uint8_t mac[6];
-	const struct strata_service *svc;
+	struct dp_wport port[DP_MAX_PORTS];
+	struct dp_gens *gens; /* the service and policy, one generation per burst */
 	const struct snap *snap;
-	struct strata_counters *cnt; /* this worker's row in the shared memory */
-	struct strata_policy pol;    /* access list, and this worker's rate limiter */
-	unsigned int tick_shift;     /* limiter ticks: TSC >> tick_shift */
-	struct rte_ring *to_kernel;  /* frames for the exception path's lcore */
-	struct dp_exc *exc;	     /* the exception path, when this worker polls it */
-	struct dp_worker_stats st;
+	struct strata_counters *cnt; /* this worker's rows in the shared memory */
+	struct strata_dp_counters *dpc;
+	struct strata_policy pol;   /* this worker's rate limiter; the rest per burst */
+	unsigned int tick_shift;    /* limiter ticks: TSC >> tick_shift */
+	struct rte_ring *to_kernel; /* frames for the exception path's lcore */
+	struct dp_exc *exc;	    /* the exception path, when this worker polls it */
 } __rte_cache_aligned;
 
 /* Set by SIGINT and SIGTERM: the workers and the exception poller return. */
@@ -53,4 +56,4 @@ extern volatile sig_atomic_t dp_quit;
 int dp_worker_loop(void *arg);
 
 /* Send @n frames on @port's tx queue @queue, free what did not go and add it to @lost. */
-void dp_send(uint16_t port, uint16_t queue, struct rte_mbuf **m, uint16_t n, uint64_t *lost);
+void dp_send(uint16_t port, uint16_t queue, struct rte_mbuf **m, uint16_t n, __u64 *lost);

@@ -33,6 +33,7 @@
 #include <strata/ntp.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "poolconf.h"
 #include "pooldb.h"
 #include "pooldns.h"
@@ -114,15 +115,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t

@@ -124,6 +124,48 @@ counters_row(struct out *o, const char *label, int label_w, const __u64 *c, cons
 	out_put(o, "  %*llu\n", seen_w, (unsigned long long)seen);
 }
 
+/*
+ * The DPDK dataplane's own counters: one row per counter, named as the
+ * metric's counter label (strata_dp_counter_names), a column per worker,
+ * the exception path's and the total.
+ */
+static void
+dp_counters_text(struct out *o, const struct status *st)
+{
+	unsigned int n = st->n_dp < STRATA_SHM_MAX_LCORES ? st->n_dp : STRATA_SHM_MAX_LCORES;
+	int name_w = (int)strlen("dpdk"), w = (int)strlen("total");
+	unsigned int r, i;
+	char label[16];
+
+	for (r = 0; r < STRATA_DP_MAX; r++) {
+		__u64 t = st->dpc_exc.c[r];
+
+		for (i = 0; i < n; i++)
+			t += st->dpc[i].c[r];
+		name_w = max_int(name_w, (int)strlen(strata_dp_counter_names[r]));
+		w = max_int(w, digits(t));
+	}
+	out_put(o, "\n%-*s", name_w, "dpdk");
+	for (i = 0; i < n; i++) {
+		snprintf(label, sizeof(label), "dp%u", i);
+		out_put(o, "  %*s", w, label);
+	}
+	out_put(o, "  %*s  %*s\n", w, "exc", w, "total");
+	put_rep(o, '=', name_w + (int)(n + 2) * (w + 2));
+	out_put(o, "\n");
+	for (r = 0; r < STRATA_DP_MAX; r++) {
+		__u64 t = st->dpc_exc.c[r];
+
+		out_put(o, "%-*s", name_w, strata_dp_counter_names[r]);
+		for (i = 0; i < n; i++) {
+			t += st->dpc[i].c[r];
+			out_put(o, "  %*llu", w, (unsigned long long)st->dpc[i].c[r]);
+		}
+		out_put(o, "  %*llu  %*llu\n", w, (unsigned long long)st->dpc_exc.c[r], w,
+			(unsigned long long)t);
+	}
+}
+
 static void
 counters_text(struct out *o, const struct status *st)
 {
@@ -168,6 +210,8 @@ counters_text(struct out *o, const struct status *st)
 	out_put(o, "\nseen %llu = replies %llu + passes %llu + drops %llu\n", (unsigned long long)seen,
 	    (unsigned long long)verdict[STRATA_REPLY], (unsigned long long)verdict[STRATA_PASS],
 	    (unsigned long long)verdict[STRATA_DROP]);
+	if (st->n_dp > 0)
+		dp_counters_text(o, st);
 }
 
 static void
@@ -178,6 +222,44 @@ counters_json_obj(struct out *o, const __u64 *c)
 	for (r = 0; r < STRATA_R_MAX; r++)
 		out_put(o, "%s\"%s\":%llu", r == 0 ? "" : ",", strata_reason_names[r],
 		    (unsigned long long)c[r]);
+}
+
+static void
+dp_counters_json_obj(struct out *o, const __u64 *c)
+{
+	unsigned int r;
+
+	for (r = 0; r < STRATA_DP_MAX; r++)
+		out_put(o, "%s\"%s\":%llu", r == 0 ? "" : ",", strata_dp_counter_names[r],
+			(unsigned long long)c[r]);
+}
+
+/*
+ * As dp_counters_text(), with a dataplane attached: "dpdk_counters" per
+ * worker, "dpdk_exception", "dpdk_total".
+ */
+static void
+dp_counters_json(struct out *o, const struct status *st)
+{
+	unsigned int n = st->n_dp < STRATA_SHM_MAX_LCORES ? st->n_dp : STRATA_SHM_MAX_LCORES;
+	__u64 t[STRATA_DP_MAX];
+	unsigned int i, r;
+
+	out_put(o, ",\"dpdk_counters\":[");
+	for (r = 0; r < STRATA_DP_MAX; r++)
+		t[r] = st->dpc_exc.c[r];
+	for (i = 0; i < n; i++) {
+		out_put(o, "%s{\"worker\":%u,", i == 0 ? "" : ",", i);
+		dp_counters_json_obj(o, st->dpc[i].c);
+		out_put(o, "}");
+		for (r = 0; r < STRATA_DP_MAX; r++)
+			t[r] += st->dpc[i].c[r];
+	}
+	out_put(o, "],\"dpdk_exception\":{");
+	dp_counters_json_obj(o, st->dpc_exc.c);
+	out_put(o, "},\"dpdk_total\":{");
+	dp_counters_json_obj(o, t);
+	out_put(o, "}");
 }
 
 static void
@@ -201,11 +283,14 @@ counters_json(struct out *o, const struct status *st)
 	}
 	out_put(o, "],\"total\":{");
 	counters_json_obj(o, total);
-	out_put(o, "},\"seen\":%llu,\"replies\":%llu,\"passes\":%llu,\"drops\":%llu}\n",
+	out_put(o, "},\"seen\":%llu,\"replies\":%llu,\"passes\":%llu,\"drops\":%llu",
 	    (unsigned long long)(verdict[STRATA_REPLY] + verdict[STRATA_PASS] +
 				 verdict[STRATA_DROP]),
 	    (unsigned long long)verdict[STRATA_REPLY], (unsigned long long)verdict[STRATA_PASS],
 	    (unsigned long long)verdict[STRATA_DROP]);
+	if (st->n_dp > 0)
+		dp_counters_json(o, st);
+	out_put(o, "}\n");
 }
 
 void
@@ -367,8 +452,10 @@ tracking_text(struct out *o, const struct status *st, uint64_t now_mono_ns)
 		    (long long)(age % 1000000000 / 1000000));
 	out_put(o, "Publishes       : %llu\n", (unsigned long long)st->publishes);
 	if (st->n_dp > 0)
-		out_put(o, "DPDK %.*s: %u workers, rx timestamps %s\n", 64, st->dp_port, st->n_dp,
-			st->dp_rx_stamp != NULL ? st->dp_rx_stamp : "unknown");
+		out_put(o, "DPDK %.*s: %u workers, %u port%s, rx timestamps %s, generation %llu\n",
+			128, st->dp_port, st->n_dp, st->n_dp_ports, st->n_dp_ports == 1 ? "" : "s",
+			st->dp_rx_stamp != NULL ? st->dp_rx_stamp : "unknown",
+			(unsigned long long)st->dp_gen);
 	if (st->n_ifaces == 0 && st->n_dp == 0)
 		out_put(o, "Interfaces      : none\n");
 	for (i = 0; i < st->n_ifaces && i < CFG_MAX_LISTEN; i++) {

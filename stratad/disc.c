@@ -41,6 +41,19 @@ disc_init(struct disc *d, uint64_t mono, uint64_t ntp_now, double freq_ppm)
 	d->tc = DISC_MIN_TC;
 }
 
+void
+disc_adopt(struct disc *d, const struct snap_map *m)
+{
+	/* NTP units per ns, 2^-64 exact in the map: one double keeps 53 bits of it */
+	double rate = (double)m->rate_int + (double)m->rate_frac / 18446744073709551616.0;
+
+	memset(d, 0, sizeof(*d));
+	d->m0 = m->local_base;
+	d->v0 = m->ntp_base;
+	d->freq = clamp(rate / NTP_UNITS_PER_NS - 1.0, DISC_MAX_FREQ);
+	d->tc = DISC_MIN_TC;
+}
+
 uint64_t
 disc_now(const struct disc *d, uint64_t mono)
 {

@@ -36,6 +36,14 @@ struct disc {
 void disc_init(struct disc *d, uint64_t mono, uint64_t ntp_now, double freq_ppm);
 
 /*
+ * Continue the clock a snapshot map @m describes (the CLOCK_MONOTONIC map a
+ * previous stratad published): the same NTP time at the same monotonic
+ * instants, at the same rate, taken as the frequency (RFC 5905 MAXFREQ
+ * bounds it). The loop then steers from there, as after disc_init().
+ */
+void disc_adopt(struct disc *d, const struct snap_map *m);
+
+/*
  * Our NTP time at monotonic @mono. Times before the anchor are extrapolated
  * back with the current rate: a packet stamped just before the last
  * republish is off by at most the slew of one tick (15 us at 500 ppm).

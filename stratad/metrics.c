@@ -199,6 +199,20 @@ metrics_render(const struct status *st, uint64_t now_mono_ns, char *buf, size_t 
 			    "strata_packets_total{cpu=\"dpdk%u\",outcome=\"%s\",verdict=\"%s\"} %llu\n",
 			    cpu, strata_reason_names[r], verdict_names[strata_verdict_of(r)],
 			    (unsigned long long)st->dp[cpu].c[r]);
+	if (st->n_dp > 0) {
+		family(&o, "strata_dpdk_events_total", "counter",
+		       "What the DPDK dataplane counts besides packet outcomes, by worker (exc: "
+		       "the exception path) and counter, the row names of stratactl counters.");
+		for (cpu = 0; cpu < st->n_dp && cpu < STRATA_SHM_MAX_LCORES; cpu++)
+			for (r = 0; r < STRATA_DP_MAX; r++)
+				out_put(&o,
+					"strata_dpdk_events_total{worker=\"%u\",counter=\"%s\"} %llu\n",
+					cpu, strata_dp_counter_names[r],
+					(unsigned long long)st->dpc[cpu].c[r]);
+		for (r = 0; r < STRATA_DP_MAX; r++)
+			out_put(&o, "strata_dpdk_events_total{worker=\"exc\",counter=\"%s\"} %llu\n",
+				strata_dp_counter_names[r], (unsigned long long)st->dpc_exc.c[r]);
+	}
 
 	family(&o, "strata_stratum", "gauge", "Stratum of the replies (16: unsynchronised).");
 	out_put(&o, "strata_stratum %u\n", v.stratum);

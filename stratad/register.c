@@ -25,7 +25,9 @@
 #include <strata/service.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "poolreg.h"
+#include "resolve.h"
 
 #define NSEC 1000000000ULL
 #define NTP_PORT 123
@@ -39,10 +41,7 @@ struct reg_entry {
 	char name[CFG_HOST_MAX + 8]; /* the registrar as HOST:PORT, for messages */
 
 	/* the lookup of the registrar's address, without blocking the main loop */
-	struct gaicb req;
-	struct gaicb *list[1];
-	struct addrinfo hints;
-	char service[8];
+	struct resolve res;
 	int resolving;
 
 	int fd;		    /* connected to the registrar; -1 until resolved */
@@ -87,43 +86,29 @@ backoff_ns(unsigned int tries)
 
 static void finish_lookup(struct reg_entry *e, uint64_t mono);
 
-/* An address literal at once, a name through getaddrinfo_a()'s thread. */
+/* An address literal at once, a name through the resolver's thread. */
 static void
 start_lookup(struct reg_entry *e, uint64_t mono)
 {
-	int err;
+	int err = resolve_start(&e->res, e->c.registrar, e->c.port);
 
-	memset(&e->req, 0, sizeof(e->req));
-	memset(&e->hints, 0, sizeof(e->hints));
-	e->hints.ai_family = AF_UNSPEC;
-	e->hints.ai_socktype = SOCK_DGRAM;
-	e->req.ar_name = e->c.registrar;
-	e->req.ar_service = e->service;
-	e->req.ar_request = &e->hints;
-	e->list[0] = &e->req;
-	e->hints.ai_flags = AI_NUMERICHOST;
-	if (getaddrinfo(e->c.registrar, e->service, &e->hints, &e->req.ar_result) == 0) {
-		finish_lookup(e, mono);
-		return;
-	}
-	e->hints.ai_flags = 0;
-	err = getaddrinfo_a(GAI_NOWAIT, e->list, 1, NULL);
 	if (err != 0) {
 		log_warn("registrar %s: cannot start the lookup: %s", e->name, gai_strerror(err));
 		e->next = mono + backoff_ns(e->tries++);
 		return;
 	}
 	e->resolving = 1;
+	finish_lookup(e, mono);
 }
 
 /* A finished lookup: connect the socket, or schedule another try. */
 static void
 finish_lookup(struct reg_entry *e, uint64_t mono)
 {
-	struct addrinfo *ai = e->req.ar_result;
-	int err = e->resolving ? gai_error(&e->req) : 0, fd;
+	struct addrinfo *ai;
+	int err, fd;
 
-	if (err == EAI_INPROGRESS)
+	if (!resolve_done(&e->res, &ai, &err))
 		return;
 	e->resolving = 0;
 	if (err != 0 || ai == NULL) {
@@ -143,12 +128,10 @@ finish_lookup(struct reg_entry *e, uint64_t mono)
 	e->tries = 0;
 	e->next = mono;
 	freeaddrinfo(ai);
-	e->req.ar_result = NULL;
 	return;
 retry:
 	if (ai != NULL)
 		freeaddrinfo(ai);
-	e->req.ar_result = NULL;
 	e->next = mono + backoff_ns(e->tries++);
 }
 
@@ -292,7 +275,6 @@ reg_new(const struct cfg *c)
 		e->fd = -1;
 		e->refusal = -1;
 		r->n = i + 1;
-		snprintf(e->service, sizeof(e->service), "%u", e->c.port);
 		snprintf(e->name, sizeof(e->name),
 			 strchr(e->c.registrar, ':') ? "[%s]:%u" : "%s:%u", e->c.registrar,
 			 e->c.port);
@@ -319,16 +301,7 @@ reg_free(struct reg *r)
 	for (i = 0; i < r->n; i++) {
 		struct reg_entry *e = &r->e[i];
 
-		if (e->resolving) {
-			/* the lookup thread still writes into e->req: wait for it */
-			const struct gaicb *l[1] = {&e->req};
-
-			if (gai_cancel(&e->req) != EAI_CANCELED)
-				while (gai_error(&e->req) == EAI_INPROGRESS)
-					gai_suspend(l, 1, NULL);
-		}
-		if (e->req.ar_result != NULL)
-			freeaddrinfo(e->req.ar_result);
+		resolve_cancel(&e->res);
 		if (e->fd >= 0)
 			close(e->fd);
 		explicit_bzero(e->key, sizeof(e->key));
@@ -388,15 +361,6 @@ reg_tick(struct reg *r, uint64_t mono)
 			log_warn("registrar %s: no answer to %u registrations in pool %s yet",
 				 e->name, e->tries, e->c.pool);
 	}
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
 }
 
 void

@@ -31,6 +31,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "monotime.h"
 #include "metrics.h"
 #include "sockclose.h"
 
@@ -68,15 +69,6 @@ struct server {
 	size_t buflen;
 	struct conn conn[CONN_KINDS][CONN_SLOTS];
 };
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 /* Log "KIND NAME: OP: reason" for the errno of a failed @op. @return -errno. */
 static int

@@ -56,6 +56,11 @@ struct status {
 	/* the DPDK dataplane's workers, from the shared memory (none without it) */
 	unsigned int n_dp;
 	const char *dp_rx_stamp; /* "tsc" or "hardware" */
-	char dp_port[CFG_PORT_MAX];
+	unsigned int n_dp_ports;
+	uint64_t dp_gen;	  /* the configuration generation all its workers use */
+	char dp_port[CFG_PORT_MAX]; /* the "listen dpdk" ports, comma separated */
 	struct strata_counters dp[STRATA_SHM_MAX_LCORES];
+	/* its own counters (enum strata_dp_counter): per worker, and the exception path's */
+	struct strata_dp_counters dpc[STRATA_SHM_MAX_LCORES];
+	struct strata_dp_counters dpc_exc;
 };

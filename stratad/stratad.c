@@ -25,37 +25,26 @@
 #include <unistd.h>
 
 #include "channel.h"
-#include "clock.h"
 #include "config.h"
-#include "disc.h"
-#include "drift.h"
-#include "leap.h"
 #include "log.h"
+#include "monotime.h"
 #include "privdrop.h"
+#include "reference.h"
 #include "register.h"
 #include "server.h"
 #include "shmcheck.h"
 #include "status.h"
 #include "tsc.h"
-#include "upstream.h"
 #include "xdp_loader.h"
 
 #define DEFAULT_CONFIG "/etc/strata/stratad.conf"
-/* RFC 5905 leaves the rate to us; the issue asks for at least 16 a second */
-#define PUBLISH_HZ 32
+#define PUBLISH_HZ REF_PUBLISH_HZ
 
 struct stratad {
 	struct cfg cfg;
 	struct xdp_state xdp;
-	struct disc disc;      /* strata's own clock, with upstream sources */
-	struct upstream *up;   /* NULL without server/pool lines */
+	struct ref *ref;       /* strata's clock, its sources and the server's fields */
 	struct reg *reg;       /* NULL without register lines */
-	struct leap_table leaps;
-	int have_leaps;        /* a leapfile is loaded */
-	int leap_pending;      /* NTP_LEAP_INSERT/_DELETE at leap_at_unix, else 0 */
-	int64_t leap_at_unix;  /* the UTC midnight that ends the announcing day */
-	int64_t leap_done_unix; /* the last leap applied, so it is not applied twice */
-	uint64_t drift_saved;  /* monotonic ns of the last driftfile write */
 	struct strata_shm *shm; /* the snapshot and counters shared with strata-dpdk */
 	struct chan chan;       /* the configuration the fast paths serve */
 	struct tsc_cal tsc;
@@ -105,8 +94,13 @@ get_status(struct status *out, void *arg)
 		unsigned int i, w = STRATA_READ_ONCE(d->shm->dp_lcores);
 
 		out->n_dp = w < STRATA_SHM_MAX_LCORES ? w : STRATA_SHM_MAX_LCORES;
-		for (i = 0; i < out->n_dp; i++)
+		for (i = 0; i < out->n_dp; i++) {
 			out->dp[i] = d->shm->lcore[i];
+			out->dpc[i] = d->shm->dp[i];
+		}
+		out->dpc_exc = d->shm->dp_exc;
+		out->n_dp_ports = STRATA_READ_ONCE(d->shm->dp_ports);
+		out->dp_gen = STRATA_READ_ONCE(d->shm->dp_gen);
 		out->dp_rx_stamp = STRATA_READ_ONCE(d->shm->dp_rx_stamp) == STRATA_RX_HARDWARE
 					   ? "hardware"
 					   : "tsc";
@@ -209,84 +203,15 @@ fail:
 	return NULL;
 }
 
-static uint64_t
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-/*
- * The snapshot when upstream sources discipline strata's clock: the map is
- * the discipline's; the server fields follow the system peer, through the
- * holdover after the last update, then the local clock if configured, else
- * unsynchronized (RFC 5905 section 7.3).
- */
-static void
-ntp_fill(struct stratad *d, uint64_t mono, struct snap_slot *sl, struct clock_report *r)
-{
-	struct snap_server *srv = &sl->srv;
-	struct upstream_sys sys;
-	uint64_t now;
-
-	memset(sl, 0, sizeof(*sl));
-	memset(r, 0, sizeof(*r));
-	r->est_error_ns = r->max_error_ns = -1;
-	r->mono_ns = mono;
-	disc_map(&d->disc, &sl->map[SNAP_SCALE_MONO]);
-	upstream_phc_map(d->up, &sl->map[SNAP_SCALE_MONO], &sl->map[SNAP_SCALE_PHC0]);
-	now = disc_now(&d->disc, mono);
-	upstream_sys(d->up, &sys);
-
-	srv->precision = -20;
-	srv->disp_rate = snap_disp_rate_from_ppm(15.0); /* RFC 5905 PHI */
-	srv->flags = SNAP_SRV_UNSYNC_AFTER;
-	if (upstream_sys_current(&sys, mono, d->cfg.holdover)) {
-		srv->leap = (__u8)d->leap_pending;
-		srv->stratum = (__u8)sys.stratum;
-		srv->refid = sys.refid;
-		srv->ref_time = sys.ref_time;
-		srv->root_delay = ntp_short_from_ns((uint64_t)(sys.root_delay * 1e9));
-		srv->root_disp = ntp_short_from_ns((uint64_t)(sys.root_disp * 1e9));
-		/* the fast path grows the dispersion and ends the holdover by itself */
-		srv->disp_base = sys.ref_time;
-		srv->unsync_after = sys.ref_time + ((__u64)d->cfg.holdover << 32);
-		snprintf(r->source, sizeof(r->source), "%s", sys.synced ? "NTP" : "NTP (holdover)");
-	} else if (d->cfg.local_stratum > 0) {
-		srv->leap = NTP_LEAP_NONE;
-		srv->stratum = (__u8)d->cfg.local_stratum;
-		srv->refid = strata_htonl(CLOCK_REFID_LOCAL);
-		srv->ref_time = now;
-		srv->disp_base = now;
-		srv->unsync_after = now + ((__u64)CLOCK_STALE_SECONDS << 32);
-		snprintf(r->source, sizeof(r->source), "local stratum %d (no NTP source)",
-			 d->cfg.local_stratum % 100);
-	} else {
-		srv->leap = NTP_LEAP_UNSYNC;
-		srv->stratum = NTP_STRATUM_UNSYNC;
-		srv->disp_base = now;
-		srv->unsync_after = now;
-		snprintf(r->source, sizeof(r->source), "NTP (unsynchronised)");
-	}
-}
-
 static int
 publish(struct stratad *d, uint64_t mono)
 {
-	struct clock_report r;
+	struct ref_report r;
 	struct snap_slot sl;
 	unsigned int i;
-	int err, n;
+	int n;
 
-	if (d->up != NULL) {
-		ntp_fill(d, mono, &sl, &r);
-	} else {
-		err = clock_fill(&d->cfg, &sl, &r);
-		if (err != 0)
-			return err;
-	}
+	ref_fill(d->ref, mono, &sl, &r);
 	if (d->have_tsc) {
 		tsc_update(&d->tsc);
 		tsc_map(&d->tsc, &sl.map[SNAP_SCALE_MONO], &sl.map[SNAP_SCALE_TSC]);
@@ -310,17 +235,7 @@ publish(struct stratad *d, uint64_t mono)
 			d->xdp.ifs[i].rx_meta && (sl.map[SNAP_SCALE_PHC0].flags & SNAP_MAP_VALID)
 				? "hardware"
 				: "software";
-	if (d->up != NULL) {
-		struct upstream_sys sys;
-
-		n = upstream_report(d->up, mono, d->st.peers, UPSTREAM_MAX_PEERS);
-		d->st.n_peers = n > 0 ? (unsigned int)n : 0;
-		upstream_sys(d->up, &sys);
-		d->st.sys_offset_s = sys.offset;
-		d->st.sys_jitter_s = sys.jitter;
-		d->st.n_truechimers = sys.n_truechimers;
-		d->st.freq_ppm = disc_freq_ppm(&d->disc);
-	}
+	ref_status(d->ref, mono, &d->st);
 	n = reg_report(d->reg, mono, d->st.regs, CFG_MAX_REGISTER);
 	d->st.n_regs = n > 0 ? (unsigned int)n : 0;
 	pthread_mutex_unlock(&d->lock);
@@ -359,80 +274,6 @@ open_signals(sigset_t *mask)
 	return fd;
 }
 
-/* Unix seconds (with fraction) of our clock at @mono. */
-static double
-our_unix(const struct stratad *d, uint64_t mono, int64_t *sec)
-{
-	__u32 ns;
-
-	*sec = ntp_to_unix(disc_now(&d->disc, mono), (int64_t)time(NULL), &ns);
-	return (double)*sec + ns * 1e-9;
-}
-
-/*
- * Leap seconds (RFC 5905 section 7.3, figure 9): leap_decide() says what to
- * announce and when (a current leapfile, else the survivors' majority on 30
- * June or 31 December only; announced during the leap day only). At the
- * instant strata's clock is stepped back (insertion) or forward (deletion)
- * by one second, as the kernel does for the system clock. The upstreams
- * make the same step at the same instant, so their samples stay true.
- */
-static void
-leap_second(struct stratad *d, uint64_t mono)
-{
-	struct leap_decision prev = {.leap = d->leap_pending, .midnight = d->leap_at_unix}, dec;
-	struct upstream_sys sys;
-	int64_t sec;
-	double now = our_unix(d, mono, &sec), wait;
-
-	upstream_sys(d->up, &sys);
-	dec = leap_decide(d->have_leaps ? &d->leaps : NULL, sec,
-			  sys.synced ? sys.leap : LEAP_NO_VOTE, &prev, d->leap_done_unix);
-	if (dec.leap != d->leap_pending)
-		log_info("leap second: %s", dec.leap == NTP_LEAP_INSERT   ? "insertion announced"
-					    : dec.leap == NTP_LEAP_DELETE ? "deletion announced"
-									  : "none pending");
-	d->leap_pending = dec.leap;
-	d->leap_at_unix = dec.midnight;
-	if (dec.leap == NTP_LEAP_NONE)
-		return;
-	wait = (double)dec.step_at - now;
-	if (wait > 1.0 / PUBLISH_HZ)
-		return;
-	/* due before the next tick: wait for the exact instant, then step */
-	if (wait > 0) {
-		struct timespec ts;
-		uint64_t at = mono + (uint64_t)(wait * 1e9);
-
-		ts.tv_sec = (time_t)(at / NSEC_PER_SEC);
-		ts.tv_nsec = (long)(at % NSEC_PER_SEC);
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-		mono = at;
-	}
-	disc_step(&d->disc, mono, dec.leap == NTP_LEAP_INSERT ? -1.0 : 1.0);
-	log_info("leap second %s at %lld", dec.leap == NTP_LEAP_INSERT ? "inserted" : "deleted",
-		 (long long)dec.step_at);
-	d->leap_done_unix = dec.midnight;
-	d->leap_pending = NTP_LEAP_NONE;
-}
-
-/* The frequency survives restarts: hourly, and at exit (@force). */
-static void
-save_drift(struct stratad *d, uint64_t mono, int force)
-{
-	struct upstream_sys sys;
-
-	if (d->cfg.driftfile[0] == '\0')
-		return;
-	upstream_sys(d->up, &sys);
-	if (sys.last_update == 0 || (!force && mono - d->drift_saved < 3600 * NSEC_PER_SEC))
-		return;
-	d->drift_saved = mono;
-	/* the file says how fast the local clock runs; the loop corrects the opposite */
-	if (drift_write(d->cfg.driftfile, -disc_freq_ppm(&d->disc)) != 0)
-		log_warn("%s: cannot write the frequency", d->cfg.driftfile);
-}
-
 /* The main loop: poll and publish on every tick, until SIGTERM or SIGINT. */
 static int
 run(struct stratad *d, int tfd, int sfd)
@@ -444,8 +285,7 @@ run(struct stratad *d, int tfd, int sfd)
 
 		pfd[0] = (struct pollfd){.fd = tfd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
-		if (d->up != NULL)
-			n_up = upstream_pollfds(d->up, pfd + 2, UPSTREAM_MAX_PEERS);
+		n_up = ref_pollfds(d->ref, pfd + 2, UPSTREAM_MAX_PEERS);
 		n_reg = reg_pollfds(d->reg, pfd + 2 + n_up, CFG_MAX_REGISTER);
 		n += n_up + n_reg;
 		if (poll(pfd, (nfds_t)n, -1) < 0) {
@@ -454,21 +294,17 @@ run(struct stratad *d, int tfd, int sfd)
 			log_warn("poll: %s", strerror(errno));
 			return -errno;
 		}
-		if (d->up != NULL && n_up > 0)
-			upstream_receive(d->up, pfd + 2, n_up, mono_now());
+		if (n_up > 0)
+			ref_receive(d->ref, pfd + 2, n_up, mono_ns());
 		if (n_reg > 0)
-			reg_receive(d->reg, pfd + 2 + n_up, n_reg, mono_now());
+			reg_receive(d->reg, pfd + 2 + n_up, n_reg, mono_ns());
 		if (pfd[0].revents & POLLIN) {
 			uint64_t ticks, mono;
 
 			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks) && ticks > 1)
 				log_debug("publish late by %llu ticks", (unsigned long long)ticks - 1);
-			mono = mono_now();
-			if (d->up != NULL) {
-				upstream_tick(d->up, mono, disc_advance(&d->disc, mono));
-				leap_second(d, mono);
-				save_drift(d, mono, 0);
-			}
+			mono = mono_ns();
+			ref_tick(d->ref, mono);
 			reg_tick(d->reg, mono);
 			xdp_follow_mac(&d->xdp, mono);
 			if (publish(d, mono) != 0)
@@ -523,43 +359,24 @@ remove_all(const struct cfg *c, const char *shm_name)
 	return err == 0 ? 0 : 1;
 }
 
-/* Start strata's clock at the system clock's time; the first offset corrects it. */
+/*
+ * Start the reference: strata's clock, every source. A snapshot the last
+ * stratad left within its holdover is taken over, so that the served time
+ * goes on without a jump and clients are not told "unsynchronised" while
+ * the sources are found again. One tick before the first publish: the
+ * reference clocks have their first reading.
+ */
 static int
-start_upstream(struct stratad *d)
+start_reference(struct stratad *d)
 {
-	struct timespec rt;
-	uint64_t mono = mono_now();
+	struct snap_slot last;
 
-	double drift = 0;
-	char err[512];
-
-	if (d->cfg.driftfile[0] != '\0') {
-		int e = drift_read(d->cfg.driftfile, &drift);
-
-		if (e == 0)
-			log_info("%s: frequency %+.3f ppm", d->cfg.driftfile, drift);
-		else if (e != -ENOENT)
-			drift = 0; /* drift_read() said what is wrong; start from zero */
-	}
-	if (d->cfg.leapfile[0] != '\0') {
-		if (leap_load(d->cfg.leapfile, &d->leaps, err, sizeof(err)) != 0) {
-			log_warn("%s", err);
-			return -1;
-		}
-		d->have_leaps = 1;
-		if (leap_expired(&d->leaps, (int64_t)time(NULL)))
-			log_warn("%s has expired: leap seconds come from the upstreams; update "
-				 "the file (Debian: tzdata)", d->cfg.leapfile);
-	}
-	/* the pair is read together: the files above take time */
-	mono = mono_now();
-	clock_gettime(CLOCK_REALTIME, &rt);
-	disc_init(&d->disc, mono, ntp_from_unix(rt.tv_sec, (__u32)rt.tv_nsec, NULL), -drift);
-	d->up = upstream_new(&d->cfg, &d->disc);
-	if (d->up == NULL) {
-		log_warn("cannot start the upstream client: %s", strerror(errno));
+	d->ref = ref_new(&d->cfg);
+	if (d->ref == NULL)
 		return -1;
-	}
+	if (snap_read_slot(&d->shm->snap, &last) == 0)
+		ref_adopt(d->ref, &last, mono_ns());
+	ref_tick(d->ref, mono_ns());
 	return 0;
 }
 
@@ -641,7 +458,9 @@ main(int argc, char **argv)
 		d.n_xdp += !d.cfg.listen[i].dpdk;
 	for (i = 0; i < d.cfg.n_listen; i++)
 		if (d.cfg.listen[i].dpdk)
-			snprintf(d.st.dp_port, sizeof(d.st.dp_port), "%s", d.cfg.listen[i].port);
+			snprintf(d.st.dp_port + strlen(d.st.dp_port),
+				 sizeof(d.st.dp_port) - strlen(d.st.dp_port), "%s%s",
+				 d.st.dp_port[0] != '\0' ? ", " : "", d.cfg.listen[i].port);
 	if (d.n_xdp > 0 && xdp_setup(&d.xdp, &d.cfg, &d.chan.fc) != 0) {
 		snprintf(why, sizeof(why), "the XDP program is not attached (above)");
 		goto out;
@@ -659,8 +478,8 @@ main(int argc, char **argv)
 		si->rx_stamp = "software";
 	}
 	d.st.n_ifaces = d.xdp.n_ifs;
-	if (d.cfg.n_sources > 0 && start_upstream(&d) != 0) {
-		snprintf(why, sizeof(why), "the upstream client did not start (above)");
+	if (start_reference(&d) != 0) {
+		snprintf(why, sizeof(why), "the time sources did not start (above)");
 		goto detach;
 	}
 	/* the key files are read here, before privileges are dropped */
@@ -669,7 +488,7 @@ main(int argc, char **argv)
 		goto detach;
 	}
 	/* serve before the first tick: a fresh snapshot, then the sockets */
-	if (publish(&d, mono_now()) != 0) {
+	if (publish(&d, mono_ns()) != 0) {
 		snprintf(why, sizeof(why), "cannot read the clocks");
 		goto detach;
 	}
@@ -710,12 +529,11 @@ main(int argc, char **argv)
 	/* a clean exit leaves the pools at once (SIGTERM, SIGINT) */
 	if (rc == 0)
 		reg_leave(d.reg);
-	if (d.up != NULL)
-		save_drift(&d, mono_now(), 1);
+	ref_save_drift(d.ref, mono_ns(), 1);
 detach:
 	server_stop(srv);
 	reg_free(d.reg);
-	upstream_free(d.up);
+	ref_free(d.ref);
 	xdp_teardown(&d.xdp);
 out:
 	close(tfd);

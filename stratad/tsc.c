@@ -5,14 +5,7 @@
 #include <time.h>
 #include <x86intrin.h>
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+#include "monotime.h"
 
 /* The TSC read between two monotonic readings; the tightest of a few wins. */
 static void

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Upstream sources: the servers and pools of the configuration, resolved
- * without blocking, polled over UDP from a fresh random port per request
- * (RFC 9109), selected and combined (select.c) into the offset that steers
- * the discipline (disc.c). Runs in stratad's main loop.
+ * The sources: every server, pool, refclock phc and refclock system line
+ * of the configuration as peers in one table (peer.c, refclock.c, pools.c),
+ * selected and combined (lib/select.c) into the offset that steers the
+ * discipline (disc.c) and the system peer's fields that the reference
+ * (reference.c) serves. Runs in stratad's main loop.
  */
 #pragma once
 
@@ -50,9 +51,23 @@ struct upstream_peer_report {
 
 struct upstream;
 
-/* Start resolving every server and pool of @c. @return NULL with errno set on failure. */
+/*
+ * Start every source of @c (a copy is kept: @c may go after the call):
+ * lookups of servers and pools, reference clocks opened.
+ * @return NULL with errno set on failure (ENODEV: a reference clock).
+ */
 struct upstream *upstream_new(const struct cfg *c, struct disc *d);
 void upstream_free(struct upstream *u);
+
+/*
+ * Reload: the sources of @c replace the running ones. A line kept as it
+ * was (same kind, name or address and options) keeps its peers with their
+ * clock filters, reach and poll; a removed one's peers are dropped; a new
+ * one starts (its lookup, or its clock). minsources takes effect at the
+ * next selection. @return 0, or -ENODEV when a new reference clock cannot
+ * be opened (logged; the rest applied).
+ */
+int upstream_update(struct upstream *u, const struct cfg *c);
 
 /* Sockets with a reply outstanding, for poll(): fills at most @max, @return the count. */
 int upstream_pollfds(const struct upstream *u, struct pollfd *pfd, int max);
@@ -73,7 +88,7 @@ void upstream_sys(const struct upstream *u, struct upstream_sys *s);
 /*
  * Whether the server's fields in @s still stand at monotonic @mono, less than
  * @holdover seconds after their last update; past it the server answers
- * unsynchronised (or from its local clock). ntp_fill() in stratad.c asks.
+ * unsynchronised (or from its local clock). reference.c asks.
  */
 int upstream_sys_current(const struct upstream_sys *s, uint64_t mono, unsigned int holdover);
 

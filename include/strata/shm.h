@@ -19,7 +19,7 @@
 #include "snapshot.h"
 
 #define STRATA_SHM_NAME "/strata"
-#define STRATA_SHM_MAGIC 0x53544d32u /* "STM2": with the fast-path configuration */
+#define STRATA_SHM_MAGIC 0x53544d33u /* "STM3": with the dataplane's own counters */
 #define STRATA_SHM_MAX_LCORES 128
 
 /* What the dataplane stamps receive times with (strata_shm.dp_rx_stamp). */
@@ -29,6 +29,50 @@ enum strata_rx_stamp {
 	STRATA_RX_HARDWARE = 2, /* the NIC's timestamp (RTE_ETH_RX_OFFLOAD_TIMESTAMP), PHC map */
 };
 
+/**
+ * The DPDK dataplane's own counters, outside the reply builder's: what its
+ * neighbour responder answers and what its queues and exception path lose.
+ * The names (strata_dp_counter_names) are the rows of `stratactl counters`
+ * and the `counter` label of the strata_dpdk_events_total metric.
+ */
+enum strata_dp_counter {
+	/* a worker's */
+	STRATA_DP_ARP_REPLY = 0, /* ARP replies (RFC 826) */
+	STRATA_DP_ND_REPLY,      /* neighbour advertisements (RFC 4861 section 7.2.4) */
+	STRATA_DP_ECHO_REPLY,    /* ICMP and ICMPv6 echo replies */
+	STRATA_DP_NEIGH_DROP,    /* malformed ARP, solicitations and echo requests for us */
+	STRATA_DP_TX_DROP,       /* answers the NIC's tx queue had no room for */
+	STRATA_DP_EXC_RING_DROP, /* frames for the kernel their ring had no room for */
+	/* the exception path's (the dp_exc row) */
+	STRATA_DP_TO_KERNEL,      /* frames written to a TAP */
+	STRATA_DP_TO_KERNEL_DROP, /* of those, the ones the TAP had no room for */
+	STRATA_DP_FROM_KERNEL,    /* frames the kernel sent through a TAP */
+	STRATA_DP_FROM_KERNEL_DROP, /* of those, the ones the NIC had no room for */
+	STRATA_DP_MAX
+};
+
+/** One row of enum strata_dp_counter, two cache lines; the slots past STRATA_DP_MAX stay 0. */
+struct strata_dp_counters {
+	__u64 c[16];
+};
+_Static_assert(STRATA_DP_MAX <= 16, "strata_dp_counters has room");
+
+#if !defined(__bpf__)
+/** Stable names for `stratactl counters` rows and the metric's counter label. */
+static const char *const strata_dp_counter_names[STRATA_DP_MAX] = {
+	[STRATA_DP_ARP_REPLY] = "arp_reply",
+	[STRATA_DP_ND_REPLY] = "nd_reply",
+	[STRATA_DP_ECHO_REPLY] = "echo_reply",
+	[STRATA_DP_NEIGH_DROP] = "neigh_drop",
+	[STRATA_DP_TX_DROP] = "tx_drop",
+	[STRATA_DP_EXC_RING_DROP] = "exc_ring_drop",
+	[STRATA_DP_TO_KERNEL] = "to_kernel",
+	[STRATA_DP_TO_KERNEL_DROP] = "to_kernel_drop",
+	[STRATA_DP_FROM_KERNEL] = "from_kernel",
+	[STRATA_DP_FROM_KERNEL_DROP] = "from_kernel_drop",
+};
+#endif
+
 struct strata_shm {
 	struct snap snap; /* written by stratad only */
 
@@ -37,7 +81,10 @@ struct strata_shm {
 	__u32 dp_pid;     /* the dataplane's process ID, 0 when none */
 	__u32 dp_lcores;  /* worker lcores in use */
 	__u32 dp_rx_stamp; /* enum strata_rx_stamp */
-	__u8 pad[48];
+	__u32 dp_ports;   /* "listen dpdk" ports served */
+	__u32 dp_pad;
+	__u64 dp_gen;     /* the configuration generation the workers use, 0 before the first */
+	__u8 pad[32];
 
 	/* one row per worker, indexed by worker number (not lcore id) */
 	struct strata_counters lcore[STRATA_SHM_MAX_LCORES];
@@ -52,6 +99,15 @@ struct strata_shm {
 	__u32 cfg_seq;
 	__u32 cfg_pad[15];
 	struct strata_fastcfg cfg;
+	__u8 cfg_tail[(64 - sizeof(struct strata_fastcfg) % 64) % 64]; /* to a cache line */
+
+	/*
+	 * What the dataplane counts besides the reply builder's outcomes,
+	 * written by strata-dpdk, read by stratad: one row per worker (as
+	 * lcore[]), and one for the lcore that polls the exception path.
+	 */
+	struct strata_dp_counters dp[STRATA_SHM_MAX_LCORES];
+	struct strata_dp_counters dp_exc;
 };
 _Static_assert(sizeof(struct snap) % 64 == 0, "snapshot ends on a cache line");
 _Static_assert(sizeof(struct strata_shm) % 8 == 0, "strata_shm layout");
@@ -59,3 +115,5 @@ _Static_assert(__builtin_offsetof(struct strata_shm, lcore) % 64 == 0,
 	       "counters start on a cache line");
 _Static_assert(__builtin_offsetof(struct strata_shm, cfg_seq) % 64 == 0,
 	       "the configuration starts on a cache line");
+_Static_assert(__builtin_offsetof(struct strata_shm, dp) % 64 == 0,
+	       "the dataplane's counters start on a cache line");

@@ -5,7 +5,10 @@
 # the real clients get answers with neighbour resolution left dynamic, ping
 # works, malformed and mode 6/7 requests are dropped and counted, and a TCP
 # connection reaches a server in the host namespace through the exception
-# path (TAP).
+# path (TAP). The workers' own counters (ARP, ND and echo answers) show in
+# stratactl and the metrics under one name each. stratad restarted with
+# another address and access list: the running dataplane adopts the new
+# generation from the shared memory, without a restart of its own.
 #
 #   dpdk.sh af_xdp     net_af_xdp: the PMD takes s0's frames with XDP; one
 #                      queue (DPDK 22.11's af_xdp finds no channels on veth)
@@ -88,6 +91,7 @@ cat >"$TMP/strata.conf" <<CONF
 listen dpdk $PORT address 192.0.2.1 address 2001:db8::1
 local stratum 5
 control $SOCK
+metrics 127.0.0.1:9123
 CONF
 spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/strata.conf"
 STRATAD_PID=$LAST_PID
@@ -208,16 +212,51 @@ ok "both workers answer"
 fi
 ctl counters
 
+# the workers' own counters: one row per name in stratactl, the same name in
+# the metrics, in --json; the pings and neighbour lookups above were answered
+dpc() {
+	ctl --json counters | python3 -c "import json,sys; print(json.load(sys.stdin)['dpdk_total'][sys.argv[1]])" "$1"
+}
+metric() {
+	in_s python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9123/metrics', timeout=2).read().decode())" |
+		awk -v c="counter=\"$1\"" 'index($0, "strata_dpdk_events_total{") == 1 && index($0, c) { s += $2 } END { print s + 0 }'
+}
+for name in arp_reply nd_reply echo_reply; do
+	n=$(dpc $name)
+	[ "$n" -gt 0 ] || fail "$name: $n in stratactl --json: $(ctl counters)"
+	ctl counters | grep -Eq "^$name +([0-9]+ +)+$n\$" || fail "$name: no row with total $n: $(ctl counters)"
+	m=$(metric $name)
+	[ "$m" -ge "$n" ] || fail "$name: metrics say $m, stratactl $n"
+	ok "$name: $n in stratactl counters (row and --json) and the metrics"
+done
+
 # stratad restarts: the dataplane keeps serving from the last snapshot, and
-# the new stratad takes the shared memory over, counters included
+# the new stratad takes the shared memory over, counters included; it comes
+# back with another address and a deny line, and the running dataplane
+# adopts that generation
 seen=$(ctl --json counters | python3 -c "import json,sys; print(json.load(sys.stdin)['seen'])")
 kill -TERM "$STRATAD_PID"
 wait "$STRATAD_PID" || fail "stratad did not exit 0"
 out=$(in_c sntp -t 2 192.0.2.1 2>&1) || fail "no answer while stratad is down: $out"
 echo "$out" | grep -q " s5 " || fail "while stratad is down: $out"
 ok "stratad down: strata-dpdk still answers from the last snapshot"
-spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/strata.conf"
+gen() { ctl tracking | sed -n 's/^DPDK .*generation \([0-9]*\)$/\1/p'; }
+sed -e 's/address 192.0.2.1 /address 192.0.2.1 address 192.0.2.3 /' "$TMP/strata.conf" >"$TMP/strata2.conf"
+echo "deny 2001:db8::2/128" >>"$TMP/strata2.conf"
+spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/strata2.conf"
 wait_for 10 ctl tracking || fail "stratad did not come back"
+gen2() { [ "$(gen)" = 2 ]; }
+wait_for 5 gen2 || fail "generation 2 not adopted: $(ctl tracking | grep '^DPDK'); $(cat "$TMP/dp.log")"
+grep -q 'generation 2 adopted: 2 IPv4 and 1 IPv6 service addresses, 1 access list rule' "$TMP/dp.log" ||
+	fail "no adoption in strata-dpdk's log: $(cat "$TMP/dp.log")"
+out=$(in_c sntp -t 2 192.0.2.3 2>&1) || fail "the new address 192.0.2.3 is not answered: $out"
+ok "new generation adopted without a strata-dpdk restart: 192.0.2.3 answered"
+before=$(counter drop_deny)
+in_c sntp -t 1 2001:db8::1 >/dev/null 2>&1 && fail "2001:db8::2 is denied, yet answered"
+after=$(counter drop_deny)
+[ "$after" -gt "$before" ] || fail "drop_deny went from $before to $after"
+in_c sntp -t 2 192.0.2.1 >/dev/null 2>&1 || fail "192.0.2.1 no longer answered"
+ok "the new access list holds: 2001:db8::2 dropped (drop_deny $before -> $after), 192.0.2.1 still answered"
 again=$(ctl --json counters | python3 -c "import json,sys; print(json.load(sys.stdin)['seen'])")
 [ "$again" -gt "$seen" ] || fail "counters after the restart: $again, before: $seen"
 ok "stratad restarted: it shows the dataplane's counters ($seen before, $again now)"

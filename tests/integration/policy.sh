@@ -73,7 +73,9 @@ if [ "$MODE" = dpdk ]; then
 		>"$TMP/dp.log" 2>&1
 	wait_for 20 grep -q 'ready:' "$TMP/dp.log" ||
 		fail "strata-dpdk did not come up: $(cat "$TMP/dp.log")"
-	grep -q 'policy: 2 access list rules (default allow), rate limit on' "$TMP/dp.log" ||
+	# the policy comes from stratad's generation in the shared memory
+	grep -q 'generation 1 adopted: .*, 2 access list rules (default allow), rate limit on' \
+		"$TMP/dp.log" ||
 		fail "strata-dpdk did not report its policy: $(cat "$TMP/dp.log")"
 fi
 wait_for 10 in_c $PROBE send 192.0.2.1 client || fail "no answer from the $MODE fast path"

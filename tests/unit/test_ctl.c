@@ -1168,6 +1168,73 @@ test_sources(void)
 	free(st);
 }
 
+/*
+ * The DPDK dataplane's own counters: one row per counter in stratactl's
+ * text, a key in its JSON, and the same name as the metric's counter label.
+ */
+static void
+test_dp_counters(void)
+{
+	static const char want[] = "\n"
+				   "dpdk                dp0    dp1    exc  total\n"
+				   "============================================\n"
+				   "arp_reply             3      0      0      3\n"
+				   "nd_reply              0      2      0      2\n"
+				   "echo_reply            4      0      0      4\n"
+				   "neigh_drop            0      0      0      0\n"
+				   "tx_drop               0      1      0      1\n"
+				   "exc_ring_drop         0      0      0      0\n"
+				   "to_kernel             0      0     11     11\n"
+				   "to_kernel_drop        0      0      0      0\n"
+				   "from_kernel           0      0      9      9\n"
+				   "from_kernel_drop      0      0      1      1\n";
+	struct status *st = new_status();
+	char line[128];
+	unsigned int r;
+	int n;
+
+	st->n_dp = 2;
+	st->dpc[0].c[STRATA_DP_ARP_REPLY] = 3;
+	st->dpc[0].c[STRATA_DP_ECHO_REPLY] = 4;
+	st->dpc[1].c[STRATA_DP_ND_REPLY] = 2;
+	st->dpc[1].c[STRATA_DP_TX_DROP] = 1;
+	st->dpc_exc.c[STRATA_DP_TO_KERNEL] = 11;
+	st->dpc_exc.c[STRATA_DP_FROM_KERNEL] = 9;
+	st->dpc_exc.c[STRATA_DP_FROM_KERNEL_DROP] = 1;
+	n = ctl_render("counters", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(n > (int)strlen(want));
+	CU_ASSERT_STRING_EQUAL(buf + strlen(buf) - strlen(want), want);
+
+	n = ctl_render("counters json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(n > 0);
+	CU_ASSERT(json_valid(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"dpdk_counters\":[{\"worker\":0,\"arp_reply\":3,"
+					   "\"nd_reply\":0,\"echo_reply\":4,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"dpdk_exception\":{\"arp_reply\":0,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"dpdk_total\":{\"arp_reply\":3,\"nd_reply\":2,"
+					   "\"echo_reply\":4,\"neigh_drop\":0,\"tx_drop\":1,"));
+
+	metrics_render(st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "# TYPE strata_dpdk_events_total counter\n"));
+	for (r = 0; r < STRATA_DP_MAX; r++) {
+		snprintf(line, sizeof(line), "strata_dpdk_events_total{worker=\"1\",counter=\"%s\"} ",
+			 strata_dp_counter_names[r]);
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, line));
+	}
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(buf, "strata_dpdk_events_total{worker=\"exc\",counter=\"to_kernel\"} 11\n"));
+
+	/* no dataplane: no table, no keys, no family */
+	st->n_dp = 0;
+	ctl_render("counters", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NULL(strstr(buf, "arp_reply"));
+	ctl_render("counters json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NULL(strstr(buf, "dpdk_counters"));
+	metrics_render(st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NULL(strstr(buf, "strata_dpdk_events_total"));
+	free(st);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_json_validator), TEST_CASE(test_counters_text),
 	TEST_CASE(test_counters_json),	TEST_CASE(test_tracking_text),
@@ -1176,7 +1243,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_holdover_view),	TEST_CASE(test_escaping),
 	TEST_CASE(test_metrics),	TEST_CASE(test_metrics_sources),
 	TEST_CASE(test_small_buffers),	TEST_CASE(test_unknown_command),
-	TEST_CASE(test_sources),
+	TEST_CASE(test_sources),	TEST_CASE(test_dp_counters),
 	TEST_CASE(test_server),		TEST_CASE(test_server_start_errors),
 	TEST_CASE(test_server_slow_peers),
 };

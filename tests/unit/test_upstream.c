@@ -8,15 +8,21 @@
  * must become the system peer within two polls: with n = 3 and f = 1 the
  * intersection still finds the majority (RFC 5905 section 11.2.1).
  *
- * The clock and the network are upstream.c's own hooks: the monotonic time
+ * The clock and the network are peer.c's own hooks: the monotonic time
  * is the simulation's, and each request goes into a socketpair whose other
  * end the simulated server answers. Round trips vary from a fixed-seed
  * generator, so the clock filter (least delay of 8) often keeps an older
  * sample, as on a real network.
  */
+#include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+/* one unit: the simulation replaces peer.c's clock and network hooks */
+#include "../../stratad/peer.c"
+#include "../../stratad/pools.c"
+#include "../../stratad/refclock.c"
 #include "../../stratad/upstream.c"
 
 #include "cunit_main.h"
@@ -228,7 +234,6 @@ static struct upstream *
 sim_start(struct cfg *c, struct disc *d, int minsources)
 {
 	static const double offsets[NSERVERS] = {0.0002, -0.0003, 0.0001, 0.5};
-	struct upstream *u;
 	unsigned int i;
 
 	memset(&sim, 0, sizeof(sim));
@@ -253,17 +258,8 @@ sim_start(struct cfg *c, struct disc *d, int minsources)
 	open_request = sim_open;
 	/* strata's clock starts right: the honest servers' truth at monotonic 0 */
 	disc_init(d, sim.mono, ntp_at(sim.mono, 0), 0);
-	u = upstream_new(c, d);
-	if (u == NULL)
-		return NULL;
-	/* the numeric names resolve at once, but in glibc's thread: wait for them */
-	for (i = 0; i < NSERVERS; i++) {
-		const struct gaicb *g = &u->lookups[i].gcb;
-
-		while (gai_error((struct gaicb *)g) == EAI_INPROGRESS)
-			gai_suspend(&g, 1, NULL);
-	}
-	return u;
+	/* the numeric names resolve at once (lib/resolve.c): peers at the first tick */
+	return upstream_new(c, d);
 }
 
 static void
@@ -454,11 +450,85 @@ test_holdover(void)
 	sim_end(u);
 }
 
+
+/* The peer of address @addr, or NULL. */
+static const struct peer *
+peer_of(const struct upstream *u, const char *addr)
+{
+	int i;
+
+	for (i = 0; i < UPSTREAM_MAX_PEERS; i++)
+		if (u->peers[i].in_use && strcmp(u->peers[i].name, addr) == 0)
+			return &u->peers[i];
+	return NULL;
+}
+
+/*
+ * A reload (upstream_update()): the servers whose lines stay keep their
+ * peers, clock filters and reach, so the server stays synchronised; the
+ * removed one is gone at once; a line whose options changed starts over
+ * like a new one; a new line starts (resolved, polled).
+ */
+static void
+test_reload(void)
+{
+	struct ntpc_source before[2];
+	const struct peer *p;
+	struct upstream *u;
+	struct disc d;
+	struct cfg c;
+	uint64_t end;
+	int i;
+
+	u = sim_start(&c, &d, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+	CU_ASSERT_EQUAL(run_until(u, &d, SETTLE_S), 0);
+	for (i = 0; i < 2; i++) {
+		p = peer_of(u, sim.srv[i].addr);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		CU_ASSERT(p->ntpc.reach != 0 && p->ntpc.n_filter > 0);
+		before[i] = p->ntpc;
+	}
+	/* .1 and .2 as they were, .3 now prefer, .4 gone, .9 new; in another order */
+	c.sources[3] = c.sources[0];
+	c.sources[0] = c.sources[2];
+	c.sources[0].prefer = 1;
+	snprintf(c.sources[2].host, sizeof(c.sources[2].host), "198.51.100.9");
+	CU_ASSERT_EQUAL(upstream_update(u, &c), 0);
+	for (i = 0; i < 2; i++) {
+		p = peer_of(u, sim.srv[i].addr);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		CU_ASSERT_EQUAL(p->ntpc.reach, before[i].reach);
+		CU_ASSERT_EQUAL(p->ntpc.n_filter, before[i].n_filter);
+		CU_ASSERT(memcmp(p->ntpc.filter, before[i].filter, sizeof(p->ntpc.filter)) == 0);
+	}
+	CU_ASSERT_PTR_NULL(peer_of(u, "198.51.100.4"));
+	CU_ASSERT_PTR_NULL(peer_of(u, "198.51.100.3"));
+	CU_ASSERT(served_synced(u));
+	tick(u, &d);
+	/* the new lines are peers after the next tick, with nothing heard yet */
+	p = peer_of(u, "198.51.100.3");
+	CU_ASSERT(p != NULL && p->ntpc.reach == 0 && p->ntpc.cfg.prefer);
+	p = peer_of(u, "198.51.100.9");
+	CU_ASSERT(p != NULL && p->ntpc.reach == 0);
+	/* synchronised throughout, and the restarted .3 is heard again */
+	end = sim.mono + 20 * NS;
+	while (sim.mono < end) {
+		tick(u, &d);
+		CU_ASSERT_FATAL(served_synced(u));
+	}
+	p = peer_of(u, "198.51.100.3");
+	CU_ASSERT(p != NULL && p->ntpc.reach != 0);
+	CU_ASSERT_STRING_EQUAL(marked(u, 'x'), "");
+	sim_end(u);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_failover),
 	TEST_CASE(test_failover_minsources2),
 	TEST_CASE(test_failover_refused),
 	TEST_CASE(test_holdover),
+	TEST_CASE(test_reload),
 };
 
 CUNIT_MAIN("upstream", cases)
