@@ -14,7 +14,9 @@
 # unsynchronised, and the served time continuous across the restart within
 # 100 us, measured from replies by a probe 20 times a second. Then
 # `stratad --remove` is refused while stratad runs, and after it stops,
-# detaches the program and removes the pins and the shared memory.
+# detaches the program and removes the pins and the shared memory. Last,
+# a bpffs directory others can write stops stratad, and pinned maps of
+# another layout are replaced with a logged gap.
 #
 # Environment (set by meson): STRATAD, STRATACTL, STRATA_GEN, XDP_PASS_OBJ.
 set -eu
@@ -222,4 +224,33 @@ ip -n "$NS_S" link show s0 | grep -q "xdp" && fail "an XDP program is still on s
 in_c python3 "$(dirname "$0")/ntp_probe.py" send 192.0.2.1 client --expect none ||
 	fail "answered after stratad --remove"
 ok "stratad --remove: refused while running; then detached, unpinned, shared memory removed"
+
+# only its own directory is used: one that others can write stops stratad
+mkdir "$BPF/strata"
+chmod 0777 "$BPF/strata"
+rc=0
+timeout 20 ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf" \
+	>"$TMP/own.log" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "stratad used a bpffs directory of mode 0777 (exit $rc)"
+grep -q "is not stratad's" "$TMP/own.log" || fail "no reason given: $(cat "$TMP/own.log")"
+ip -n "$NS_S" link show s0 | grep -q "xdp" && fail "attached from a directory not its own"
+ok "a bpffs directory of mode 0777 stops stratad: $(grep -o "is not stratad's[^:]*" "$TMP/own.log")"
+
+# pinned maps of another layout (another version) are replaced, with a word
+chmod 0700 "$BPF/strata"
+command -v bpftool >/dev/null 2>&1 || PATH="$PATH:/usr/sbin"
+require_cmd bpftool
+bpftool map create "$BPF/strata/strata_svc" type array key 4 value 8 entries 1 name strata_svc ||
+	fail "cannot pin a map with bpftool"
+spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf" 2>"$TMP/other.log"
+SPID=$LAST_PID
+wait_for 20 ctl tracking || fail "stratad did not come up beside another version's maps"
+grep -q "not this stratad's layout" "$TMP/other.log" ||
+	fail "no word on the replaced maps: $(cat "$TMP/other.log")"
+wait_for 10 in_c python3 "$(dirname "$0")/ntp_probe.py" send 192.0.2.1 client --expect reply ||
+	fail "no answer with the replaced maps"
+kill -TERM "$SPID"
+wait "$SPID" 2>/dev/null || true
+in_s "$STRATAD" --remove --shm "$SHM" -c "$TMP/stratad.conf" || fail "stratad --remove failed"
+ok "pinned maps of another layout: replaced, logged, answering"
 echo "1 passed, 0 failed"
