@@ -321,8 +321,8 @@ run(struct stratad *d, int tfd, int sfd)
 				continue;
 			}
 			if (d->xdp.pin_dir[0] != '\0')
-				log_info("%s: exiting; the XDP program stays, answering from the last "
-					 "snapshot (stratad --remove detaches it)",
+				log_info("%s: exiting; the XDP program stays, answering from "
+					 "the last snapshot (stratad --remove detaches it)",
 					 strsignal((int)si.ssi_signo));
 			else
 				log_info("%s: detaching and exiting", strsignal((int)si.ssi_signo));

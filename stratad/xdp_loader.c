@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <stdlib.h>
@@ -355,7 +356,7 @@ load_iface(struct xdp_state *x, struct xdp_iface *xi, const struct cfg *c)
  * detached and unpinned. @return 1 when taken over, 0 when there is none.
  */
 static int
-adopt_link(struct xdp_state *x, struct xdp_iface *xi, const struct cfg *c, const char *path)
+adopt_link(struct xdp_iface *xi, const struct cfg *c, const char *path)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct bpf_link_info info;
@@ -363,7 +364,6 @@ adopt_link(struct xdp_state *x, struct xdp_iface *xi, const struct cfg *c, const
 	__u8 mode = c->xdpmode == CFG_XDP_GENERIC ? XDP_ATTACHED_SKB : XDP_ATTACHED_DRV;
 	int fd = pin_get(path);
 
-	(void)x;
 	if (fd < 0)
 		return 0;
 	memset(&info, 0, sizeof(info));
@@ -404,7 +404,7 @@ attach_iface(struct xdp_state *x, struct xdp_iface *xi, const struct cfg *c)
 	xi->adopted_link = 0;
 	if (x->pin_dir[0] != '\0') {
 		pin_path(x, "link_", xi->ifname, path, sizeof(path));
-		if (adopt_link(x, xi, c, path)) {
+		if (adopt_link(xi, c, path)) {
 			xi->adopted_link = 1;
 			return 0;
 		}
@@ -527,7 +527,7 @@ init_limiter(const struct xdp_state *x)
 
 /*
  * Empty set @set of one LPM trie of access list rules (@key_len octets each,
- * the set in the octet after the prefix length). The keys are gathered
+ * the set in the octet after the prefix length in both families' keys). The keys are gathered
  * first: deleting while walking would restart the walk at each deletion.
  */
 static int
@@ -546,7 +546,8 @@ clear_acl(int fd, size_t key_len, __u32 set)
 		n++;
 	for (i = 0; i < n && err == 0; i++) {
 		memcpy(key, keys + i * key_len, key_len);
-		if (key[4] == set && bpf_map_delete_elem(fd, key) != 0)
+		if (key[offsetof(struct strata_acl4_key, set)] == set &&
+		    bpf_map_delete_elem(fd, key) != 0)
 			err = -errno;
 	}
 	free(keys);
@@ -567,11 +568,13 @@ wait_programs(struct xdp_state *x)
 	__u32 key = 0;
 
 	if (x->sync_fd < 0) {
-		x->sync_inner_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "strata_sync_in", 4, 4, 1, NULL);
+		x->sync_inner_fd =
+			bpf_map_create(BPF_MAP_TYPE_ARRAY, "strata_sync_in", 4, 4, 1, NULL);
 		if (x->sync_inner_fd < 0)
 			return -errno;
 		opts.inner_map_fd = (__u32)x->sync_inner_fd;
-		x->sync_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "strata_sync", 4, 4, 1, &opts);
+		x->sync_fd =
+			bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "strata_sync", 4, 4, 1, &opts);
 		if (x->sync_fd < 0)
 			return -errno;
 	}
@@ -599,12 +602,14 @@ xdp_stage(struct xdp_state *x, const struct strata_fastcfg *fc)
 		__u32 action = a->action;
 
 		if (a->family == 4) {
-			struct strata_acl4_key k = {.prefixlen = 8u + a->prefixlen, .set = (__u8)next};
+			struct strata_acl4_key k = {.prefixlen = 8u + a->prefixlen,
+						    .set = (__u8)next};
 
 			memcpy(k.addr, a->addr, sizeof(k.addr));
 			err = bpf_map_update_elem(x->acl4_fd, &k, &action, BPF_ANY) ? -errno : 0;
 		} else {
-			struct strata_acl6_key k = {.prefixlen = 8u + a->prefixlen, .set = (__u8)next};
+			struct strata_acl6_key k = {.prefixlen = 8u + a->prefixlen,
+						    .set = (__u8)next};
 
 			memcpy(k.addr, a->addr, sizeof(k.addr));
 			err = bpf_map_update_elem(x->acl6_fd, &k, &action, BPF_ANY) ? -errno : 0;
@@ -872,9 +877,9 @@ xdp_setup(struct xdp_state *x, const struct cfg *c, const struct strata_fastcfg 
 		log_info("%s: XDP %s (%s mode, answering frames to "
 			 "%02x:%02x:%02x:%02x:%02x:%02x, receive stamps %s)",
 			 x->ifs[i].ifname,
-			 x->ifs[i].adopted_link ? "program swapped into the pinned link"
+			 x->ifs[i].adopted_link   ? "program swapped into the pinned link"
 			 : x->pin_dir[0] != '\0' ? "attached and pinned"
-						: "attached",
+						  : "attached",
 			 c->xdpmode == CFG_XDP_GENERIC ? "generic" : "native",
 			 x->ifs[i].mac[0], x->ifs[i].mac[1], x->ifs[i].mac[2], x->ifs[i].mac[3],
 			 x->ifs[i].mac[4], x->ifs[i].mac[5],

@@ -27,7 +27,7 @@ struct xdp_iface {
 	int prog_fd;
 	int rx_meta;        /* the RX-metadata variant is loaded: hardware stamps when a PHC is mapped */
 	int link_fd;        /* the bpf_link that holds the program on the interface, or -1 */
-	int adopted_link;   /* that link was pinned by a stratad before: the program swapped in */
+	int adopted_link;   /* that link was pinned before: the new program was swapped in */
 	int if_fd;          /* its strata_if map: the interface's own MAC */
 	__u8 mac[6];        /* the MAC in that map */
 };
