@@ -115,8 +115,12 @@ pin_open(struct xdp_state *x, const char *dir)
 		if (chmod(dir, 0700) != 0)
 			log_warn("%s: chmod: %s", dir, strerror(errno));
 	} else if (errno != EEXIST) {
-		log_warn("cannot make the bpffs directory %s: %s", dir, strerror(errno));
-		return -errno;
+		/* systemd's ProtectKernelTunables= makes /sys, its bpffs included, read-only */
+		log_warn("cannot make the bpffs directory %s: %s: the XDP program is not pinned "
+			 "and stops with stratad, and a restart has a gap (hint: under systemd, "
+			 "ReadWritePaths=/sys/fs/bpf and no ProtectKernelTunables=; docs/xdp.md)",
+			 dir, strerror(errno));
+		return 0;
 	}
 	if (lstat(dir, &st) != 0) {
 		log_warn("bpffs directory %s: %s", dir, strerror(errno));
@@ -198,7 +202,7 @@ adopt_maps(struct xdp_state *x, struct bpf_object *obj)
 	return found == STRATA_ARRAY_SIZE(shared_maps) && ok == found;
 }
 
-/* Pin the shared maps the first object made. @return 0 or -errno, logged. */
+/* Pin the shared maps the first object made: all or none. @return 0 or -errno, logged. */
 static int
 pin_maps(struct xdp_state *x)
 {
@@ -212,6 +216,10 @@ pin_maps(struct xdp_state *x)
 			int err = -errno;
 
 			log_warn("cannot pin %s: %s", path, strerror(errno));
+			while (i-- > 0) {
+				pin_path(x, "", shared_maps[i], path, sizeof(path));
+				unlink(path);
+			}
 			return err;
 		}
 	}
@@ -825,10 +833,10 @@ xdp_setup(struct xdp_state *x, const struct cfg *c, const struct strata_fastcfg 
 			for (j = 0; j < STRATA_ARRAY_SIZE(shared_maps); j++)
 				*shared_fd(x, j) =
 					bpf_object__find_map_fd_by_name(xi->obj, shared_maps[j]);
-			if (x->pin_dir[0] != '\0' && !x->adopted) {
-				err = pin_maps(x);
-				if (err != 0)
-					goto fail;
+			if (x->pin_dir[0] != '\0' && !x->adopted && pin_maps(x) != 0) {
+				log_warn("%s: running unpinned: the XDP program stops with "
+					 "stratad", x->pin_dir);
+				x->pin_dir[0] = '\0';
 			}
 		}
 	}

@@ -17,8 +17,9 @@
 # 100 us, measured from replies by a probe 20 times a second. Then
 # `stratad --remove` is refused while stratad runs, and after it stops,
 # detaches the program and removes the pins and the shared memory. Last,
-# a bpffs directory others can write stops stratad, and pinned maps of
-# another layout are replaced with a logged gap.
+# a bpffs directory others can write stops stratad, pinned maps of another
+# layout are replaced with a logged gap, and on a read-only bpffs stratad
+# serves unpinned.
 #   restart.sh dpdk   the same restarts and figures with strata-dpdk serving
 #                     s0 through net_af_xdp: the dataplane keeps running and
 #                     answering from the shared memory while stratad restarts
@@ -298,4 +299,19 @@ kill -TERM "$SPID"
 wait "$SPID" 2>/dev/null || true
 in_s "$STRATAD" --remove --shm "$SHM" -c "$TMP/stratad.conf" || fail "stratad --remove failed"
 ok "pinned maps of another layout: replaced, logged, answering"
+
+# a bpffs it cannot write (systemd's ProtectKernelTunables=): it serves
+# unpinned, with a word, and the program goes with it
+mount -o remount,bind,ro "$BPF" || fail "cannot make the bpffs read-only"
+spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf" 2>"$TMP/ro.log"
+SPID=$LAST_PID
+wait_for 20 ctl tracking || fail "stratad did not come up on a read-only bpffs: $(cat "$TMP/ro.log")"
+grep -q "is not pinned" "$TMP/ro.log" || fail "no word on running unpinned: $(cat "$TMP/ro.log")"
+wait_for 10 in_c python3 "$(dirname "$0")/ntp_probe.py" send 192.0.2.1 client --expect reply ||
+	fail "no answer on a read-only bpffs"
+kill -TERM "$SPID"
+wait "$SPID" 2>/dev/null || true
+ip -n "$NS_S" link show s0 | grep -q "xdp" && fail "unpinned, the program outlived stratad"
+mount -o remount,bind,rw "$BPF"
+ok "a read-only bpffs: served unpinned, detached at exit"
 echo "1 passed, 0 failed"
