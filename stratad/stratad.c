@@ -4,7 +4,8 @@
  * configured interfaces, publishes the time snapshot 32 times a second (the
  * only writer of it and of every BPF map), and reports through the control
  * socket and the metrics endpoint. Foreground, logs to stderr; SIGTERM and
- * SIGINT detach the program and exit 0.
+ * SIGINT exit 0, leaving a program pinned in the bpffs answering from the
+ * last snapshot for the next stratad; `stratad --remove` stops for good.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -57,7 +58,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: stratad [-c FILE] [-v]\n"
+		"usage: stratad [-c FILE] [-v] [--remove]\n"
 		"\n"
 		"The strata control daemon: serves NTP from XDP on the configured\n"
 		"interfaces and keeps the fast path's time snapshot.\n"
@@ -65,6 +66,8 @@ usage(FILE *f)
 		"  -c, --config FILE  configuration (default %s; see docs/config.md)\n"
 		"  -v, --verbose      debug messages, including the BPF verifier's log\n"
 		"  -s, --shm NAME     shared memory for strata-dpdk (default %s)\n"
+		"      --remove       stop for good: detach the pinned XDP program, remove\n"
+		"                     its bpffs directory and the shared memory, and exit\n"
 		"  -h, --help         this text\n"
 		"  -V, --version      print the version\n",
 		DEFAULT_CONFIG, STRATA_SHM_NAME);
@@ -317,10 +320,43 @@ run(struct stratad *d, int tfd, int sfd)
 					 "to apply a changed configuration");
 				continue;
 			}
-			log_info("%s: detaching and exiting", strsignal((int)si.ssi_signo));
+			if (d->xdp.pin_dir[0] != '\0')
+				log_info("%s: exiting; the XDP program stays, answering from "
+					 "the last snapshot (stratad --remove detaches it)",
+					 strsignal((int)si.ssi_signo));
+			else
+				log_info("%s: detaching and exiting", strsignal((int)si.ssi_signo));
 			return 0;
 		}
 	}
+}
+
+/*
+ * stratad --remove: what outlives stratad goes, for good (the package's
+ * removal runs this after stopping the service). Not while a stratad runs:
+ * it holds the shared memory's lock and would go on writing what is removed.
+ */
+static int
+remove_all(const struct cfg *c, const char *shm_name)
+{
+	char path[256];
+	int fd, err;
+
+	shm_path(shm_name, path, sizeof(path));
+	fd = shm_open(shm_name, O_RDWR | O_CLOEXEC, 0);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		log_warn("a stratad is running (it holds %s): stop it first", path);
+		close(fd);
+		return 1;
+	}
+	err = xdp_remove(c->bpffs);
+	if (fd >= 0) {
+		/* strata-dpdk keeps its mapping until it exits; a new one finds none */
+		if (shm_unlink(shm_name) == 0)
+			log_info("shared memory %s removed", path);
+		close(fd);
+	}
+	return err == 0 ? 0 : 1;
 }
 
 /*
@@ -350,7 +386,8 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
-		{"shm", required_argument, NULL, 's'},    {NULL, 0, NULL, 0},
+		{"shm", required_argument, NULL, 's'},    {"remove", no_argument, NULL, 'R'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *path = DEFAULT_CONFIG, *shm_name = STRATA_SHM_NAME;
 	static struct stratad d;
@@ -358,13 +395,16 @@ main(int argc, char **argv)
 	const struct priv_dir ctl_dir = {d.cfg.control, "control socket", "RuntimeDirectory"};
 	char err[512], why[256] = "";
 	sigset_t mask;
-	int c, verbose = 0, tfd, sfd, rc = 1;
+	int c, verbose = 0, tfd, sfd, rc = 1, remove = 0;
 	unsigned int i;
 
 	while ((c = getopt_long(argc, argv, "c:vhVs:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			shm_name = optarg;
+			break;
+		case 'R':
+			remove = 1;
 			break;
 		case 'c':
 			path = optarg;
@@ -393,6 +433,8 @@ main(int argc, char **argv)
 		log_cannot_start("%s", err);
 		return 1;
 	}
+	if (remove)
+		return remove_all(&d.cfg, shm_name);
 
 	pthread_mutex_init(&d.lock, NULL);
 	sfd = open_signals(&mask);
