@@ -307,6 +307,26 @@ parse_control(struct conf_parser *p, char **argv, int argc)
 	return 0;
 }
 
+/* Where the XDP program, its links and maps outlive stratad (docs/xdp.md). */
+static int
+parse_bpffs(struct conf_parser *p, char **argv, int argc)
+{
+	struct cfg *c = p->c;
+	size_t len = strlen(argv[0]);
+
+	(void)argc;
+	if (strcmp(argv[0], "none") == 0) {
+		c->bpffs[0] = '\0';
+		return 0;
+	}
+	if (argv[0][0] != '/' || len < 2 || len >= CFG_PATH_MAX)
+		return conf_fail(p, "bpffs '%s' is not an absolute directory of at most %d "
+				 "characters (hint: bpffs %s, or bpffs none)",
+				 argv[0], CFG_PATH_MAX - 1, CFG_DEFAULT_BPFFS);
+	memcpy(c->bpffs, argv[0], len + 1);
+	return 0;
+}
+
 static int
 parse_user(struct conf_parser *p, char **argv, int argc)
 {
@@ -881,6 +901,7 @@ static const struct conf_directive directives[] = {
 	{"metrics", NULL, 1, 1, 1, parse_metrics, METRICS_HINT},
 	{"control", NULL, 1, 1, 1, parse_control, "control " CFG_DEFAULT_CONTROL},
 	{"user", NULL, 1, 1, 1, parse_user, "user " CFG_DEFAULT_USER},
+	{"bpffs", NULL, 1, 1, 1, parse_bpffs, "bpffs " CFG_DEFAULT_BPFFS},
 	{"server", NULL, 1, 8, 0, parse_server, SERVER_HINT},
 	{"pool", NULL, 1, 8, 0, parse_pool, POOL_HINT},
 	{"minsources", NULL, 1, 1, 1, parse_minsources, "minsources N"},
@@ -908,6 +929,7 @@ cfg_parse(const char *name, FILE *f, struct cfg *c, char *err, size_t errlen)
 	c->xdpmode = CFG_XDP_NATIVE;
 	memcpy(c->control, CFG_DEFAULT_CONTROL, sizeof(CFG_DEFAULT_CONTROL));
 	memcpy(c->user, CFG_DEFAULT_USER, sizeof(CFG_DEFAULT_USER));
+	memcpy(c->bpffs, CFG_DEFAULT_BPFFS, sizeof(CFG_DEFAULT_BPFFS));
 	c->minsources = 1;
 	c->holdover = CFG_HOLDOVER_DEFAULT;
 	if (conf_parse_file(&p, f) < 0)

@@ -17,6 +17,7 @@
 #define CFG_IFNAMSIZ 16
 #define CFG_PATH_MAX 108 /* sun_path */
 #define CFG_DEFAULT_CONTROL "/run/strata/stratad.sock"
+#define CFG_DEFAULT_BPFFS "/sys/fs/bpf/strata"
 #define CFG_DEFAULT_USER "strata" /* scripts/install-deps.sh creates it */
 #define CFG_USER_MAX 33          /* 32 characters, as useradd allows */
 
@@ -123,6 +124,7 @@ struct cfg {
 	socklen_t metrics_len;
 	char control[CFG_PATH_MAX]; /* "control PATH", CFG_DEFAULT_CONTROL by default */
 	char user[CFG_USER_MAX];    /* "user NAME": stratad drops to it after setup */
+	char bpffs[CFG_PATH_MAX];   /* "bpffs DIR|none": pinned XDP objects, "" for none */
 
 	struct cfg_source sources[CFG_MAX_SOURCES]; /* servers, pools and PHCs in file order */
 	unsigned int n_sources;

@@ -4,7 +4,9 @@
  * configured interfaces, publishes the time snapshot 32 times a second (the
  * only writer of it and of every BPF map), and reports through the control
  * socket and the metrics endpoint. Foreground, logs to stderr; SIGTERM and
- * SIGINT detach the program and exit 0; SIGHUP reloads the file (reload.c).
+ * SIGINT exit 0, leaving a program pinned in the bpffs answering from the
+ * last snapshot for the next stratad; `stratad --remove` stops for good.
+ * SIGHUP reloads the file (reload.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -60,7 +62,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: stratad [-c FILE] [-v] [--check]\n"
+		"usage: stratad [-c FILE] [-v] [--check | --remove]\n"
 		"\n"
 		"The strata control daemon: serves NTP from XDP on the configured\n"
 		"interfaces and keeps the fast path's time snapshot. SIGHUP (or\n"
@@ -71,6 +73,8 @@ usage(FILE *f)
 		"                     and exit\n"
 		"  -v, --verbose      debug messages, including the BPF verifier's log\n"
 		"  -s, --shm NAME     shared memory for strata-dpdk (default %s)\n"
+		"      --remove       stop for good: detach the pinned XDP program, remove\n"
+		"                     its bpffs directory and the shared memory, and exit\n"
 		"  -h, --help         this text\n"
 		"  -V, --version      print the version\n"
 		"\n"
@@ -342,7 +346,12 @@ run(struct stratad *d, int tfd, int sfd)
 				reload_run(&d->rl, answer, sizeof(answer));
 				continue;
 			}
-			log_info("%s: detaching and exiting", strsignal((int)si.ssi_signo));
+			if (d->xdp.pin_dir[0] != '\0')
+				log_info("%s: exiting; the XDP program stays, answering from "
+					 "the last snapshot (stratad --remove detaches it)",
+					 strsignal((int)si.ssi_signo));
+			else
+				log_info("%s: detaching and exiting", strsignal((int)si.ssi_signo));
 			return 0;
 		}
 	}
@@ -353,6 +362,34 @@ static int
 reload_time(void *arg, const struct cfg *next)
 {
 	return ref_update(((struct stratad *)arg)->ref, next);
+}
+
+/*
+ * stratad --remove: what outlives stratad goes, for good (the package's
+ * removal runs this after stopping the service). Not while a stratad runs:
+ * it holds the shared memory's lock and would go on writing what is removed.
+ */
+static int
+remove_all(const struct cfg *c, const char *shm_name)
+{
+	char path[256];
+	int fd, err;
+
+	shm_path(shm_name, path, sizeof(path));
+	fd = shm_open(shm_name, O_RDWR | O_CLOEXEC, 0);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		log_warn("a stratad is running (it holds %s): stop it first", path);
+		close(fd);
+		return 1;
+	}
+	err = xdp_remove(c->bpffs);
+	if (fd >= 0) {
+		/* strata-dpdk keeps its mapping until it exits; a new one finds none */
+		if (shm_unlink(shm_name) == 0)
+			log_info("shared memory %s removed", path);
+		close(fd);
+	}
+	return err == 0 ? 0 : 1;
 }
 
 /*
@@ -382,7 +419,8 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
-		{"shm", required_argument, NULL, 's'},    {"check", no_argument, NULL, 't'},
+		{"shm", required_argument, NULL, 's'},    {"remove", no_argument, NULL, 'R'},
+		{"check", no_argument, NULL, 't'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = DEFAULT_CONFIG, *shm_name = STRATA_SHM_NAME;
@@ -391,7 +429,7 @@ main(int argc, char **argv)
 	const struct priv_dir ctl_dir = {d.cfg.control, "control socket", "RuntimeDirectory"};
 	char err[512], why[256] = "";
 	sigset_t mask;
-	int c, verbose = 0, check = 0, tfd, sfd, rc = 1;
+	int c, verbose = 0, check = 0, tfd, sfd, rc = 1, remove = 0;
 	unsigned int i;
 
 	while ((c = getopt_long(argc, argv, "c:vhVs:t", longopts, NULL)) != -1) {
@@ -401,6 +439,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			shm_name = optarg;
+			break;
+		case 'R':
+			remove = 1;
 			break;
 		case 'c':
 			path = optarg;
@@ -436,6 +477,8 @@ main(int argc, char **argv)
 		printf("%s: valid\n", path);
 		return 0;
 	}
+	if (remove)
+		return remove_all(&d.cfg, shm_name);
 
 	pthread_mutex_init(&d.lock, NULL);
 	sfd = open_signals(&mask);

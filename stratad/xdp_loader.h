@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The XDP loader: loads the strata program for each configured interface,
- * shares one snapshot, service and counter map between them, attaches, and
- * detaches on the way out. Used by stratad only. Attaching needs CAP_BPF and
- * CAP_NET_ADMIN; afterwards nothing here does, but on kernels before 5.19 the
- * counter lookup needs CAP_BPF (docs/security.md).
+ * shares one snapshot, service and counter map between them, and attaches.
+ * With a bpffs directory (the bpffs line) the maps and links are pinned
+ * there: they outlive stratad, which adopts them at its next start and swaps
+ * its program in without a moment without one; without it, the program
+ * detaches when stratad exits. Used by stratad only. Attaching needs CAP_BPF
+ * and CAP_NET_ADMIN; afterwards nothing here does, but on kernels before
+ * 5.19 the counter lookup needs CAP_BPF (docs/security.md).
  */
 #pragma once
 
@@ -24,6 +27,7 @@ struct xdp_iface {
 	int prog_fd;
 	int rx_meta;        /* the RX-metadata variant is loaded: hardware stamps when a PHC is mapped */
 	int link_fd;        /* the bpf_link that holds the program on the interface, or -1 */
+	int adopted_link;   /* that link was pinned before: the new program was swapped in */
 	int if_fd;          /* its strata_if map: the interface's own MAC */
 	__u8 mac[6];        /* the MAC in that map */
 };
@@ -32,6 +36,7 @@ struct xdp_state {
 	struct xdp_iface ifs[CFG_MAX_LISTEN];
 	unsigned int n_ifs;
 	int snap_fd; /* shared maps, owned by the first object */
+	int act_fd;  /* the active configuration set (docs/xdp.md) */
 	int svc_fd;
 	int ctr_fd;
 	int pol_fd; /* the policy: settings, access list tries, limiter tables */
@@ -43,6 +48,11 @@ struct xdp_state {
 	unsigned int ncpu;
 	__u64 mac_checked_ns; /* monotonic time the interfaces' MACs were last read */
 	__u64 gen;            /* the fast-path configuration generation in the maps */
+	__u32 set;            /* the active set, 0 or 1: the other one is written */
+	int sync_fd;          /* a map-in-map whose update waits for programs in flight */
+	int sync_inner_fd;
+	char pin_dir[CFG_PATH_MAX]; /* the bpffs directory in use, "" when unpinned */
+	int adopted;                /* the maps were a running strata's: snapshot kept */
 };
 
 /*
@@ -55,9 +65,26 @@ int xdp_setup(struct xdp_state *x, const struct cfg *c, const struct strata_fast
 
 /*
  * Write generation @fc of the fast-path configuration into the maps (nothing
- * when they hold it already). @return 0 or -errno, logged.
+ * when they hold it already): xdp_stage(), then xdp_flip(). A packet sees
+ * the old generation or @fc, never a mix. @return 0 or -errno, logged.
  */
 int xdp_apply(struct xdp_state *x, const struct strata_fastcfg *fc);
+
+/* Write @fc into the inactive set; programs go on reading the active one. @return 0 or -errno. */
+int xdp_stage(struct xdp_state *x, const struct strata_fastcfg *fc);
+
+/*
+ * Make the staged set active, wait for the programs still running on the
+ * old one, and empty its access list. @return 0 or -errno, logged.
+ */
+int xdp_flip(struct xdp_state *x);
+
+/*
+ * Stop for good: detach every program pinned in the bpffs directory @dir and
+ * remove the directory. Needs CAP_BPF and CAP_NET_ADMIN. @return 0 (also
+ * when nothing is pinned) or -errno, logged.
+ */
+int xdp_remove(const char *dir);
 
 /*
  * Read each interface's MAC again, at most once a second (@mono_ns, the
@@ -66,7 +93,11 @@ int xdp_apply(struct xdp_state *x, const struct strata_fastcfg *fc);
  */
 void xdp_follow_mac(struct xdp_state *x, __u64 mono_ns);
 
-/* Detach from every interface (closing the links: no privilege needed) and release everything. */
+/*
+ * Release everything. Unpinned, closing the links detaches the program (no
+ * privilege needed); pinned, it stays attached and answers from the last
+ * snapshot until the next stratad adopts it or xdp_remove().
+ */
 void xdp_teardown(struct xdp_state *x);
 
 /*

@@ -30,6 +30,28 @@ xdp_apply(struct xdp_state *x, const struct strata_fastcfg *fc)
 	return 0;
 }
 
+int
+xdp_stage(struct xdp_state *x, const struct strata_fastcfg *fc)
+{
+	(void)x;
+	(void)fc;
+	return 0;
+}
+
+int
+xdp_flip(struct xdp_state *x)
+{
+	(void)x;
+	return 0;
+}
+
+int
+xdp_remove(const char *dir)
+{
+	(void)dir;
+	return 0;
+}
+
 void
 xdp_follow_mac(struct xdp_state *x, __u64 mono_ns)
 {

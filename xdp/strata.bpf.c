@@ -5,10 +5,12 @@
  *
  * Maps (all written by stratad only):
  *   strata_snap  the time snapshot (mmapable, see include/strata/snapshot.h)
- *   strata_svc   service addresses and reply TTL
+ *   strata_act   the active configuration set, 0 or 1 (the generation's parity)
+ *   strata_svc   service addresses and reply TTL, one entry per set
  *   strata_ctr   per-CPU outcome counters, plain increments (no atomics)
- *   strata_pol   the access list default and the rate limit settings
+ *   strata_pol   the access list default and the rate limit settings, per set
  *   strata_acl4, strata_acl6  the access list: LPM tries of enum strata_acl_action
+ *                whose keys start with the set
  *   strata_rl    the rate limiter, one table per CPU (an ARRAY indexed by
  *                CPU rather than a PERCPU_ARRAY, whose values stop at 32 KiB)
  *   strata_if    the interface's own MAC: the one map each interface's
@@ -32,9 +34,22 @@ struct {
 	__type(value, struct snap);
 } strata_snap SEC(".maps");
 
+/*
+ * The configuration comes in two sets, and a packet reads strata_act once
+ * and takes everything from that set: stratad writes the other one, flips
+ * strata_act, and waits for the programs in flight before it touches the old
+ * set again. A packet sees one generation whole, never a mix (docs/xdp.md).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} strata_act SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct strata_service);
 } strata_svc SEC(".maps");
@@ -48,7 +63,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct strata_policy_conf);
 } strata_pol SEC(".maps");
@@ -56,7 +71,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, STRATA_ACL_MAX);
+	__uint(max_entries, 2 * STRATA_ACL_MAX);
 	__type(key, struct strata_acl4_key);
 	__type(value, __u32);
 } strata_acl4 SEC(".maps");
@@ -64,7 +79,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, STRATA_ACL_MAX);
+	__uint(max_entries, 2 * STRATA_ACL_MAX);
 	__type(key, struct strata_acl6_key);
 	__type(value, __u32);
 } strata_acl6 SEC(".maps");
@@ -84,32 +99,6 @@ struct {
 	__type(value, struct strata_rl_table);
 } strata_rl SEC(".maps");
 
-/* The access list lookups the reply builder calls (include/strata/reply.h). */
-static __always_inline __u32
-acl4(const struct strata_policy *pol, __be32 a)
-{
-	struct strata_acl4_key k = {.prefixlen = 32};
-	const __u32 *v;
-
-	__builtin_memcpy(k.addr, &a, sizeof(a));
-	v = bpf_map_lookup_elem(&strata_acl4, &k);
-	return v != NULL ? *v : pol->conf->acl_default;
-}
-
-static __always_inline __u32
-acl6(const struct strata_policy *pol, const __be32 *a)
-{
-	struct strata_acl6_key k = {.prefixlen = 128};
-	const __u32 *v;
-
-	__builtin_memcpy(k.addr, a, sizeof(k.addr));
-	v = bpf_map_lookup_elem(&strata_acl6, &k);
-	return v != NULL ? *v : pol->conf->acl_default;
-}
-
-#define STRATA_ACL4(pol, a) acl4(pol, a)
-#define STRATA_ACL6(pol, a) acl6(pol, a)
-
 /*
  * The policy step as a global function: the verifier checks it once, alone,
  * instead of again on every path of the reply builder that reaches it (which
@@ -123,15 +112,47 @@ struct xdp_policy_args {
 	__u32 v6;
 	__u32 now;
 	__u32 reason;
-	__u32 pad;
+	__u32 set; /* the configuration set the packet took at its start */
 };
+
+/*
+ * The access list lookups the reply builder calls (include/strata/reply.h),
+ * in the packet's set: pol->acl is xdp_policy()'s arguments.
+ */
+static __always_inline __u32
+acl4(const struct strata_policy *pol, __be32 a)
+{
+	const struct xdp_policy_args *args = pol->acl;
+	struct strata_acl4_key k = {.prefixlen = 8 + 32, .set = (__u8)args->set};
+	const __u32 *v;
+
+	__builtin_memcpy(k.addr, &a, sizeof(a));
+	v = bpf_map_lookup_elem(&strata_acl4, &k);
+	return v != NULL ? *v : pol->conf->acl_default;
+}
+
+static __always_inline __u32
+acl6(const struct strata_policy *pol, const __be32 *a)
+{
+	const struct xdp_policy_args *args = pol->acl;
+	struct strata_acl6_key k = {.prefixlen = 8 + 128, .set = (__u8)args->set};
+	const __u32 *v;
+
+	__builtin_memcpy(k.addr, a, sizeof(k.addr));
+	v = bpf_map_lookup_elem(&strata_acl6, &k);
+	return v != NULL ? *v : pol->conf->acl_default;
+}
+
+#define STRATA_ACL4(pol, a) acl4(pol, a)
+#define STRATA_ACL6(pol, a) acl6(pol, a)
 
 __u32 xdp_policy(const struct strata_policy_conf *pc, const struct xdp_policy_args *a);
 
 static __always_inline __u32
 policy4(const struct strata_policy *pol, __be32 saddr, __u32 reason)
 {
-	struct xdp_policy_args a = {.saddr = {saddr}, .now = pol->now, .reason = reason};
+	struct xdp_policy_args a = {.saddr = {saddr}, .now = pol->now, .reason = reason,
+				    .set = pol->pad};
 
 	if (!pol->conf->acl_on && !pol->conf->rl_on)
 		return reason;
@@ -141,7 +162,7 @@ policy4(const struct strata_policy *pol, __be32 saddr, __u32 reason)
 static __always_inline __u32
 policy6(const struct strata_policy *pol, const __be32 *saddr, __u32 reason)
 {
-	struct xdp_policy_args a = {.v6 = 1, .now = pol->now, .reason = reason};
+	struct xdp_policy_args a = {.v6 = 1, .now = pol->now, .reason = reason, .set = pol->pad};
 
 	if (!pol->conf->acl_on && !pol->conf->rl_on)
 		return reason;
@@ -156,7 +177,7 @@ policy6(const struct strata_policy *pol, const __be32 *saddr, __u32 reason)
 __attribute__((noinline)) __u32
 xdp_policy(const struct strata_policy_conf *pc, const struct xdp_policy_args *a)
 {
-	struct strata_policy pol = {.conf = pc};
+	struct strata_policy pol = {.conf = pc, .acl = a};
 	__u32 cpu = bpf_get_smp_processor_id();
 
 	if (pc == NULL || a == NULL)
@@ -191,7 +212,8 @@ strata_xdp(struct xdp_md *ctx)
 	struct strata_clock clk;
 	const struct snap *snap;
 	enum strata_verdict v;
-	__u32 key = 0;
+	const __u32 *act;
+	__u32 key = 0, set;
 	int delta;
 
 	/* the software receive stamp: as early as the program can take it */
@@ -200,17 +222,22 @@ strata_xdp(struct xdp_md *ctx)
 	clk.rx_scale = SNAP_SCALE_MONO;
 	clk.tx_scale = SNAP_SCALE_MONO;
 
+	/* the set is read once: everything below comes from that one generation */
+	act = bpf_map_lookup_elem(&strata_act, &key);
+	if (act == NULL)
+		return XDP_PASS;
+	set = *(volatile const __u32 *)act & 1;
 	snap = bpf_map_lookup_elem(&strata_snap, &key);
-	svc = bpf_map_lookup_elem(&strata_svc, &key);
+	svc = bpf_map_lookup_elem(&strata_svc, &set);
 	ctr = bpf_map_lookup_elem(&strata_ctr, &key);
-	pc = bpf_map_lookup_elem(&strata_pol, &key);
+	pc = bpf_map_lookup_elem(&strata_pol, &set);
 	ifp = bpf_map_lookup_elem(&strata_if, &key);
 	if (snap == NULL || svc == NULL || ctr == NULL || pc == NULL || ifp == NULL)
 		return XDP_PASS;
 	pol.conf = pc;
 	pol.rl = NULL; /* xdp_policy() looks it up */
 	pol.now = (__u32)(clk.rx >> 20); /* limiter ticks of 2^20 ns */
-	pol.pad = 0;
+	pol.pad = set; /* carried to xdp_policy() for the access list keys */
 	pol.acl = NULL;
 #ifdef STRATA_RX_META
 	{

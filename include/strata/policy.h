@@ -34,18 +34,29 @@ enum strata_acl_action {
 	STRATA_ACL_DENY_KOD = 2, /* answered by a DENY kiss-o'-death */
 };
 
-/** Rules per address family; the XDP LPM maps are this big. */
+/** Rules per address family in one generation; the XDP LPM maps hold two generations. */
 #define STRATA_ACL_MAX 1024
 
-/** Keys of the XDP LPM tries: the prefix length, then the address in network order. */
+/**
+ * Keys of the XDP LPM tries: the prefix length, the configuration set (0 or
+ * 1, the parity of the generation: docs/xdp.md) as the first octet, then the
+ * address in network order. A rule's prefix length is its own plus the 8 bits
+ * of the set, so each set is a separate subtree of one trie.
+ */
 struct strata_acl4_key {
 	__u32 prefixlen;
+	__u8 set;
 	__u8 addr[4];
+	__u8 pad[3];
 };
+_Static_assert(sizeof(struct strata_acl4_key) == 12, "acl4 key layout");
 struct strata_acl6_key {
 	__u32 prefixlen;
+	__u8 set;
 	__u8 addr[16];
+	__u8 pad[3];
 };
+_Static_assert(sizeof(struct strata_acl6_key) == 24, "acl6 key layout");
 
 #define STRATA_RL_WAYS 8
 #define STRATA_RL_SETS_LOG2 14

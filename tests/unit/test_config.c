@@ -788,6 +788,27 @@ test_control(void)
 	CU_ASSERT_STRING_EQUAL(c.control, path);
 }
 
+/* Where the XDP objects are pinned: the default, another directory, none. */
+static void
+test_bpffs(void)
+{
+	static const struct bad bad[] = {
+		{BASE "bpffs strata\n", 3, "bpffs 'strata' is not an absolute directory"},
+		{BASE "bpffs /\n", 3, "is not an absolute directory"},
+		{BASE "bpffs /a\nbpffs /b\n", 4, "'bpffs' is already set"},
+	};
+	char err[256];
+	struct cfg c;
+
+	CHECK_BAD(bad);
+	CU_ASSERT_EQUAL_FATAL(parse(BASE, &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(c.bpffs, CFG_DEFAULT_BPFFS);
+	CU_ASSERT_EQUAL_FATAL(parse(BASE "bpffs /run/strata/bpf\n", &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(c.bpffs, "/run/strata/bpf");
+	CU_ASSERT_EQUAL_FATAL(parse(BASE "bpffs none\n", &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(c.bpffs, "");
+}
+
 static void
 test_long_line(void)
 {
@@ -929,6 +950,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_repeated),
 	TEST_CASE(test_metrics),
 	TEST_CASE(test_control),
+	TEST_CASE(test_bpffs),
 	TEST_CASE(test_user),
 	TEST_CASE(test_long_line),
 	TEST_CASE(test_bad_characters),

@@ -24,11 +24,12 @@
 
 #include "cunit_main.h"
 #include "ref_csum.h"
+#include "xdp_loader.h"
 
 static const char *obj_path;
 static struct bpf_object *obj;
 static int prog_fd = -1, snap_fd = -1, svc_fd = -1, ctr_fd = -1;
-static int pol_fd = -1, acl4_fd = -1, acl6_fd = -1, if_fd = -1;
+static int pol_fd = -1, acl4_fd = -1, acl6_fd = -1, if_fd = -1, act_fd = -1;
 /* the interface's MAC as stratad writes it into strata_if; the requests go to it */
 static struct strata_iface ifc = {.mac = {0x02, 0, 0, 0, 0, 0x01}};
 static struct strata_service svc;
@@ -371,9 +372,10 @@ static void
 test_acl_lpm(void)
 {
 	struct strata_policy_conf pc = {.acl_on = 1, .acl_default = STRATA_ACL_ALLOW};
-	struct strata_acl4_key k4 = {.prefixlen = 24, .addr = {198, 51, 100, 0}};
-	struct strata_acl4_key h4 = {.prefixlen = 32, .addr = {198, 51, 100, 7}};
-	struct strata_acl6_key k6 = {.prefixlen = 32, .addr = {0x20, 0x01, 0x0d, 0xb8}};
+	/* in set 0, the active one: the prefix lengths count the set's octet */
+	struct strata_acl4_key k4 = {.prefixlen = 8 + 24, .addr = {198, 51, 100, 0}};
+	struct strata_acl4_key h4 = {.prefixlen = 8 + 32, .addr = {198, 51, 100, 7}};
+	struct strata_acl6_key k6 = {.prefixlen = 8 + 32, .addr = {0x20, 0x01, 0x0d, 0xb8}};
 	__u32 deny_kod = STRATA_ACL_DENY_KOD, deny = STRATA_ACL_DENY, allow = STRATA_ACL_ALLOW;
 	__u8 req[256], out[256];
 	__u64 dropped = sum_counter(STRATA_R_DROP_DENY);
@@ -459,6 +461,130 @@ test_ratelimit(void)
 	set_policy(&pc);
 }
 
+/* Entries of set @set in an access list trie whose keys are @key_len octets. */
+static unsigned int
+acl_entries(int fd, size_t key_len, __u32 set)
+{
+	__u8 key[64], next[64];
+	unsigned int n = 0;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		n += next[4] == set;
+		memcpy(key, next, key_len);
+		prev = key;
+	}
+	return n;
+}
+
+/* An IPv4 request to 192.0.2.@dst from 198.51.100.7; @return its verdict. */
+static __u32
+verdict4(__u8 dst, __u8 *out, __u32 *out_len)
+{
+	__u8 req[256];
+	__u32 retval = ~0u, s;
+	size_t n = make_req4(req, 0, 0);
+
+	req[14 + 19] = dst;
+	req[14 + 10] = req[14 + 11] = 0;
+	s = fold(sum16(0, req + 14, 20));
+	req[14 + 10] = (__u8)(~s >> 8);
+	req[14 + 11] = (__u8)~s;
+	CU_ASSERT_EQUAL(run(req, n, out, out_len, &retval), 0);
+	return retval;
+}
+
+/*
+ * The loader's generation swap (xdp_stage(), xdp_flip()): a staged
+ * generation is not seen until the flip; then its service addresses and its
+ * access list are seen together, and the old set's rules are gone.
+ */
+static void
+test_generation_swap(void)
+{
+	static struct strata_fastcfg a, b;
+	struct xdp_state x;
+	__u8 out[256];
+	__u32 out_len, key = 0, set;
+
+	memset(&x, 0, sizeof(x));
+	x.n_ifs = 1; /* xdp_apply() writes only with interfaces */
+	x.snap_fd = snap_fd;
+	x.act_fd = act_fd;
+	x.svc_fd = svc_fd;
+	x.pol_fd = pol_fd;
+	x.acl4_fd = acl4_fd;
+	x.acl6_fd = acl6_fd;
+	x.sync_fd = x.sync_inner_fd = -1;
+	CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(act_fd, &key, &x.set), 0);
+
+	/* generation 1: 192.0.2.1, and 198.51.100.0/24 denied with a KoD */
+	a.gen = 1;
+	a.svc = svc;
+	a.n_acl = 1;
+	a.acl_default = STRATA_ACL_ALLOW;
+	memcpy(a.acl[0].addr, "\xc6\x33\x64\x00", 4);
+	a.acl[0].family = 4;
+	a.acl[0].prefixlen = 24;
+	a.acl[0].action = STRATA_ACL_DENY_KOD;
+	CU_ASSERT_EQUAL_FATAL(xdp_apply(&x, &a), 0);
+	CU_ASSERT_EQUAL(verdict4(1, out, &out_len), XDP_TX);
+	check_kod4(out, out_len, "DENY");
+
+	/* generation 2, staged: 192.0.2.2 only, no access list; not seen yet */
+	b.gen = 2;
+	b.svc = svc;
+	b.svc.addr4[0] = strata_htonl(0xc0000202);
+	b.acl_default = STRATA_ACL_ALLOW;
+	set = x.set;
+	CU_ASSERT_EQUAL_FATAL(xdp_stage(&x, &b), 0);
+	CU_ASSERT_EQUAL(x.set, set);
+	CU_ASSERT_EQUAL(verdict4(1, out, &out_len), XDP_TX);
+	check_kod4(out, out_len, "DENY");
+	CU_ASSERT_EQUAL(verdict4(2, out, &out_len), XDP_PASS);
+
+	/* flipped: both the addresses and the access list of generation 2 */
+	CU_ASSERT_EQUAL_FATAL(xdp_flip(&x), 0);
+	CU_ASSERT_EQUAL(x.set, set ^ 1);
+	CU_ASSERT_EQUAL(verdict4(1, out, &out_len), XDP_PASS);
+	CU_ASSERT_EQUAL(verdict4(2, out, &out_len), XDP_TX);
+	CU_ASSERT_EQUAL(out_len, 90);
+	CU_ASSERT_EQUAL(out[14 + 20 + 8 + 1], 2); /* stratum 2: a real answer */
+	/* the old set's rule is gone once the programs in flight are done */
+	CU_ASSERT_EQUAL(acl_entries(acl4_fd, sizeof(struct strata_acl4_key), set), 0);
+	CU_ASSERT_EQUAL(acl_entries(acl4_fd, sizeof(struct strata_acl4_key), set ^ 1), 0);
+
+	/* a leftover in the inactive set (a stratad killed mid-reload) is cleared */
+	{
+		struct strata_acl4_key k = {.prefixlen = 8 + 32, .set = (__u8)set,
+					    .addr = {198, 51, 100, 7}};
+		__u32 deny = STRATA_ACL_DENY;
+
+		CU_ASSERT_EQUAL(bpf_map_update_elem(acl4_fd, &k, &deny, BPF_ANY), 0);
+		a.gen = 3;
+		CU_ASSERT_EQUAL_FATAL(xdp_apply(&x, &a), 0);
+		CU_ASSERT_EQUAL(acl_entries(acl4_fd, sizeof(struct strata_acl4_key), x.set), 1);
+		CU_ASSERT_EQUAL(verdict4(1, out, &out_len), XDP_TX);
+		check_kod4(out, out_len, "DENY");
+	}
+
+	/* back to what the other tests expect: set 0 active, the setup's service, no policy */
+	memset(&a, 0, sizeof(a));
+	a.svc = svc;
+	a.gen = 4;
+	CU_ASSERT_EQUAL(xdp_apply(&x, &a), 0);
+	if (x.set != 0) {
+		a.gen = 5;
+		CU_ASSERT_EQUAL(xdp_apply(&x, &a), 0);
+	}
+	CU_ASSERT_EQUAL(bpf_map_lookup_elem(act_fd, &key, &set), 0);
+	CU_ASSERT_EQUAL(set, 0);
+	CU_ASSERT_EQUAL(acl_entries(acl4_fd, sizeof(struct strata_acl4_key), 0), 0);
+	CU_ASSERT_EQUAL(acl_entries(acl4_fd, sizeof(struct strata_acl4_key), 1), 0);
+	close(x.sync_fd);
+	close(x.sync_inner_fd);
+}
+
 static int
 setup(void)
 {
@@ -488,10 +614,11 @@ setup(void)
 	pol_fd = bpf_object__find_map_fd_by_name(obj, "strata_pol");
 	acl4_fd = bpf_object__find_map_fd_by_name(obj, "strata_acl4");
 	acl6_fd = bpf_object__find_map_fd_by_name(obj, "strata_acl6");
+	act_fd = bpf_object__find_map_fd_by_name(obj, "strata_act");
 	/* may be missing from an older object: test_other_mac() then shows what it answers */
 	if_fd = bpf_object__find_map_fd_by_name(obj, "strata_if");
 	if (prog == NULL || snap_fd < 0 || svc_fd < 0 || ctr_fd < 0 || pol_fd < 0 || acl4_fd < 0 ||
-	    acl6_fd < 0)
+	    acl6_fd < 0 || act_fd < 0)
 		return -1;
 	prog_fd = bpf_program__fd(prog);
 	/* the budget left on this kernel (tests/vm/debian12.sh runs this on 6.1) */
@@ -538,6 +665,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_ipv6_udp_csum0),
 	TEST_CASE(test_acl_lpm),
 	TEST_CASE(test_ratelimit),
+	TEST_CASE(test_generation_swap),
 };
 
 int
