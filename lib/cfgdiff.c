@@ -90,7 +90,7 @@ same_restart(const struct cfg *a, const struct cfg *b)
 
 	if (a->xdpmode != b->xdpmode || strcmp(a->control, b->control) != 0 ||
 	    strcmp(a->user, b->user) != 0 || strcmp(a->driftfile, b->driftfile) != 0 ||
-	    a->n_listen != b->n_listen)
+	    strcmp(a->bpffs, b->bpffs) != 0 || a->n_listen != b->n_listen)
 		return 0;
 	for (i = 0; i < a->n_listen; i++)
 		if (find_listen(b, &a->listen[i]) == NULL)
@@ -250,6 +250,14 @@ cfg_keep_restart(const struct cfg *run, struct cfg *next, struct cfg_restart *r)
 				next->driftfile[0] != '\0' ? next->driftfile : "(removed)",
 				run->driftfile[0] != '\0' ? run->driftfile : "no file");
 		memcpy(next->driftfile, run->driftfile, sizeof(next->driftfile));
+	}
+	if (strcmp(next->bpffs, run->bpffs) != 0) {
+		cfg_restart_add(r, next->line.bpffs,
+				"bpffs %s: the program stays pinned in %s until a restart "
+				"(pinning needs the privileges stratad dropped)",
+				next->bpffs[0] != '\0' ? next->bpffs : "none",
+				run->bpffs[0] != '\0' ? run->bpffs : "no directory");
+		memcpy(next->bpffs, run->bpffs, sizeof(next->bpffs));
 	}
 	keep_listen(run, next, r);
 }

@@ -19,7 +19,7 @@ enum cfg_part {
 	CFG_PART_METRICS = 1u << 2,  /* the metrics listener */
 	CFG_PART_REGISTER = 1u << 3, /* register lines */
 	CFG_PART_RESTART = 1u << 4,  /* listen interfaces and ports, xdpmode, control, user,
-					driftfile: set up before the privilege drop */
+					driftfile, bpffs: set up before the privilege drop */
 };
 
 #define CFG_RESTART_MAX 32

@@ -315,6 +315,7 @@ parse_bpffs(struct conf_parser *p, char **argv, int argc)
 	size_t len = strlen(argv[0]);
 
 	(void)argc;
+	c->line.bpffs = p->line;
 	if (strcmp(argv[0], "none") == 0) {
 		c->bpffs[0] = '\0';
 		return 0;

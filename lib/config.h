@@ -140,7 +140,7 @@ struct cfg {
 	unsigned int n_register;
 	/* where the one-line settings were set, 0 for a default: a reload's messages name them */
 	struct {
-		unsigned int xdpmode, metrics, control, user, driftfile;
+		unsigned int xdpmode, metrics, control, user, driftfile, bpffs;
 	} line;
 };
 

@@ -69,6 +69,7 @@ test_parts(void)
 	CU_ASSERT_EQUAL(diff_extra("control /run/other.sock\n"), CFG_PART_RESTART);
 	CU_ASSERT_EQUAL(diff_extra("xdpmode generic\n"), CFG_PART_RESTART);
 	CU_ASSERT_EQUAL(diff_extra("driftfile /var/lib/strata/drift\n"), CFG_PART_RESTART);
+	CU_ASSERT_EQUAL(diff_extra("bpffs none\n"), CFG_PART_RESTART);
 	/* a new interface: a restart for it, and its addresses for the fast paths */
 	CU_ASSERT_EQUAL(diff_extra("listen xdp eth2 address 192.0.2.3\n"),
 			CFG_PART_RESTART | CFG_PART_FASTPATH);
@@ -120,28 +121,32 @@ test_keep_restart(void)
 	      "user nobody\n"		  /* 6 */
 	      "control /run/other.sock\n" /* 7 */
 	      "xdpmode generic\n"	  /* 8 */
-	      "deny 198.51.100.0/24\n",
+	      "deny 198.51.100.0/24\n"
+	      "bpffs none\n", /* 10 */
 	      &next);
 	cfg_keep_restart(&run, &next, &r);
 	cfg_restart_text(&r, text, sizeof(text));
 	printf("\n%s", text);
-	CU_ASSERT_EQUAL(r.n, 6);
+	CU_ASSERT_EQUAL_FATAL(r.n, 7);
 	CU_ASSERT_EQUAL(r.l[0].line, 8);
 	CU_ASSERT_EQUAL(r.l[1].line, 7);
 	CU_ASSERT_EQUAL(r.l[2].line, 6);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[2].what, "nobody"));
-	CU_ASSERT_EQUAL(r.l[3].line, 2);
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[3].what, "eth2"));
-	CU_ASSERT_EQUAL(r.l[4].line, 3);
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[4].what, "strata-dpdk"));
-	CU_ASSERT_EQUAL(r.l[5].line, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[5].what, "eth1: removed"));
+	CU_ASSERT_EQUAL(r.l[3].line, 10);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[3].what, "bpffs none"));
+	CU_ASSERT_EQUAL(r.l[4].line, 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[4].what, "eth2"));
+	CU_ASSERT_EQUAL(r.l[5].line, 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[5].what, "strata-dpdk"));
+	CU_ASSERT_EQUAL(r.l[6].line, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[6].what, "eth1: removed"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "  line 6: user nobody"));
 
 	/* what runs now: the old interfaces, eth1 with what eth0 did not take */
 	CU_ASSERT_STRING_EQUAL(next.user, "strata");
 	CU_ASSERT_STRING_EQUAL(next.control, CFG_DEFAULT_CONTROL);
 	CU_ASSERT_EQUAL(next.xdpmode, CFG_XDP_NATIVE);
+	CU_ASSERT_STRING_EQUAL(next.bpffs, CFG_DEFAULT_BPFFS);
 	CU_ASSERT_EQUAL_FATAL(next.n_listen, 2);
 	CU_ASSERT_STRING_EQUAL(next.listen[0].ifname, "eth0");
 	CU_ASSERT_EQUAL(next.listen[0].n_addr4, 2);
