@@ -586,6 +586,9 @@ detach:
 	server_stop(srv);
 	reg_free(d.reg);
 	ref_free(d.ref);
+	/* a first start that failed leaves nothing attached; an adopted program answers on */
+	if (why[0] != '\0')
+		xdp_abandon(&d.xdp);
 	xdp_teardown(&d.xdp);
 out:
 	close(tfd);

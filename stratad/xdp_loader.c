@@ -899,8 +899,31 @@ xdp_setup(struct xdp_state *x, const struct cfg *c, const struct strata_fastcfg 
 		drop_stale(x);
 	return 0;
 fail:
+	xdp_abandon(x);
 	xdp_teardown(x);
 	return err;
+}
+
+void
+xdp_abandon(struct xdp_state *x)
+{
+	char path[PIN_PATH_MAX];
+	unsigned int i;
+
+	if (x->pin_dir[0] == '\0')
+		return;
+	for (i = 0; i < x->n_ifs; i++) {
+		if (x->ifs[i].link_fd < 0 || x->ifs[i].adopted_link)
+			continue;
+		pin_path(x, "link_", x->ifs[i].ifname, path, sizeof(path));
+		unlink(path);
+	}
+	if (x->adopted || x->snap_fd < 0)
+		return;
+	for (i = 0; i < STRATA_ARRAY_SIZE(shared_maps); i++) {
+		pin_path(x, "", shared_maps[i], path, sizeof(path));
+		unlink(path);
+	}
 }
 
 void

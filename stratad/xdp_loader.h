@@ -94,6 +94,13 @@ int xdp_remove(const char *dir);
 void xdp_follow_mac(struct xdp_state *x, __u64 mono_ns);
 
 /*
+ * A start that failed: unpin what this stratad pinned itself (links it
+ * attached, maps it made), so that xdp_teardown() detaches it; what it
+ * adopted from a running strata stays, answering as before.
+ */
+void xdp_abandon(struct xdp_state *x);
+
+/*
  * Release everything. Unpinned, closing the links detaches the program (no
  * privilege needed); pinned, it stays attached and answers from the last
  * snapshot until the next stratad adopts it or xdp_remove().

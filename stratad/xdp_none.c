@@ -60,6 +60,12 @@ xdp_follow_mac(struct xdp_state *x, __u64 mono_ns)
 }
 
 void
+xdp_abandon(struct xdp_state *x)
+{
+	(void)x;
+}
+
+void
 xdp_teardown(struct xdp_state *x)
 {
 	(void)x;

@@ -300,6 +300,21 @@ wait "$SPID" 2>/dev/null || true
 in_s "$STRATAD" --remove --shm "$SHM" -c "$TMP/stratad.conf" || fail "stratad --remove failed"
 ok "pinned maps of another layout: replaced, logged, answering"
 
+# a first start that fails after attaching (here: no control socket, in a
+# "directory" that is a file) leaves nothing attached or pinned: the pinned
+# program is for a stratad that ran, not for one that never started
+sed "s|^control .*|control $TMP/stratad.conf/sock|" "$TMP/stratad.conf" >"$TMP/nosock.conf"
+rc=0
+timeout 20 ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/nosock.conf" \
+	>"$TMP/nosock.log" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "stratad started without its control socket (exit $rc)"
+grep -q "XDP attached" "$TMP/nosock.log" ||
+	fail "the start failed before attaching, so this proves nothing: $(cat "$TMP/nosock.log")"
+ip -n "$NS_S" link show s0 | grep -q "xdp" && fail "a failed first start left XDP on s0"
+ls "$BPF/strata" 2>/dev/null | grep -q "link_" && fail "a failed first start left a pinned link"
+in_s "$STRATAD" --remove --shm "$SHM" -c "$TMP/stratad.conf" >/dev/null 2>&1 || true
+ok "a failed first start leaves nothing attached or pinned"
+
 # a bpffs it cannot write (systemd's ProtectKernelTunables=): it serves
 # unpinned, with a word, and the program goes with it
 mount -o remount,bind,ro "$BPF" || fail "cannot make the bpffs read-only"
