@@ -242,6 +242,7 @@ parse_xdpmode(struct conf_parser *p, char **argv, int argc)
 		c->xdpmode = CFG_XDP_GENERIC;
 	else
 		return conf_fail(p, "unknown xdpmode '%s' (hint: xdpmode native|generic)", argv[0]);
+	c->line.xdpmode = p->line;
 	return 0;
 }
 
@@ -280,6 +281,7 @@ parse_metrics(struct conf_parser *p, char **argv, int argc)
 	(void)argc;
 	if (conf_sockaddr(p, argv[0], &c->metrics, &c->metrics_len, METRICS_HINT) < 0)
 		return -1;
+	c->line.metrics = p->line;
 	c->has_metrics = 1;
 	return 0;
 }
@@ -301,6 +303,7 @@ parse_control(struct conf_parser *p, char **argv, int argc)
 				 "(hint: a shorter path, such as %s)",
 				 len, CFG_PATH_MAX - 1, CFG_DEFAULT_CONTROL);
 	memcpy(c->control, argv[0], len + 1);
+	c->line.control = p->line;
 	return 0;
 }
 
@@ -312,6 +315,7 @@ parse_bpffs(struct conf_parser *p, char **argv, int argc)
 	size_t len = strlen(argv[0]);
 
 	(void)argc;
+	c->line.bpffs = p->line;
 	if (strcmp(argv[0], "none") == 0) {
 		c->bpffs[0] = '\0';
 		return 0;
@@ -330,6 +334,7 @@ parse_user(struct conf_parser *p, char **argv, int argc)
 	struct cfg *c = p->c;
 
 	(void)argc;
+	c->line.user = p->line;
 	return conf_user(p, argv[0], c->user, sizeof(c->user), CFG_DEFAULT_USER);
 }
 
@@ -558,6 +563,7 @@ parse_driftfile(struct conf_parser *p, char **argv, int argc)
 	struct cfg *c = p->c;
 
 	(void)argc;
+	c->line.driftfile = p->line;
 	return parse_file(p, "driftfile", argv[0], c->driftfile);
 }
 

@@ -138,6 +138,10 @@ struct cfg {
 	struct cfg_ratelimit ratelimit;
 	struct cfg_register reg[CFG_MAX_REGISTER]; /* "register" lines, in file order */
 	unsigned int n_register;
+	/* where the one-line settings were set, 0 for a default: a reload's messages name them */
+	struct {
+		unsigned int xdpmode, metrics, control, user, driftfile, bpffs;
+	} line;
 };
 
 /*

@@ -24,8 +24,10 @@
 
 /* stratad answers in microseconds; a stuck one should not hang a script forever */
 #define ANSWER_TIMEOUT_S 5
+/* a reload waits for stratad's main loop; stratad gives up on it after 30 s */
+#define RELOAD_TIMEOUT_S 35
 
-static const char *const commands[] = {"counters", "sources", "tracking"};
+static const char *const commands[] = {"counters", "sources", "tracking", CTL_CMD_RELOAD};
 
 static void
 usage(FILE *f)
@@ -42,6 +44,10 @@ usage(FILE *f)
 		"                  + combined, - outlier, x falseticker, ? unreachable\n"
 		"  tracking        time source, stratum, reference ID, leap status, root delay\n"
 		"                  and dispersion, snapshot age, interfaces\n"
+		"  reload          re-read stratad's configuration file and wait for the\n"
+		"                  result: exit 0 when applied (lines that need a restart\n"
+		"                  are listed), 1 when stratad refused the file (its error\n"
+		"                  is printed; the running configuration stays)\n"
 		"\n"
 		"options:\n"
 		"  -s, --socket PATH   stratad's control socket (default %s)\n"
@@ -51,12 +57,12 @@ usage(FILE *f)
 		CFG_DEFAULT_CONTROL);
 }
 
-/* Connect to @path, or print why not. @return the socket or -1. */
+/* Connect to @path, or print why not; answers wait @timeout_s at most. @return the socket or -1. */
 static int
-connect_stratad(const char *path)
+connect_stratad(const char *path, int timeout_s)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = ANSWER_TIMEOUT_S};
+	struct timeval tv = {.tv_sec = timeout_s};
 	const char *hint;
 	int fd;
 
@@ -133,7 +139,7 @@ main(int argc, char **argv)
 	};
 	const char *path = CFG_DEFAULT_CONTROL;
 	char req[64], *answer = NULL;
-	int c, json = 0, fd = -1, ret = 1;
+	int c, json = 0, fd = -1, ret = 1, reload;
 	size_t i, len;
 
 	while ((c = getopt_long(argc, argv, "s:jhV", longopts, NULL)) != -1) {
@@ -157,7 +163,7 @@ main(int argc, char **argv)
 	}
 	if (optind + 1 != argc) {
 		fprintf(stderr, "stratactl: %s (see --help)\n",
-			optind == argc ? "which command? counters, sources or tracking"
+			optind == argc ? "which command? counters, sources, tracking or reload"
 				       : "one command at a time");
 		return 2;
 	}
@@ -165,13 +171,18 @@ main(int argc, char **argv)
 		if (strcmp(argv[optind], commands[i]) == 0)
 			break;
 	if (i == sizeof(commands) / sizeof(commands[0])) {
-		fprintf(stderr, "stratactl: unknown command '%s' (known: counters, sources, tracking)\n",
+		fprintf(stderr,
+			"stratactl: unknown command '%s' (known: counters, sources, tracking, "
+			"reload)\n",
 			argv[optind]);
 		return 2;
 	}
-	len = (size_t)snprintf(req, sizeof(req), "%s%s\n", commands[i], json ? " json" : "");
+	reload = strcmp(commands[i], CTL_CMD_RELOAD) == 0;
+	/* the reload's answer is text in any case: one result line, then the lines to restart */
+	len = (size_t)snprintf(req, sizeof(req), "%s%s\n", commands[i],
+			       json && !reload ? " json" : "");
 
-	fd = connect_stratad(path);
+	fd = connect_stratad(path, reload ? RELOAD_TIMEOUT_S : ANSWER_TIMEOUT_S);
 	if (fd < 0)
 		goto out;
 	if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len) {

@@ -24,6 +24,7 @@
 
 #include <strata/service.h>
 
+#include "cfgdiff.h"
 #include "log.h"
 #include "monotime.h"
 #include "poolreg.h"
@@ -55,7 +56,7 @@ struct reg_entry {
 };
 
 struct reg {
-	struct reg_entry e[CFG_MAX_REGISTER];
+	struct reg_entry *e[CFG_MAX_REGISTER]; /* in place while a lookup runs: never moved */
 	unsigned int n;
 	struct sockaddr_storage addr[POOLREG_MAX_ADDRS]; /* announced: every service address */
 	unsigned int n_addr;
@@ -256,37 +257,63 @@ set_addresses(struct reg *r, const struct cfg *c)
 		log_warn("only the first %u service addresses are registered", r->n_addr);
 }
 
+/* One register line, its key read. @return NULL with errno set, the reason logged. */
+static struct reg_entry *
+entry_new(const struct cfg_register *c)
+{
+	struct reg_entry *e = calloc(1, sizeof(*e));
+	char err[512];
+	int ret;
+
+	if (e == NULL)
+		return NULL;
+	e->c = *c;
+	e->fd = -1;
+	e->refusal = -1;
+	snprintf(e->name, sizeof(e->name), strchr(e->c.registrar, ':') ? "[%s]:%u" : "%s:%u",
+		 e->c.registrar, e->c.port);
+	/* at start, while stratad may still read it: privileges are dropped later */
+	ret = poolreg_key_load(e->c.keyfile, e->key, &e->keylen, err, sizeof(err));
+	if (ret != 0) {
+		log_warn("register line %u: %s", e->c.line, err);
+		free(e);
+		errno = -ret;
+		return NULL;
+	}
+	/* the lookup starts in the main loop: its thread must come after priv_drop() */
+	return e;
+}
+
+static void
+entry_free(struct reg_entry *e)
+{
+	resolve_cancel(&e->res);
+	if (e->fd >= 0)
+		close(e->fd);
+	explicit_bzero(e->key, sizeof(e->key));
+	free(e);
+}
+
 struct reg *
 reg_new(const struct cfg *c)
 {
-	char err[512];
 	struct reg *r;
 	unsigned int i;
-	int ret;
 
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return NULL;
 	set_addresses(r, c);
 	for (i = 0; i < c->n_register; i++) {
-		struct reg_entry *e = &r->e[i];
+		r->e[i] = entry_new(&c->reg[i]);
+		if (r->e[i] == NULL) {
+			int err = errno;
 
-		e->c = c->reg[i];
-		e->fd = -1;
-		e->refusal = -1;
-		r->n = i + 1;
-		snprintf(e->name, sizeof(e->name),
-			 strchr(e->c.registrar, ':') ? "[%s]:%u" : "%s:%u", e->c.registrar,
-			 e->c.port);
-		/* now, while stratad may still read it: privileges are dropped later */
-		ret = poolreg_key_load(e->c.keyfile, e->key, &e->keylen, err, sizeof(err));
-		if (ret != 0) {
-			log_warn("register line %u: %s", e->c.line, err);
 			reg_free(r);
-			errno = -ret;
+			errno = err;
 			return NULL;
 		}
-		/* the lookup starts in the main loop: its thread must come after priv_drop() */
+		r->n = i + 1;
 	}
 	return r;
 }
@@ -298,15 +325,82 @@ reg_free(struct reg *r)
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->n; i++) {
-		struct reg_entry *e = &r->e[i];
+	for (i = 0; i < r->n; i++)
+		entry_free(r->e[i]);
+	free(r);
+}
 
-		resolve_cancel(&e->res);
-		if (e->fd >= 0)
-			close(e->fd);
-		explicit_bzero(e->key, sizeof(e->key));
+static int
+same_line(const struct cfg_register *a, const struct cfg_register *b)
+{
+	return strcmp(a->pool, b->pool) == 0 && strcmp(a->registrar, b->registrar) == 0 &&
+	       a->port == b->port && strcmp(a->keyfile, b->keyfile) == 0;
+}
+
+struct reg *
+reg_update(struct reg *r, struct cfg *c, struct cfg_restart *rs, uint64_t mono)
+{
+	struct reg *nr = calloc(1, sizeof(*nr));
+	unsigned int i, j, n_reg = 0;
+	int moved;
+
+	if (nr == NULL) {
+		/* all stays as it runs, and @c says so: the next reload tries again */
+		for (i = 0; r != NULL && i < r->n; i++)
+			c->reg[i] = r->e[i]->c;
+		c->n_register = r != NULL ? r->n : 0;
+		cfg_restart_add(rs, 0, "register lines: out of memory: unchanged");
+		return r;
+	}
+	set_addresses(nr, c);
+	moved = r == NULL || nr->n_addr != r->n_addr ||
+		memcmp(nr->addr, r->addr, nr->n_addr * sizeof(nr->addr[0])) != 0;
+	for (i = 0; i < c->n_register; i++) {
+		struct reg_entry *e = NULL;
+
+		for (j = 0; r != NULL && j < r->n && e == NULL; j++)
+			if (r->e[j] != NULL && same_line(&r->e[j]->c, &c->reg[i])) {
+				e = r->e[j];
+				r->e[j] = NULL;
+				e->c.line = c->reg[i].line;
+				/* the registrar learns the new addresses now, not at the refresh */
+				if (moved && e->fd >= 0)
+					e->next = mono;
+			}
+		if (e == NULL) {
+			e = entry_new(&c->reg[i]);
+			if (e == NULL) {
+				cfg_restart_add(
+					rs, c->reg[i].line,
+					"register %s via %s: the key file %s cannot be read "
+					"(%s): restart stratad, which reads it before it "
+					"drops its privileges",
+					c->reg[i].pool, c->reg[i].registrar, c->reg[i].keyfile,
+					strerror(errno));
+				continue;
+			}
+			log_info("register line %u: registering in pool %s with %s", e->c.line,
+				 e->c.pool, e->name);
+		}
+		nr->e[nr->n++] = e;
+		c->reg[n_reg++] = c->reg[i];
+	}
+	c->n_register = n_reg;
+	/* the lines gone: leave their pools at once, without waiting for the answers */
+	for (j = 0; r != NULL && j < r->n; j++) {
+		struct reg_entry *e = r->e[j];
+
+		if (e == NULL)
+			continue;
+		if (e->fd >= 0 && send_msg(r, e, POOLREG_DEREGISTER) == 0)
+			log_info("deregistering from pool %s at %s", e->c.pool, e->name);
+		entry_free(e);
 	}
 	free(r);
+	if (nr->n > 0)
+		return nr;
+	free(nr);
+	return NULL;
 }
 
 int
@@ -316,8 +410,8 @@ reg_pollfds(const struct reg *r, struct pollfd *pfd, int max)
 	int n = 0;
 
 	for (i = 0; r != NULL && i < r->n && n < max; i++)
-		if (r->e[i].fd >= 0)
-			pfd[n++] = (struct pollfd){.fd = r->e[i].fd, .events = POLLIN};
+		if (r->e[i]->fd >= 0)
+			pfd[n++] = (struct pollfd){.fd = r->e[i]->fd, .events = POLLIN};
 	return n;
 }
 
@@ -331,8 +425,8 @@ reg_receive(struct reg *r, const struct pollfd *pfd, int n, uint64_t mono)
 		if (!(pfd[k].revents & (POLLIN | POLLERR)))
 			continue;
 		for (i = 0; i < r->n; i++)
-			if (r->e[i].fd == pfd[k].fd)
-				drain(&r->e[i], mono);
+			if (r->e[i]->fd == pfd[k].fd)
+				drain(r->e[i], mono);
 	}
 }
 
@@ -342,7 +436,7 @@ reg_tick(struct reg *r, uint64_t mono)
 	unsigned int i;
 
 	for (i = 0; r != NULL && i < r->n; i++) {
-		struct reg_entry *e = &r->e[i];
+		struct reg_entry *e = r->e[i];
 
 		if (e->resolving)
 			finish_lookup(e, mono);
@@ -379,7 +473,7 @@ reg_leave(struct reg *r)
 
 		left = 0;
 		for (i = 0; i < r->n; i++) {
-			struct reg_entry *e = &r->e[i];
+			struct reg_entry *e = r->e[i];
 
 			if (e->fd < 0 || done[i])
 				continue;
@@ -397,13 +491,13 @@ reg_leave(struct reg *r)
 				break;
 			n = 0;
 			for (i = 0; i < r->n; i++)
-				if (r->e[i].fd >= 0 && !done[i])
-					pfd[n++] =
-						(struct pollfd){.fd = r->e[i].fd, .events = POLLIN};
+				if (r->e[i]->fd >= 0 && !done[i])
+					pfd[n++] = (struct pollfd){.fd = r->e[i]->fd,
+								   .events = POLLIN};
 			if (poll(pfd, (nfds_t)n, (int)((until - now) / 1000000) + 1) <= 0)
 				continue;
 			for (i = 0; i < r->n; i++) {
-				struct reg_entry *e = &r->e[i];
+				struct reg_entry *e = r->e[i];
 
 				if (e->fd < 0 || done[i] || !drain(e, now))
 					continue;
@@ -420,10 +514,10 @@ reg_leave(struct reg *r)
 		}
 	}
 	for (i = 0; i < r->n; i++)
-		if (r->e[i].fd >= 0 && !done[i])
+		if (r->e[i]->fd >= 0 && !done[i])
 			log_warn("registrar %s: no answer to the deregistration from pool %s; "
 				 "it drops us when the registration lapses or our probes fail",
-				 r->e[i].name, r->e[i].c.pool);
+				 r->e[i]->name, r->e[i]->c.pool);
 }
 
 int
@@ -433,7 +527,7 @@ reg_report(const struct reg *r, uint64_t mono, struct reg_report *out, int max)
 	int n = 0;
 
 	for (i = 0; r != NULL && i < r->n && n < max; i++, n++) {
-		const struct reg_entry *e = &r->e[i];
+		const struct reg_entry *e = r->e[i];
 		struct reg_report *o = &out[n];
 
 		*o = e->count;

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdint.h>
 
+#include "cfgdiff.h"
 #include "config.h"
 
 #define REG_REFRESH_S 30		   /* between refreshes once acknowledged */
@@ -37,6 +38,17 @@ struct reg;
  */
 struct reg *reg_new(const struct cfg *c);
 void reg_free(struct reg *r);
+
+/*
+ * A reload to @c: the registrations whose line is unchanged go on (and
+ * announce @c's service addresses at once if they changed), the ones gone
+ * from @c leave their pool (one DEREGISTER each, not waited for), the new
+ * ones start. A new line whose key file cannot be read (after the
+ * privilege drop it may be root's alone) is not started: it is taken out
+ * of @c and listed in @rs. @r NULL: none ran. @return the registrations,
+ * NULL when none are left (@r is consumed either way).
+ */
+struct reg *reg_update(struct reg *r, struct cfg *c, struct cfg_restart *rs, uint64_t mono);
 
 /* Sockets for poll(): fills at most @max, @return the count. */
 int reg_pollfds(const struct reg *r, struct pollfd *pfd, int max);

@@ -12,6 +12,13 @@
  * own slot and nothing else, and control and metrics have separate slots:
  * scrapers on a reachable metrics address never lock stratactl out. The main
  * loop, which publishes the snapshot, never waits for any of this.
+ *
+ * A "reload" is the main loop's to perform: the connection waits, out of
+ * the poll set, while an eventfd tells the main loop; its answer comes back
+ * through server_reload_done() and another eventfd. Neither thread ever
+ * blocks on the other for it. A new metrics address is bound by this thread
+ * too (server_metrics()), so that the listener it polls is never closed
+ * under it.
  */
 #include "server.h"
 
@@ -39,6 +46,8 @@
 #define HTTP_HEAD_MAX 4096
 /* however slowly a peer trickles, its connection is closed this long after accept */
 #define CONN_DEADLINE_NS (2 * NSEC_PER_SEC)
+/* a reload reads a file, writes maps and binds sockets: well under this */
+#define RELOAD_DEADLINE_NS (30 * NSEC_PER_SEC)
 /* per endpoint: scrapers and operators rarely hold more than one or two each */
 #define CONN_SLOTS 8
 /* answers grow with the CPUs: 256 CPUs of metrics are about 600 KiB */
@@ -54,6 +63,7 @@ struct conn {
 	char in[HTTP_HEAD_MAX + 1]; /* the request, NUL-terminated */
 	char *out;		    /* the answer once rendered; NULL while reading */
 	size_t out_len, out_off;
+	uint64_t ticket; /* waiting for the answer to reload request @ticket; 0 none */
 };
 
 struct server {
@@ -61,6 +71,8 @@ struct server {
 	int running;
 	int lfd[CONN_KINDS]; /* the control socket; the metrics one or -1 */
 	int stop_fd;	     /* eventfd: readable once server_stop() wants the thread gone */
+	int wake_fd;	     /* eventfd: a reload answered, or a metrics address to bind */
+	int reload_fd;	     /* eventfd the main loop polls: a reload was asked */
 	char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)]; /* set once bound */
 	server_get_fn *get;
 	void *arg;
@@ -68,6 +80,20 @@ struct server {
 	char *buf;	   /* the answer being rendered, grown as needed and kept */
 	size_t buflen;
 	struct conn conn[CONN_KINDS][CONN_SLOTS];
+
+	/* shared with the main loop, under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	uint64_t asked; /* reload requests so far: the last one's ticket */
+	uint64_t done;	/* requests answered: tickets up to this one */
+	char *reload_answer;
+	int metrics_req; /* bind metrics_want (length 0: close the listener) */
+	struct sockaddr_storage metrics_want;
+	socklen_t metrics_want_len;
+	int metrics_err;		    /* the request's result, 0 or -errno */
+	struct sockaddr_storage metrics_sa; /* the listener's address (the thread's) */
+	socklen_t metrics_len;		    /* 0: no listener */
+	int exited;			    /* the thread is gone: nobody serves the requests */
 };
 
 /* Log "KIND NAME: OP: reason" for the errno of a failed @op. @return -errno. */
@@ -142,6 +168,32 @@ answer(struct conn *c, const char *a, size_t alen, const char *b, size_t blen)
 	c->out_off = 0;
 }
 
+/* Hand a reload to the main loop; the connection waits for its answer, unpolled. */
+static void
+ask_reload(struct server *s, struct conn *c)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&s->mu);
+	c->ticket = ++s->asked;
+	pthread_mutex_unlock(&s->mu);
+	c->deadline = mono_ns() + RELOAD_DEADLINE_NS;
+	/* an eventfd write of 1 does not block or fail short of 2^64 - 2 writes */
+	if (write(s->reload_fd, &one, sizeof(one)) != sizeof(one))
+		log_warn("reporting thread: cannot ask for the reload: %s", strerror(errno));
+}
+
+static int
+is_reload(const char *cmd)
+{
+	size_t n;
+
+	cmd += strspn(cmd, " \t");
+	n = strcspn(cmd, " \t\r");
+	return n == strlen(CTL_CMD_RELOAD) && memcmp(cmd, CTL_CMD_RELOAD, n) == 0 &&
+	       cmd[n + strspn(cmd + n, " \t\r")] == '\0';
+}
+
 /* One command line in, one answer out (ctl.h); errors start with CTL_ERROR_PREFIX. */
 static void
 serve_control(struct server *s, struct conn *c)
@@ -155,6 +207,10 @@ serve_control(struct server *s, struct conn *c)
 		*nl = '\0';
 	else if (c->in_len > CTL_LINE_MAX)
 		err = CTL_ERROR_PREFIX "command longer than 256 bytes\n";
+	if (err == NULL && is_reload(c->in)) {
+		ask_reload(s, c);
+		return;
+	}
 
 	len = err == NULL ? render(s, c->in) : 0;
 	if (len == -2)
@@ -239,6 +295,7 @@ conn_close(struct conn *c)
 	c->fd = -1;
 	free(c->out);
 	c->out = NULL;
+	c->ticket = 0;
 }
 
 /* A peer past its deadline: reset, as the rest of its answer may never be read. */
@@ -249,6 +306,7 @@ conn_abort(struct conn *c)
 	c->fd = -1;
 	free(c->out);
 	c->out = NULL;
+	c->ticket = 0;
 }
 
 static void
@@ -278,6 +336,7 @@ on_accept(struct server *s, enum conn_kind kind, uint64_t now)
 	c->in[0] = '\0';
 	c->out = NULL;
 	c->out_len = c->out_off = 0;
+	c->ticket = 0;
 }
 
 /* Read what has come; once the request is whole (or the peer is done), render the answer. */
@@ -307,7 +366,7 @@ on_readable(struct server *s, enum conn_kind kind, struct conn *c)
 		serve_control(s, c);
 	else
 		serve_metrics(s, c);
-	if (c->out == NULL)
+	if (c->out == NULL && c->ticket == 0)
 		conn_close(c);
 }
 
@@ -331,20 +390,130 @@ on_writable(struct conn *c)
 	conn_close(c);
 }
 
+/* A listening socket on @sa. @return it, or -errno with the reason logged. */
+static int
+open_metrics(const struct sockaddr *sa, socklen_t len)
+{
+	char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?", name[NI_MAXHOST + NI_MAXSERV + 4];
+	int one = 1, fd, err;
+
+	getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
+		    NI_NUMERICHOST | NI_NUMERICSERV);
+	snprintf(name, sizeof(name), sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return warn_errno("metrics address", name, "socket");
+	/* a restarted stratad binds again while its old connections sit in TIME_WAIT */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		err = warn_errno("metrics address", name, "SO_REUSEADDR");
+	else if (bind(fd, sa, len) < 0)
+		err = warn_errno("metrics address", name, "bind");
+	else if (listen(fd, 16) < 0)
+		err = warn_errno("metrics address", name, "listen");
+	else
+		return fd;
+	close(fd);
+	return err;
+}
+
+static int
+listen_metrics(struct server *s, const struct sockaddr *sa, socklen_t len)
+{
+	int fd = open_metrics(sa, len);
+
+	if (fd < 0)
+		return fd;
+	s->lfd[CONN_METRICS] = fd;
+	memcpy(&s->metrics_sa, sa, len);
+	s->metrics_len = len;
+	return 0;
+}
+
+/*
+ * The main loop asked for another metrics address (under s->mu): bind it,
+ * then close the old listener; where both share a port, the old one first,
+ * and back to it if the new one fails. Open connections finish either way.
+ */
+static void
+rebind_metrics(struct server *s, const struct sockaddr_storage *sa, socklen_t len)
+{
+	int old = s->lfd[CONN_METRICS], fd = 0;
+
+	if (len > 0) {
+		fd = open_metrics((const struct sockaddr *)sa, len);
+		if (fd == -EADDRINUSE && old >= 0) {
+			close(old);
+			old = -1;
+			s->lfd[CONN_METRICS] = -1;
+			fd = open_metrics((const struct sockaddr *)sa, len);
+			if (fd < 0 && s->metrics_len > 0) {
+				int back = open_metrics((struct sockaddr *)&s->metrics_sa,
+							s->metrics_len);
+
+				s->lfd[CONN_METRICS] = back;
+				if (back < 0)
+					s->metrics_len = 0;
+			}
+		}
+	}
+	s->metrics_err = fd < 0 ? fd : 0;
+	if (fd < 0)
+		return;
+	if (old >= 0)
+		close(old);
+	s->lfd[CONN_METRICS] = len > 0 ? fd : -1;
+	memcpy(&s->metrics_sa, sa, sizeof(*sa));
+	s->metrics_len = len;
+}
+
+/* The main loop answered reloads, or wants the metrics elsewhere. */
+static void
+on_wake(struct server *s)
+{
+	uint64_t v;
+	unsigned int k, i;
+
+	if (read(s->wake_fd, &v, sizeof(v)) != sizeof(v))
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (s->metrics_req) {
+		rebind_metrics(s, &s->metrics_want, s->metrics_want_len);
+		s->metrics_req = 0;
+		pthread_cond_broadcast(&s->cond);
+	}
+	for (k = 0; k < CONN_KINDS; k++)
+		for (i = 0; i < CONN_SLOTS; i++) {
+			struct conn *c = &s->conn[k][i];
+
+			if (c->fd < 0 || c->ticket == 0 || c->ticket > s->done)
+				continue;
+			c->ticket = 0;
+			answer(c, s->reload_answer, strlen(s->reload_answer), "", 0);
+			if (c->out == NULL)
+				conn_close(c);
+		}
+	pthread_mutex_unlock(&s->mu);
+}
+
 static void *
 run(void *arg)
 {
-	struct pollfd p[1 + CONN_KINDS + CONN_KINDS * CONN_SLOTS];
+	struct pollfd p[2 + CONN_KINDS + CONN_KINDS * CONN_SLOTS];
 	struct conn *pc[STRATA_ARRAY_SIZE(p)];
 	enum conn_kind pk[STRATA_ARRAY_SIZE(p)];
 	struct server *s = arg;
 
 	for (;;) {
 		uint64_t now = mono_ns(), next = UINT64_MAX;
-		unsigned int i, n = 1, free_slots;
+		unsigned int i, n, free_slots;
 		int k, timeout;
 
+		unsigned int first = 2;
+
 		p[0] = (struct pollfd){.fd = s->stop_fd, .events = POLLIN};
+		p[1] = (struct pollfd){.fd = s->wake_fd, .events = POLLIN};
+		n = first;
 		for (k = 0; k < CONN_KINDS; k++) {
 			free_slots = 0;
 			for (i = 0; i < CONN_SLOTS; i++) {
@@ -361,6 +530,9 @@ run(void *arg)
 				}
 				if (c->deadline < next)
 					next = c->deadline;
+				/* a reload's connection waits for the main loop, not the peer */
+				if (c->ticket != 0)
+					continue;
 				pk[n] = (enum conn_kind)k;
 				pc[n] = c;
 				p[n++] = (struct pollfd){
@@ -383,8 +555,10 @@ run(void *arg)
 		}
 		if (p[0].revents != 0)
 			break;
+		if (p[1].revents != 0)
+			on_wake(s);
 		now = mono_ns();
-		for (i = 1; i < n; i++) {
+		for (i = first; i < n; i++) {
 			if (p[i].revents == 0)
 				continue;
 			if (pc[i] == NULL)
@@ -395,6 +569,10 @@ run(void *arg)
 				on_writable(pc[i]);
 		}
 	}
+	pthread_mutex_lock(&s->mu);
+	s->exited = 1;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
 	return NULL;
 }
 
@@ -445,29 +623,6 @@ listen_control(struct server *s, const char *path)
 	return 0;
 }
 
-static int
-listen_metrics(struct server *s, const struct sockaddr *sa, socklen_t len)
-{
-	char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?", name[NI_MAXHOST + NI_MAXSERV + 4];
-	int one = 1;
-
-	getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
-		    NI_NUMERICHOST | NI_NUMERICSERV);
-	snprintf(name, sizeof(name), sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
-
-	s->lfd[CONN_METRICS] = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (s->lfd[CONN_METRICS] < 0)
-		return warn_errno("metrics address", name, "socket");
-	/* a restarted stratad binds again while its old connections sit in TIME_WAIT */
-	if (setsockopt(s->lfd[CONN_METRICS], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-		return warn_errno("metrics address", name, "SO_REUSEADDR");
-	if (bind(s->lfd[CONN_METRICS], sa, len) < 0)
-		return warn_errno("metrics address", name, "bind");
-	if (listen(s->lfd[CONN_METRICS], 16) < 0)
-		return warn_errno("metrics address", name, "listen");
-	return 0;
-}
-
 /* Everything server_bind() acquired, in reverse; the thread is not running. */
 static void
 release(struct server *s)
@@ -480,6 +635,13 @@ release(struct server *s)
 				conn_close(&s->conn[k][i]);
 	if (s->stop_fd >= 0)
 		close(s->stop_fd);
+	if (s->wake_fd >= 0)
+		close(s->wake_fd);
+	if (s->reload_fd >= 0)
+		close(s->reload_fd);
+	free(s->reload_answer);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->mu);
 	if (s->lfd[CONN_METRICS] >= 0)
 		close(s->lfd[CONN_METRICS]);
 	/* after the drop this fails where only root may write: the next start replaces it */
@@ -506,6 +668,9 @@ server_bind(const char *control_path, const struct sockaddr *metrics, socklen_t 
 		return NULL;
 	}
 	s->lfd[CONN_CONTROL] = s->lfd[CONN_METRICS] = s->stop_fd = -1;
+	s->wake_fd = s->reload_fd = -1;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cond, NULL);
 	for (k = 0; k < CONN_KINDS; k++)
 		for (i = 0; i < CONN_SLOTS; i++)
 			s->conn[k][i].fd = -1;
@@ -528,7 +693,9 @@ server_bind(const char *control_path, const struct sockaddr *metrics, socklen_t 
 			goto fail;
 	}
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (s->stop_fd < 0) {
+	s->wake_fd = eventfd(0, EFD_CLOEXEC);
+	s->reload_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->stop_fd < 0 || s->wake_fd < 0 || s->reload_fd < 0) {
 		err = warn_errno("reporting thread", "stop", "eventfd");
 		goto fail;
 	}
@@ -591,4 +758,72 @@ server_stop(struct server *s)
 		pthread_join(s->thread, NULL);
 	}
 	release(s);
+}
+
+int
+server_reload_fd(const struct server *s)
+{
+	return s->reload_fd;
+}
+
+uint64_t
+server_reload_take(struct server *s)
+{
+	uint64_t v, ticket;
+
+	/* non-blocking: a second poll wakeup for requests already taken reads nothing */
+	if (read(s->reload_fd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	ticket = s->asked;
+	pthread_mutex_unlock(&s->mu);
+	return ticket;
+}
+
+void
+server_reload_done(struct server *s, uint64_t ticket, const char *text)
+{
+	uint64_t one = 1;
+	char *copy = strdup(text);
+
+	if (ticket == 0)
+		return;
+	pthread_mutex_lock(&s->mu);
+	free(s->reload_answer);
+	/* out of memory: the waiting peers get an empty answer, which stratactl reports */
+	s->reload_answer = copy != NULL ? copy : strdup("");
+	if (ticket > s->done)
+		s->done = ticket;
+	pthread_mutex_unlock(&s->mu);
+	if (write(s->wake_fd, &one, sizeof(one)) != sizeof(one))
+		log_warn("reporting thread: cannot pass the reload's answer: %s", strerror(errno));
+}
+
+int
+server_metrics(struct server *s, const struct sockaddr *sa, socklen_t len)
+{
+	uint64_t one = 1;
+	int err;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->exited || !s->running) {
+		pthread_mutex_unlock(&s->mu);
+		return -ESRCH;
+	}
+	memset(&s->metrics_want, 0, sizeof(s->metrics_want));
+	if (sa != NULL)
+		memcpy(&s->metrics_want, sa, len);
+	s->metrics_want_len = sa != NULL ? len : 0;
+	s->metrics_req = 1;
+	if (write(s->wake_fd, &one, sizeof(one)) != sizeof(one)) {
+		s->metrics_req = 0;
+		pthread_mutex_unlock(&s->mu);
+		return -errno;
+	}
+	/* the thread never waits for the main loop, so this wait is short */
+	while (s->metrics_req && !s->exited)
+		pthread_cond_wait(&s->cond, &s->mu);
+	err = s->metrics_req ? -ESRCH : s->metrics_err;
+	pthread_mutex_unlock(&s->mu);
+	return err;
 }

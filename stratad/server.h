@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "status.h"
@@ -34,3 +35,23 @@ struct server *server_start(const char *control_path, const struct sockaddr *met
 
 /* Stop the thread if it runs, close the sockets, remove the socket file. NULL: nothing. */
 void server_stop(struct server *s);
+
+/*
+ * The synchronous reload ("reload" on the control socket): the thread
+ * keeps the asking connection waiting and makes server_reload_fd()
+ * readable; the main loop takes the requests (server_reload_take(): the
+ * ticket of the last one, 0 when there were none), reloads, and answers
+ * every request up to that ticket with @text (server_reload_done()). The
+ * answer to a refused file starts with CTL_ERROR_PREFIX.
+ */
+int server_reload_fd(const struct server *s);
+uint64_t server_reload_take(struct server *s);
+void server_reload_done(struct server *s, uint64_t ticket, const char *text);
+
+/*
+ * Move the metrics listener to @sa (NULL: close it), from the main loop
+ * while the thread runs; the thread binds it, so the socket it polls is
+ * never closed under it. After the privilege drop a port below 1024 fails
+ * (-EACCES). @return 0, or -errno with the old listener kept (logged).
+ */
+int server_metrics(struct server *s, const struct sockaddr *sa, socklen_t len);

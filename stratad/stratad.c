@@ -6,6 +6,7 @@
  * socket and the metrics endpoint. Foreground, logs to stderr; SIGTERM and
  * SIGINT exit 0, leaving a program pinned in the bpffs answering from the
  * last snapshot for the next stratad; `stratad --remove` stops for good.
+ * SIGHUP reloads the file (reload.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +22,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +33,7 @@
 #include "privdrop.h"
 #include "reference.h"
 #include "register.h"
+#include "reload.h"
 #include "server.h"
 #include "shmcheck.h"
 #include "status.h"
@@ -50,6 +53,7 @@ struct stratad {
 	struct tsc_cal tsc;
 	int have_tsc;
 	int n_xdp;             /* listen xdp lines */
+	struct reload rl;      /* what SIGHUP and "stratactl reload" change */
 	pthread_mutex_t lock; /* guards st against the server thread */
 	struct status st;     /* counters are read on demand, not kept here */
 };
@@ -58,19 +62,29 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: stratad [-c FILE] [-v] [--remove]\n"
+		"usage: stratad [-c FILE] [-v] [--check | --remove]\n"
 		"\n"
 		"The strata control daemon: serves NTP from XDP on the configured\n"
-		"interfaces and keeps the fast path's time snapshot.\n"
+		"interfaces and keeps the fast path's time snapshot. SIGHUP (or\n"
+		"'stratactl reload') re-reads the file; SIGTERM and SIGINT stop it.\n"
 		"\n"
 		"  -c, --config FILE  configuration (default %s; see docs/config.md)\n"
+		"  -t, --check        check the file as a start would, without privileges,\n"
+		"                     and exit\n"
 		"  -v, --verbose      debug messages, including the BPF verifier's log\n"
 		"  -s, --shm NAME     shared memory for strata-dpdk (default %s)\n"
 		"      --remove       stop for good: detach the pinned XDP program, remove\n"
 		"                     its bpffs directory and the shared memory, and exit\n"
 		"  -h, --help         this text\n"
-		"  -V, --version      print the version\n",
-		DEFAULT_CONFIG, STRATA_SHM_NAME);
+		"  -V, --version      print the version\n"
+		"\n"
+		"exit status:\n"
+		"  0   stopped by SIGTERM or SIGINT, or --check found the file valid\n"
+		"  1   could not start or keep running (the log says why)\n"
+		"  2   bad command line\n"
+		"  %d  the configuration file has an error (EX_CONFIG; the message names\n"
+		"      the file and line)\n",
+		DEFAULT_CONFIG, STRATA_SHM_NAME, EX_CONFIG);
 }
 
 /* Server thread: a consistent copy of the status, with fresh counters. */
@@ -278,15 +292,17 @@ open_signals(sigset_t *mask)
 static int
 run(struct stratad *d, int tfd, int sfd)
 {
-	struct pollfd pfd[2 + UPSTREAM_MAX_PEERS + CFG_MAX_REGISTER];
+	struct pollfd pfd[3 + UPSTREAM_MAX_PEERS + CFG_MAX_REGISTER];
+	static char answer[8192];
 
 	for (;;) {
-		int n = 2, n_up = 0, n_reg;
+		int n = 3, n_up = 0, n_reg;
 
 		pfd[0] = (struct pollfd){.fd = tfd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
-		n_up = ref_pollfds(d->ref, pfd + 2, UPSTREAM_MAX_PEERS);
-		n_reg = reg_pollfds(d->reg, pfd + 2 + n_up, CFG_MAX_REGISTER);
+		pfd[2] = (struct pollfd){.fd = server_reload_fd(d->rl.srv), .events = POLLIN};
+		n_up = ref_pollfds(d->ref, pfd + 3, UPSTREAM_MAX_PEERS);
+		n_reg = reg_pollfds(d->reg, pfd + 3 + n_up, CFG_MAX_REGISTER);
 		n += n_up + n_reg;
 		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
@@ -295,9 +311,19 @@ run(struct stratad *d, int tfd, int sfd)
 			return -errno;
 		}
 		if (n_up > 0)
-			ref_receive(d->ref, pfd + 2, n_up, mono_ns());
+			ref_receive(d->ref, pfd + 3, n_up, mono_ns());
 		if (n_reg > 0)
-			reg_receive(d->reg, pfd + 2 + n_up, n_reg, mono_ns());
+			reg_receive(d->reg, pfd + 3 + n_up, n_reg, mono_ns());
+		/* after the receives: a reload may replace the registrations polled above */
+		if (pfd[2].revents & POLLIN) {
+			uint64_t ticket = server_reload_take(d->rl.srv);
+
+			if (ticket != 0) {
+				log_info("reload asked on the control socket");
+				reload_run(&d->rl, answer, sizeof(answer));
+				server_reload_done(d->rl.srv, ticket, answer);
+			}
+		}
 		if (pfd[0].revents & POLLIN) {
 			uint64_t ticks, mono;
 
@@ -316,8 +342,8 @@ run(struct stratad *d, int tfd, int sfd)
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				continue;
 			if (si.ssi_signo == SIGHUP) {
-				log_info("SIGHUP: reloading is not supported yet; restart stratad "
-					 "to apply a changed configuration");
+				log_info("SIGHUP: reloading %s", d->rl.path);
+				reload_run(&d->rl, answer, sizeof(answer));
 				continue;
 			}
 			if (d->xdp.pin_dir[0] != '\0')
@@ -329,6 +355,13 @@ run(struct stratad *d, int tfd, int sfd)
 			return 0;
 		}
 	}
+}
+
+/* A reload's time lines go to the reference pipeline: kept sources keep their filters. */
+static int
+reload_time(void *arg, const struct cfg *next)
+{
+	return ref_update(((struct stratad *)arg)->ref, next);
 }
 
 /*
@@ -387,6 +420,7 @@ main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
 		{"shm", required_argument, NULL, 's'},    {"remove", no_argument, NULL, 'R'},
+		{"check", no_argument, NULL, 't'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = DEFAULT_CONFIG, *shm_name = STRATA_SHM_NAME;
@@ -395,11 +429,14 @@ main(int argc, char **argv)
 	const struct priv_dir ctl_dir = {d.cfg.control, "control socket", "RuntimeDirectory"};
 	char err[512], why[256] = "";
 	sigset_t mask;
-	int c, verbose = 0, tfd, sfd, rc = 1, remove = 0;
+	int c, verbose = 0, check = 0, tfd, sfd, rc = 1, remove = 0;
 	unsigned int i;
 
-	while ((c = getopt_long(argc, argv, "c:vhVs:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:vhVs:t", longopts, NULL)) != -1) {
 		switch (c) {
+		case 't':
+			check = 1;
+			break;
 		case 's':
 			shm_name = optarg;
 			break;
@@ -429,9 +466,16 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("stratad", verbose);
-	if (cfg_load(path, &d.cfg, err, sizeof(err)) != 0) {
-		log_cannot_start("%s", err);
-		return 1;
+	if (reload_check(path, &d.cfg, err, sizeof(err)) != 0) {
+		if (check)
+			fprintf(stderr, "stratad: %s\n", err);
+		else
+			log_cannot_start("%s", err);
+		return EX_CONFIG;
+	}
+	if (check) {
+		printf("%s: valid\n", path);
+		return 0;
 	}
 	if (remove)
 		return remove_all(&d.cfg, shm_name);
@@ -520,6 +564,14 @@ main(int argc, char **argv)
 		snprintf(why, sizeof(why), "no reporting thread (above)");
 		goto detach;
 	}
+	d.rl = (struct reload){.path = path,
+			       .cfg = &d.cfg,
+			       .chan = &d.chan,
+			       .xdp = &d.xdp,
+			       .reg = &d.reg,
+			       .srv = srv,
+			       .time = reload_time,
+			       .time_arg = &d};
 	log_info("ready: serving NTP on %u XDP interface%s%s, control socket %s", d.xdp.n_ifs,
 		 d.xdp.n_ifs == 1 ? "" : "s", d.n_xdp < (int)d.cfg.n_listen ? " and strata-dpdk" : "",
 		 d.cfg.control);

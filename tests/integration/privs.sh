@@ -146,14 +146,15 @@ wait "$SPID" || fail "stratad did not exit 0 on SIGTERM"
 ok "a missing socket directory is created for the strata user"
 
 # --- startup errors --------------------------------------------------------------
-expect_error() { # CONF WORDS...
-	conf=$1
-	shift
+expect_error() { # RC CONF WORDS...: RC 78 (EX_CONFIG) for an error in the file
+	want=$1
+	conf=$2
+	shift 2
 	set +e
 	msg=$(in_s "$STRATAD" --shm "$SHM" -c "$conf" 2>&1)
 	rc=$?
 	set -e
-	[ $rc -eq 1 ] || fail "stratad exited $rc, not 1, for $(cat "$conf")"
+	[ $rc -eq "$want" ] || fail "stratad exited $rc, not $want, for $(cat "$conf" 2>&1)"
 	for w in "$@"; do
 		echo "$msg" | grep -qF -- "$w" || fail "message lacks '$w': $msg"
 	done
@@ -164,11 +165,11 @@ expect_error() { # CONF WORDS...
 }
 
 sed -i 's/^metrics .*/user nosuch-strata-user/' "$TMP/stratad.conf"
-expect_error "$TMP/stratad.conf" "user 'nosuch-strata-user' does not exist" "hint: useradd"
+expect_error 78 "$TMP/stratad.conf" "user 'nosuch-strata-user' does not exist" "hint: useradd"
 ok "a missing user: clear message, nothing left attached"
 
 printf 'listen xdp s0 address 192.0.2.1\nfrobnicate 1\n' >"$TMP/bad.conf"
-expect_error "$TMP/bad.conf" "$TMP/bad.conf:2:"
+expect_error 78 "$TMP/bad.conf" "$TMP/bad.conf:2:"
 ok "a bad configuration: the file, the line, and that stratad stops"
 
 # --- a socket directory only root may write: the socket is made before the drop --

@@ -81,14 +81,15 @@ kill -TERM "$SPID"
 wait "$SPID" || fail "stratad did not exit 0 on SIGTERM"
 
 # --- errors an operator meets (a bridge has no native XDP) ------------------
-expect_error() { # CONF WORDS...
-	conf=$1
-	shift
+expect_error() { # RC CONF WORDS...: RC 78 (EX_CONFIG) for an error in the file
+	want=$1
+	conf=$2
+	shift 2
 	set +e
 	msg=$(in_s "$STRATAD" --shm "$SHM" -c "$conf" 2>&1)
 	rc=$?
 	set -e
-	[ $rc -eq 1 ] || fail "stratad exited $rc, not 1, for $(cat "$conf")"
+	[ $rc -eq "$want" ] || fail "stratad exited $rc, not $want, for $(cat "$conf" 2>&1)"
 	for w in "$@"; do
 		echo "$msg" | grep -qF -- "$w" || fail "message lacks '$w': $msg"
 	done
@@ -104,7 +105,7 @@ listen xdp d0 address 198.51.100.1
 local stratum 7
 control $SOCK
 EOF
-expect_error "$TMP/dummy.conf" "d0:" "xdpmode generic"
+expect_error 1 "$TMP/dummy.conf" "d0:" "xdpmode generic"
 ok "a driver without native XDP: clear message, nothing left attached"
 
 cat >"$TMP/noif.conf" <<EOF
@@ -112,13 +113,13 @@ listen xdp nosuch0 address 192.0.2.1
 local stratum 7
 control $SOCK
 EOF
-expect_error "$TMP/noif.conf" "nosuch0" "no such interface"
+expect_error 1 "$TMP/noif.conf" "nosuch0" "no such interface"
 ok "a missing interface: clear message"
 
 printf 'listen xdp s0 address 192.0.2.1\nlocal stratum 99\n' >"$TMP/bad.conf"
-expect_error "$TMP/bad.conf" "$TMP/bad.conf:2:" "hint"
+expect_error 78 "$TMP/bad.conf" "$TMP/bad.conf:2:" "hint"
 ok "a bad line: file:line and a hint"
 
-expect_error "$TMP/missing.conf" "$TMP/missing.conf" "cannot open"
+expect_error 78 "$TMP/missing.conf" "$TMP/missing.conf" "cannot open"
 ok "a missing file: clear message"
 echo "1 passed, 0 failed"

@@ -965,6 +965,101 @@ test_server(void)
 	CU_ASSERT_EQUAL(rmdir(dir), 0);
 }
 
+/* Connect and send @req without reading: the answer comes when the main loop gives it. */
+static int
+send_control(const char *path, const char *req)
+{
+	int fd = connect_unix(path);
+
+	set_timeouts(fd);
+	CU_ASSERT_EQUAL(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	return fd;
+}
+
+static void
+read_all(int fd)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(fd);
+}
+
+/* The main loop's side of a reload: wait for the request, take it. */
+static uint64_t
+take_reload(struct server *s)
+{
+	struct pollfd p = {.fd = server_reload_fd(s), .events = POLLIN};
+
+	CU_ASSERT_EQUAL(poll(&p, 1, 5000), 1);
+	return server_reload_take(s);
+}
+
+/*
+ * "reload" waits for the main loop, which answers every request taken; the
+ * thread serves others meanwhile. The metrics listener moves, also to the
+ * same port on another address (the old one is closed first).
+ */
+static void
+test_server_reload(void)
+{
+	struct sockaddr_in sin, sin2, any;
+	char path[96];
+	struct server *s;
+	uint64_t t;
+	int a, b, fd;
+
+	snprintf(path, sizeof(path), "/tmp/strata-test-reload.%d.sock", (int)getpid());
+	free_port(&sin);
+	s = server_start(path, (struct sockaddr *)&sin, sizeof(sin), get_status, &gets);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+
+	/* nothing asked: nothing to take */
+	CU_ASSERT_EQUAL(server_reload_take(s), 0);
+	a = send_control(path, "reload\n");
+	t = take_reload(s);
+	CU_ASSERT_EQUAL(t, 1);
+	b = send_control(path, " reload \n");
+	/* while both wait, the thread answers others */
+	CU_ASSERT(ask_control(path, "tracking\n", 0) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Reference ID"));
+	server_reload_done(s, t, "reload applied: generation 7 (new)\n");
+	read_all(a);
+	CU_ASSERT_STRING_EQUAL(buf, "reload applied: generation 7 (new)\n");
+	/* the second came after the take: it waits for the next reload */
+	t = take_reload(s);
+	CU_ASSERT_EQUAL(t, 2);
+	server_reload_done(s, t, "error: reload refused: x.conf:3: bad\n");
+	read_all(b);
+	CU_ASSERT_STRING_EQUAL(buf, "error: reload refused: x.conf:3: bad\n");
+	/* "reload json" is not a reload: ctl.c's unknown command */
+	CU_ASSERT(ask_control(path, "reload json\n", 0) > 0);
+	CU_ASSERT_EQUAL(strncmp(buf, "error: unknown command", 22), 0);
+
+	/* the metrics move to another port, then to the same port on any address */
+	free_port(&sin2);
+	CU_ASSERT_EQUAL(server_metrics(s, (struct sockaddr *)&sin2, sizeof(sin2)), 0);
+	CU_ASSERT(ask_http(&sin2, "GET /metrics HTTP/1.1\r\n\r\n") > 0);
+	check_http(200, NULL);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CU_ASSERT_EQUAL(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), -1);
+	close(fd);
+	any = sin2;
+	any.sin_addr.s_addr = htonl(INADDR_ANY);
+	CU_ASSERT_EQUAL(server_metrics(s, (struct sockaddr *)&any, sizeof(any)), 0);
+	CU_ASSERT(ask_http(&sin2, "GET /metrics HTTP/1.1\r\n\r\n") > 0);
+	check_http(200, NULL);
+	/* gone */
+	CU_ASSERT_EQUAL(server_metrics(s, NULL, 0), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CU_ASSERT_EQUAL(connect(fd, (struct sockaddr *)&sin2, sizeof(sin2)), -1);
+	close(fd);
+	server_stop(s);
+}
+
 /* Start failures say why in errno and leave nothing behind; a stale socket is replaced. */
 static void
 test_server_start_errors(void)
@@ -1245,6 +1340,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_small_buffers),	TEST_CASE(test_unknown_command),
 	TEST_CASE(test_sources),	TEST_CASE(test_dp_counters),
 	TEST_CASE(test_server),		TEST_CASE(test_server_start_errors),
+	TEST_CASE(test_server_reload),
 	TEST_CASE(test_server_slow_peers),
 };
 
