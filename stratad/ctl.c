@@ -687,7 +687,7 @@ ctl_render(const char *cmd, const struct status *st, uint64_t now_mono_ns, char 
 	} else {
 		out_put(&o, "unknown command '");
 		put_cmd_echo(&o, cmd, n);
-		out_put(&o, "' (known: counters, sources, tracking)\n");
+		out_put(&o, "' (known: counters, reload, sources, tracking)\n");
 		ret = -1;
 	}
 	if (o.full)
