@@ -1021,12 +1021,3 @@ cfg_policy(const struct cfg *c, double tick_s, __u64 seed, struct strata_policy_
 	/* the parser keeps burst * interval below 2^31 ticks of any fast path */
 	assert((double)pc->interval * c->ratelimit.burst < 2147483648.0);
 }
-
-const char *
-cfg_policy_summary(const struct cfg *c, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u access list rule%s (default %s)%s", c->n_acl,
-		 c->n_acl == 1 ? "" : "s", c->has_allow ? "deny" : "allow",
-		 c->ratelimit.on ? ", rate limit on" : "");
-	return buf;
-}

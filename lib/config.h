@@ -169,5 +169,3 @@ void cfg_lower(const struct cfg *c, struct strata_fastcfg *fc);
  */
 void cfg_policy(const struct cfg *c, double tick_s, __u64 seed, struct strata_policy_conf *pc);
 
-/* What the policy of @c is, in words, for the fast paths' start-up line; @return @buf. */
-const char *cfg_policy_summary(const struct cfg *c, char *buf, size_t len);
