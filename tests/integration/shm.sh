@@ -187,8 +187,8 @@ owner)
 	fi
 	ok "strata.service keeps the object when stratad stops (no RemoveIPC=yes for group $unit_group)"
 	for u in strata.service strata-dpdk.service; do
-		sed -e "s|/usr/local/bin/stratad|$STRATAD|" -e "s|/usr/local/bin/strata-dpdk|$STRATA_DPDK|" \
-			"$UNITS/$u" >"$TMP/$u"
+		sed -e "s|/usr/local/bin/stratactl|$STRATACTL|" -e "s|/usr/local/bin/stratad|$STRATAD|" \
+			-e "s|/usr/local/bin/strata-dpdk|$STRATA_DPDK|" "$UNITS/$u" >"$TMP/$u"
 	done
 	out=$(systemd-analyze verify "$TMP/strata.service" "$TMP/strata-dpdk.service" 2>&1) ||
 		fail "systemd-analyze verify: $out"
