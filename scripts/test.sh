@@ -22,6 +22,16 @@ fi
 ninja -C build
 
 rc=0
+# stratad without XDP (a DPDK-only host): the option must keep building
+noxdp="-Dxdp=disabled -Ddpdk=disabled -Dfuzz=disabled -Dbenchmarks=disabled -Dtests=disabled"
+# shellcheck disable=SC2086
+if { [ -d build-noxdp ] || meson setup build-noxdp $noxdp >/dev/null; } &&
+	ninja -C build-noxdp stratad/stratad >/dev/null; then
+	echo "stratad without XDP (meson -Dxdp=disabled): builds"
+else
+	echo "FAIL: stratad without XDP (meson -Dxdp=disabled) does not build"
+	rc=1
+fi
 meson test -C build --print-errorlogs --num-processes 2 || rc=$?
 
 # One closing line that any reader of logs understands.
@@ -37,4 +47,5 @@ skip = counts.get("SKIP", 0)
 bad = sum(counts.values()) - ok - skip
 print(f"{ok} passed, {bad} failed, {skip} skipped")
 PY
+[ $rc -eq 0 ] || echo "FAIL: see above"
 exit $rc
