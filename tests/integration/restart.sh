@@ -6,8 +6,8 @@
 #   restart.sh xdp    (the default) the XDP path: stratad pins
 # its program, link and maps in a bpffs it mounts here (`ip netns exec`
 # mounts a fresh /sys, so not /sys/fs/bpf), synchronised to an upstream whose
-# clock is 25 ms ahead of the host's (so a restarted stratad that served the
-# host clock instead of the adopted snapshot would show a 25 ms jump).
+# clock is 12 ms ahead of the host's (so a restarted stratad that served the
+# host clock instead of the adopted snapshot would show a 12 ms jump).
 # Under a steady 10,000 requests/s from strata-gen, stratad is
 #   (a) killed with SIGKILL and started again,
 #   (b) stopped with SIGTERM, then started again (as systemctl restart does):
@@ -44,7 +44,7 @@ dpdk)
 	;;
 *) fail "usage: restart.sh xdp|dpdk" ;;
 esac
-OFFSET=0.025
+OFFSET=0.012
 SECONDS_RUN=8
 RATE=10000
 
@@ -77,7 +77,7 @@ bpffs $BPF/strata
 control $SOCK
 EOF
 
-# the upstream: a stratum-1 server 25 ms ahead, in the client's namespace
+# the upstream: a stratum-1 server 12 ms ahead, in the client's namespace
 spawn ip netns exec "$NS_C" python3 "$(dirname "$0")/ntp_probe.py" liar 192.0.2.2 "$OFFSET" 280
 
 start_stratad() {
@@ -201,7 +201,7 @@ print(d["sent"], d["lost"], d["unsync"])' "$TMP/$1.json"
 # clock in medians of 0.25 s (5 exchanges, against the scheduling noise of
 # single ones): no step between one and the next above 100 us, no reply
 # unsynchronised, no request unanswered. A stratad that served the host
-# clock after the restart would step by the upstream's 25 ms.
+# clock after the restart would step by the upstream's 12 ms.
 continuity() {
 	python3 - "$TMP/$1.probe" "$(cat "$TMP/$1.at")" <<'EOF' 2>&1
 import statistics, sys
