@@ -492,7 +492,20 @@ select_sources(struct upstream *u, uint64_t mono)
 	/* steer only by a sample the loop has not seen yet (RFC 5905 section 11.3) */
 	if (sp->ntpc.filter_mono_ns != u->sys_sample_mono || !u->sys.synced) {
 		u->sys_sample_mono = sp->ntpc.filter_mono_ns;
-		step = disc_update(u->disc, mono, r.offset, sp->ntpc.poll);
+		/*
+		 * A reference clock on this host (the kernel clock, a PHC) is read
+		 * with no network between: an offset beyond the step limit is that
+		 * clock having been stepped (chronyd's makestep at boot, ptp4l's
+		 * first step), not a delay spike to sit out (RFC 5905's SPIK
+		 * state is for packets). Slewed at 500 ppm, half a second would
+		 * be served wrong for over a quarter of an hour: step at once.
+		 */
+		if (sp->ref != NULL && fabs(r.offset) > DISC_STEP_LIMIT) {
+			disc_step(u->disc, mono, r.offset);
+			step = r.offset;
+		} else {
+			step = disc_update(u->disc, mono, r.offset, sp->ntpc.poll);
+		}
 	}
 	if (step != 0) {
 		log_info("clock stepped by %+.6f s", step);

@@ -311,6 +311,53 @@ test_refclock_alone(void)
 }
 
 /*
+ * A reference clock that is stepped after strata follows it (chronyd's
+ * makestep on the host, ptp4l's first step): strata steps with it at the
+ * next reading instead of slewing half a second in at 500 ppm.
+ */
+static void
+test_refclock_stepped(void)
+{
+	struct snap_slot sl;
+	struct ref_report rep;
+	struct timespec rt;
+	struct ref *r;
+	struct cfg c;
+	uint64_t mono;
+	__u32 ns;
+	int64_t sec;
+	double ours, real;
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	c.n_sources = 1;
+	c.sources[0].kind = CFG_SRC_PHC;
+	snprintf(c.sources[0].host, sizeof(c.sources[0].host), "CLOCK_REALTIME");
+	c.minsources = 1;
+	c.holdover = 60;
+	r = ref_new(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	ref_tick(r, mono_ns());
+	/* the reference moves 0.5 s away from strata's clock: here, strata's clock moves */
+	disc_step(&r->disc, mono_ns(), 0.5);
+	/* a reference clock is read once a second: a few readings */
+	for (i = 0; i < 30; i++) {
+		usleep(100000);
+		ref_tick(r, mono_ns());
+	}
+	mono = mono_ns();
+	ref_fill(r, mono, &sl, &rep);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	sec = ntp_to_unix(disc_now(&r->disc, mono), (int64_t)rt.tv_sec, &ns);
+	ours = (double)sec + ns * 1e-9;
+	real = (double)rt.tv_sec + rt.tv_nsec * 1e-9;
+	printf("\n  strata's clock %+.6f s from the stepped reference after 3 s ", ours - real);
+	CU_ASSERT(fabs(ours - real) < 0.01);
+	CU_ASSERT_EQUAL(sl.srv.stratum, 1);
+	ref_free(r);
+}
+
+/*
  * local stratum alone with a leapfile that names a leap at the end of
  * today: announced (leap 1) in the local clock's replies. Before the one
  * pipeline, a leapfile without a server, pool or PHC line was not read.
@@ -358,6 +405,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_local_leap),
 	TEST_CASE(test_update),
 	TEST_CASE(test_refclock_alone),
+	TEST_CASE(test_refclock_stepped),
 };
 
 CUNIT_MAIN("reference", cases)
