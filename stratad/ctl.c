@@ -451,6 +451,8 @@ tracking_text(struct out *o, const struct status *st, uint64_t now_mono_ns)
 		out_put(o, "Snapshot age    : %lld.%03lld seconds\n", (long long)(age / 1000000000),
 		    (long long)(age % 1000000000 / 1000000));
 	out_put(o, "Publishes       : %llu\n", (unsigned long long)st->publishes);
+	/* one more at each applied reload: says whether a reload reached the fast paths */
+	out_put(o, "Configuration   : generation %llu\n", (unsigned long long)st->cfg_gen);
 	if (st->n_dp > 0)
 		out_put(o, "DPDK %.*s: %u workers, %u port%s, rx timestamps %s, generation %llu\n",
 			128, st->dp_port, st->n_dp, st->n_dp_ports, st->n_dp_ports == 1 ? "" : "s",
@@ -520,7 +522,8 @@ tracking_json(struct out *o, const struct status *st, uint64_t now_mono_ns)
 	put_json_sec_or_null(o, "est_error_s", st->est_error_ns);
 	put_json_sec_or_null(o, "max_error_s", st->max_error_ns);
 	put_json_sec_or_null(o, "snapshot_age_s", age_ns(st, now_mono_ns));
-	out_put(o, ",\"publishes\":%llu,\"sys_peer\":", (unsigned long long)st->publishes);
+	out_put(o, ",\"publishes\":%llu,\"config_generation\":%llu,\"sys_peer\":",
+		(unsigned long long)st->publishes, (unsigned long long)st->cfg_gen);
 	if (p != NULL)
 		put_json_str(o, p->name);
 	else

@@ -57,6 +57,7 @@ struct status {
 	unsigned int n_dp;
 	const char *dp_rx_stamp; /* "tsc" or "hardware" */
 	unsigned int n_dp_ports;
+	uint64_t cfg_gen;	  /* the fast-path configuration generation stratad published last */
 	uint64_t dp_gen;	  /* the configuration generation all its workers use */
 	char dp_port[CFG_PORT_MAX]; /* the "listen dpdk" ports, comma separated */
 	struct strata_counters dp[STRATA_SHM_MAX_LCORES];

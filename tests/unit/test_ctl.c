@@ -54,6 +54,7 @@ fill_status(struct status *st)
 	st->slot.srv.ref_time = ntp_from_unix(1700000000, 500000000, NULL);
 	st->publish_mono_ns = PUBLISH_NS;
 	st->publishes = 42;
+	st->cfg_gen = 3;
 	st->est_error_ns = 1500;
 	st->max_error_ns = -1;
 	strcpy(st->ifaces[0].ifname, "veth0");
@@ -356,6 +357,7 @@ test_tracking_text(void)
 		"Kernel est error: 0.000001500 seconds\n"
 		"Snapshot age    : 0.250 seconds\n"
 		"Publishes       : 42\n"
+		"Configuration   : generation 3\n"
 		"Interface veth0: XDP native, rx timestamps software (kernel clock)\n";
 	struct status *st = new_status();
 	int n;
@@ -375,6 +377,7 @@ test_tracking_json(void)
 		"\"ref_time_unix\":1700000000.500000000,\"root_delay_s\":1.500000000,"
 		"\"root_dispersion_s\":0.003906250,\"precision\":-20,\"est_error_s\":0.000001500,"
 		"\"max_error_s\":null,\"snapshot_age_s\":0.250000000,\"publishes\":42,"
+		"\"config_generation\":3,"
 		"\"sys_peer\":null,\"offset_s\":null,\"jitter_s\":null,\"frequency_ppm\":null,"
 		"\"truechimers\":0,\"interfaces\":[{\"name\":\"veth0\",\"ifindex\":3,"
 		"\"xdp_mode\":\"native\",\"rx_stamp\":\"software\"}]}\n";
@@ -415,8 +418,8 @@ test_tracking_sources(void)
 		"Truechimers     : 1\n"
 		"Root delay      : 1.500000000 seconds\n";
 	static const char want_json[] =
-		",\"publishes\":42,\"sys_peer\":\"192.0.2.11\",\"offset_s\":-0.000012000,"
-		"\"jitter_s\":0.000004000,\"frequency_ppm\":12.345600,\"truechimers\":1,"
+		",\"publishes\":42,\"config_generation\":3,\"sys_peer\":\"192.0.2.11\","
+		"\"offset_s\":-0.000012000,\"jitter_s\":0.000004000,\"frequency_ppm\":12.345600,\"truechimers\":1,"
 		"\"interfaces\":[";
 	struct status *st = new_status();
 
