@@ -19,16 +19,8 @@
 #include "ctlproto.h"
 #include "leap.h"
 #include "log.h"
+#include "monotime.h"
 #include "poolreg.h"
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static unsigned int
 metrics_port(const struct cfg *c)
@@ -126,7 +118,7 @@ reload_run(struct reload *rl, char *out, size_t len)
 	static struct cfg next;
 	static char restart[CFG_RESTART_MAX * 220];
 	struct cfg_restart r = {0};
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mono_ns();
 	unsigned int parts;
 	char err[512];
 	int n;
@@ -180,20 +172,20 @@ reload_run(struct reload *rl, char *out, size_t len)
 		reload_metrics(rl, &next, &r);
 	/* the registrations announce the service addresses: they follow the fast paths */
 	if (parts & (CFG_PART_REGISTER | CFG_PART_FASTPATH))
-		*rl->reg = reg_update(*rl->reg, &next, &r, now_ns());
+		*rl->reg = reg_update(*rl->reg, &next, &r, mono_ns());
 	*rl->cfg = next;
 
 	cfg_restart_text(&r, restart, sizeof(restart));
 	n = snprintf(out, len, "reload applied: generation %llu%s, %.1f ms%s\n",
 		     (unsigned long long)rl->chan->published,
 		     parts & CFG_PART_FASTPATH ? " (new)" : " (unchanged)",
-		     (double)(now_ns() - t0) / 1e6, r.n > 0 ? "; these lines need a restart:" : "");
+		     (double)(mono_ns() - t0) / 1e6, r.n > 0 ? "; these lines need a restart:" : "");
 	if (n > 0 && (size_t)n < len)
 		snprintf(out + n, len - (size_t)n, "%s", restart);
 	log_info("reload applied: generation %llu%s, in %.1f ms%s",
 		 (unsigned long long)rl->chan->published,
 		 parts & CFG_PART_FASTPATH ? " (new)" : " (unchanged)",
-		 (double)(now_ns() - t0) / 1e6,
+		 (double)(mono_ns() - t0) / 1e6,
 		 r.n > 0 ? "; these lines need a restart (below)" : "");
 	for (n = 0; n < (int)r.n; n++)
 		if (r.l[n].line != 0)
