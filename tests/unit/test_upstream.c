@@ -78,7 +78,13 @@ server_of(const struct peer *p)
 /*
  * A UDP socket connected to a loopback port nobody listens on: what it sends
  * comes back as ICMP port unreachable, the error a request to a host whose
- * NTP daemon died gets. Loopback is exempt from the ICMP rate limit.
+ * NTP daemon died gets.
+ *
+ * The socket is bound before the closed port is chosen. Left unbound, its
+ * connect() could be given the very port just taken back as its own local
+ * port: it is then connected to itself, receives its own request instead
+ * of an ICMP error, and every later tick waited a second for an error that
+ * never came (the test ran past meson's 30 s timeout once in CI).
  */
 static int
 refused_socket(void)
@@ -87,22 +93,28 @@ refused_socket(void)
 	socklen_t len = sizeof(sin);
 	int closed, fd;
 
-	/* a port the kernel gave and took back is closed */
-	closed = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (closed < 0)
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -EIO;
-	if (bind(closed, (struct sockaddr *)&sin, len) != 0 ||
+	if (bind(fd, (struct sockaddr *)&sin, len) != 0) {
+		close(fd);
+		return -EIO;
+	}
+	/* a port the kernel gave and took back is closed; it is not fd's, which holds its own */
+	closed = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (closed < 0 || bind(closed, (struct sockaddr *)&sin, len) != 0 ||
 	    getsockname(closed, (struct sockaddr *)&sin, &len) != 0) {
-		close(closed);
+		if (closed >= 0)
+			close(closed);
+		close(fd);
 		return -EIO;
 	}
 	close(closed);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sin, len) != 0) {
+	if (connect(fd, (struct sockaddr *)&sin, len) != 0) {
 		close(fd);
-		fd = -1;
+		return -EIO;
 	}
-	return fd >= 0 ? fd : -EIO;
+	return fd;
 }
 
 /*
@@ -175,8 +187,13 @@ serve(struct upstream *u, uint64_t sent)
 		if (s->state == REFUSED) {
 			/* the error arrives (on loopback, at once) and is read as stratad would */
 			pfd = (struct pollfd){.fd = request_fd(u, s), .events = POLLIN};
-			if (pfd.fd >= 0 && poll(&pfd, 1, 1000) == 1)
+			if (pfd.fd < 0)
+				continue;
+			/* loopback answers at once: a second without the error is a broken setup */
+			if (poll(&pfd, 1, 1000) == 1)
 				upstream_receive(u, &pfd, 1, sent + (uint64_t)(rtt * NS));
+			else
+				CU_FAIL("a refusing server's request earned no ICMP error in 1 s");
 			continue;
 		}
 		if (s->fd < 0 || recv(s->fd, &req, sizeof(req), 0) != sizeof(req))
