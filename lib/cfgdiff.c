@@ -15,8 +15,8 @@
 
 #include <strata/fastcfg.h>
 
-static int
-same_source(const struct cfg_source *a, const struct cfg_source *b)
+int
+cfg_same_source(const struct cfg_source *a, const struct cfg_source *b)
 {
 	return a->kind == b->kind && strcmp(a->host, b->host) == 0 && a->iburst == b->iburst &&
 	       a->prefer == b->prefer && a->noselect == b->noselect && a->minpoll == b->minpoll &&
@@ -34,7 +34,7 @@ same_time(const struct cfg *a, const struct cfg *b)
 	    strcmp(a->leapfile, b->leapfile) != 0 || a->n_sources != b->n_sources)
 		return 0;
 	for (i = 0; i < a->n_sources; i++)
-		if (!same_source(&a->sources[i], &b->sources[i]))
+		if (!cfg_same_source(&a->sources[i], &b->sources[i]))
 			return 0;
 	return 1;
 }

@@ -34,6 +34,12 @@ struct cfg_restart {
 	unsigned int more; /* lines beyond CFG_RESTART_MAX, counted only */
 };
 
+/*
+ * Whether two source lines are the same line, options and all (line numbers
+ * aside): a reload keeps such a source's peers, filter and reach.
+ */
+int cfg_same_source(const struct cfg_source *a, const struct cfg_source *b);
+
 /* Which parts (enum cfg_part bits) differ between @run and @next; line numbers aside. */
 unsigned int cfg_diff(const struct cfg *run, const struct cfg *next);
 

@@ -17,6 +17,7 @@
 
 #include <strata/ntp.h>
 
+#include "cfgdiff.h"
 #include "log.h"
 #include "monotime.h"
 #include "peer.h"
@@ -236,16 +237,6 @@ upstream_phc_map(const struct upstream *u, const struct snap_map *mono, struct s
 	return -1;
 }
 
-/* The same line, options and all (its line number aside): a reload keeps its peers. */
-static int
-same_source(const struct cfg_source *a, const struct cfg_source *b)
-{
-	return a->kind == b->kind && strcmp(a->host, b->host) == 0 && a->iburst == b->iburst &&
-	       a->prefer == b->prefer && a->noselect == b->noselect && a->minpoll == b->minpoll &&
-	       a->maxpoll == b->maxpoll && a->poll == b->poll && a->maxsources == b->maxsources &&
-	       a->offset == b->offset;
-}
-
 int
 upstream_update(struct upstream *u, const struct cfg *c)
 {
@@ -259,7 +250,7 @@ upstream_update(struct upstream *u, const struct cfg *c)
 		slot[j] = -1;
 		for (i = 0; i < CFG_MAX_SOURCES && slot[j] < 0; i++)
 			if (u->src[i].in_use && !kept[i] &&
-			    same_source(&u->src[i].c, &c->sources[j])) {
+			    cfg_same_source(&u->src[i].c, &c->sources[j])) {
 				kept[i] = 1;
 				slot[j] = i;
 				u->src[i].c.line = c->sources[j].line;
