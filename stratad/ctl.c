@@ -214,25 +214,18 @@ counters_text(struct out *o, const struct status *st)
 		dp_counters_text(o, st);
 }
 
+/* One JSON object of @n counters @c, keyed by @names. */
 static void
-counters_json_obj(struct out *o, const __u64 *c)
+counters_json_obj(struct out *o, const __u64 *c, const char *const *names, unsigned int n)
 {
 	unsigned int r;
 
-	for (r = 0; r < STRATA_R_MAX; r++)
-		out_put(o, "%s\"%s\":%llu", r == 0 ? "" : ",", strata_reason_names[r],
-		    (unsigned long long)c[r]);
+	for (r = 0; r < n; r++)
+		out_put(o, "%s\"%s\":%llu", r == 0 ? "" : ",", names[r], (unsigned long long)c[r]);
 }
 
-static void
-dp_counters_json_obj(struct out *o, const __u64 *c)
-{
-	unsigned int r;
-
-	for (r = 0; r < STRATA_DP_MAX; r++)
-		out_put(o, "%s\"%s\":%llu", r == 0 ? "" : ",", strata_dp_counter_names[r],
-			(unsigned long long)c[r]);
-}
+#define REASONS_JSON(o, c) counters_json_obj(o, c, strata_reason_names, STRATA_R_MAX)
+#define DP_JSON(o, c) counters_json_obj(o, c, strata_dp_counter_names, STRATA_DP_MAX)
 
 /*
  * As dp_counters_text(), with a dataplane attached: "dpdk_counters" per
@@ -250,15 +243,15 @@ dp_counters_json(struct out *o, const struct status *st)
 		t[r] = st->dpc_exc.c[r];
 	for (i = 0; i < n; i++) {
 		out_put(o, "%s{\"worker\":%u,", i == 0 ? "" : ",", i);
-		dp_counters_json_obj(o, st->dpc[i].c);
+		DP_JSON(o, st->dpc[i].c);
 		out_put(o, "}");
 		for (r = 0; r < STRATA_DP_MAX; r++)
 			t[r] += st->dpc[i].c[r];
 	}
 	out_put(o, "],\"dpdk_exception\":{");
-	dp_counters_json_obj(o, st->dpc_exc.c);
+	DP_JSON(o, st->dpc_exc.c);
 	out_put(o, "},\"dpdk_total\":{");
-	dp_counters_json_obj(o, t);
+	DP_JSON(o, t);
 	out_put(o, "}");
 }
 
@@ -272,17 +265,17 @@ counters_json(struct out *o, const struct status *st)
 	out_put(o, "{\"cpus\":[");
 	for (cpu = 0; cpu < ncpu_of(st); cpu++) {
 		out_put(o, "%s{\"cpu\":%u,", cpu == 0 ? "" : ",", cpu);
-		counters_json_obj(o, st->cpu[cpu].c);
+		REASONS_JSON(o, st->cpu[cpu].c);
 		out_put(o, "}");
 	}
 	out_put(o, "],\"dpdk\":[");
 	for (cpu = 0; cpu < st->n_dp && cpu < STRATA_SHM_MAX_LCORES; cpu++) {
 		out_put(o, "%s{\"worker\":%u,", cpu == 0 ? "" : ",", cpu);
-		counters_json_obj(o, st->dp[cpu].c);
+		REASONS_JSON(o, st->dp[cpu].c);
 		out_put(o, "}");
 	}
 	out_put(o, "],\"total\":{");
-	counters_json_obj(o, total);
+	REASONS_JSON(o, total);
 	out_put(o, "},\"seen\":%llu,\"replies\":%llu,\"passes\":%llu,\"drops\":%llu",
 	    (unsigned long long)(verdict[STRATA_REPLY] + verdict[STRATA_PASS] +
 				 verdict[STRATA_DROP]),
