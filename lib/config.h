@@ -113,6 +113,29 @@ struct cfg_ratelimit {
 	int kod;
 };
 
+/*
+ * NTS (RFC 8915), in chrony's words and with its defaults where they fit
+ * (docs/config.md, docs/nts.md). NTS is on when both a certificate and a
+ * key are configured; stratad keeps the master keys, strata-nts serves
+ * NTS-KE and the AF_XDP queues.
+ */
+#define CFG_NTS_PORT_DEFAULT 4460       /* RFC 8915 section 4 */
+#define CFG_NTS_PROCESSES_DEFAULT 1
+#define CFG_NTS_MAXCONN_DEFAULT 100
+#define CFG_NTS_ROTATE_DEFAULT 604800   /* a week */
+#define CFG_NTS_DUMPDIR_DEFAULT "/var/lib/strata"
+#define CFG_NTS_KEYFILE "ntskeys"       /* in the dump directory */
+struct cfg_nts {
+	char cert[CFG_FILE_MAX];  /* "ntsservercert FILE": PEM, the chain after the leaf */
+	char key[CFG_FILE_MAX];   /* "ntsserverkey FILE": PEM, may be readable by root only */
+	unsigned int port;        /* "ntsport N": NTS-KE's TCP port */
+	unsigned int processes;   /* "ntsprocesses N": NTS-KE worker processes */
+	unsigned int maxconns;    /* "maxntsconnections N": open NTS-KE sessions, all workers */
+	unsigned int rotate;      /* "ntsrotate SECONDS": 0 never generates, only reads the file */
+	char dumpdir[CFG_FILE_MAX]; /* "ntsdumpdir DIR": DIR/ntskeys holds the master keys */
+	char ntpserver[CFG_HOST_MAX + 1]; /* "ntsntpserver NAME": sent in NTS-KE, "" for none */
+};
+
 struct cfg {
 	struct cfg_listen listen[CFG_MAX_LISTEN];
 	unsigned int n_listen;
@@ -138,6 +161,7 @@ struct cfg {
 	struct cfg_ratelimit ratelimit;
 	struct cfg_register reg[CFG_MAX_REGISTER]; /* "register" lines, in file order */
 	unsigned int n_register;
+	struct cfg_nts nts;
 	/* where the one-line settings were set, 0 for a default: a reload's messages name them */
 	struct {
 		unsigned int xdpmode, metrics, control, user, driftfile, bpffs;

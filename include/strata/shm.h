@@ -16,11 +16,14 @@
 #include "compat.h"
 #include "counters.h"
 #include "fastcfg.h"
+#include "nts.h"
 #include "snapshot.h"
 
 #define STRATA_SHM_NAME "/strata"
-#define STRATA_SHM_MAGIC 0x53544d33u /* "STM3": with the dataplane's own counters */
+#define STRATA_SHM_MAGIC 0x53544d34u /* "STM4": with the NTS master keys and counters */
 #define STRATA_SHM_MAX_LCORES 128
+/* AF_XDP sockets strata-nts serves NTS on: one per (interface, queue) */
+#define STRATA_SHM_MAX_XSK 64
 
 /* What the dataplane stamps receive times with (strata_shm.dp_rx_stamp). */
 enum strata_rx_stamp {
@@ -108,6 +111,21 @@ struct strata_shm {
 	 */
 	struct strata_dp_counters dp[STRATA_SHM_MAX_LCORES];
 	struct strata_dp_counters dp_exc;
+
+	/* NTS (RFC 8915, docs/nts.md): the master keys, written by stratad only */
+	struct strata_nts_keyring nts_keys;
+
+	/* written by strata-nts at start and on exit, read by stratad */
+	__u32 nts_pid;       /* strata-nts's process ID, 0 when none */
+	__u32 nts_xsk;       /* AF_XDP sockets in use: rows of nts_xsk_c[] */
+	__u32 nts_xsk_ifindex[STRATA_SHM_MAX_XSK]; /* each row's interface */
+	__u32 nts_xsk_queue[STRATA_SHM_MAX_XSK];   /* and queue */
+	__u8 nts_pad[56];
+	/* the NTS-KE workers' counters (enum strata_nts_ke_counter), atomic adds */
+	__u64 nts_ke[16];
+	/* NTS responders' counters: one row per DPDK worker, one per AF_XDP socket */
+	struct strata_nts_counters nts_dp[STRATA_SHM_MAX_LCORES];
+	struct strata_nts_counters nts_xsk_c[STRATA_SHM_MAX_XSK];
 };
 _Static_assert(sizeof(struct snap) % 64 == 0, "snapshot ends on a cache line");
 _Static_assert(sizeof(struct strata_shm) % 8 == 0, "strata_shm layout");
@@ -117,3 +135,9 @@ _Static_assert(__builtin_offsetof(struct strata_shm, cfg_seq) % 64 == 0,
 	       "the configuration starts on a cache line");
 _Static_assert(__builtin_offsetof(struct strata_shm, dp) % 64 == 0,
 	       "the dataplane's counters start on a cache line");
+_Static_assert(__builtin_offsetof(struct strata_shm, nts_keys) % 64 == 0,
+	       "the NTS keys start on a cache line");
+_Static_assert(__builtin_offsetof(struct strata_shm, nts_ke) % 64 == 0,
+	       "the NTS-KE counters start on a cache line");
+_Static_assert(__builtin_offsetof(struct strata_shm, nts_dp) % 64 == 0,
+	       "the NTS counters start on a cache line");
