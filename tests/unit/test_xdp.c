@@ -21,6 +21,7 @@
 #include <linux/bpf.h>
 
 #include <strata/reply.h>
+#include <strata/xsk_meta.h>
 
 #include "cunit_main.h"
 #include "ref_csum.h"
@@ -262,6 +263,61 @@ test_pass_and_drop(void)
 	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
 	CU_ASSERT_EQUAL(retval, XDP_DROP);
 	CU_ASSERT_EQUAL(sum_counter(STRATA_R_DROP_MODE_CONTROL), ctl + 1);
+}
+
+/*
+ * An NTS request (RFC 8915 section 5.7: a Unique Identifier field is enough
+ * to class it) leaves with its receive stamp in the metadata area in front
+ * of it, for strata-nts's AF_XDP socket; with none on the queue (the
+ * XSKMAP is empty here) bpf_redirect_map() falls back to XDP_PASS and the
+ * kernel gets it, as before NTS.
+ */
+static void
+test_nts_to_xsk(void)
+{
+	__u8 req[256], out[256];
+	__u32 out_len, retval;
+	__u64 pass = sum_counter(STRATA_R_PASS_NTS), t0, t1;
+	struct strata_xsk_meta m;
+	__u8 *ip = req + 14, *udp = ip + 20, *ef;
+	size_t n = make_req4(req, 0, 0);
+	__u32 s;
+
+	/* one Unique Identifier field of 36 octets after the header */
+	ef = udp + 8 + 48;
+	memset(ef, 0xab, 36);
+	ef[0] = NTP_EF_NTS_UNIQUE_ID >> 8;
+	ef[1] = NTP_EF_NTS_UNIQUE_ID & 0xff;
+	ef[2] = 0;
+	ef[3] = 36;
+	n += 36;
+	ip[2] = (__u8)((20 + 8 + 48 + 36) >> 8);
+	ip[3] = (__u8)(20 + 8 + 48 + 36);
+	ip[10] = ip[11] = 0;
+	s = fold(sum16(0, ip, 20));
+	ip[10] = (__u8)(~s >> 8);
+	ip[11] = (__u8)~s;
+	udp[4] = 0;
+	udp[5] = 8 + 48 + 36;
+
+	t0 = mono_ns();
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	t1 = mono_ns();
+	CU_ASSERT_EQUAL(retval, XDP_PASS);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_PASS_NTS), pass + 1);
+	/* the test run's output starts at the metadata: the stamp, then the frame untouched */
+	CU_ASSERT_EQUAL_FATAL(out_len, n + sizeof(m));
+	memcpy(&m, out, sizeof(m));
+	CU_ASSERT_EQUAL(m.magic, STRATA_XSK_META_MAGIC);
+	CU_ASSERT_EQUAL(m.rx_scale, SNAP_SCALE_MONO);
+	CU_ASSERT(m.rx >= t0 && m.rx <= t1);
+	CU_ASSERT_EQUAL(memcmp(out + sizeof(m), req, n), 0);
+
+	/* a plain request has no metadata: the reply starts at the frame */
+	n = make_req4(req, 0, 0);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_TX);
+	CU_ASSERT_EQUAL(out_len, n);
 }
 
 /*
@@ -662,6 +718,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_ipv6_reply),
 	TEST_CASE(test_pass_and_drop),
 	TEST_CASE(test_other_mac),
+	TEST_CASE(test_nts_to_xsk),
 	TEST_CASE(test_ipv6_udp_csum0),
 	TEST_CASE(test_acl_lpm),
 	TEST_CASE(test_ratelimit),
