@@ -459,3 +459,283 @@ nts_client_request(const struct nts_keys *k, const uint8_t *uid, const uint8_t *
 		     ntp + pos + 8 + NTS_NONCE_LEN, &none);
 	return pos + REPLY_AUTH_MIN;
 }
+
+int
+nts_client_verify(const struct nts_keys *k, const uint8_t *uid, const uint8_t *ntp, size_t len,
+		  struct nts_client_cookies *out)
+{
+	uint8_t pt[REQ_MAX];
+	const uint8_t *auth;
+	size_t pos, blen, auth_off = 0, nlen, clen, ptlen;
+	int uid_ok = 0;
+
+	out->n = 0;
+	if (len < NTP_HEADER_LEN || len > REQ_MAX || nts_aead_key_len(k->aead) == 0 ||
+	    k->len != nts_aead_key_len(k->aead))
+		return -1;
+	for (pos = NTP_HEADER_LEN; pos < len; pos += blen) {
+		unsigned type;
+
+		if (len - pos < NTP_EF_MIN_LEN)
+			return -1;
+		type = get16(ntp + pos);
+		blen = get16(ntp + pos + 2);
+		if (blen < NTP_EF_MIN_LEN || blen & 3 || blen > len - pos)
+			return -1;
+		if (type == NTP_EF_NTS_UNIQUE_ID) {
+			/* section 5.7: the reply echoes our identifier (compared in constant time) */
+			if (uid_ok || blen != 4 + NTS_UID_LEN ||
+			    !memeql_sec(ntp + pos + 4, uid, NTS_UID_LEN))
+				return -1;
+			uid_ok = 1;
+		} else if (type == NTP_EF_NTS_AUTHENTICATOR) {
+			/* fields after it would be unauthenticated: not ours */
+			if (blen != len - pos)
+				return -1;
+			auth_off = pos;
+		}
+	}
+	if (!uid_ok)
+		return -1;
+	/* section 5.7: an NTS NAK is a kiss-o'-death NTSN with our identifier */
+	if (ntp[1] == 0 && get32(ntp + 12) == KISS_NTSN)
+		return 1;
+	if (auth_off == 0)
+		return -1;
+	auth = ntp + auth_off + 4;
+	blen = get16(ntp + auth_off + 2) - 4;
+	nlen = get16(auth);
+	clen = get16(auth + 2);
+	if (nlen == 0 || clen < SIV_DIGEST_SIZE || 4 + pad4(nlen) + pad4(clen) > blen)
+		return -1;
+	ptlen = clen - SIV_DIGEST_SIZE;
+	if (!aead_decrypt(k->aead, k->s2c, nlen, auth + 4, auth_off, ntp, ptlen, pt,
+			  auth + 4 + pad4(nlen)))
+		return -1;
+	/* the encrypted fields: keep the cookies, ignore the rest */
+	for (pos = 0; pos < ptlen; pos += blen) {
+		if (ptlen - pos < 4)
+			return -1;
+		blen = get16(pt + pos + 2);
+		if (blen < 4 || blen & 3 || blen > ptlen - pos)
+			return -1;
+		if (get16(pt + pos) == NTP_EF_NTS_COOKIE && out->n < NTS_KE_COOKIES &&
+		    blen - 4 <= NTS_CLIENT_COOKIE_MAX && blen > 4) {
+			out->len[out->n] = (uint16_t)(blen - 4);
+			memcpy(out->c[out->n], pt + pos + 4, blen - 4);
+			out->n++;
+		}
+	}
+	return 0;
+}
+
+/* ---- NTS-KE records (RFC 8915 section 4) ---- */
+
+int
+nts_ke_put(uint8_t *buf, size_t room, size_t *pos, uint16_t type, int critical, const void *body,
+	   size_t len)
+{
+	if (len > 0xffff || *pos > room || room - *pos < 4 + len)
+		return -1;
+	/* section 4: a critical bit, a 15-bit type, a 16-bit body length */
+	put16(buf + *pos, (type & 0x7fffu) | (critical ? NTS_KE_CRITICAL : 0));
+	put16(buf + *pos + 2, (uint32_t)len);
+	if (len)
+		memcpy(buf + *pos + 4, body, len);
+	*pos += 4 + len;
+	return 0;
+}
+
+/*
+ * Walk the records of @buf: @return 1 with the next one's type, critical
+ * bit, body and length, 0 when it is not all there yet, -1 past @max octets.
+ */
+static int
+ke_next(const uint8_t *buf, size_t len, size_t max, size_t *pos, unsigned *type, int *crit,
+	const uint8_t **body, size_t *blen)
+{
+	size_t p = *pos;
+
+	if (p + 4 > max)
+		return -1;
+	if (p + 4 > len)
+		return 0;
+	*blen = get16(buf + p + 2);
+	if (p + 4 + *blen > max)
+		return -1;
+	if (p + 4 + *blen > len)
+		return 0;
+	*type = get16(buf + p) & 0x7fffu;
+	*crit = (get16(buf + p) & NTS_KE_CRITICAL) != 0;
+	*body = buf + p + 4;
+	*pos = p + 4 + *blen;
+	return 1;
+}
+
+#define KE_REFUSE(code)                                                                            \
+	do {                                                                                       \
+		r->error = (code);                                                                 \
+		return -1;                                                                         \
+	} while (0)
+
+int
+nts_ke_parse_request(const uint8_t *buf, size_t len, struct nts_ke_request *r)
+{
+	size_t pos = 0, blen, i;
+	unsigned type, n = 0;
+	int crit, next = 0, ntp = 0, aead = 0, ret;
+	const uint8_t *b;
+
+	r->aead = 0;
+	r->error = NTS_KE_ERR_BAD_REQUEST;
+	for (;;) {
+		ret = ke_next(buf, len, KE_REQ_MAX_LEN, &pos, &type, &crit, &b, &blen);
+		if (ret < 0)
+			KE_REFUSE(NTS_KE_ERR_BAD_REQUEST); /* past 1024 octets: not a client */
+		if (ret == 0)
+			return 0;
+		if (++n > KE_MAX_RECORDS)
+			KE_REFUSE(NTS_KE_ERR_BAD_REQUEST);
+		switch (type) {
+		case NTS_KE_END:
+			/* section 4.1.1: critical, empty; the message ends here */
+			if (!crit || blen != 0)
+				KE_REFUSE(NTS_KE_ERR_BAD_REQUEST);
+			/* sections 4.1.2 and 4.1.5: NTPv4 offered, with an AEAD we offer */
+			if (!ntp || r->aead == 0)
+				KE_REFUSE(NTS_KE_ERR_BAD_REQUEST);
+			return 1;
+		case NTS_KE_NEXT_PROTOCOL:
+			/* section 4.1.2: exactly once, critical, a list of u16 */
+			if (next++ || !crit || blen == 0 || blen & 1)
+				KE_REFUSE(NTS_KE_ERR_BAD_REQUEST);
+			for (i = 0; i < blen; i += 2)
+				if (get16(b + i) == NTS_PROTO_NTPV4)
+					ntp = 1;
+			break;
+		case NTS_KE_AEAD:
+			/* section 4.1.5: once, the client's order of preference */
+			if (aead++ || blen == 0 || blen & 1)
+				KE_REFUSE(NTS_KE_ERR_BAD_REQUEST);
+			for (i = 0; i < blen && r->aead == 0; i += 2)
+				if (nts_aead_key_len(get16(b + i)))
+					r->aead = get16(b + i);
+			break;
+		case NTS_KE_ERROR:
+		case NTS_KE_WARNING:
+		case NTS_KE_COOKIE:
+			/* sections 4.1.3, 4.1.4, 4.1.6: the server's to send */
+			KE_REFUSE(NTS_KE_ERR_BAD_REQUEST);
+		case NTS_KE_SERVER:
+			break; /* section 4.1.7: a wish strata does not follow */
+		case NTS_KE_PORT_REC:
+			if (blen != 2) /* section 4.1.8 */
+				KE_REFUSE(NTS_KE_ERR_BAD_REQUEST);
+			break;
+		default:
+			/* section 4.1: unknown critical records are refused, others ignored */
+			if (crit)
+				KE_REFUSE(NTS_KE_ERR_UNRECOGNIZED_CRITICAL);
+			break;
+		}
+	}
+}
+
+size_t
+nts_ke_write_request(uint8_t *buf, size_t room, const uint16_t *aeads, unsigned n)
+{
+	uint8_t proto[2] = {0, NTS_PROTO_NTPV4}, list[2 * 16];
+	size_t pos = 0;
+	unsigned i;
+
+	if (n == 0 || n > 16)
+		return 0;
+	for (i = 0; i < n; i++)
+		put16(list + 2 * i, aeads[i]);
+	/* section 4: Next Protocol [NTPv4], AEAD list, End of Message; all critical */
+	if (nts_ke_put(buf, room, &pos, NTS_KE_NEXT_PROTOCOL, 1, proto, sizeof(proto)) ||
+	    nts_ke_put(buf, room, &pos, NTS_KE_AEAD, 1, list, 2 * (size_t)n) ||
+	    nts_ke_put(buf, room, &pos, NTS_KE_END, 1, NULL, 0))
+		return 0;
+	return pos;
+}
+
+int
+nts_ke_parse_response(const uint8_t *buf, size_t len, struct nts_ke_response *r)
+{
+	size_t pos = 0, blen;
+	unsigned type, n = 0;
+	int crit, next = 0, ret;
+	const uint8_t *b;
+
+	r->aead = 0;
+	r->error = -1;
+	r->warning = -1;
+	r->server[0] = 0;
+	r->port = 0;
+	r->n_cookies = 0;
+	for (;;) {
+		ret = ke_next(buf, len, KE_RESP_MAX_LEN, &pos, &type, &crit, &b, &blen);
+		if (ret <= 0)
+			return ret;
+		if (++n > KE_MAX_RECORDS)
+			return -1;
+		switch (type) {
+		case NTS_KE_END:
+			if (!crit || blen != 0)
+				return -1;
+			/* section 4: NTPv4 agreed, an AEAD, at least one cookie */
+			if (!next || r->aead == 0 || r->n_cookies == 0)
+				return -1;
+			return 1;
+		case NTS_KE_NEXT_PROTOCOL:
+			/* section 4.1.2: the server answers with the one protocol it chose */
+			if (next++ || blen != 2 || get16(b) != NTS_PROTO_NTPV4)
+				return -1;
+			break;
+		case NTS_KE_ERROR:
+			/* section 4.1.3: the server refused; nothing else counts */
+			if (blen != 2)
+				return -1;
+			r->error = get16(b);
+			return -1;
+		case NTS_KE_WARNING:
+			if (blen != 2)
+				return -1;
+			r->warning = get16(b);
+			break;
+		case NTS_KE_AEAD:
+			/* section 4.1.5: one algorithm, one we offer */
+			if (r->aead || blen != 2 || nts_aead_key_len(get16(b)) == 0)
+				return -1;
+			r->aead = get16(b);
+			break;
+		case NTS_KE_COOKIE:
+			/* section 4.1.6: keep what we have room for */
+			if (blen == 0 || blen > NTS_CLIENT_COOKIE_MAX)
+				return -1;
+			if (r->n_cookies < NTS_KE_COOKIES) {
+				r->cookie_len[r->n_cookies] = (uint16_t)blen;
+				memcpy(r->cookie[r->n_cookies], b, blen);
+				r->n_cookies++;
+			}
+			break;
+		case NTS_KE_SERVER:
+			/* section 4.1.7: ASCII host name or address, no NUL */
+			if (blen == 0 || blen >= sizeof(r->server) || memchr(b, 0, blen))
+				return -1;
+			memcpy(r->server, b, blen);
+			r->server[blen] = 0;
+			break;
+		case NTS_KE_PORT_REC:
+			if (blen != 2)
+				return -1;
+			r->port = get16(b);
+			break;
+		default:
+			if (crit)
+				return -1;
+			break;
+		}
+	}
+}

@@ -779,6 +779,338 @@ test_client_request(void)
 	CU_ASSERT_EQUAL(nts_client_request(&k, UID, c, cl, 0, NONCE, p, sizeof(p)), 0);
 }
 
+/* ---- the client's check of replies (RFC 8915 section 5.7) ---- */
+
+static void
+test_client_verify(void)
+{
+	uint8_t p[4096], c[NTS_COOKIE_MAX], q[4096];
+	struct nts_client_cookies got;
+	struct nts_request r;
+	struct nts_keys k, out;
+	uint8_t other[NTS_UID_LEN];
+	size_t len, cl;
+	uint32_t rlen, n, i;
+	unsigned a, ph;
+
+	setup();
+	for (a = 0; a < 2; a++) {
+		keys(&k, AEADS[a], (uint8_t)(90 + a));
+		cl = nts_cookie_seal(&srv, &k, c);
+		for (ph = 0; ph < NTS_KE_COOKIES; ph++) {
+			hdr(p);
+			len = nts_client_request(&k, UID, c, cl, ph, NONCE, p, sizeof(p));
+			CU_ASSERT_EQUAL_FATAL(nts_server_check(&srv, p, (uint32_t)len, &r),
+					      STRATA_NTS_REPLY);
+			p[0] = NTP_LVM(NTP_LEAP_NONE, 4, NTP_MODE_SERVER);
+			p[1] = 2;
+			rlen = nts_server_seal(&srv, &r, p, &n);
+			CU_ASSERT_EQUAL_FATAL(nts_client_verify(&k, UID, p, rlen, &got), 0);
+			CU_ASSERT_EQUAL(got.n, 1 + ph);
+			for (i = 0; i < got.n; i++) {
+				CU_ASSERT_EQUAL(got.len[i], cl);
+				CU_ASSERT_EQUAL(nts_cookie_open(&srv, got.c[i], got.len[i], &out),
+						STRATA_NTS_REPLY);
+				CU_ASSERT(keys_equal(&k, &out));
+				/* and the fresh cookie makes the next request */
+				hdr(q);
+				len = nts_client_request(&k, UID, got.c[i], got.len[i], 0, NONCE,
+							 q, sizeof(q));
+				CU_ASSERT_EQUAL(nts_server_check(&srv, q, (uint32_t)len, &r),
+						STRATA_NTS_REPLY);
+			}
+		}
+	}
+
+	/* every changed octet of a reply fails it */
+	hdr(p);
+	len = nts_client_request(&k, UID, c, cl, 1, NONCE, p, sizeof(p));
+	CU_ASSERT_EQUAL_FATAL(nts_server_check(&srv, p, (uint32_t)len, &r), STRATA_NTS_REPLY);
+	p[1] = 2;
+	rlen = nts_server_seal(&srv, &r, p, &n);
+	for (i = 0; i < rlen; i++) {
+		memcpy(q, p, rlen);
+		q[i] ^= 0x04;
+		if (nts_client_verify(&k, UID, q, rlen, &got) != -1)
+			CU_FAIL("a changed reply verified");
+	}
+	for (i = 0; i < rlen; i++)
+		if (nts_client_verify(&k, UID, p, i, &got) != -1)
+			CU_FAIL("a truncated reply verified");
+	/* another request's identifier, or the other direction's key */
+	memcpy(other, UID, sizeof(other));
+	other[31] ^= 1;
+	CU_ASSERT_EQUAL(nts_client_verify(&k, other, p, rlen, &got), -1);
+	out = k;
+	memcpy(out.s2c, k.c2s, k.len);
+	CU_ASSERT_EQUAL(nts_client_verify(&out, UID, p, rlen, &got), -1);
+	CU_ASSERT_EQUAL(nts_client_verify(&k, UID, p, rlen, &got), 0);
+
+	/* the NAK: kiss NTSN with our identifier; with another's it is ignored */
+	hdr(p);
+	len = nts_client_request(&k, UID, c, cl, 0, NONCE, p, sizeof(p));
+	p[100] ^= 1; /* in the cookie */
+	CU_ASSERT_EQUAL_FATAL(nts_server_check(&srv, p, (uint32_t)len, &r),
+			      STRATA_NTS_NAK_COOKIE);
+	memset(p, 0, 48);
+	p[0] = NTP_LVM(NTP_LEAP_UNSYNC, 4, NTP_MODE_SERVER);
+	memcpy(p + 12, "NTSN", 4);
+	rlen = nts_server_nak(&r, p);
+	CU_ASSERT_EQUAL(nts_client_verify(&k, UID, p, rlen, &got), 1);
+	CU_ASSERT_EQUAL(nts_client_verify(&k, other, p, rlen, &got), -1);
+	memcpy(p + 12, "RATE", 4);
+	CU_ASSERT_EQUAL(nts_client_verify(&k, UID, p, rlen, &got), -1);
+}
+
+/* ---- NTS-KE records (RFC 8915 section 4) ---- */
+
+static size_t
+rec(uint8_t *b, size_t pos, unsigned type, int crit, const char *body, size_t len)
+{
+	CU_ASSERT_EQUAL_FATAL(nts_ke_put(b, 2048, &pos, (uint16_t)type, crit, body, len), 0);
+	return pos;
+}
+
+static void
+test_ke_request(void)
+{
+	static const uint16_t both[] = {17, 15}, none[] = {1, 2};
+	uint8_t b[2048];
+	struct nts_ke_request r;
+	size_t len, i;
+
+	/* the client's request as nts_ke_write_request() writes it */
+	len = nts_ke_write_request(b, sizeof(b), both, 2);
+	CU_ASSERT_EQUAL_FATAL(len, 4 + 2 + 4 + 4 + 4);
+	CU_ASSERT(memcmp(b, "\x80\x01\x00\x02\x00\x00\x80\x04\x00\x04\x00\x11\x00\x0f"
+			    "\x80\x00\x00\x00", len) == 0);
+	CU_ASSERT_EQUAL(nts_ke_parse_request(b, len, &r), 1);
+	CU_ASSERT_EQUAL(r.aead, 17);
+	/* octet by octet: incomplete until the End of Message */
+	for (i = 0; i < len; i++)
+		CU_ASSERT_EQUAL(nts_ke_parse_request(b, i, &r), 0);
+	CU_ASSERT_EQUAL(nts_ke_write_request(b, len - 1, both, 2), 0);
+	CU_ASSERT_EQUAL(nts_ke_write_request(b, sizeof(b), both, 0), 0);
+
+	/* first choice that strata offers, in the client's order */
+	len = rec(b, 0, 1, 1, "\0\0", 2);
+	len = rec(b, len, 4, 0, "\0\x1e\0\x0f\0\x11", 6);
+	len = rec(b, len, 0, 1, NULL, 0);
+	CU_ASSERT_EQUAL(nts_ke_parse_request(b, len, &r), 1);
+	CU_ASSERT_EQUAL(r.aead, 15);
+	/* records after the End of Message are not read */
+	len = rec(b, len, 0x4444, 1, "x", 1);
+	CU_ASSERT_EQUAL(nts_ke_parse_request(b, len, &r), 1);
+
+	/* unknown non-critical records, Server and Port records: accepted */
+	len = rec(b, 0, 0x1234, 0, "abc", 3);
+	len = rec(b, len, 6, 0, "ntp.example", 11);
+	len = rec(b, len, 7, 0, "\0\x7b", 2);
+	len = rec(b, len, 1, 1, "\x80\x01\0\0", 4);
+	len = rec(b, len, 4, 1, "\0\x0f", 2);
+	len = rec(b, len, 0, 1, NULL, 0);
+	CU_ASSERT_EQUAL(nts_ke_parse_request(b, len, &r), 1);
+
+	/* refused, and why */
+#define REFUSED(code)                                                                              \
+	do {                                                                                       \
+		r.error = 99;                                                                      \
+		CU_ASSERT_EQUAL(nts_ke_parse_request(b, len, &r), -1);                             \
+		CU_ASSERT_EQUAL(r.error, code);                                                    \
+	} while (0)
+	/* an unknown critical record: error 0 */
+	len = rec(b, 0, 0x1234, 1, "abc", 3);
+	REFUSED(NTS_KE_ERR_UNRECOGNIZED_CRITICAL);
+	/* no NTPv4 in Next Protocol */
+	len = rec(b, 0, 1, 1, "\x80\x01", 2);
+	len = rec(b, len, 4, 1, "\0\x0f", 2);
+	len = rec(b, len, 0, 1, NULL, 0);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	/* no Next Protocol at all, or no AEAD, or none we offer */
+	len = rec(b, 0, 4, 1, "\0\x0f", 2);
+	len = rec(b, len, 0, 1, NULL, 0);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	len = rec(b, 0, 1, 1, "\0\0", 2);
+	len = rec(b, len, 0, 1, NULL, 0);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	len = nts_ke_write_request(b, sizeof(b), none, 2);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	/* bodies of wrong lengths, a Next Protocol not critical, twice */
+	len = rec(b, 0, 1, 1, "\0\0\0", 3);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	len = rec(b, 0, 1, 1, NULL, 0);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	len = rec(b, 0, 4, 1, "\0\x0f\0", 3);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	len = rec(b, 0, 1, 0, "\0\0", 2);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	len = rec(b, 0, 1, 1, "\0\0", 2);
+	len = rec(b, len, 1, 1, "\0\0", 2);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	len = rec(b, 0, 4, 1, "\0\x0f", 2);
+	len = rec(b, len, 4, 1, "\0\x0f", 2);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	len = rec(b, 0, 7, 0, "\0\x7b\0", 3);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	/* End of Message not critical, or with a body */
+	len = rec(b, 0, 1, 1, "\0\0", 2);
+	len = rec(b, len, 4, 1, "\0\x0f", 2);
+	len = rec(b, len, 0, 0, NULL, 0);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	len = rec(b, 0, 1, 1, "\0\0", 2);
+	len = rec(b, len, 4, 1, "\0\x0f", 2);
+	len = rec(b, len, 0, 1, "\0\0", 2);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	/* the server's records from a client */
+	len = rec(b, 0, 2, 1, "\0\0", 2);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	len = rec(b, 0, 3, 1, "\0\0", 2);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	len = rec(b, 0, 5, 0, "cookie", 6);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	/* more than 64 records, or past 1024 octets, even before End */
+	len = 0;
+	for (i = 0; i < 65; i++)
+		len = rec(b, len, 0x1234, 0, NULL, 0);
+	REFUSED(NTS_KE_ERR_BAD_REQUEST);
+	len = rec(b, 0, 0x1234, 0, (const char *)b + 1024, 1021);
+	CU_ASSERT_EQUAL(nts_ke_parse_request(b, 1000, &r), -1);
+	CU_ASSERT_EQUAL(nts_ke_parse_request(b, 3, &r), 0);
+	len = rec(b, 0, 0x1234, 0, (const char *)b + 1024, 1016);
+	CU_ASSERT_EQUAL(nts_ke_parse_request(b, len, &r), 0);
+#undef REFUSED
+}
+
+static void
+test_ke_put(void)
+{
+	uint8_t b[16];
+	size_t pos = 0;
+
+	CU_ASSERT_EQUAL(nts_ke_put(b, sizeof(b), &pos, 5, 0, "0123456789ab", 12), 0);
+	CU_ASSERT_EQUAL(pos, 16);
+	CU_ASSERT(memcmp(b, "\x00\x05\x00\x0c" "0123456789ab", 16) == 0);
+	CU_ASSERT_EQUAL(nts_ke_put(b, sizeof(b), &pos, 0, 1, NULL, 0), -1);
+	pos = 0;
+	CU_ASSERT_EQUAL(nts_ke_put(b, sizeof(b), &pos, 5, 0, "0123456789abc", 13), -1);
+	CU_ASSERT_EQUAL(pos, 0);
+	CU_ASSERT_EQUAL(nts_ke_put(b, sizeof(b), &pos, 0, 1, NULL, 0), 0);
+	CU_ASSERT(memcmp(b, "\x80\x00\x00\x00", 4) == 0);
+}
+
+/* A server's answer as strata-nts writes it (docs: NTS.md, "NTS-KE answer"). */
+static size_t
+answer(uint8_t *b, unsigned cookies, const char *server)
+{
+	size_t len;
+	unsigned i;
+
+	len = rec(b, 0, 1, 1, "\0\0", 2);
+	len = rec(b, len, 4, 0, "\0\x0f", 2);
+	for (i = 0; i < cookies; i++) {
+		char c[104];
+
+		memset(c, (int)i + 1, sizeof(c));
+		len = rec(b, len, 5, 0, c, sizeof(c));
+	}
+	if (server)
+		len = rec(b, len, 6, 1, server, strlen(server));
+	return rec(b, len, 0, 1, NULL, 0);
+}
+
+static void
+test_ke_response(void)
+{
+	uint8_t b[2048];
+	struct nts_ke_response r;
+	size_t len, i;
+
+	len = answer(b, 8, "ntp.example.net");
+	CU_ASSERT_EQUAL_FATAL(nts_ke_parse_response(b, len, &r), 1);
+	CU_ASSERT_EQUAL(r.aead, 15);
+	CU_ASSERT_EQUAL(r.error, -1);
+	CU_ASSERT_EQUAL(r.warning, -1);
+	CU_ASSERT_STRING_EQUAL(r.server, "ntp.example.net");
+	CU_ASSERT_EQUAL(r.port, 0);
+	CU_ASSERT_EQUAL(r.n_cookies, 8);
+	for (i = 0; i < 8; i++) {
+		CU_ASSERT_EQUAL(r.cookie_len[i], 104);
+		CU_ASSERT_EQUAL(r.cookie[i][0], i + 1);
+		CU_ASSERT_EQUAL(r.cookie[i][103], i + 1);
+	}
+	for (i = 0; i < len; i++)
+		if (nts_ke_parse_response(b, i, &r) != 0)
+			CU_FAIL("incomplete answer not incomplete");
+
+	/* more cookies than kept; a port, a warning, unknown non-critical records */
+	len = rec(b, 0, 0x7777, 0, "zz", 2);
+	len = rec(b, len, 3, 1, "\0\x05", 2);
+	len = rec(b, len, 7, 1, "\x01\x02", 2);
+	len = answer(b + len, 10, NULL) + len;
+	CU_ASSERT_EQUAL_FATAL(nts_ke_parse_response(b, len, &r), 1);
+	CU_ASSERT_EQUAL(r.n_cookies, 8);
+	CU_ASSERT_EQUAL(r.warning, 5);
+	CU_ASSERT_EQUAL(r.port, 0x102);
+	CU_ASSERT_STRING_EQUAL(r.server, "");
+
+	/* an Error record: refused, with its code */
+	len = rec(b, 0, 2, 1, "\0\x02", 2);
+	len = rec(b, len, 0, 1, NULL, 0);
+	CU_ASSERT_EQUAL(nts_ke_parse_response(b, len, &r), -1);
+	CU_ASSERT_EQUAL(r.error, 2);
+
+#define BAD()                                                                                      \
+	do {                                                                                       \
+		CU_ASSERT_EQUAL(nts_ke_parse_response(b, len, &r), -1);                            \
+		CU_ASSERT_EQUAL(r.error, -1);                                                      \
+	} while (0)
+	/* no cookie, no AEAD, no Next Protocol */
+	len = answer(b, 0, NULL);
+	BAD();
+	len = rec(b, 0, 1, 1, "\0\0", 2);
+	len = rec(b, len, 5, 0, "cookie", 6);
+	len = rec(b, len, 0, 1, NULL, 0);
+	BAD();
+	len = rec(b, 0, 4, 1, "\0\x0f", 2);
+	len = rec(b, len, 5, 0, "cookie", 6);
+	len = rec(b, len, 0, 1, NULL, 0);
+	BAD();
+	/* a protocol or algorithm we did not offer, two of them, wrong lengths */
+	len = rec(b, 0, 1, 1, "\0\x01", 2);
+	BAD();
+	len = rec(b, 0, 1, 1, "\0\0\0\0", 4);
+	BAD();
+	len = rec(b, 0, 4, 1, "\0\x1e", 2);
+	BAD();
+	len = rec(b, 0, 4, 1, "\0\x0f\0\x11", 4);
+	BAD();
+	len = rec(b, 0, 4, 1, "\0\x0f", 2);
+	len = rec(b, len, 4, 1, "\0\x0f", 2);
+	BAD();
+	len = rec(b, 0, 2, 1, "\0", 1);
+	BAD();
+	len = rec(b, 0, 3, 1, "\0\0\0", 3);
+	BAD();
+	len = rec(b, 0, 7, 1, "\0", 1);
+	BAD();
+	/* cookies: empty or longer than a client keeps; Server with a NUL or too long */
+	len = rec(b, 0, 5, 0, NULL, 0);
+	BAD();
+	len = rec(b, 0, 5, 0, (const char *)b + 1024, NTS_CLIENT_COOKIE_MAX + 1);
+	BAD();
+	len = rec(b, 0, 6, 1, "a\0b", 3);
+	BAD();
+	len = rec(b, 0, 6, 1, (const char *)b + 1024, 256);
+	BAD();
+	/* an unknown critical record; End not critical */
+	len = rec(b, 0, 0x4321, 1, NULL, 0);
+	BAD();
+	len = answer(b, 1, NULL);
+	b[len - 4] = 0;
+	BAD();
+#undef BAD
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_key_len),
 	TEST_CASE(test_cookie_round_trip),
@@ -793,6 +1125,10 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_malformed),
 	TEST_CASE(test_no_keys),
 	TEST_CASE(test_client_request),
+	TEST_CASE(test_client_verify),
+	TEST_CASE(test_ke_put),
+	TEST_CASE(test_ke_request),
+	TEST_CASE(test_ke_response),
 };
 
 CUNIT_MAIN("nts", cases)
