@@ -63,6 +63,7 @@
 #define BATCH 64
 #define IDLE_MS 100 /* poll()'s timeout: SIGTERM and new keys are seen within it */
 #define PASS_LOG_NS (60 * 1000000000ull)
+#define MAC_CHECK_NS 1000000000ull /* as stratad follows the interface's MAC */
 
 struct iface {
 	char name[CFG_IFNAMSIZ];
@@ -102,6 +103,7 @@ struct xsk_ctx {
 	__u64 passed; /* frames the builder passed: no way back to the kernel from here */
 	__u64 passed_logged;
 	__u64 pass_log_at;
+	__u64 mac_checked;
 };
 
 static volatile sig_atomic_t stop;
@@ -388,11 +390,31 @@ serve(struct xsk_ctx *c, struct queue *q)
 	return n;
 }
 
+/*
+ * Each interface's MAC again, once a second: stratad's program answers from
+ * the new one within a second of `ip link set dev IFACE address`, and so do
+ * we (requests to the new MAC reach us; answers leave from it).
+ */
+static void
+follow_mac(struct xsk_ctx *c, __u64 now)
+{
+	unsigned int i;
+	__u8 mac[6];
+
+	if (now - c->mac_checked < MAC_CHECK_NS)
+		return;
+	c->mac_checked = now;
+	for (i = 0; i < c->n_ifs; i++)
+		if (read_mac(c->ifs[i].name, mac) == 0)
+			memcpy(c->ifs[i].mac, mac, 6);
+}
+
 static void
 loop(struct xsk_ctx *c)
 {
 	struct pollfd pfd[STRATA_SHM_MAX_XSK];
 	unsigned int i, got;
+	__u64 now;
 
 	for (i = 0; i < c->n_q; i++)
 		pfd[i] = (struct pollfd){.fd = c->q[i]->fd, .events = POLLIN};
@@ -411,12 +433,14 @@ loop(struct xsk_ctx *c)
 				if (xsk_ring_prod__needs_wakeup(&c->q[i]->fq))
 					recvfrom(c->q[i]->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 		}
-		if (c->passed != c->passed_logged && mono() >= c->pass_log_at) {
+		now = mono();
+		follow_mac(c, now);
+		if (c->passed != c->passed_logged && now >= c->pass_log_at) {
 			log_warn("%llu NTS frames reached AF_XDP that the reply builder passes (not "
 				 "NTS, or not ours): dropped, as there is no way back to the kernel",
 				 (unsigned long long)(c->passed - c->passed_logged));
 			c->passed_logged = c->passed;
-			c->pass_log_at = mono() + PASS_LOG_NS;
+			c->pass_log_at = now + PASS_LOG_NS;
 		}
 	}
 }
