@@ -554,6 +554,23 @@ stop_all(struct sup *s)
 		}
 }
 
+/* The NTS-KE counters at exit: since stratad made the shared memory, all workers'. */
+static void
+print_counters(const struct strata_shm *m)
+{
+	const volatile __u64 *c = m->nts_ke;
+
+	log_info("NTS-KE since the shared memory was made: %llu accepted, %llu answered with "
+		 "%llu cookies, %llu errors, %llu TLS failures, %llu timeouts, %llu refused",
+		 (unsigned long long)c[STRATA_NTS_KE_ACCEPTED],
+		 (unsigned long long)c[STRATA_NTS_KE_DONE],
+		 (unsigned long long)c[STRATA_NTS_KE_COOKIES],
+		 (unsigned long long)c[STRATA_NTS_KE_ERROR],
+		 (unsigned long long)c[STRATA_NTS_KE_TLS_FAIL],
+		 (unsigned long long)c[STRATA_NTS_KE_TIMEOUT],
+		 (unsigned long long)c[STRATA_NTS_KE_REFUSED]);
+}
+
 /* Until SIGTERM or SIGINT: reloads and restarts. @return the exit status. */
 static int
 run(struct sup *s)
@@ -726,6 +743,8 @@ main(int argc, char **argv)
 		 s.want_xsk ? ", NTS on AF_XDP" : "");
 	rc = run(&s);
 	stop_all(&s);
+	if (rc == 0)
+		print_counters(s.shm);
 	{
 		uint32_t me = (uint32_t)getpid();
 
