@@ -28,6 +28,7 @@
 /* Next Protocol 6, AEAD 6, cookies 8 x (4 + 168), server 4 + 255, End 4 */
 #define KE_ANSWER_MAX 2048
 #define KE_ACCEPT_BURST 32 /* connections taken per wake-up and listener */
+#define KE_PAUSE_MS 100	   /* no accept() for that long when out of descriptors */
 
 enum ke_state { KE_HANDSHAKE, KE_READ, KE_WRITE, KE_BYE };
 
@@ -49,6 +50,7 @@ struct worker {
 	struct ke_sess **live; /* the open sessions, open of them, in no order */
 	unsigned int cap;      /* room in live[] */
 	unsigned int open;
+	uint64_t pause_until; /* out of descriptors: the listeners rest until then */
 };
 
 static volatile sig_atomic_t stopping;
@@ -144,7 +146,8 @@ sess_start(struct worker *w, int fd)
 	 * No tickets: a resumed session would skip the certificate, and every
 	 * NTS-KE session is one request (RFC 8915 section 4).
 	 */
-	if (gnutls_init(&s->tls, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS) < 0) {
+	if (gnutls_init(&s->tls, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS |
+					 GNUTLS_NO_SIGNAL) < 0) {
 		free(s);
 		count(w, STRATA_NTS_KE_TLS_FAIL, 1);
 		sock_close_reset(fd);
@@ -179,8 +182,22 @@ take(struct worker *w, int lfd)
 
 	for (i = 0; i < KE_ACCEPT_BURST; i++) {
 		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return; /* EAGAIN: another worker took it, or none left */
+		if (fd < 0) {
+			/*
+			 * EAGAIN: another worker took it, or none left. Out of
+			 * descriptors or memory, the listener would stay readable and
+			 * spin the loop: it rests a moment, sessions go on.
+			 */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				if (w->pause_until == 0)
+					log_warn("NTS-KE worker: accept: %s: not accepting for "
+						 "%d ms",
+						 strerror(errno), KE_PAUSE_MS);
+				w->pause_until = mono_ns() + KE_PAUSE_MS * 1000000ULL;
+			}
+			return;
+		}
 		if (!room(w)) {
 			/* at the limit: at once, so that the client may try elsewhere */
 			count(w, STRATA_NTS_KE_REFUSED, 1);
@@ -385,7 +402,8 @@ serve(struct worker *w)
 			continue;
 		}
 		n = 0;
-		n_l = accepting ? c->n_lfd : 0;
+		now = mono_ns();
+		n_l = accepting && now >= w->pause_until ? c->n_lfd : 0;
 		for (i = 0; i < n_l; i++, n++)
 			pfd[n] = (struct pollfd){.fd = c->lfd[i], .events = POLLIN};
 		for (i = 0; i < w->open; i++) {
@@ -397,7 +415,9 @@ serve(struct worker *w)
 			};
 			who[n++] = s;
 		}
-		ms = next_timeout(w, mono_ns());
+		ms = next_timeout(w, now);
+		if (accepting && n_l == 0 && (ms < 0 || ms > KE_PAUSE_MS))
+			ms = KE_PAUSE_MS;
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (ms % 1000) * 1000000L;
 		/* SIGTERM is blocked but here: no stop request slips between check and wait */

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -337,6 +338,27 @@ bind_listeners(struct sup *s)
 	return 0;
 }
 
+/*
+ * A worker holds up to maxntsconnections sessions (and a little more, ke.c):
+ * raise the open files limit for it, as root, before the fork.
+ */
+static void
+raise_nofile(unsigned int maxconns)
+{
+	rlim_t need = (rlim_t)maxconns + KE_MAX_SLOTS + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = need;
+	if (rl.rlim_max < need)
+		rl.rlim_max = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warn("maxntsconnections %u needs %llu open files, more than this process "
+			 "may have: %s (hint: LimitNOFILE= in the unit)",
+			 maxconns, (unsigned long long)need, strerror(errno));
+}
+
 /* In a fresh child: the supervisor's signals undone, the user's privileges. */
 static int
 child_setup(const struct sup *s, pid_t parent)
@@ -347,6 +369,8 @@ child_setup(const struct sup *s, pid_t parent)
 	/* a terminal's ^C reaches the whole group: the supervisor stops us in order */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	/* a client that resets mid-answer is an error to count, not a death */
+	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
@@ -516,6 +540,7 @@ reload(struct sup *s)
 	s->cfg.nts.maxconns = next.nts.maxconns;
 	s->cred = cred;
 	s->gen++;
+	raise_nofile(s->cfg.nts.maxconns);
 	refill(s);
 	/* the workers forked have their copy; the ones still to come take the new */
 	gnutls_certificate_free_credentials(old);
@@ -717,6 +742,7 @@ main(int argc, char **argv)
 			 strerror(errno));
 		goto unmap;
 	}
+	raise_nofile(s.cfg.nts.maxconns);
 	if (bind_listeners(&s) != 0) {
 		snprintf(why, sizeof(why), "no NTS-KE listener (above)");
 		goto unmap;
