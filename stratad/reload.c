@@ -141,6 +141,7 @@ reload_run(struct reload *rl, char *out, size_t len)
 		return -1;
 	}
 	cfg_keep_restart(rl->cfg, &next, &r);
+	cfg_note_nts(rl->cfg, &next, &r);
 	parts = cfg_diff(rl->cfg, &next);
 	if (parts & CFG_PART_FASTPATH) {
 		chan_prepare(rl->chan, &next);
