@@ -30,6 +30,7 @@
 #include "config.h"
 #include "log.h"
 #include "monotime.h"
+#include "ntskeys.h"
 #include "privdrop.h"
 #include "reference.h"
 #include "register.h"
@@ -50,6 +51,7 @@ struct stratad {
 	struct reg *reg;       /* NULL without register lines */
 	struct strata_shm *shm; /* the snapshot and counters shared with strata-dpdk */
 	struct chan chan;       /* the configuration the fast paths serve */
+	struct ntskeys keys;    /* NTS master keys, published into shm */
 	struct tsc_cal tsc;
 	int have_tsc;
 	int n_xdp;             /* listen xdp lines */
@@ -334,6 +336,7 @@ run(struct stratad *d, int tfd, int sfd)
 			ref_tick(d->ref, mono);
 			reg_tick(d->reg, mono);
 			xdp_follow_mac(&d->xdp, mono);
+			ntskeys_tick(&d->keys, time(NULL));
 			if (publish(d, mono) != 0)
 				log_warn("cannot read the clocks: the snapshot ages");
 		}
@@ -495,6 +498,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	chan_prepare(&d.chan, &d.cfg);
+	/* as root: the key file may be root's; a new one is written after the drop */
+	if (ntskeys_init(&d.keys, &d.cfg, &d.shm->nts_keys, time(NULL), err, sizeof(err)) != 0) {
+		log_cannot_start("%s", err);
+		rc = EX_CONFIG;
+		goto out;
+	}
 	/* the TSC map is for strata-dpdk; XDP stamps with the kernel clock */
 	d.have_tsc = tsc_init(&d.tsc, 20000000) == 0;
 	if (!d.have_tsc)
@@ -572,7 +581,8 @@ main(int argc, char **argv)
 			       .reg = &d.reg,
 			       .srv = srv,
 			       .time = reload_time,
-			       .time_arg = &d};
+			       .time_arg = &d,
+			       .keys = &d.keys};
 	log_info("ready: serving NTP on %u XDP interface%s%s, control socket %s", d.xdp.n_ifs,
 		 d.xdp.n_ifs == 1 ? "" : "s", d.n_xdp < (int)d.cfg.n_listen ? " and strata-dpdk" : "",
 		 d.cfg.control);
