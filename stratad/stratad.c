@@ -9,6 +9,7 @@
  * SIGHUP reloads the file (reload.c).
  */
 #include <errno.h>
+#include <net/if.h>
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
@@ -89,6 +90,37 @@ usage(FILE *f)
 		DEFAULT_CONFIG, STRATA_SHM_NAME, EX_CONFIG);
 }
 
+/* Server thread: strata-nts's counters and the DPDK workers' NTS rows, from the shm. */
+static void
+nts_status(struct stratad *d, struct status *out)
+{
+	struct status_nts *n = &out->nts;
+	unsigned int i, r;
+	pid_t pid;
+
+	n->now = time(NULL);
+	for (i = 0; i < out->n_dp; i++)
+		for (r = 0; r < STRATA_NTS_MAX; r++)
+			n->dp[r] += d->shm->nts_dp[i].c[r];
+	pid = (pid_t)STRATA_READ_ONCE(d->shm->nts_pid);
+	if (pid == 0 || (kill(pid, 0) != 0 && errno != EPERM))
+		return;
+	n->pid = (unsigned int)pid;
+	for (r = 0; r < STRATA_NTS_KE_MAX; r++)
+		n->ke[r] = __atomic_load_n(&d->shm->nts_ke[r], __ATOMIC_RELAXED);
+	n->n_xsk = STRATA_READ_ONCE(d->shm->nts_xsk);
+	if (n->n_xsk > STRATA_SHM_MAX_XSK)
+		n->n_xsk = STRATA_SHM_MAX_XSK;
+	for (i = 0; i < n->n_xsk; i++) {
+		unsigned int ifindex = STRATA_READ_ONCE(d->shm->nts_xsk_ifindex[i]);
+
+		if (if_indextoname(ifindex, n->xsk[i].ifname) == NULL)
+			snprintf(n->xsk[i].ifname, sizeof(n->xsk[i].ifname), "if%u", ifindex);
+		n->xsk[i].queue = STRATA_READ_ONCE(d->shm->nts_xsk_queue[i]);
+		memcpy(n->xsk[i].c, d->shm->nts_xsk_c[i].c, sizeof(n->xsk[i].c));
+	}
+}
+
 /* Server thread: a consistent copy of the status, with fresh counters. */
 static void
 get_status(struct status *out, void *arg)
@@ -121,6 +153,7 @@ get_status(struct status *out, void *arg)
 					   ? "hardware"
 					   : "tsc";
 	}
+	nts_status(d, out);
 }
 
 /* The counter lookup, the one bpf() call after setup: priv_drop() probes it. */
@@ -253,6 +286,14 @@ publish(struct stratad *d, uint64_t mono)
 				? "hardware"
 				: "software";
 	ref_status(d->ref, mono, &d->st);
+	d->st.nts.on = d->keys.on;
+	d->st.nts.rotate = d->keys.rotate;
+	d->st.nts.n_keys = d->keys.on ? d->keys.ring.n : 0;
+	d->st.nts.key_id = d->st.nts.n_keys > 0 ? d->keys.ring.k[d->keys.ring.current].id : 0;
+	d->st.nts.key_created =
+		d->st.nts.n_keys > 0 ? (int64_t)d->keys.ring.k[d->keys.ring.current].created : 0;
+	d->st.nts.next_rotation = ntskeys_next_rotation(&d->keys);
+	d->st.nts.gen = d->shm->nts_keys.gen;
 	n = reg_report(d->reg, mono, d->st.regs, CFG_MAX_REGISTER);
 	d->st.n_regs = n > 0 ? (unsigned int)n : 0;
 	pthread_mutex_unlock(&d->lock);
