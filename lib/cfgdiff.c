@@ -286,10 +286,11 @@ void
 cfg_note_nts(const struct cfg *run, const struct cfg *next, struct cfg_restart *r)
 {
 	const struct cfg_nts *a = &run->nts, *b = &next->nts;
-	/* the supervisor reads them as root on SIGHUP and hands them to fresh workers */
-	static const char hup[] = "strata-nts reads it: reload strata-nts (SIGHUP); stratad "
-				  "only checked it";
-	static const char restart[] = "strata-nts applies it when it starts: restart "
+	/* strata-nts's supervisor reads the file on SIGHUP and starts fresh NTS-KE workers */
+	static const char hup[] = "strata-nts's: reload strata-nts (SIGHUP) to apply it; "
+				  "stratad only checked it";
+	/* its listeners are bound once, at its start */
+	static const char restart[] = "strata-nts binds it when it starts: restart "
 				      "strata-nts; stratad only checked it";
 
 	if (strcmp(a->cert, b->cert) != 0)
@@ -302,13 +303,13 @@ cfg_note_nts(const struct cfg *run, const struct cfg *next, struct cfg_restart *
 		cfg_restart_add(r, next->line.ntsport, "ntsport %u: %s", b->port, restart);
 	if (a->processes != b->processes)
 		cfg_restart_add(r, next->line.ntsprocesses, "ntsprocesses %u: %s", b->processes,
-				restart);
+				hup);
 	if (a->maxconns != b->maxconns)
 		cfg_restart_add(r, next->line.maxntsconnections, "maxntsconnections %u: %s",
-				b->maxconns, restart);
+				b->maxconns, hup);
 	if (strcmp(a->ntpserver, b->ntpserver) != 0)
 		cfg_restart_add(r, next->line.ntsntpserver, "ntsntpserver %s: %s",
-				b->ntpserver[0] != '\0' ? b->ntpserver : "(removed)", restart);
+				b->ntpserver[0] != '\0' ? b->ntpserver : "(removed)", hup);
 }
 
 void

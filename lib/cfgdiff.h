@@ -61,8 +61,9 @@ void cfg_keep_restart(const struct cfg *run, struct cfg *next, struct cfg_restar
 
 /*
  * List in @r the lines of strata-nts's that changed from @run to @next
- * (CFG_PART_NTS_PROC), each with what applies it: stratad only checks them,
- * strata-nts reads the same file (docs/nts.md).
+ * (CFG_PART_NTS_PROC), each with what applies it (a reload of strata-nts,
+ * or its restart for ntsport): stratad only checks them, strata-nts reads
+ * the same file (docs/nts.md).
  */
 void cfg_note_nts(const struct cfg *run, const struct cfg *next, struct cfg_restart *r);
 

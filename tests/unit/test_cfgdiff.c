@@ -237,8 +237,10 @@ test_nts(void)
 	CU_ASSERT_EQUAL(r.l[2].line, 7);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[2].what, "restart strata-nts"));
 	CU_ASSERT_EQUAL(r.l[3].line, 8);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[3].what, "reload strata-nts"));
 	CU_ASSERT_EQUAL(r.l[4].line, 9);
 	CU_ASSERT_EQUAL(r.l[5].line, 10);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[5].what, "reload strata-nts"));
 	/* the rotation is stratad's own: applied, not listed */
 	CU_ASSERT_EQUAL(cfg_diff(&run, &next), CFG_PART_NTS | CFG_PART_NTS_PROC);
 }
