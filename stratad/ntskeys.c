@@ -395,6 +395,29 @@ publish(struct ntskeys *k)
 			 k->path);
 }
 
+static void
+set_path(struct ntskeys *k, const struct cfg *c)
+{
+	snprintf(k->path, sizeof(k->path), "%s%s" CFG_NTS_KEYFILE, c->nts.dumpdir,
+		 strcmp(c->nts.dumpdir, "/") == 0 ? "" : "/");
+}
+
+int
+ntskeys_check(const struct cfg *c, char *err, size_t errlen)
+{
+	static struct ntskeys k;
+	static struct strata_nts_keyring ring;
+	int ret;
+
+	if (!cfg_nts_on(c))
+		return 0;
+	set_path(&k, c);
+	ret = ntskeys_load(k.path, &ring, err, errlen);
+	explicit_bzero(&ring, sizeof(ring));
+	/* none yet, or root's: the start sees to it */
+	return ret == -ENOENT || ret == -EACCES ? 0 : ret;
+}
+
 int64_t
 ntskeys_next_rotation(const struct ntskeys *k)
 {
@@ -426,20 +449,19 @@ rotate(struct ntskeys *k, int64_t now)
 	publish(k);
 }
 
-static void
-set_path(struct ntskeys *k, const struct cfg *c)
-{
-	snprintf(k->path, sizeof(k->path), "%s%s" CFG_NTS_KEYFILE, c->nts.dumpdir,
-		 strcmp(c->nts.dumpdir, "/") == 0 ? "" : "/");
-}
-
-/* The file into k->ring; a missing or empty one leaves no keys, logged. */
+/*
+ * The file into k->ring; a missing or empty one leaves no keys, logged. With
+ * @keep (a reload of a reader that has keys) a missing file is an error: one
+ * being replaced by a copy that is not atomic must not drop every key.
+ */
 static int
-load(struct ntskeys *k, char *err, size_t errlen)
+load(struct ntskeys *k, int keep, char *err, size_t errlen)
 {
 	static struct strata_nts_keyring ring;
 	int ret = ntskeys_load(k->path, &ring, err, errlen);
 
+	if (ret == -ENOENT && keep)
+		return -1;
 	if (ret == -ENOENT && k->rotate > 0) {
 		log_info("%s: no key file yet: stratad makes the first key", k->path);
 		memset(&k->ring, 0, sizeof(k->ring));
@@ -470,7 +492,7 @@ ntskeys_init(struct ntskeys *k, const struct cfg *c, struct strata_nts_keyring *
 	k->on = cfg_nts_on(c);
 	k->rotate = c->nts.rotate;
 	set_path(k, c);
-	if (k->on && load(k, err, errlen) != 0)
+	if (k->on && load(k, 0, err, errlen) != 0)
 		return -1;
 	rotate(k, now);
 	publish(k);
@@ -509,7 +531,7 @@ ntskeys_reload(struct ntskeys *k, const struct cfg *c, int64_t now, char *err, s
 	k->rotate = c->nts.rotate;
 	/* the file is the shared truth for readers, and ours once NTS is turned on */
 	if (k->on && (k->rotate == 0 || !was_on)) {
-		ret = load(k, err, errlen);
+		ret = load(k, was_on && k->ring.n > 0, err, errlen);
 		if (ret != 0)
 			log_warn("NTS master keys: %s; the running keys stay", err);
 	}

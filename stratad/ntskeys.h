@@ -73,5 +73,12 @@ void ntskeys_tick(struct ntskeys *k, int64_t now);
  */
 int ntskeys_reload(struct ntskeys *k, const struct cfg *c, int64_t now, char *err, size_t errlen);
 
+/*
+ * stratad --check: the key file of @c parses (a missing file, or one this
+ * user cannot read, is left to the start). @return 0, or -1 with
+ * "FILE:LINE: ..." in @err.
+ */
+int ntskeys_check(const struct cfg *c, char *err, size_t errlen);
+
 /* When the current key is due for rotation (UNIX s), 0 for never (off, ntsrotate 0, no key). */
 int64_t ntskeys_next_rotation(const struct ntskeys *k);

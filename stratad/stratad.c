@@ -511,7 +511,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("stratad", verbose);
-	if (reload_check(path, &d.cfg, err, sizeof(err)) != 0) {
+	if (reload_check(path, &d.cfg, err, sizeof(err)) != 0 ||
+	    (check && ntskeys_check(&d.cfg, err, sizeof(err)) != 0)) {
 		if (check)
 			fprintf(stderr, "stratad: %s\n", err);
 		else

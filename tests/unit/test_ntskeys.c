@@ -291,7 +291,7 @@ test_reader(void)
 	static struct strata_nts_keyring shm;
 	static struct ntskeys k;
 	static struct cfg c;
-	char path[128], err[256];
+	char path[128], moved[128], err[256];
 	struct stat st;
 	FILE *f;
 	__u64 gen;
@@ -331,7 +331,16 @@ test_reader(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "ntskeys:3: the key is not 64 hex digits"));
 	CU_ASSERT_EQUAL(shm.n, 2);
 	CU_ASSERT_EQUAL(shm.gen, gen);
-	/* and at start: a configuration error */
+	/* the file gone (a copy that is not atomic): the running keys stay too */
+	snprintf(moved, sizeof(moved), "%s/moved", dir);
+	CU_ASSERT_EQUAL(rename(path, moved), 0);
+	CU_ASSERT_EQUAL(ntskeys_reload(&k, &c, T0, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(shm.n, 2);
+	CU_ASSERT_EQUAL(ntskeys_check(&c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rename(moved, path), 0);
+	/* and at start, or stratad --check: a configuration error */
+	CU_ASSERT_EQUAL(ntskeys_check(&c, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "ntskeys:3:"));
 	CU_ASSERT_EQUAL(ntskeys_init(&k, &c, &shm, T0, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "ntskeys:3:"));
 	/* a file emptied of keys: published as none */
