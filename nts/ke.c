@@ -214,10 +214,13 @@ sync_keys(struct worker *w)
 {
 	int i, r = -EAGAIN;
 
-	/* stratad's write of the ring is a copy of 256 octets: a few tries suffice */
+	/*
+	 * stratad's write of the ring is a copy of 256 octets: a few tries
+	 * suffice. Whatever the outcome, the keys adopted before stay usable.
+	 */
 	for (i = 0; i < 1000 && r == -EAGAIN; i++)
 		r = nts_server_sync(&w->nts, &w->c->shm->nts_keys);
-	return r < 0 || w->nts.n == 0 ? -1 : 0;
+	return w->nts.n == 0 ? -1 : 0;
 }
 
 static void
