@@ -7,8 +7,10 @@
 #   - strata-nts started before stratad waits for its shared memory;
 #   - the answer: Next Protocol 0, the client's first AEAD among 15 and 17,
 #     8 cookies of that AEAD's length, the ntsntpserver name, End of Message,
-#     on IPv4 and IPv6; Error records for no AEAD we offer (1) and an
-#     unknown critical record (0);
+#     on IPv4 and IPv6; the cookies open, under stratad's master keys, to
+#     the keys the client exported (lib/ntstls.c's client, ntske_check.c);
+#     Error records for no AEAD we offer (1) and an unknown critical
+#     record (0);
 #   - a client without ALPN ntske/1, and a TLS 1.2 client, are refused in
 #     the handshake;
 #   - SIGHUP with a renewed certificate (its key root's, mode 0600): the new
@@ -20,16 +22,20 @@
 #   - a worker killed outright is restarted; NTS-KE goes on while stratad
 #     restarts (the master keys stay in the shared memory);
 #   - chronyd, if installed, completes NTS-KE (chronyc -N authdata);
-#   - SIGTERM: strata-nts stops, and its counters add up.
+#   - stratactl nts shows strata-nts's PID and counters; SIGTERM: strata-nts
+#     stops, clears its PID, and its counters add up.
 #
-# Environment (set by meson): STRATAD, STRATA_NTS, XDP_PASS_OBJ.
+# Environment (set by meson): STRATAD, STRATACTL, STRATA_NTS, NTSKE_CHECK,
+# XDP_PASS_OBJ.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 require_root
 require_cmd ip python3 openssl
 [ -x "${STRATAD:-}" ] || skip "STRATAD not set to the stratad binary"
+[ -x "${STRATACTL:-}" ] || skip "STRATACTL not set to the stratactl binary"
 [ -x "${STRATA_NTS:-}" ] || skip "STRATA_NTS not set to the strata-nts binary"
+[ -x "${NTSKE_CHECK:-}" ] || skip "NTSKE_CHECK not set to the ntske-check binary"
 PROBE="$(dirname "$0")/ntske_probe.py"
 
 setup_topology
@@ -85,6 +91,13 @@ for pref in 15,17 17,15 30,17; do
 	[ "$(field "$out" port)" = None ] || fail "no Port record expected: $out"
 done
 ok "NTS-KE: Next Protocol 0, the client's AEAD (15, 17), 8 cookies, the server name"
+# the cookies hold the keys the client exported: its NTS requests will open
+for pref in 15,17 17,15; do
+	out=$(in_c "$NTSKE_CHECK" 192.0.2.1 4460 "$TMP/ca/ca.pem" "$SHM" "$pref") ||
+		fail "lib/ntstls.c's client, offering $pref: $out"
+	echo "$out" | grep -q "^aead ${pref%%,*}, 8 cookies, 8 open" || fail "offering $pref: $out"
+done
+ok "the library's client: 8 cookies that open, with stratad's keys, to its exported keys"
 out=$(probe 2001:db8::1 4460 --ca "$TMP/ca/ca.pem" --name nts.strata.test) ||
 	fail "NTS-KE over IPv6: $out"
 ok "NTS-KE over IPv6"
@@ -202,10 +215,14 @@ elif [ "${CI:-}" = true ]; then
 	fail "chronyd missing (CI=true)"
 fi
 
+ctl_nts() { in_s "$STRATACTL" -s "$TMP/stratad.sock" nts; }
+ctl_nts | grep -q "^strata-nts *: PID $NTS_PID\$" || fail "stratactl nts: $(ctl_nts)"
+ctl_nts | grep -Eq "^NTS-KE *: accepted [1-9]" || fail "stratactl nts: $(ctl_nts)"
 kill "$NTS_PID"
 rc=0
 wait "$NTS_PID" || rc=$?
 [ $rc = 0 ] || fail "strata-nts exited $rc on SIGTERM"
+ctl_nts | grep -q "^strata-nts *: not running" || fail "strata-nts's PID left behind: $(ctl_nts)"
 line=$(grep "NTS-KE since" "$NTS_LOG") || fail "no counters at exit"
 echo "$line"
 num() { echo "$line" | grep -Eo "[0-9]+ $1" | cut -d' ' -f1; }
@@ -214,4 +231,4 @@ num() { echo "$line" | grep -Eo "[0-9]+ $1" | cut -d' ' -f1; }
 [ "$(num errors)" -ge 2 ] && [ "$(num "TLS failures")" -ge 2 ] ||
 	fail "errors or TLS failures not counted"
 [ "$(num cookies)" -eq $(($(num "answered with") * 8)) ] || fail "cookies are not 8 per answer"
-ok "SIGTERM: strata-nts stopped; refused, timeouts, errors and TLS failures counted"
+ok "SIGTERM: strata-nts stopped, its PID cleared; refused, timeouts, errors and TLS failures counted"
