@@ -109,8 +109,15 @@ usage(FILE *f)
 
 /* What a start needs of the file beyond its syntax. @return 0, or -1 with @err. */
 static int
-check_cfg(const struct cfg *c, char *err, size_t len)
+check_cfg(const char *path, const struct cfg *c, char *err, size_t len)
 {
+	if (!cfg_nts_on(c)) {
+		snprintf(err, len,
+			 "%s: no ntsservercert and ntsserverkey: NTS is off (hint: ntsservercert "
+			 "/etc/strata/nts.crt and ntsserverkey /etc/strata/nts.key, docs/nts.md)",
+			 path);
+		return -1;
+	}
 	if (c->nts.processes * 2 + 1 > KE_MAX_SLOTS) {
 		/* a reload runs the old workers beside the new for a moment */
 		snprintf(err, len, "ntsprocesses %u: at most %d", c->nts.processes,
@@ -135,13 +142,6 @@ load_cred(const struct cfg *c, gnutls_certificate_credentials_t *cred, char *err
 {
 	int r;
 
-	if (c->nts.cert[0] == '\0' || c->nts.key[0] == '\0') {
-		snprintf(err, len,
-			 "%s: no ntsservercert and ntsserverkey: NTS is off (hint: ntsservercert "
-			 "/etc/strata/nts.crt and ntsserverkey /etc/strata/nts.key, docs/nts.md)",
-			 "configuration");
-		return -1;
-	}
 	r = gnutls_certificate_allocate_credentials(cred);
 	if (r < 0) {
 		snprintf(err, len, "TLS credentials: %s", gnutls_strerror(r));
@@ -526,7 +526,7 @@ reload(struct sup *s)
 	char err[2 * CFG_FILE_MAX + 512];
 
 	if (cfg_load(s->path, &next, err, sizeof(err)) != 0 ||
-	    check_cfg(&next, err, sizeof(err)) != 0 ||
+	    check_cfg(s->path, &next, err, sizeof(err)) != 0 ||
 	    load_cred(&next, &cred, err, sizeof(err)) != 0) {
 		log_warn("reload: %s: the workers go on with what they had", err);
 		return;
@@ -708,7 +708,7 @@ main(int argc, char **argv)
 	}
 	log_init("strata-nts", verbose);
 	if (cfg_load(s.path, &s.cfg, err, sizeof(err)) != 0 ||
-	    check_cfg(&s.cfg, err, sizeof(err)) != 0 ||
+	    check_cfg(s.path, &s.cfg, err, sizeof(err)) != 0 ||
 	    load_cred(&s.cfg, &s.cred, err, sizeof(err)) != 0) {
 		if (check)
 			fprintf(stderr, "strata-nts: %s\n", err);

@@ -4,6 +4,7 @@
 # strata-nts's NTS-KE server (RFC 8915 section 4, docs/nts.md), with stratad
 # keeping the master keys, in the server namespace; clients in the client
 # namespace (ntske_probe.py, chronyd when present):
+#   - without ntsservercert, strata-nts refuses to start (exit 78);
 #   - strata-nts started before stratad waits for its shared memory;
 #   - the answer: Next Protocol 0, the client's first AEAD among 15 and 17,
 #     8 cookies of that AEAD's length, the ntsntpserver name, End of Message,
@@ -64,6 +65,15 @@ test_cleanup() {
 	echo "--- strata-nts's log (last 30 lines)"
 	tail -30 "$NTS_LOG" 2>/dev/null || true
 }
+
+# without a certificate: a configuration error, as stratad's (EX_CONFIG)
+grep -v '^ntsserver' "$CONF" >"$TMP/nonts.conf"
+rc=0
+out=$("$STRATA_NTS" -c "$TMP/nonts.conf" --shm "$SHM" 2>&1) || rc=$?
+[ $rc = 78 ] && echo "$out" | grep -q "cannot start: .*no ntsservercert" ||
+	fail "strata-nts without a certificate: exit $rc: $out"
+"$STRATA_NTS" -c "$CONF" --check >/dev/null || fail "strata-nts --check refused $CONF"
+ok "no certificate: exit 78; --check reads the certificate and key"
 
 # strata-nts first: it waits for stratad's shared memory, once a second
 spawn ip netns exec "$NS_S" "$STRATA_NTS" -c "$CONF" --shm "$SHM" -v 2>"$NTS_LOG"
