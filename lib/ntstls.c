@@ -166,7 +166,8 @@ ntstls_fetch(const char *host, const struct sockaddr *addr, socklen_t alen, cons
 		     rc < 0 ? gnutls_strerror(rc) : "");
 		goto out;
 	}
-	if ((rc = gnutls_init(&s, GNUTLS_CLIENT)) < 0 ||
+	/* GNUTLS_NO_SIGNAL: a server that hangs up is an error, not a SIGPIPE */
+	if ((rc = gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL)) < 0 ||
 	    (rc = gnutls_priority_set_direct(s, NTSTLS_PRIORITY, NULL)) < 0 ||
 	    (rc = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred)) < 0 ||
 	    (rc = gnutls_alpn_set_protocols(s, &alpn, 1, GNUTLS_ALPN_MANDATORY)) < 0 ||

@@ -107,7 +107,7 @@ server(void *arg)
 		return NULL;
 	gnutls_certificate_allocate_credentials(&cred);
 	gnutls_certificate_set_x509_key(cred, &t.crt, 1, t.key);
-	gnutls_init(&s, GNUTLS_SERVER);
+	gnutls_init(&s, GNUTLS_SERVER | GNUTLS_NO_SIGNAL);
 	gnutls_priority_set_direct(
 		s, t.mode == SRV_TLS12 ? "NORMAL:-VERS-ALL:+VERS-TLS1.2" : NTSTLS_PRIORITY, NULL);
 	gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
