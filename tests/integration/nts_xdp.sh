@@ -218,8 +218,45 @@ ok "server 2 (ntsrotate 0, server 1's key file) answers server 1's cookies: $(ch
 kill "$CHRONY2"
 wait "$CHRONY2" 2>/dev/null || true
 
+# --- the AF_XDP child: unprivileged; NTS goes to the kernel once it is gone -------
+for p in $(pgrep -P "$NTS1"); do
+	grep -Eq '^Uid:[[:space:]]+0[[:space:]]' "/proc/$p/status" &&
+		fail "strata-nts's child $p runs as root"
+	grep -Eq '^CapEff:[[:space:]]+0+$' "/proc/$p/status" ||
+		fail "strata-nts's child $p kept capabilities: $(grep ^Cap "/proc/$p/status")"
+done
+ok "strata-nts's children (NTS-KE, AF_XDP) run as the user without capabilities"
+
+# kernel_sees WHAT: an NTS request without a cookie to server 1, and whether
+# a UDP socket on its port 123 received it (1) or not (0)
+kernel_sees() {
+	: >"$TMP/udp.out"
+	spawn ip netns exec "$NS_S" python3 "$(dirname "$0")/ntp_probe.py" listen 192.0.2.1 123 \
+		"$TMP/udp.out" 2
+	lp=$LAST_PID
+	sleep 0.3
+	in_c $PROBE send 192.0.2.1 nts_uid --expect none || fail "$1: an answer to no cookie"
+	wait "$lp" || true
+	grep -c strata-nts-uid "$TMP/udp.out" || true
+}
+no_cookie() {
+	ctl1 --json nts | python3 -c 'import json, sys
+print(sum(r["drop_no_cookie"] for r in json.load(sys.stdin)["xdp"]))'
+}
+before=$(no_cookie)
+[ "$(kernel_sees "strata-nts running")" -eq 0 ] ||
+	fail "an NTS request reached the kernel while strata-nts's socket was in the map"
+[ "$(no_cookie)" -eq $((before + 1)) ] ||
+	fail "strata-nts did not count the request without a cookie"
+ok "NTS request without a cookie: taken by the AF_XDP child, dropped and counted, not the kernel's"
 ctl1 nts
 kill -TERM "$NTS1"
-wait "$NTS1" 2>/dev/null || true
+wait "$NTS1" || fail "strata-nts did not exit 0 on SIGTERM"
+before=$(counter pass_nts)
+[ "$(kernel_sees "strata-nts stopped")" -eq 1 ] ||
+	fail "with strata-nts stopped, the NTS request did not reach the kernel"
+[ "$(counter pass_nts)" -eq $((before + 1)) ] || fail "the XDP program did not count it as pass_nts"
+in_c $PROBE send 192.0.2.1 client --expect reply || fail "no plain NTP answer"
+ok "strata-nts stopped: its socket left the map, NTS requests reach the kernel, plain NTP answered"
 ctl1 counters
 echo "1 passed, 0 failed"
