@@ -59,7 +59,7 @@
 /* a 1500-octet frame after the kernel's XDP_PACKET_HEADROOM (256) and the metadata */
 #define FRAME_SIZE 2048
 #define NUM_FRAMES 2048 /* 4 MiB of UMEM per socket: half in the fill ring, half in flight */
-#define RING_SIZE 1024  /* fill, completion, rx and tx rings */
+#define RING_SIZE 1024	/* fill, completion, rx and tx rings */
 #define BATCH 64
 #define IDLE_MS 100 /* poll()'s timeout: SIGTERM and new keys are seen within it */
 #define PASS_LOG_NS (60 * 1000000000ull)
@@ -81,8 +81,8 @@ struct queue {
 	struct xsk_ring_prod tx;
 	__u8 *area;
 	int fd;
-	int map_fd;  /* the interface's XSKMAP */
-	__u32 id;    /* the receive queue, our key in it */
+	int map_fd; /* the interface's XSKMAP */
+	__u32 id;   /* the receive queue, our key in it */
 	int in_map;
 	const struct iface *ifc;
 	struct strata_nts_counters *ctr; /* our row of shm->nts_xsk_c */
@@ -436,9 +436,10 @@ loop(struct xsk_ctx *c)
 		now = mono();
 		follow_mac(c, now);
 		if (c->passed != c->passed_logged && now >= c->pass_log_at) {
-			log_warn("%llu NTS frames reached AF_XDP that the reply builder passes (not "
-				 "NTS, or not ours): dropped, as there is no way back to the kernel",
-				 (unsigned long long)(c->passed - c->passed_logged));
+			log_warn(
+				"%llu NTS frames reached AF_XDP that the reply builder passes (not "
+				"NTS, or not ours): dropped, as there is no way back to the kernel",
+				(unsigned long long)(c->passed - c->passed_logged));
 			c->passed_logged = c->passed;
 			c->pass_log_at = now + PASS_LOG_NS;
 		}
@@ -482,8 +483,8 @@ open_all(struct xsk_ctx *c, const struct cfg *cfg)
 		}
 		if (nq > STRATA_XSKS_MAX) {
 			log_warn("%s: %d receive queues, NTS served on the first %d (hint: ethtool "
-				 "-L %s combined %d)", ifc->name, nq, STRATA_XSKS_MAX, ifc->name,
-				 STRATA_XSKS_MAX);
+				 "-L %s combined %d)",
+				 ifc->name, nq, STRATA_XSKS_MAX, ifc->name, STRATA_XSKS_MAX);
 			nq = STRATA_XSKS_MAX;
 		}
 		for (j = 0; j < nq; j++) {
@@ -491,8 +492,8 @@ open_all(struct xsk_ctx *c, const struct cfg *cfg)
 
 			if (c->n_q == STRATA_SHM_MAX_XSK) {
 				log_warn("%s queue %d: more than %d AF_XDP sockets in all: NTS "
-					 "requests on it go to the kernel", ifc->name, j,
-					 STRATA_SHM_MAX_XSK);
+					 "requests on it go to the kernel",
+					 ifc->name, j, STRATA_SHM_MAX_XSK);
 				break;
 			}
 			q = calloc(1, sizeof(*q));
@@ -503,10 +504,11 @@ open_all(struct xsk_ctx *c, const struct cfg *cfg)
 			q->ctr = &c->shm->nts_xsk_c[c->n_q - 1];
 			err = queue_open(q, ifc, (__u32)j);
 			if (err != 0) {
-				log_warn("%s queue %d: cannot open an AF_XDP socket: %s%s", ifc->name,
-					 j, strerror(-err),
-					 err == -EBUSY ? " (hint: another AF_XDP socket on that queue?)"
-						       : "");
+				log_warn("%s queue %d: cannot open an AF_XDP socket: %s%s",
+					 ifc->name, j, strerror(-err),
+					 err == -EBUSY
+						 ? " (hint: another AF_XDP socket on that queue?)"
+						 : "");
 				return err;
 			}
 			c->shm->nts_xsk_ifindex[c->n_q - 1] = (__u32)ifc->ifindex;
@@ -561,8 +563,8 @@ child(const struct cfg *cfg, struct strata_shm *shm, pid_t parent)
 	if (err == 0 && (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent))
 		err = -ESRCH;
 	if (err == 0) {
-		log_info("AF_XDP: NTS on %u queue%s of %u interface%s", c.n_q, c.n_q == 1 ? "" : "s",
-			 c.n_ifs, c.n_ifs == 1 ? "" : "s");
+		log_info("AF_XDP: NTS on %u queue%s of %u interface%s", c.n_q,
+			 c.n_q == 1 ? "" : "s", c.n_ifs, c.n_ifs == 1 ? "" : "s");
 		loop(&c);
 	}
 	close_all(&c);

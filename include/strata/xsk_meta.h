@@ -26,8 +26,8 @@
 
 /** The metadata in front of a redirected frame; a multiple of 4 octets, at most 32. */
 struct strata_xsk_meta {
-	__u64 rx;       /* the receive stamp: strata_clock.rx */
+	__u64 rx;	/* the receive stamp: strata_clock.rx */
 	__u32 rx_scale; /* its enum snap_scale: strata_clock.rx_scale */
-	__u32 magic;    /* STRATA_XSK_META_MAGIC */
+	__u32 magic;	/* STRATA_XSK_META_MAGIC */
 };
 _Static_assert(sizeof(struct strata_xsk_meta) == 16, "strata_xsk_meta layout");
