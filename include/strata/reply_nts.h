@@ -107,26 +107,30 @@ strata_nts_seal(struct nts_server *nts, const struct nts_request *r, __u32 nts_r
 	return nts_server_nak(r, ntp);
 }
 
-/* The IPv4 path, from the IP header on. */
-static inline enum strata_verdict
-strata_reply_nts4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strata_service *svc,
-		  const __u8 *mac, const struct snap *snap, const struct strata_clock *clk,
-		  const struct strata_policy *pol, struct nts_server *nts,
-		  struct strata_result *res, __u32 *nts_reason, __u32 *cookies)
+/*
+ * The answer to an NTS request that strata_check4/6() found at @l3 (IPv6
+ * with @v6), its UDP header at @udp: the policy, nts_server_check(), then
+ * the reply or NAK in place. Out of line, so that the plain path stays
+ * as short as strata_reply_policy()'s (callgrind: 12 instructions a
+ * request more when this was inlined beside it).
+ */
+static __attribute__((noinline, unused)) enum strata_verdict
+strata_nts_answer(struct strata_eth *eth, void *l3, int v6, struct strata_udp *udp,
+		  const struct strata_service *svc, const __u8 *mac, const struct snap *snap,
+		  const struct strata_clock *clk, const struct strata_policy *pol,
+		  struct nts_server *nts, struct strata_result *res, __u32 *nts_reason,
+		  __u32 *cookies)
 {
-	struct strata_ip4 *ip = (struct strata_ip4 *)((__u8 *)eth + l2len);
-	struct strata_udp *udp = NULL, *out;
+	struct strata_ip4 *ip = (struct strata_ip4 *)l3;
+	struct strata_ip6 *ip6 = (struct strata_ip6 *)l3;
+	struct strata_udp *out = udp;
 	struct strata_req_keep k;
 	struct snap_reply_view v;
 	struct nts_request r;
 	__u32 reason, nlen, rplen;
 	__u64 pseudo;
 
-	reason = strata_check4(eth, ip, end, svc, mac, &udp);
-	if (reason != STRATA_R_PASS_NTS || nts == NULL)
-		return strata_answer4(eth, l2len, ip, udp, end, reason, svc, mac, snap, clk, pol,
-				      res);
-	reason = strata_nts_police4(pol, ip->saddr);
+	reason = v6 ? strata_nts_police6(pol, ip6->saddr) : strata_nts_police4(pol, ip->saddr);
 	if (reason != STRATA_R_PASS_NTS)
 		return strata_out(res, reason);
 	nlen = strata_ntohs(udp->len) - sizeof(*udp);
@@ -134,48 +138,18 @@ strata_reply_nts4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct s
 	if (reason != STRATA_R_REPLY)
 		return strata_out(res, reason);
 
-	/* no IP options in the reply (strata_headers4()): the datagram moves up */
-	out = (struct strata_udp *)(ip + 1);
+	/* no IPv4 options in the reply (strata_headers4()): the datagram moves up */
+	if (!v6)
+		out = (struct strata_udp *)(ip + 1);
 	if (out != udp)
 		memmove(out, udp, sizeof(*udp) + nlen);
 	rplen = strata_nts_seal(nts, &r, *nts_reason, &k, &v, (__u8 *)(out + 1), cookies);
-	pseudo = strata_headers4(eth, ip, svc, mac, &k, rplen);
+	if (v6)
+		pseudo = strata_headers6(eth, ip6, svc, mac, &k, rplen);
+	else
+		pseudo = strata_headers4(eth, ip, svc, mac, &k, rplen);
 	strata_udp_csum(out, pseudo, strata_csum_any(out, sizeof(*out) + rplen));
-	res->len = l2len + sizeof(*ip) + sizeof(*out) + rplen;
-	return strata_out(res, STRATA_R_REPLY);
-}
-
-/* The IPv6 path, from the IP header on. */
-static inline enum strata_verdict
-strata_reply_nts6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strata_service *svc,
-		  const __u8 *mac, const struct snap *snap, const struct strata_clock *clk,
-		  const struct strata_policy *pol, struct nts_server *nts,
-		  struct strata_result *res, __u32 *nts_reason, __u32 *cookies)
-{
-	struct strata_ip6 *ip6 = (struct strata_ip6 *)((__u8 *)eth + l2len);
-	struct strata_udp *udp = NULL;
-	struct strata_req_keep k;
-	struct snap_reply_view v;
-	struct nts_request r;
-	__u32 reason, nlen, rplen;
-	__u64 pseudo;
-
-	reason = strata_check6(eth, ip6, end, svc, mac, &udp);
-	if (reason != STRATA_R_PASS_NTS || nts == NULL)
-		return strata_answer6(eth, l2len, ip6, udp, end, reason, svc, mac, snap, clk, pol,
-				      res);
-	reason = strata_nts_police6(pol, ip6->saddr);
-	if (reason != STRATA_R_PASS_NTS)
-		return strata_out(res, reason);
-	nlen = strata_ntohs(udp->len) - sizeof(*udp);
-	reason = strata_nts_open(nts, udp, nlen, snap, clk, &r, &k, &v, nts_reason);
-	if (reason != STRATA_R_REPLY)
-		return strata_out(res, reason);
-
-	rplen = strata_nts_seal(nts, &r, *nts_reason, &k, &v, (__u8 *)(udp + 1), cookies);
-	pseudo = strata_headers6(eth, ip6, svc, mac, &k, rplen);
-	strata_udp_csum(udp, pseudo, strata_csum_any(udp, sizeof(*udp) + rplen));
-	res->len = l2len + sizeof(*ip6) + sizeof(*udp) + rplen;
+	res->len = (__u32)((__u8 *)(out + 1) - (__u8 *)eth) + rplen;
 	return strata_out(res, STRATA_R_REPLY);
 }
 
@@ -207,8 +181,9 @@ strata_reply_nts(void *data, void *data_end, const struct strata_service *svc, c
 		 __u32 *nts_reason, __u32 *cookies)
 {
 	struct strata_eth *eth = (struct strata_eth *)data;
+	struct strata_udp *udp = NULL;
 	__u8 *end = (__u8 *)data_end;
-	__u32 l2len;
+	__u32 l2len, reason;
 	__be16 proto;
 
 	res->len = 0;
@@ -217,11 +192,25 @@ strata_reply_nts(void *data, void *data_end, const struct strata_service *svc, c
 	proto = strata_l2(eth, end, &l2len);
 	if (l2len == 0)
 		return strata_out(res, STRATA_R_DROP_TRUNCATED);
-	if (proto == ETH_P_IPV4_BE)
-		return strata_reply_nts4(eth, l2len, end, svc, mac, snap, clk, pol, nts, res,
-					 nts_reason, cookies);
-	if (proto == ETH_P_IPV6_BE)
-		return strata_reply_nts6(eth, l2len, end, svc, mac, snap, clk, pol, nts, res,
-					 nts_reason, cookies);
+	if (proto == ETH_P_IPV4_BE) {
+		struct strata_ip4 *ip = (struct strata_ip4 *)((__u8 *)eth + l2len);
+
+		reason = strata_check4(eth, ip, end, svc, mac, &udp);
+		if (unlikely(reason == STRATA_R_PASS_NTS) && nts != NULL)
+			return strata_nts_answer(eth, ip, 0, udp, svc, mac, snap, clk, pol, nts,
+						 res, nts_reason, cookies);
+		return strata_answer4(eth, l2len, ip, udp, end, reason, svc, mac, snap, clk, pol,
+				      res);
+	}
+	if (proto == ETH_P_IPV6_BE) {
+		struct strata_ip6 *ip6 = (struct strata_ip6 *)((__u8 *)eth + l2len);
+
+		reason = strata_check6(eth, ip6, end, svc, mac, &udp);
+		if (unlikely(reason == STRATA_R_PASS_NTS) && nts != NULL)
+			return strata_nts_answer(eth, ip6, 1, udp, svc, mac, snap, clk, pol, nts,
+						 res, nts_reason, cookies);
+		return strata_answer6(eth, l2len, ip6, udp, end, reason, svc, mac, snap, clk, pol,
+				      res);
+	}
 	return strata_out(res, STRATA_R_PASS_NOT_IP);
 }
