@@ -47,7 +47,7 @@ acl6(const struct strata_policy *pol, const __be32 *a)
 
 #define STRATA_ACL4(pol, a) acl4(pol, a)
 #define STRATA_ACL6(pol, a) acl6(pol, a)
-#include <strata/reply.h>
+#include <strata/reply_nts.h>
 
 volatile sig_atomic_t dp_quit;
 
@@ -106,14 +106,15 @@ neigh_kind(const uint8_t *frame)
 }
 
 static enum action
-handle(struct dp_worker *w, const struct dp_wport *p, const struct dp_gen *g, struct rte_mbuf *m,
-       uint64_t tsc, int phc)
+handle(struct dp_worker *w, const struct dp_wport *p, const struct dp_gen *g,
+       struct nts_server *nts, struct rte_mbuf *m, uint64_t tsc, int phc)
 {
 	uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
 	uint16_t len = rte_pktmbuf_data_len(m);
 	struct strata_result res;
 	struct strata_clock clk;
 	enum strata_verdict v;
+	uint32_t nr, cookies;
 
 	/* no scatter is configured: a chained frame is a jumbo, not NTP */
 	if (unlikely(m->nb_segs != 1))
@@ -141,9 +142,14 @@ handle(struct dp_worker *w, const struct dp_wport *p, const struct dp_gen *g, st
 	}
 	clk.tx_scale = SNAP_SCALE_TSC;
 	clk.tx = rte_rdtsc();
-	v = strata_reply_policy(data, data + len, &g->svc, p->mac, w->snap, &clk, &w->pol, &res);
+	v = strata_reply_nts(data, data + len, &g->svc, p->mac, w->snap, &clk, &w->pol, nts, &res,
+			     &nr, &cookies);
 	/* one writer per row: a plain add, stratad sums the rows */
 	w->cnt->c[res.reason]++;
+	if (unlikely(nr != STRATA_NTS_MAX)) {
+		w->ntsc->c[nr]++;
+		w->ntsc->c[STRATA_NTS_COOKIES] += cookies;
+	}
 	if (v == STRATA_REPLY) {
 		rte_pktmbuf_trim(m, (uint16_t)(len - res.len));
 		return TO_NIC;
@@ -156,6 +162,7 @@ static void
 burst(struct dp_worker *w, const struct dp_wport *p)
 {
 	struct rte_mbuf *rx[DP_BURST], *tx[DP_BURST], *exc[DP_BURST];
+	struct nts_server *nts;
 	const struct dp_gen *g;
 	uint16_t n, i, ntx, nexc;
 	uint64_t tsc;
@@ -173,11 +180,13 @@ burst(struct dp_worker *w, const struct dp_wport *p)
 	w->pol.now = (uint32_t)(tsc >> w->tick_shift);
 	/* a hardware stamp is in the NIC's PHC timescale: only with a PHC map */
 	phc = p->hw_stamp && snap_has_map(w->snap, SNAP_SCALE_PHC0);
+	/* NTS is off until stratad publishes keys: NTS requests go to the kernel, as before */
+	nts = w->nts.n != 0 ? &w->nts : NULL;
 	ntx = nexc = 0;
 	for (i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
-		switch (handle(w, p, g, rx[i], tsc, phc)) {
+		switch (handle(w, p, g, nts, rx[i], tsc, phc)) {
 		case TO_NIC:
 			tx[ntx++] = rx[i];
 			break;
@@ -217,6 +226,12 @@ dp_worker_loop(void *arg)
 			dp_gen_poll(w->gens, w->id);
 		if (w->exc != NULL)
 			dp_exc_poll(w->exc);
+		/*
+		 * The master keys stratad rotates: two loads of a line it
+		 * rarely writes, and a re-key only when their generation moved
+		 * (a write under way is retried in the next round).
+		 */
+		nts_server_sync(&w->nts, w->nts_keys);
 		for (p = 0; p < w->n_ports; p++)
 			burst(w, &w->port[p]);
 	}

@@ -18,6 +18,7 @@
 #include <strata/snapshot.h>
 
 #include "exception.h"
+#include "nts.h"
 
 #define DP_BURST 32
 #define DP_MAX_PORTS 8 /* "listen dpdk" lines (CFG_MAX_LISTEN) */
@@ -47,6 +48,10 @@ struct dp_worker {
 	unsigned int tick_shift;    /* limiter ticks: TSC >> tick_shift */
 	struct rte_ring *to_kernel; /* frames for the exception path's lcore */
 	struct dp_exc *exc;	    /* the exception path, when this worker polls it */
+	/* NTS (RFC 8915): stratad's master keys, this worker's copy and its counters */
+	const volatile struct strata_nts_keyring *nts_keys;
+	struct strata_nts_counters *ntsc;
+	struct nts_server nts;
 } __rte_cache_aligned;
 
 /* Set by SIGINT and SIGTERM: the workers and the exception poller return. */
