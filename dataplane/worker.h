@@ -60,5 +60,8 @@ extern volatile sig_atomic_t dp_quit;
 /* An lcore's loop (rte_lcore_function_t): @arg is its struct dp_worker. */
 int dp_worker_loop(void *arg);
 
-/* Send @n frames on @port's tx queue @queue, free what did not go and add it to @lost. */
-void dp_send(uint16_t port, uint16_t queue, struct rte_mbuf **m, uint16_t n, __u64 *lost);
+/*
+ * Send @n frames on @port's tx queue @queue, free what did not go and add it
+ * to @lost. @return the frames sent: m[0] up to it.
+ */
+uint16_t dp_send(uint16_t port, uint16_t queue, struct rte_mbuf **m, uint16_t n, __u64 *lost);
