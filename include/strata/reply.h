@@ -771,9 +771,9 @@ strata_answer6(struct strata_eth *eth, __u32 l2len, struct strata_ip6 *ip6, stru
 	       const struct snap *snap, const struct strata_clock *clk,
 	       const struct strata_policy *pol, struct strata_result *res)
 {
-	struct ntp_hdr *nh = (struct ntp_hdr *)(udp + 1);
 	struct strata_req_keep k;
 	struct snap_reply_view v;
+	struct ntp_hdr *nh;
 	__u32 rplen;
 	__be32 kiss;
 	int nak;
@@ -784,6 +784,8 @@ strata_answer6(struct strata_eth *eth, __u32 l2len, struct strata_ip6 *ip6, stru
 			reason = strata_nts_police6(pol, ip6->saddr);
 		return strata_out(res, reason);
 	}
+	/* only now: without a request there is no UDP header (udp is NULL) */
+	nh = (struct ntp_hdr *)(udp + 1);
 	nak = reason == STRATA_R_REPLY_CRYPTO_NAK;
 	if (pol != 0) {
 		reason = STRATA_POLICY6(pol, ip6->saddr, reason);
