@@ -42,6 +42,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +64,9 @@
 #define BATCH 64
 #define IDLE_MS 100 /* poll()'s timeout: SIGTERM and new keys are seen within it */
 #define PASS_LOG_NS (60 * 1000000000ull)
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
 #define MAC_CHECK_NS 1000000000ull /* as stratad follows the interface's MAC */
 
 struct iface {
@@ -164,6 +168,21 @@ read_mac(const char *ifname, __u8 mac[6])
 	return err;
 }
 
+/* Whether @dir, or its parent while @dir is not made yet, is on a bpffs. */
+static int
+on_bpffs(const char *dir)
+{
+	char parent[CFG_PATH_MAX], *slash;
+	struct statfs sfs;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash != NULL)
+		slash[slash == parent] = '\0';
+	return (statfs(dir, &sfs) == 0 || statfs(parent, &sfs) == 0) &&
+	       (__u32)sfs.f_type == BPF_FS_MAGIC;
+}
+
 /*
  * The XSKMAP stratad pinned for @ifname, once it is there (stratad may start
  * after us), and only if it is stratad's: owned by root or @user, writable
@@ -184,7 +203,13 @@ open_map(const struct cfg *cfg, const char *ifname)
 			log_warn("%s: %s", path, strerror(errno));
 			return -errno;
 		}
-		if (!told)
+		if (!told && !on_bpffs(cfg->bpffs))
+			log_warn("%s: waiting for %s, but %s is not on a bpffs: stratad runs "
+				 "unpinned there and pins no socket map, so NTS requests go to the "
+				 "kernel (hint: mount -t bpf bpf on it, or a 'bpffs DIR' line on "
+				 "one; docs/xdp.md)",
+				 ifname, path, cfg->bpffs);
+		else if (!told)
 			log_info("%s: waiting for stratad's XDP program and its socket map %s "
 				 "(hint: is stratad running with 'listen xdp %s' and this bpffs?)",
 				 ifname, path, ifname);
