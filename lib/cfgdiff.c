@@ -90,12 +90,21 @@ same_restart(const struct cfg *a, const struct cfg *b)
 
 	if (a->xdpmode != b->xdpmode || strcmp(a->control, b->control) != 0 ||
 	    strcmp(a->user, b->user) != 0 || strcmp(a->driftfile, b->driftfile) != 0 ||
-	    strcmp(a->bpffs, b->bpffs) != 0 || a->n_listen != b->n_listen)
+	    strcmp(a->bpffs, b->bpffs) != 0 || strcmp(a->nts.dumpdir, b->nts.dumpdir) != 0 ||
+	    a->n_listen != b->n_listen)
 		return 0;
 	for (i = 0; i < a->n_listen; i++)
 		if (find_listen(b, &a->listen[i]) == NULL)
 			return 0;
 	return 1;
+}
+
+static int
+same_nts_proc(const struct cfg_nts *a, const struct cfg_nts *b)
+{
+	return strcmp(a->cert, b->cert) == 0 && strcmp(a->key, b->key) == 0 &&
+	       a->port == b->port && a->processes == b->processes && a->maxconns == b->maxconns &&
+	       strcmp(a->ntpserver, b->ntpserver) == 0;
 }
 
 unsigned int
@@ -117,6 +126,10 @@ cfg_diff(const struct cfg *run, const struct cfg *next)
 		parts |= CFG_PART_REGISTER;
 	if (!same_restart(run, next))
 		parts |= CFG_PART_RESTART;
+	if (cfg_nts_on(run) != cfg_nts_on(next) || run->nts.rotate != next->nts.rotate)
+		parts |= CFG_PART_NTS;
+	if (!same_nts_proc(&run->nts, &next->nts))
+		parts |= CFG_PART_NTS_PROC;
 	return parts;
 }
 
@@ -259,7 +272,44 @@ cfg_keep_restart(const struct cfg *run, struct cfg *next, struct cfg_restart *r)
 				run->bpffs[0] != '\0' ? run->bpffs : "no directory");
 		memcpy(next->bpffs, run->bpffs, sizeof(next->bpffs));
 	}
+	if (strcmp(next->nts.dumpdir, run->nts.dumpdir) != 0) {
+		cfg_restart_add(r, next->line.ntsdumpdir,
+				"ntsdumpdir %s: the master keys stay in %s until a restart (the "
+				"directory is prepared before the privilege drop)",
+				next->nts.dumpdir, run->nts.dumpdir);
+		memcpy(next->nts.dumpdir, run->nts.dumpdir, sizeof(next->nts.dumpdir));
+	}
 	keep_listen(run, next, r);
+}
+
+void
+cfg_note_nts(const struct cfg *run, const struct cfg *next, struct cfg_restart *r)
+{
+	const struct cfg_nts *a = &run->nts, *b = &next->nts;
+	/* strata-nts's supervisor reads the file on SIGHUP and starts fresh NTS-KE workers */
+	static const char hup[] = "strata-nts's: reload strata-nts (SIGHUP) to apply it; "
+				  "stratad only checked it";
+	/* its listeners are bound once, at its start */
+	static const char restart[] = "strata-nts binds it when it starts: restart "
+				      "strata-nts; stratad only checked it";
+
+	if (strcmp(a->cert, b->cert) != 0)
+		cfg_restart_add(r, next->line.ntsservercert, "ntsservercert %s: %s",
+				b->cert[0] != '\0' ? b->cert : "(removed)", hup);
+	if (strcmp(a->key, b->key) != 0)
+		cfg_restart_add(r, next->line.ntsserverkey, "ntsserverkey %s: %s",
+				b->key[0] != '\0' ? b->key : "(removed)", hup);
+	if (a->port != b->port)
+		cfg_restart_add(r, next->line.ntsport, "ntsport %u: %s", b->port, restart);
+	if (a->processes != b->processes)
+		cfg_restart_add(r, next->line.ntsprocesses, "ntsprocesses %u: %s", b->processes,
+				hup);
+	if (a->maxconns != b->maxconns)
+		cfg_restart_add(r, next->line.maxntsconnections, "maxntsconnections %u: %s",
+				b->maxconns, hup);
+	if (strcmp(a->ntpserver, b->ntpserver) != 0)
+		cfg_restart_add(r, next->line.ntsntpserver, "ntsntpserver %s: %s",
+				b->ntpserver[0] != '\0' ? b->ntpserver : "(removed)", hup);
 }
 
 void

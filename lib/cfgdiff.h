@@ -19,7 +19,11 @@ enum cfg_part {
 	CFG_PART_METRICS = 1u << 2,  /* the metrics listener */
 	CFG_PART_REGISTER = 1u << 3, /* register lines */
 	CFG_PART_RESTART = 1u << 4,  /* listen interfaces and ports, xdpmode, control, user,
-					driftfile, bpffs: set up before the privilege drop */
+					driftfile, bpffs, ntsdumpdir: set up before the
+					privilege drop */
+	CFG_PART_NTS = 1u << 5,      /* NTS on or off, ntsrotate: stratad's master keys */
+	CFG_PART_NTS_PROC = 1u << 6, /* ntsservercert, ntsserverkey, ntsport, ntsprocesses,
+					maxntsconnections, ntsntpserver: strata-nts's */
 };
 
 #define CFG_RESTART_MAX 32
@@ -54,6 +58,14 @@ void cfg_restart_add(struct cfg_restart *r, unsigned int line, const char *fmt, 
  * stays with the addresses no other line took.
  */
 void cfg_keep_restart(const struct cfg *run, struct cfg *next, struct cfg_restart *r);
+
+/*
+ * List in @r the lines of strata-nts's that changed from @run to @next
+ * (CFG_PART_NTS_PROC), each with what applies it (a reload of strata-nts,
+ * or its restart for ntsport): stratad only checks them, strata-nts reads
+ * the same file (docs/nts.md).
+ */
+void cfg_note_nts(const struct cfg *run, const struct cfg *next, struct cfg_restart *r);
 
 /* Give @next the running metrics line of @run, listing it in @r with @why. */
 void cfg_keep_metrics(const struct cfg *run, struct cfg *next, const char *why,

@@ -891,6 +891,177 @@ parse_register(struct conf_parser *p, char **argv, int argc)
 	return 0;
 }
 
+#define NTSCERT_HINT "ntsservercert /etc/strata/nts.crt"
+#define NTSKEY_HINT "ntsserverkey /etc/strata/nts.key"
+#define NTSDUMPDIR_HINT "ntsdumpdir " CFG_NTS_DUMPDIR_DEFAULT
+
+/* The certificate and its key: read by strata-nts's supervisor, which may chdir. */
+static int
+parse_nts_file(struct conf_parser *p, const char *path, char *dst, const char *hint)
+{
+	size_t len = strlen(path);
+
+	if (path[0] != '/' || len >= CFG_FILE_MAX)
+		return conf_fail(p,
+				 "'%s' is not an absolute path of at most %d characters (hint: %s)",
+				 path, CFG_FILE_MAX - 1, hint);
+	memcpy(dst, path, len + 1);
+	return 0;
+}
+
+static int
+parse_ntsservercert(struct conf_parser *p, char **argv, int argc)
+{
+	struct cfg *c = p->c;
+
+	(void)argc;
+	c->line.ntsservercert = p->line;
+	return parse_nts_file(p, argv[0], c->nts.cert, NTSCERT_HINT);
+}
+
+static int
+parse_ntsserverkey(struct conf_parser *p, char **argv, int argc)
+{
+	struct cfg *c = p->c;
+
+	(void)argc;
+	c->line.ntsserverkey = p->line;
+	return parse_nts_file(p, argv[0], c->nts.key, NTSKEY_HINT);
+}
+
+static int
+parse_ntsport(struct conf_parser *p, char **argv, int argc)
+{
+	struct cfg *c = p->c;
+	unsigned long v;
+
+	(void)argc;
+	if (conf_num(argv[0], 1, 65535, &v) < 0)
+		return conf_fail(p,
+				 "ntsport '%s' is not a number from 1 to 65535 (hint: ntsport %d, "
+				 "NTS-KE's port, RFC 8915 section 4)",
+				 argv[0], CFG_NTS_PORT_DEFAULT);
+	c->nts.port = (unsigned int)v;
+	c->line.ntsport = p->line;
+	return 0;
+}
+
+static int
+parse_ntsprocesses(struct conf_parser *p, char **argv, int argc)
+{
+	struct cfg *c = p->c;
+	unsigned long v;
+
+	(void)argc;
+	if (conf_num(argv[0], 1, CFG_NTS_PROCESSES_MAX, &v) < 0)
+		return conf_fail(p,
+				 "ntsprocesses '%s' is not a number from 1 to %d (hint: "
+				 "ntsprocesses 2, one NTS-KE worker per core it may use)",
+				 argv[0], CFG_NTS_PROCESSES_MAX);
+	c->nts.processes = (unsigned int)v;
+	c->line.ntsprocesses = p->line;
+	return 0;
+}
+
+static int
+parse_maxntsconnections(struct conf_parser *p, char **argv, int argc)
+{
+	struct cfg *c = p->c;
+	unsigned long v;
+
+	(void)argc;
+	if (conf_num(argv[0], 1, CFG_NTS_MAXCONN_MAX, &v) < 0)
+		return conf_fail(p,
+				 "maxntsconnections '%s' is not a number from 1 to %d (hint: "
+				 "maxntsconnections %d)",
+				 argv[0], CFG_NTS_MAXCONN_MAX, CFG_NTS_MAXCONN_DEFAULT);
+	c->nts.maxconns = (unsigned int)v;
+	c->line.maxntsconnections = p->line;
+	return 0;
+}
+
+static int
+parse_ntsrotate(struct conf_parser *p, char **argv, int argc)
+{
+	struct cfg *c = p->c;
+	unsigned long v;
+
+	(void)argc;
+	if (conf_num(argv[0], 0, CFG_NTS_ROTATE_MAX, &v) < 0 ||
+	    (v != 0 && v < CFG_NTS_ROTATE_MIN))
+		return conf_fail(p,
+				 "ntsrotate '%s' is not 0 or a number of seconds from %d to %u "
+				 "(hint: ntsrotate %d, a week; 0 only reads the key file another "
+				 "server writes)",
+				 argv[0], CFG_NTS_ROTATE_MIN, CFG_NTS_ROTATE_MAX,
+				 CFG_NTS_ROTATE_DEFAULT);
+	c->nts.rotate = (unsigned int)v;
+	c->line.ntsrotate = p->line;
+	return 0;
+}
+
+static int
+parse_ntsdumpdir(struct conf_parser *p, char **argv, int argc)
+{
+	struct cfg *c = p->c;
+	size_t len = strlen(argv[0]);
+
+	(void)argc;
+	/* room for "/ntskeys" and the temporary file's suffix */
+	if (argv[0][0] != '/' || len + 32 >= CFG_FILE_MAX)
+		return conf_fail(p,
+				 "ntsdumpdir '%s' is not an absolute directory of at most %d "
+				 "characters (hint: " NTSDUMPDIR_HINT ")",
+				 argv[0], CFG_FILE_MAX - 33);
+	memcpy(c->nts.dumpdir, argv[0], len + 1);
+	/* "/var/lib/strata/" and "/var/lib/strata" name the same file */
+	while (len > 1 && c->nts.dumpdir[len - 1] == '/')
+		c->nts.dumpdir[--len] = '\0';
+	c->line.ntsdumpdir = p->line;
+	return 0;
+}
+
+/* RFC 8915 section 4.1.7: a host name or an address literal, IPv6 without brackets. */
+static int
+parse_ntsntpserver(struct conf_parser *p, char **argv, int argc)
+{
+	struct cfg *c = p->c;
+
+	(void)argc;
+	if (!valid_host(argv[0]))
+		return conf_fail(p,
+				 "'%s' is not a host name or address (hint: ntsntpserver "
+				 "ntp.example.net; an IPv6 address goes without brackets)",
+				 argv[0]);
+	memcpy(c->nts.ntpserver, argv[0], strlen(argv[0]) + 1);
+	c->line.ntsntpserver = p->line;
+	return 0;
+}
+
+/* NTS is on with both a certificate and its key; one alone is a mistake. */
+static int
+check_nts(struct conf_parser *p)
+{
+	struct cfg *c = p->c;
+	int ret = 0;
+
+	if ((c->nts.cert[0] != '\0') == (c->nts.key[0] != '\0'))
+		return 0;
+	if (c->nts.cert[0] != '\0') {
+		p->line = c->line.ntsservercert;
+		ret = conf_fail(p,
+				"ntsservercert without ntsserverkey: NTS needs both (hint: add "
+				"'" NTSKEY_HINT "', or remove this line)");
+	} else {
+		p->line = c->line.ntsserverkey;
+		ret = conf_fail(p,
+				"ntsserverkey without ntsservercert: NTS needs both (hint: add "
+				"'" NTSCERT_HINT "', or remove this line)");
+	}
+	p->line = 0;
+	return ret;
+}
+
 /* Every directive; those with a kind are two words ("refclock system"). */
 static const struct conf_directive directives[] = {
 	{"listen", "xdp", 3, -1, 0, parse_listen, LISTEN_HINT},
@@ -914,6 +1085,14 @@ static const struct conf_directive directives[] = {
 	{"allow", NULL, 1, 1, 0, parse_allow, ALLOW_HINT},
 	{"deny", NULL, 1, 2, 0, parse_deny, DENY_HINT},
 	{"ratelimit", NULL, 0, 7, 1, parse_ratelimit, RATELIMIT_HINT},
+	{"ntsservercert", NULL, 1, 1, 1, parse_ntsservercert, NTSCERT_HINT},
+	{"ntsserverkey", NULL, 1, 1, 1, parse_ntsserverkey, NTSKEY_HINT},
+	{"ntsport", NULL, 1, 1, 1, parse_ntsport, "ntsport 4460"},
+	{"ntsprocesses", NULL, 1, 1, 1, parse_ntsprocesses, "ntsprocesses N"},
+	{"maxntsconnections", NULL, 1, 1, 1, parse_maxntsconnections, "maxntsconnections N"},
+	{"ntsrotate", NULL, 1, 1, 1, parse_ntsrotate, "ntsrotate SECONDS"},
+	{"ntsdumpdir", NULL, 1, 1, 1, parse_ntsdumpdir, NTSDUMPDIR_HINT},
+	{"ntsntpserver", NULL, 1, 1, 1, parse_ntsntpserver, "ntsntpserver NAME"},
 };
 
 int
@@ -933,7 +1112,12 @@ cfg_parse(const char *name, FILE *f, struct cfg *c, char *err, size_t errlen)
 	memcpy(c->bpffs, CFG_DEFAULT_BPFFS, sizeof(CFG_DEFAULT_BPFFS));
 	c->minsources = 1;
 	c->holdover = CFG_HOLDOVER_DEFAULT;
-	if (conf_parse_file(&p, f) < 0)
+	c->nts.port = CFG_NTS_PORT_DEFAULT;
+	c->nts.processes = CFG_NTS_PROCESSES_DEFAULT;
+	c->nts.maxconns = CFG_NTS_MAXCONN_DEFAULT;
+	c->nts.rotate = CFG_NTS_ROTATE_DEFAULT;
+	memcpy(c->nts.dumpdir, CFG_NTS_DUMPDIR_DEFAULT, sizeof(CFG_NTS_DUMPDIR_DEFAULT));
+	if (conf_parse_file(&p, f) < 0 || check_nts(&p) < 0)
 		return -1;
 	if (c->n_listen == 0)
 		return conf_fail(&p, "no 'listen' line: strata would serve nothing (hint: add "

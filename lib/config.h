@@ -125,6 +125,11 @@ struct cfg_ratelimit {
 #define CFG_NTS_ROTATE_DEFAULT 604800   /* a week */
 #define CFG_NTS_DUMPDIR_DEFAULT "/var/lib/strata"
 #define CFG_NTS_KEYFILE "ntskeys"       /* in the dump directory */
+#define CFG_NTS_PROCESSES_MAX 16
+#define CFG_NTS_MAXCONN_MAX 100000
+/* below a minute the 4 keys kept would expire a client's cookies within minutes */
+#define CFG_NTS_ROTATE_MIN 60
+#define CFG_NTS_ROTATE_MAX (10u * 366 * 86400) /* ten years: a typo beyond */
 struct cfg_nts {
 	char cert[CFG_FILE_MAX];  /* "ntsservercert FILE": PEM, the chain after the leaf */
 	char key[CFG_FILE_MAX];   /* "ntsserverkey FILE": PEM, may be readable by root only */
@@ -165,8 +170,17 @@ struct cfg {
 	/* where the one-line settings were set, 0 for a default: a reload's messages name them */
 	struct {
 		unsigned int xdpmode, metrics, control, user, driftfile, bpffs;
+		unsigned int ntsservercert, ntsserverkey, ntsport, ntsprocesses;
+		unsigned int maxntsconnections, ntsrotate, ntsdumpdir, ntsntpserver;
 	} line;
 };
+
+/* NTS is on: a certificate and its key are configured (the parser sees to both or none). */
+static inline int
+cfg_nts_on(const struct cfg *c)
+{
+	return c->nts.cert[0] != '\0' && c->nts.key[0] != '\0';
+}
 
 /*
  * Parse the configuration in @f, named @name in messages, into @c.

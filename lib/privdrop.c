@@ -282,10 +282,16 @@ int
 priv_drop(const struct cfg *c, priv_probe_fn *probe, void *arg)
 {
 	/* the control socket and metrics are bound before: their directory is not needed */
+	char keys[CFG_FILE_MAX + 16] = "";
 	const struct priv_dir dirs[] = {
 		{c->driftfile, "driftfile", "StateDirectory"},
+		{keys, "NTS key file", "StateDirectory"},
 	};
 	uint64_t keep = 0;
+
+	/* the master keys' generator rewrites its file after the drop (docs/nts.md) */
+	if (cfg_nts_on(c) && c->nts.rotate > 0)
+		snprintf(keys, sizeof(keys), "%s/" CFG_NTS_KEYFILE, c->nts.dumpdir);
 
 	if (needs_cap_bpf(probe, arg)) {
 		keep |= PRIV_CAP(CAP_BPF);

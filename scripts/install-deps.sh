@@ -17,6 +17,7 @@ libbenchmark-dev
 iproute2 ethtool python3 acl
 chrony sntp ntpsec-ntpdig ntpsec-ntpdate tzdata iputils-ping
 libldns-dev libssl-dev knot knot-dnsutils bind9-dnsutils
+nettle-dev libgnutls28-dev gnutls-bin
 debootstrap qemu-system-x86 e2fsprogs
 "
 

@@ -27,7 +27,7 @@
 /* a reload waits for stratad's main loop; stratad gives up on it after 30 s */
 #define RELOAD_TIMEOUT_S 35
 
-static const char *const commands[] = {"counters", "sources", "tracking", CTL_CMD_RELOAD};
+static const char *const commands[] = {"counters", "nts", "sources", "tracking", CTL_CMD_RELOAD};
 
 static void
 usage(FILE *f)
@@ -40,6 +40,9 @@ usage(FILE *f)
 		"commands:\n"
 		"  counters        packets per CPU, by outcome (reply, pass and drop reasons);\n"
 		"                  with strata-dpdk, its workers' own counters, one per row\n"
+		"  nts             NTS: the master keys (count, current ID, age, next\n"
+		"                  rotation), strata-nts, its NTS-KE counters and the NTS\n"
+		"                  counters of the DPDK workers and AF_XDP sockets\n"
 		"  sources         upstream servers, as ntpq -p shows them: * system peer,\n"
 		"                  + combined, - outlier, x falseticker, ? unreachable\n"
 		"  tracking        time source, stratum, reference ID, leap status, root delay\n"
@@ -163,7 +166,7 @@ main(int argc, char **argv)
 	}
 	if (optind + 1 != argc) {
 		fprintf(stderr, "stratactl: %s (see --help)\n",
-			optind == argc ? "which command? counters, sources, tracking or reload"
+			optind == argc ? "which command? counters, nts, sources, tracking or reload"
 				       : "one command at a time");
 		return 2;
 	}
@@ -172,7 +175,7 @@ main(int argc, char **argv)
 			break;
 	if (i == sizeof(commands) / sizeof(commands[0])) {
 		fprintf(stderr,
-			"stratactl: unknown command '%s' (known: counters, sources, tracking, "
+			"stratactl: unknown command '%s' (known: counters, nts, sources, tracking, "
 			"reload)\n",
 			argv[optind]);
 		return 2;

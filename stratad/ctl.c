@@ -286,6 +286,142 @@ counters_json(struct out *o, const struct status *st)
 	out_put(o, "}\n");
 }
 
+/* The current key's age in seconds at the status's time. */
+static int64_t
+nts_key_age(const struct status_nts *n)
+{
+	return n->now > n->key_created ? n->now - n->key_created : 0;
+}
+
+/* One NTS counter row's label for the AF_XDP socket @i: "eth0/3" */
+static void
+xsk_label(const struct status_nts *n, unsigned int i, char *s, size_t len)
+{
+	snprintf(s, len, "%.*s/%u", CFG_IFNAMSIZ, n->xsk[i].ifname, n->xsk[i].queue);
+}
+
+/*
+ * stratactl nts: whether NTS is on, the master keys, strata-nts, then its
+ * counters as "counters" shows the dataplane's: one row per counter (the
+ * metrics' counter label), a column for the DPDK workers together, one per
+ * AF_XDP socket (interface/queue) and the total.
+ */
+static void
+nts_text(struct out *o, const struct status *st)
+{
+	const struct status_nts *n = &st->nts;
+	int name_w = (int)strlen("nts"), w = (int)strlen("total");
+	char label[CFG_IFNAMSIZ + 16];
+	unsigned int r, i;
+
+	out_put(o, "NTS             : %s\n",
+		n->on ? "on" : "off (hint: ntsservercert and ntsserverkey)");
+	if (n->on && n->n_keys == 0)
+		out_put(o, "Master keys     : none: NTS requests are dropped (drop_no_keys)\n");
+	else if (n->on)
+		out_put(o, "Master keys     : %u, current %08x, created %lld s ago\n", n->n_keys,
+			n->key_id, (long long)nts_key_age(n));
+	if (n->on && n->rotate == 0)
+		out_put(o, "Rotation        : none here (ntsrotate 0: the key file is read at start "
+			   "and reload)\n");
+	else if (n->on && n->next_rotation != 0)
+		out_put(o, "Rotation        : every %u s, next in %lld s\n", n->rotate,
+			(long long)(n->next_rotation > n->now ? n->next_rotation - n->now : 0));
+	if (n->on)
+		out_put(o, "Key generation  : %llu\n", (unsigned long long)n->gen);
+	if (n->pid != 0)
+		out_put(o, "strata-nts      : PID %u\n", n->pid);
+	else
+		out_put(o, "strata-nts      : not running\n");
+	out_put(o, "NTS-KE          :");
+	for (r = 0; r < STRATA_NTS_KE_MAX; r++)
+		out_put(o, "%s %s %llu", r == 0 ? "" : ",", strata_nts_ke_counter_names[r],
+			(unsigned long long)n->ke[r]);
+	out_put(o, "\n");
+
+	for (r = 0; r < STRATA_NTS_MAX; r++) {
+		__u64 t = n->dp[r];
+
+		for (i = 0; i < n->n_xsk; i++)
+			t += n->xsk[i].c[r];
+		name_w = max_int(name_w, (int)strlen(strata_nts_counter_names[r]));
+		w = max_int(w, digits(t));
+	}
+	for (i = 0; i < n->n_xsk; i++) {
+		xsk_label(n, i, label, sizeof(label));
+		w = max_int(w, (int)strlen(label));
+	}
+	out_put(o, "\n%-*s  %*s", name_w, "nts", w, "dpdk");
+	for (i = 0; i < n->n_xsk; i++) {
+		xsk_label(n, i, label, sizeof(label));
+		out_put(o, "  %*s", w, label);
+	}
+	out_put(o, "  %*s\n", w, "total");
+	put_rep(o, '=', name_w + (int)(n->n_xsk + 2) * (w + 2));
+	out_put(o, "\n");
+	for (r = 0; r < STRATA_NTS_MAX; r++) {
+		__u64 t = n->dp[r];
+
+		out_put(o, "%-*s  %*llu", name_w, strata_nts_counter_names[r], w,
+			(unsigned long long)n->dp[r]);
+		for (i = 0; i < n->n_xsk; i++) {
+			t += n->xsk[i].c[r];
+			out_put(o, "  %*llu", w, (unsigned long long)n->xsk[i].c[r]);
+		}
+		out_put(o, "  %*llu\n", w, (unsigned long long)t);
+	}
+}
+
+#define NTS_JSON(o, c) counters_json_obj(o, c, strata_nts_counter_names, STRATA_NTS_MAX)
+
+static void
+nts_json(struct out *o, const struct status *st)
+{
+	const struct status_nts *n = &st->nts;
+	__u64 t[STRATA_NTS_MAX];
+	unsigned int i, r;
+
+	out_put(o, "{\"on\":%s,\"rotate_s\":%u,\"master_keys\":%u,\"current_key_id\":",
+		n->on ? "true" : "false", n->rotate, n->n_keys);
+	if (n->n_keys > 0)
+		out_put(o, "\"%08x\",\"current_key_age_s\":%lld", n->key_id,
+			(long long)nts_key_age(n));
+	else
+		out_put(o, "null,\"current_key_age_s\":null");
+	out_put(o, ",\"next_rotation_s\":");
+	if (n->next_rotation != 0)
+		out_put(o, "%lld", (long long)(n->next_rotation > n->now ? n->next_rotation - n->now
+									 : 0));
+	else
+		out_put(o, "null");
+	out_put(o, ",\"key_generation\":%llu,\"strata_nts_pid\":", (unsigned long long)n->gen);
+	if (n->pid != 0)
+		out_put(o, "%u", n->pid);
+	else
+		out_put(o, "null");
+	out_put(o, ",\"ke\":{");
+	counters_json_obj(o, n->ke, strata_nts_ke_counter_names, STRATA_NTS_KE_MAX);
+	out_put(o, "},\"dpdk\":{");
+	NTS_JSON(o, n->dp);
+	out_put(o, "},\"xdp\":[");
+	memcpy(t, n->dp, sizeof(t));
+	for (i = 0; i < n->n_xsk; i++) {
+		char name[CFG_IFNAMSIZ + 1];
+
+		snprintf(name, sizeof(name), "%.*s", CFG_IFNAMSIZ, n->xsk[i].ifname);
+		out_put(o, "%s{\"interface\":", i == 0 ? "" : ",");
+		put_json_str(o, name);
+		out_put(o, ",\"queue\":%u,", n->xsk[i].queue);
+		NTS_JSON(o, n->xsk[i].c);
+		out_put(o, "}");
+		for (r = 0; r < STRATA_NTS_MAX; r++)
+			t[r] += n->xsk[i].c[r];
+	}
+	out_put(o, "],\"total\":{");
+	NTS_JSON(o, t);
+	out_put(o, "}}\n");
+}
+
 void
 ctl_server_view(const struct status *st, uint64_t now_mono_ns, struct snap_reply_view *v)
 {
@@ -676,6 +812,10 @@ ctl_render(const char *cmd, const struct status *st, uint64_t now_mono_ns, char 
 		tracking_text(&o, st, now_mono_ns);
 	} else if (n == 13 && memcmp(cmd, "tracking json", 13) == 0) {
 		tracking_json(&o, st, now_mono_ns);
+	} else if (n == 3 && memcmp(cmd, "nts", 3) == 0) {
+		nts_text(&o, st);
+	} else if (n == 8 && memcmp(cmd, "nts json", 8) == 0) {
+		nts_json(&o, st);
 	} else if (n == 7 && memcmp(cmd, "sources", 7) == 0) {
 		sources_text(&o, st);
 	} else if (n == 12 && memcmp(cmd, "sources json", 12) == 0) {
@@ -683,7 +823,7 @@ ctl_render(const char *cmd, const struct status *st, uint64_t now_mono_ns, char 
 	} else {
 		out_put(&o, "unknown command '");
 		put_cmd_echo(&o, cmd, n);
-		out_put(&o, "' (known: counters, reload, sources, tracking)\n");
+		out_put(&o, "' (known: counters, nts, reload, sources, tracking)\n");
 		ret = -1;
 	}
 	if (o.full)

@@ -172,6 +172,51 @@ put_sources(struct out *o, const struct status *st)
 	}
 }
 
+/*
+ * NTS: with NTS on or strata-nts running. The responders' counters with
+ * one sample per counter name, as strata_dpdk_events_total: the DPDK
+ * workers summed (path="dpdk"), each AF_XDP socket on its own (path="xdp",
+ * interface and queue).
+ */
+static void
+put_nts(struct out *o, const struct status *st)
+{
+	const struct status_nts *n = &st->nts;
+	unsigned int i, r;
+
+	if (!n->on && n->pid == 0)
+		return;
+	family(o, "strata_nts_master_keys", "gauge",
+	       "NTS master keys published: the current one and those still honoured.");
+	out_put(o, "strata_nts_master_keys %u\n", n->n_keys);
+	/* no key is infinitely old: an alert on the age fires */
+	family(o, "strata_nts_master_key_age_seconds", "gauge",
+	       "Age of the current NTS master key.");
+	if (n->n_keys == 0)
+		out_put(o, "strata_nts_master_key_age_seconds +Inf\n");
+	else
+		out_put(o, "strata_nts_master_key_age_seconds %lld\n",
+			(long long)(n->now > n->key_created ? n->now - n->key_created : 0));
+	family(o, "strata_nts_ke_total", "counter",
+	       "What strata-nts's NTS-KE workers count, by counter.");
+	for (r = 0; r < STRATA_NTS_KE_MAX; r++)
+		out_put(o, "strata_nts_ke_total{counter=\"%s\"} %llu\n",
+			strata_nts_ke_counter_names[r], (unsigned long long)n->ke[r]);
+	family(o, "strata_nts_requests_total", "counter",
+	       "NTS requests by path (dpdk: all workers, xdp: one AF_XDP socket by interface and "
+	       "queue) and counter, the row names of stratactl nts.");
+	for (r = 0; r < STRATA_NTS_MAX; r++)
+		out_put(o, "strata_nts_requests_total{path=\"dpdk\",counter=\"%s\"} %llu\n",
+			strata_nts_counter_names[r], (unsigned long long)n->dp[r]);
+	for (i = 0; i < n->n_xsk && i < STRATA_SHM_MAX_XSK; i++)
+		for (r = 0; r < STRATA_NTS_MAX; r++) {
+			out_put(o, "strata_nts_requests_total{path=\"xdp\",interface=\"");
+			put_label(o, n->xsk[i].ifname, sizeof(n->xsk[i].ifname));
+			out_put(o, "\",queue=\"%u\",counter=\"%s\"} %llu\n", n->xsk[i].queue,
+				strata_nts_counter_names[r], (unsigned long long)n->xsk[i].c[r]);
+		}
+}
+
 int
 metrics_render(const struct status *st, uint64_t now_mono_ns, char *buf, size_t len)
 {
@@ -269,5 +314,6 @@ metrics_render(const struct status *st, uint64_t now_mono_ns, char *buf, size_t 
 	       "Sources inside the intersection interval of the last selection.");
 	out_put(&o, "strata_truechimers %d\n", st->n_truechimers);
 	put_registrations(&o, st);
+	put_nts(&o, st);
 	return o.full ? -2 : (int)o.pos;
 }

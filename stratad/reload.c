@@ -120,7 +120,7 @@ reload_run(struct reload *rl, char *out, size_t len)
 	struct cfg_restart r = {0};
 	uint64_t t0 = mono_ns();
 	unsigned int parts;
-	char err[512];
+	char err[512], keyerr[400];
 	int n;
 
 	/* after the privilege drop the file is read as the configured user */
@@ -141,6 +141,7 @@ reload_run(struct reload *rl, char *out, size_t len)
 		return -1;
 	}
 	cfg_keep_restart(rl->cfg, &next, &r);
+	cfg_note_nts(rl->cfg, &next, &r);
 	parts = cfg_diff(rl->cfg, &next);
 	if (parts & CFG_PART_FASTPATH) {
 		chan_prepare(rl->chan, &next);
@@ -170,6 +171,9 @@ reload_run(struct reload *rl, char *out, size_t len)
 	}
 	if (parts & CFG_PART_METRICS)
 		reload_metrics(rl, &next, &r);
+	/* every reload: with ntsrotate 0 the key file is read again (docs/nts.md) */
+	if (ntskeys_reload(rl->keys, &next, time(NULL), keyerr, sizeof(keyerr)) != 0)
+		cfg_restart_add(&r, 0, "NTS master keys: %s: the running keys stay", keyerr);
 	/* the registrations announce the service addresses: they follow the fast paths */
 	if (parts & (CFG_PART_REGISTER | CFG_PART_FASTPATH))
 		*rl->reg = reg_update(*rl->reg, &next, &r, mono_ns());

@@ -13,6 +13,7 @@
 #include "cfgdiff.h"
 #include "channel.h"
 #include "config.h"
+#include "ntskeys.h"
 #include "register.h"
 #include "server.h"
 #include "xdp_loader.h"
@@ -34,6 +35,7 @@ struct reload {
 	struct server *srv;   /* the metrics listener */
 	reload_time_fn *time; /* the reference pipeline's reload */
 	void *time_arg;
+	struct ntskeys *keys; /* the NTS master keys */
 };
 
 /*

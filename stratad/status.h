@@ -25,6 +25,27 @@ struct status_iface {
 	const char *rx_stamp; /* "hardware (PHC)" or "software (kernel clock)" */
 };
 
+/* NTS (docs/nts.md): stratad's master keys, strata-nts's and the fast paths' counters */
+struct status_nts {
+	int on;                /* a certificate and key configured */
+	unsigned int rotate;   /* ntsrotate, s: 0 reads the key file only */
+	unsigned int n_keys;   /* master keys published */
+	__u32 key_id;          /* the current one's */
+	int64_t key_created;   /* its creation, UNIX s */
+	int64_t next_rotation; /* UNIX s, 0: never */
+	__u64 gen;             /* of the published ring */
+	int64_t now;           /* UNIX s when the status was taken, for the ages */
+	unsigned int pid;      /* strata-nts's, 0 when it is not running */
+	__u64 ke[STRATA_NTS_KE_MAX]; /* its NTS-KE workers' */
+	__u64 dp[STRATA_NTS_MAX];    /* summed over the DPDK workers */
+	unsigned int n_xsk;          /* AF_XDP sockets, one row each */
+	struct {
+		char ifname[CFG_IFNAMSIZ];
+		unsigned int queue;
+		__u64 c[STRATA_NTS_MAX];
+	} xsk[STRATA_SHM_MAX_XSK];
+};
+
 struct status {
 	/* the time source that set the last snapshot: "refclock system", "local stratum 10" */
 	char source[48];
@@ -64,4 +85,6 @@ struct status {
 	/* its own counters (enum strata_dp_counter): per worker, and the exception path's */
 	struct strata_dp_counters dpc[STRATA_SHM_MAX_LCORES];
 	struct strata_dp_counters dpc_exc;
+
+	struct status_nts nts;
 };

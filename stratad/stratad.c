@@ -9,6 +9,7 @@
  * SIGHUP reloads the file (reload.c).
  */
 #include <errno.h>
+#include <net/if.h>
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
@@ -30,6 +31,7 @@
 #include "config.h"
 #include "log.h"
 #include "monotime.h"
+#include "ntskeys.h"
 #include "privdrop.h"
 #include "reference.h"
 #include "register.h"
@@ -50,6 +52,7 @@ struct stratad {
 	struct reg *reg;       /* NULL without register lines */
 	struct strata_shm *shm; /* the snapshot and counters shared with strata-dpdk */
 	struct chan chan;       /* the configuration the fast paths serve */
+	struct ntskeys keys;    /* NTS master keys, published into shm */
 	struct tsc_cal tsc;
 	int have_tsc;
 	int n_xdp;             /* listen xdp lines */
@@ -87,6 +90,37 @@ usage(FILE *f)
 		DEFAULT_CONFIG, STRATA_SHM_NAME, EX_CONFIG);
 }
 
+/* Server thread: strata-nts's counters and the DPDK workers' NTS rows, from the shm. */
+static void
+nts_status(struct stratad *d, struct status *out)
+{
+	struct status_nts *n = &out->nts;
+	unsigned int i, r;
+	pid_t pid;
+
+	n->now = time(NULL);
+	for (i = 0; i < out->n_dp; i++)
+		for (r = 0; r < STRATA_NTS_MAX; r++)
+			n->dp[r] += d->shm->nts_dp[i].c[r];
+	pid = (pid_t)STRATA_READ_ONCE(d->shm->nts_pid);
+	if (pid == 0 || (kill(pid, 0) != 0 && errno != EPERM))
+		return;
+	n->pid = (unsigned int)pid;
+	for (r = 0; r < STRATA_NTS_KE_MAX; r++)
+		n->ke[r] = __atomic_load_n(&d->shm->nts_ke[r], __ATOMIC_RELAXED);
+	n->n_xsk = STRATA_READ_ONCE(d->shm->nts_xsk);
+	if (n->n_xsk > STRATA_SHM_MAX_XSK)
+		n->n_xsk = STRATA_SHM_MAX_XSK;
+	for (i = 0; i < n->n_xsk; i++) {
+		unsigned int ifindex = STRATA_READ_ONCE(d->shm->nts_xsk_ifindex[i]);
+
+		if (if_indextoname(ifindex, n->xsk[i].ifname) == NULL)
+			snprintf(n->xsk[i].ifname, sizeof(n->xsk[i].ifname), "if%u", ifindex);
+		n->xsk[i].queue = STRATA_READ_ONCE(d->shm->nts_xsk_queue[i]);
+		memcpy(n->xsk[i].c, d->shm->nts_xsk_c[i].c, sizeof(n->xsk[i].c));
+	}
+}
+
 /* Server thread: a consistent copy of the status, with fresh counters. */
 static void
 get_status(struct status *out, void *arg)
@@ -119,6 +153,7 @@ get_status(struct status *out, void *arg)
 					   ? "hardware"
 					   : "tsc";
 	}
+	nts_status(d, out);
 }
 
 /* The counter lookup, the one bpf() call after setup: priv_drop() probes it. */
@@ -251,6 +286,14 @@ publish(struct stratad *d, uint64_t mono)
 				? "hardware"
 				: "software";
 	ref_status(d->ref, mono, &d->st);
+	d->st.nts.on = d->keys.on;
+	d->st.nts.rotate = d->keys.rotate;
+	d->st.nts.n_keys = d->keys.on ? d->keys.ring.n : 0;
+	d->st.nts.key_id = d->st.nts.n_keys > 0 ? d->keys.ring.k[d->keys.ring.current].id : 0;
+	d->st.nts.key_created =
+		d->st.nts.n_keys > 0 ? (int64_t)d->keys.ring.k[d->keys.ring.current].created : 0;
+	d->st.nts.next_rotation = ntskeys_next_rotation(&d->keys);
+	d->st.nts.gen = d->shm->nts_keys.gen;
 	n = reg_report(d->reg, mono, d->st.regs, CFG_MAX_REGISTER);
 	d->st.n_regs = n > 0 ? (unsigned int)n : 0;
 	pthread_mutex_unlock(&d->lock);
@@ -334,6 +377,7 @@ run(struct stratad *d, int tfd, int sfd)
 			ref_tick(d->ref, mono);
 			reg_tick(d->reg, mono);
 			xdp_follow_mac(&d->xdp, mono);
+			ntskeys_tick(&d->keys, time(NULL));
 			if (publish(d, mono) != 0)
 				log_warn("cannot read the clocks: the snapshot ages");
 		}
@@ -467,7 +511,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("stratad", verbose);
-	if (reload_check(path, &d.cfg, err, sizeof(err)) != 0) {
+	if (reload_check(path, &d.cfg, err, sizeof(err)) != 0 ||
+	    (check && ntskeys_check(&d.cfg, err, sizeof(err)) != 0)) {
 		if (check)
 			fprintf(stderr, "stratad: %s\n", err);
 		else
@@ -495,6 +540,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	chan_prepare(&d.chan, &d.cfg);
+	/* as root: the key file may be root's; a new one is written after the drop */
+	if (ntskeys_init(&d.keys, &d.cfg, &d.shm->nts_keys, time(NULL), err, sizeof(err)) != 0) {
+		log_cannot_start("%s", err);
+		rc = EX_CONFIG;
+		goto out;
+	}
 	/* the TSC map is for strata-dpdk; XDP stamps with the kernel clock */
 	d.have_tsc = tsc_init(&d.tsc, 20000000) == 0;
 	if (!d.have_tsc)
@@ -572,7 +623,8 @@ main(int argc, char **argv)
 			       .reg = &d.reg,
 			       .srv = srv,
 			       .time = reload_time,
-			       .time_arg = &d};
+			       .time_arg = &d,
+			       .keys = &d.keys};
 	log_info("ready: serving NTP on %u XDP interface%s%s, control socket %s", d.xdp.n_ifs,
 		 d.xdp.n_ifs == 1 ? "" : "s", d.n_xdp < (int)d.cfg.n_listen ? " and strata-dpdk" : "",
 		 d.cfg.control);

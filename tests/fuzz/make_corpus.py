@@ -26,6 +26,16 @@ SOA, ANY, TXT at the pools, the apex, an empty non-terminal, names inside
 and outside the zone, other classes and opcodes, EDNS sizes and versions,
 compression pointers, truncations and garbage.
 
+corpus/ntske/: NTS-KE streams for fuzz_ntske.c (first octet: 0 a client's
+request, 1 a server's answer): what chrony, NTPsec and strata send, and
+each reason RFC 8915 section 4 gives to refuse one.
+
+corpus/nts/: NTS requests for fuzz_nts.c (first octet: bit 0 asks the
+harness to seal the cookies and the authenticator, bit 2 leaves the
+authenticator alone, bit 1 picks AEAD 17 over 15; then the NTP payload): good requests with 0 to 7 placeholders,
+encrypted fields, short and long nonces, and each drop and NAK of RFC 8915
+section 5.7.
+
 Run it again after changing a seed and commit the output; the files are
 small and the build never regenerates them.
 """
@@ -539,6 +549,94 @@ def pooldns_seeds():
     return seeds
 
 
+def ke_rec(rtype, body=b"", critical=True):
+    """An NTS-KE record (RFC 8915 section 4)."""
+    return struct.pack("!HH", rtype | (0x8000 if critical else 0), len(body)) + body
+
+
+KE_END = ke_rec(0)
+KE_NTP = ke_rec(1, b"\0\0")
+
+
+def ntske_seeds():
+    req = lambda *recs: b"\0" + b"".join(recs)
+    resp = lambda *recs: b"\1" + b"".join(recs)
+    cookies = b"".join(ke_rec(5, bytes([i]) * 104, False) for i in range(8))
+    seeds = {
+        "req_chrony": req(KE_NTP, ke_rec(4, b"\0\x0f"), KE_END),
+        "req_both": req(KE_NTP, ke_rec(4, b"\0\x11\0\x0f"), KE_END),
+        "req_noncritical_aead": req(KE_NTP, ke_rec(4, b"\0\x1e\0\x0f", False), KE_END),
+        "req_server_port": req(ke_rec(6, b"ntp.example.net", False), ke_rec(7, b"\0\x7b", False),
+                               KE_NTP, ke_rec(4, b"\0\x0f"), KE_END),
+        "req_unknown": req(ke_rec(0x1234, b"abc", False), KE_NTP, ke_rec(4, b"\0\x0f"), KE_END),
+        "req_unknown_critical": req(ke_rec(0x1234, b"abc"), KE_NTP, ke_rec(4, b"\0\x0f"), KE_END),
+        "req_no_ntp": req(ke_rec(1, b"\x80\x01"), ke_rec(4, b"\0\x0f"), KE_END),
+        "req_no_aead": req(KE_NTP, ke_rec(4, b"\0\x01"), KE_END),
+        "req_error": req(ke_rec(2, b"\0\0"), KE_END),
+        "req_partial": req(KE_NTP, ke_rec(4, b"\0\x0f"))[:-1],
+        "req_after_end": req(KE_NTP, ke_rec(4, b"\0\x0f"), KE_END, ke_rec(0x4444, b"x")),
+        "resp_strata": resp(KE_NTP, ke_rec(4, b"\0\x0f"), cookies,
+                            ke_rec(6, b"ntp.example.net"), KE_END),
+        "resp_17": resp(KE_NTP, ke_rec(4, b"\0\x11"), ke_rec(5, bytes(168), False), KE_END),
+        "resp_port_warning": resp(ke_rec(3, b"\0\x05"), KE_NTP, ke_rec(4, b"\0\x0f"),
+                                  ke_rec(7, b"\x01\x02"), cookies, KE_END),
+        "resp_error": resp(ke_rec(2, b"\0\x02"), KE_END),
+        "resp_no_cookie": resp(KE_NTP, ke_rec(4, b"\0\x0f"), KE_END),
+    }
+    return seeds
+
+
+def nts_ef(ftype, body):
+    body += bytes(-len(body) % 4)
+    return struct.pack("!HH", ftype, 4 + len(body)) + body
+
+
+def nts_auth(nonce_len=16, pt_len=0, extra=0):
+    """An authenticator of zeros: fuzz_nts.c fills in the tag (flag bit 0)."""
+    n = nonce_len + (-nonce_len % 4)
+    c = 16 + pt_len
+    body = struct.pack("!HH", nonce_len, c) + bytes(range(1, n + 1)) + bytes(c + (-c % 4) + extra)
+    return struct.pack("!HH", 0x0404, 4 + len(body)) + body
+
+
+def nts_req(flag=1, cookie_len=104, ph=0, uid=True, cookies=1, auth=None, after=b"",
+            before=b"", key_id=b""):
+    p = ntp() + before
+    if uid:
+        p += nts_ef(0x0104, bytes(range(32)))
+    for _ in range(cookies):
+        p += nts_ef(0x0204, key_id + bytes(cookie_len - len(key_id)))
+    for _ in range(ph):
+        p += nts_ef(0x0304, bytes(cookie_len))
+    p += nts_auth() if auth is None else auth
+    return bytes([flag]) + p + after
+
+
+def nts_seeds():
+    seeds = {}
+    for ph in range(8):
+        seeds["ok15_ph%d" % ph] = nts_req(ph=ph)
+    seeds["ok17"] = nts_req(flag=3, cookie_len=168, ph=2)
+    seeds["ok17_ph7"] = nts_req(flag=3, cookie_len=168, ph=7)
+    seeds["encrypted_fields"] = nts_req(auth=nts_auth(pt_len=40))
+    seeds["short_nonce_padded"] = nts_req(auth=nts_auth(nonce_len=5, extra=8))
+    seeds["short_nonce"] = nts_req(auth=nts_auth(nonce_len=12))
+    seeds["long_nonce"] = nts_req(auth=nts_auth(nonce_len=33))
+    seeds["unknown_ef"] = nts_req(before=nts_ef(0x1234, bytes(12)))
+    seeds["nak_auth"] = nts_req(flag=5)
+    seeds["nak_key"] = nts_req(flag=0, key_id=b"\x12\x34\x56\x78")
+    seeds["nak_cookie"] = nts_req(flag=0, key_id=b"\x5f\x3a\x9c\x01")
+    seeds["nak_cookie_len"] = nts_req(cookie_len=100, ph=1, key_id=b"\x5f\x3a\x9c\x00")
+    seeds["no_uid"] = nts_req(uid=False)
+    seeds["no_cookie"] = nts_req(cookies=0, ph=1)
+    seeds["two_cookies"] = nts_req(cookies=2)
+    seeds["ef_after_auth"] = nts_req(after=nts_ef(0x2222, bytes(12)))
+    seeds["placeholder_length"] = nts_req(ph=1)[:-40 - 108] + nts_ef(0x0304, bytes(100)) \
+        + nts_auth()
+    seeds["plain"] = b"\1" + ntp()
+    return seeds
+
+
 def write(sub, files):
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", sub)
     os.makedirs(out, exist_ok=True)
@@ -555,6 +653,8 @@ def main():
     write("config", config_seeds())
     write("poolreg", poolreg_seeds())
     write("pooldns", pooldns_seeds())
+    write("ntske", ntske_seeds())
+    write("nts", nts_seeds())
 
 
 if __name__ == "__main__":

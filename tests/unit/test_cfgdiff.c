@@ -193,10 +193,62 @@ test_restart_overflow(void)
 	CU_ASSERT(strlen(text) < sizeof(text));
 }
 
+/* NTS: stratad's master keys apply, strata-nts's lines are named, the key directory waits. */
+static void
+test_nts(void)
+{
+	struct cfg_restart r = {0};
+	char text[2048];
+
+	CU_ASSERT_EQUAL(diff_extra("ntsrotate 0\n"), CFG_PART_NTS);
+	CU_ASSERT_EQUAL(diff_extra("ntsservercert /c\nntsserverkey /k\n"),
+			CFG_PART_NTS | CFG_PART_NTS_PROC);
+	CU_ASSERT_EQUAL(diff_extra("ntsport 4461\n"), CFG_PART_NTS_PROC);
+	CU_ASSERT_EQUAL(diff_extra("ntsprocesses 2\n"), CFG_PART_NTS_PROC);
+	CU_ASSERT_EQUAL(diff_extra("maxntsconnections 5\n"), CFG_PART_NTS_PROC);
+	CU_ASSERT_EQUAL(diff_extra("ntsntpserver ntp.example.net\n"), CFG_PART_NTS_PROC);
+	CU_ASSERT_EQUAL(diff_extra("ntsdumpdir /srv/nts\n"), CFG_PART_RESTART);
+	/* the defaults written out change nothing */
+	CU_ASSERT_EQUAL(diff_extra("ntsrotate 604800\nntsport 4460\nntsdumpdir /var/lib/strata\n"),
+			0);
+
+	parse(BASE "ntsservercert /c\nntsserverkey /k\n", &run);
+	parse(BASE "ntsservercert /c2\n"  /* 5 */
+		   "ntsserverkey /k\n"    /* 6 */
+		   "ntsport 4461\n"       /* 7 */
+		   "ntsprocesses 4\n"     /* 8 */
+		   "maxntsconnections 9\n" /* 9 */
+		   "ntsntpserver a.example\n" /* 10 */
+		   "ntsdumpdir /srv/nts\n" /* 11 */
+		   "ntsrotate 3600\n",
+	      &next);
+	CU_ASSERT_EQUAL(cfg_diff(&run, &next),
+			CFG_PART_NTS | CFG_PART_NTS_PROC | CFG_PART_RESTART);
+	cfg_keep_restart(&run, &next, &r);
+	CU_ASSERT_EQUAL_FATAL(r.n, 1);
+	CU_ASSERT_EQUAL(r.l[0].line, 11);
+	CU_ASSERT_STRING_EQUAL(next.nts.dumpdir, CFG_NTS_DUMPDIR_DEFAULT);
+	cfg_note_nts(&run, &next, &r);
+	cfg_restart_text(&r, text, sizeof(text));
+	printf("\n%s", text);
+	CU_ASSERT_EQUAL_FATAL(r.n, 6);
+	CU_ASSERT_EQUAL(r.l[1].line, 5);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[1].what, "reload strata-nts"));
+	CU_ASSERT_EQUAL(r.l[2].line, 7);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[2].what, "restart strata-nts"));
+	CU_ASSERT_EQUAL(r.l[3].line, 8);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[3].what, "reload strata-nts"));
+	CU_ASSERT_EQUAL(r.l[4].line, 9);
+	CU_ASSERT_EQUAL(r.l[5].line, 10);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[5].what, "reload strata-nts"));
+	/* the rotation is stratad's own: applied, not listed */
+	CU_ASSERT_EQUAL(cfg_diff(&run, &next), CFG_PART_NTS | CFG_PART_NTS_PROC);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_line_numbers_alone), TEST_CASE(test_parts),
 	TEST_CASE(test_keep_restart),	    TEST_CASE(test_keep_metrics),
-	TEST_CASE(test_restart_overflow),
+	TEST_CASE(test_restart_overflow),   TEST_CASE(test_nts),
 };
 
 CUNIT_MAIN("cfgdiff", cases)

@@ -42,13 +42,13 @@ parse_n(const char *text, size_t len, struct cfg *c, char *err, size_t errlen)
 static int
 parse(const char *text, struct cfg *c, char *err)
 {
-	return parse_n(text, strlen(text), c, err, 256);
+	return parse_n(text, strlen(text), c, err, 512);
 }
 
 static void
 check_bad(const struct bad *b, size_t n)
 {
-	char err[256], prefix[32];
+	char err[512], prefix[32];
 	struct cfg c;
 	size_t i;
 
@@ -93,7 +93,7 @@ test_full_config(void)
 	static const unsigned char v6_2[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 	static const unsigned char v6_3[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, [14] = 1, 0x23};
 	const struct sockaddr_in6 *sin6;
-	char err[256] = "stale";
+	char err[512] = "stale";
 	struct cfg c;
 
 	CU_ASSERT_EQUAL_FATAL(parse(text, &c, err), 0);
@@ -140,7 +140,7 @@ static void
 test_defaults(void)
 {
 	const struct sockaddr_in *sin;
-	char err[256];
+	char err[512];
 	struct cfg c;
 
 	memset(&c, 0xa5, sizeof(c));
@@ -178,7 +178,7 @@ test_comments(void)
 		{BASE "xdpmode native#generic\n", 3, "'native#generic'"},
 		{BASE "refclock system# x\n", 3, "'refclock system#'"},
 	};
-	char err[256];
+	char err[512];
 	struct cfg c;
 
 	CU_ASSERT_EQUAL(parse("#\nlisten xdp eth0 address 192.0.2.1 #address 192.0.2.2\n"
@@ -195,7 +195,7 @@ test_service(void)
 	static const unsigned char v6_1[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
 	static const unsigned char v6_2[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 	struct strata_service svc;
-	char err[256];
+	char err[512];
 	struct cfg c;
 
 	CU_ASSERT_EQUAL_FATAL(parse("listen xdp eth0 address 192.0.2.1 address 2001:db8::1\n"
@@ -226,7 +226,8 @@ test_unknown_directive(void)
 		 "unknown directive 'restrict' (hint: one of listen, xdpmode, refclock, "
 		 "local stratum, metrics, control, "},
 		{BASE "restrict default\n", 3, ", server, pool, minsources, driftfile, leapfile, "},
-		{BASE "restrict default\n", 3, ", allow, deny, ratelimit"},
+		{BASE "restrict default\n", 3, ", allow, deny, ratelimit, ntsservercert, "},
+		{BASE "restrict default\n", 3, ", ntsdumpdir, ntsntpserver)"},
 		{"Listen xdp eth0 address 192.0.2.1\n", 1, "unknown directive 'Listen'"},
 		{BASE "listen af_xdp eth1 address 192.0.2.2\n", 3,
 		 "unknown directive 'listen af_xdp' (hint: listen xdp IFACE address ADDR"},
@@ -258,7 +259,7 @@ test_acl(void)
 		{BASE "allow 192.0.2.0/24\ndeny 192.0.2.0/24\n", 4, "already on line 3"},
 		{BASE "allow all\ndeny ::/0\n", 4, "already on line 3"},
 	};
-	char err[256];
+	char err[512];
 	struct cfg c;
 
 	CHECK_BAD(bad);
@@ -303,7 +304,7 @@ test_ratelimit(void)
 		{BASE "ratelimit\nratelimit kod\n", 4, "'ratelimit' is already set on line 3"},
 		{BASE "ratelimit interval 1 burst 2 leak 3 kod x\n", 3, "too many arguments"},
 	};
-	char err[256];
+	char err[512];
 	struct cfg c;
 
 	CHECK_BAD(bad);
@@ -378,7 +379,7 @@ test_register(void)
 		      "via r key /k\nregister d.test via r key /k\nregister e.test via r key /k\n",
 		 7, "more than 4 register lines (hint: remove one)"},
 	};
-	char err[256];
+	char err[512];
 	struct cfg c;
 
 	CU_ASSERT_EQUAL_FATAL(parse(BASE "register pool.strata.test via 192.0.2.53 key /etc/k1\n"
@@ -418,7 +419,7 @@ test_listen_dpdk(void)
 		 "port 'p0' already has a listen line (line 3)"},
 		{BASE "listen dpdk net_tap0 address 192.0.2.1\n", 3, "already listed on line 1"},
 	};
-	char err[256];
+	char err[512];
 	struct cfg c;
 
 	CU_ASSERT_EQUAL_FATAL(parse("listen dpdk net_af_xdp0,iface=s0,queue_count=2 address "
@@ -471,7 +472,7 @@ test_sources(void)
 		{BASE "holdover 1h\n", 3, "holdover '1h' is not a number of seconds"},
 		{BASE "minsources 2\nminsources 3\n", 4, "'minsources' is already set on line 3"},
 	};
-	char err[256];
+	char err[512];
 	struct cfg c;
 	int i;
 
@@ -634,7 +635,7 @@ test_too_many_addresses(void)
 	};
 	char text[1024] = "refclock system\n";
 	struct strata_service svc;
-	char err[256];
+	char err[512];
 	struct cfg c;
 	int i;
 
@@ -713,7 +714,7 @@ test_repeated(void)
 static void
 test_user(void)
 {
-	char text[512], name[CFG_USER_MAX + 1], err[256];
+	char text[512], name[CFG_USER_MAX + 1], err[512];
 	static const struct bad bad[] = {
 		{BASE "user\n", 3, "'user'"},
 		{BASE "user a b\n", 3, "'user'"},
@@ -765,7 +766,7 @@ test_metrics(void)
 static void
 test_control(void)
 {
-	char text[512], path[CFG_PATH_MAX + 1], err[256];
+	char text[512], path[CFG_PATH_MAX + 1], err[512];
 	static const struct bad bad[] = {
 		{BASE "control stratad.sock\n", 3, "control path 'stratad.sock' is not absolute"},
 		{BASE "control ./stratad.sock\n", 3, "not absolute"},
@@ -797,7 +798,7 @@ test_bpffs(void)
 		{BASE "bpffs /\n", 3, "is not an absolute directory"},
 		{BASE "bpffs /a\nbpffs /b\n", 4, "'bpffs' is already set"},
 	};
-	char err[256];
+	char err[512];
 	struct cfg c;
 
 	CHECK_BAD(bad);
@@ -812,7 +813,7 @@ test_bpffs(void)
 static void
 test_long_line(void)
 {
-	char text[2048], err[256];
+	char text[2048], err[512];
 	struct bad bad[] = {
 		{text, 3, "line is 1024 characters long, more than 1023"},
 	};
@@ -846,7 +847,7 @@ test_bad_characters(void)
 		{BASE "\x7f\n", 3, "control character 0x7f"},
 	};
 	static const char nul[] = BASE "xdpmode\0native\n";
-	char err[256];
+	char err[512];
 	struct cfg c;
 
 	CHECK_BAD(bad);
@@ -896,10 +897,93 @@ test_short_err(void)
 	CU_ASSERT_EQUAL(parse_n("bogus\n", 6, &c, err, 0), -1);
 }
 
+/* NTS (RFC 8915): the defaults, every directive, and each class of bad value. */
+static void
+test_nts(void)
+{
+	static const struct bad bad[] = {
+		{BASE "ntsservercert /etc/c.pem\n", 3, "ntsservercert without ntsserverkey"},
+		{BASE "\nntsserverkey /etc/k.pem\n", 4, "ntsserverkey without ntsservercert"},
+		{BASE "ntsservercert c.pem\nntsserverkey /k\n", 3,
+		 "'c.pem' is not an absolute path"},
+		{BASE "ntsservercert /c\nntsserverkey k\n", 4, "'k' is not an absolute path"},
+		{BASE "ntsport 0\n", 3, "ntsport '0' is not a number from 1 to 65535"},
+		{BASE "ntsport 65536\n", 3, "ntsport '65536'"},
+		{BASE "ntsport -1\n", 3, "ntsport '-1'"},
+		{BASE "ntsprocesses 0\n", 3, "ntsprocesses '0' is not a number from 1 to 16"},
+		{BASE "ntsprocesses 17\n", 3, "ntsprocesses '17'"},
+		{BASE "maxntsconnections 0\n", 3, "maxntsconnections '0' is not a number from 1 "
+						  "to 100000"},
+		{BASE "maxntsconnections 100001\n", 3, "maxntsconnections '100001'"},
+		{BASE "ntsrotate 59\n", 3, "ntsrotate '59' is not 0 or a number of seconds from 60"},
+		{BASE "ntsrotate 1w\n", 3, "ntsrotate '1w'"},
+		{BASE "ntsrotate 315360001000\n", 3, "ntsrotate '315360001000'"},
+		{BASE "ntsdumpdir var/lib/strata\n", 3,
+		 "ntsdumpdir 'var/lib/strata' is not an absolute directory"},
+		{BASE "ntsntpserver -bad\n", 3, "'-bad' is not a host name or address"},
+		{BASE "ntsntpserver [2001:db8::1]\n", 3, "without brackets"},
+		{BASE "ntsport 4460\nntsport 4461\n", 4, "'ntsport' is already set on line 3"},
+		{BASE "ntsrotate\n", 3, "'ntsrotate'"},
+	};
+	char err[512];
+	struct cfg c;
+
+	CHECK_BAD(bad);
+
+	CU_ASSERT_EQUAL_FATAL(parse(BASE, &c, err), 0);
+	CU_ASSERT_FALSE(cfg_nts_on(&c));
+	CU_ASSERT_STRING_EQUAL(c.nts.cert, "");
+	CU_ASSERT_STRING_EQUAL(c.nts.key, "");
+	CU_ASSERT_EQUAL(c.nts.port, CFG_NTS_PORT_DEFAULT);
+	CU_ASSERT_EQUAL(c.nts.processes, CFG_NTS_PROCESSES_DEFAULT);
+	CU_ASSERT_EQUAL(c.nts.maxconns, CFG_NTS_MAXCONN_DEFAULT);
+	CU_ASSERT_EQUAL(c.nts.rotate, CFG_NTS_ROTATE_DEFAULT);
+	CU_ASSERT_STRING_EQUAL(c.nts.dumpdir, CFG_NTS_DUMPDIR_DEFAULT);
+	CU_ASSERT_STRING_EQUAL(c.nts.ntpserver, "");
+	CU_ASSERT_EQUAL(c.line.ntsrotate, 0);
+
+	CU_ASSERT_EQUAL_FATAL(parse(BASE "ntsservercert /etc/strata/nts.crt\n"
+					 "ntsserverkey /etc/strata/nts.key\n"
+					 "ntsport 65535\nntsprocesses 16\nmaxntsconnections 100000\n"
+					 "ntsrotate 0\nntsdumpdir /srv/nts/\n"
+					 "ntsntpserver 2001:db8::1\n",
+				    &c, err),
+			      0);
+	CU_ASSERT_TRUE(cfg_nts_on(&c));
+	CU_ASSERT_STRING_EQUAL(c.nts.cert, "/etc/strata/nts.crt");
+	CU_ASSERT_STRING_EQUAL(c.nts.key, "/etc/strata/nts.key");
+	CU_ASSERT_EQUAL(c.nts.port, 65535);
+	CU_ASSERT_EQUAL(c.nts.processes, 16);
+	CU_ASSERT_EQUAL(c.nts.maxconns, 100000);
+	CU_ASSERT_EQUAL(c.nts.rotate, 0);
+	CU_ASSERT_STRING_EQUAL(c.nts.dumpdir, "/srv/nts");
+	CU_ASSERT_STRING_EQUAL(c.nts.ntpserver, "2001:db8::1");
+	CU_ASSERT_EQUAL(c.line.ntsservercert, 3);
+	CU_ASSERT_EQUAL(c.line.ntsserverkey, 4);
+	CU_ASSERT_EQUAL(c.line.ntsport, 5);
+	CU_ASSERT_EQUAL(c.line.ntsprocesses, 6);
+	CU_ASSERT_EQUAL(c.line.maxntsconnections, 7);
+	CU_ASSERT_EQUAL(c.line.ntsrotate, 8);
+	CU_ASSERT_EQUAL(c.line.ntsdumpdir, 9);
+	CU_ASSERT_EQUAL(c.line.ntsntpserver, 10);
+
+	/* the bounds that are still valid */
+	CU_ASSERT_EQUAL_FATAL(parse(BASE "ntsrotate 60\nntsport 1\nntsntpserver ntp.example.net\n",
+				    &c, err),
+			      0);
+	CU_ASSERT_EQUAL(c.nts.rotate, 60);
+	CU_ASSERT_EQUAL(c.nts.port, 1);
+	CU_ASSERT_STRING_EQUAL(c.nts.ntpserver, "ntp.example.net");
+	CU_ASSERT_EQUAL_FATAL(parse(BASE "ntsrotate 316224000\nntsdumpdir /\n", &c, err), 0);
+	CU_ASSERT_EQUAL(c.nts.rotate, CFG_NTS_ROTATE_MAX);
+	CU_ASSERT_STRING_EQUAL(c.nts.dumpdir, "/");
+	CU_ASSERT_NOT_EQUAL(parse(BASE "ntsrotate 316224001\n", &c, err), 0);
+}
+
 static void
 test_load(void)
 {
-	char path[] = "/tmp/test_config.XXXXXX", err[256];
+	char path[] = "/tmp/test_config.XXXXXX", err[512];
 	static const char text[] = "listen xdp eth0 address 192.0.2.1\nrefclock system\n";
 	struct cfg c;
 	int fd;
@@ -957,6 +1041,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_no_listen),
 	TEST_CASE(test_no_time_source),
 	TEST_CASE(test_short_err),
+	TEST_CASE(test_nts),
 	TEST_CASE(test_load),
 };
 

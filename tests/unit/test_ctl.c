@@ -746,19 +746,19 @@ test_unknown_command(void)
 	char cmd[300];
 
 	CU_ASSERT_EQUAL(ctl_render("foo", st, NOW_NS, buf, sizeof(buf)), -1);
-	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'foo' (known: counters, reload, sources, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'foo' (known: counters, nts, reload, sources, tracking)\n");
 	CU_ASSERT_EQUAL(ctl_render("counters xml", st, NOW_NS, buf, sizeof(buf)), -1);
 	CU_ASSERT_EQUAL(ctl_render("", st, NOW_NS, buf, sizeof(buf)), -1);
-	CU_ASSERT_STRING_EQUAL(buf, "unknown command '' (known: counters, reload, sources, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command '' (known: counters, nts, reload, sources, tracking)\n");
 	CU_ASSERT_EQUAL(ctl_render("a\x01\x1b[2Jb\n", st, NOW_NS, buf, sizeof(buf)), -1);
-	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'a??[2Jb' (known: counters, reload, sources, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'a??[2Jb' (known: counters, nts, reload, sources, tracking)\n");
 
 	memset(cmd, 'x', sizeof(cmd) - 1);
 	cmd[sizeof(cmd) - 1] = '\0';
 	CU_ASSERT_EQUAL(ctl_render(cmd, st, NOW_NS, buf, sizeof(buf)), -1);
 	/* the echo stops at 64 characters and "...": the answer is the echo and the fixed text */
 	CU_ASSERT_EQUAL(strlen(buf), strlen("unknown command '") + 64 + 3 +
-					     strlen("' (known: counters, reload, sources, tracking)\n"));
+					     strlen("' (known: counters, nts, reload, sources, tracking)\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "xxx...' (known"));
 	free(st);
 }
@@ -909,7 +909,7 @@ test_server(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "seen 19 = replies 13 + passes 2 + drops 4\n"));
 
 	CU_ASSERT(ask_control(path, "bogus\n", 0) > 0);
-	CU_ASSERT_STRING_EQUAL(buf, "error: unknown command 'bogus' (known: counters, reload, sources, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "error: unknown command 'bogus' (known: counters, nts, reload, sources, tracking)\n");
 
 	p = malloc(400);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
@@ -1335,6 +1335,125 @@ test_dp_counters(void)
 	free(st);
 }
 
+/*
+ * stratactl nts: the master keys, strata-nts, its NTS-KE counters, the NTS
+ * table (DPDK workers together, each AF_XDP socket, the total), its JSON,
+ * and the metrics with the same counter names.
+ */
+static void
+test_nts(void)
+{
+	static const char want[] =
+		"NTS             : on\n"
+		"Master keys     : 3, current 5f3a9c01, created 600 s ago\n"
+		"Rotation        : every 3600 s, next in 3000 s\n"
+		"Key generation  : 7\n"
+		"strata-nts      : PID 4242\n"
+		"NTS-KE          : accepted 12, done 10, error 1, tls_fail 1, timeout 0, refused 0, "
+		"cookies 80\n"
+		"\n"
+		"nts                dpdk  veth0/0  veth0/1    total\n"
+		"==================================================\n"
+		"reply                 5        3        0        8\n"
+		"cookies               5        3        0        8\n"
+		"nak_key               0        0        1        1\n"
+		"nak_cookie            0        0        0        0\n"
+		"nak_auth              1        0        0        1\n"
+		"drop_no_uid           0        0        0        0\n"
+		"drop_no_cookie        0        0        0        0\n"
+		"drop_malformed        0        0        0        0\n"
+		"drop_no_keys          0        0        0        0\n"
+		"tx_drop               0        0        0        0\n";
+	struct status *st = new_status();
+	struct status_nts *n = &st->nts;
+	char line[160];
+	unsigned int r;
+	int len;
+
+	/* off, nothing running: said so; no metrics families */
+	len = ctl_render("nts", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(len > 0);
+	CU_ASSERT_EQUAL(strncmp(buf, "NTS             : off", 21), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "strata-nts      : not running\n"));
+	ctl_render("nts json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(json_valid(buf));
+	CU_ASSERT_EQUAL(strncmp(buf, "{\"on\":false,\"rotate_s\":0,\"master_keys\":0,"
+				     "\"current_key_id\":null,\"current_key_age_s\":null,"
+				     "\"next_rotation_s\":null,",
+			       strlen("{\"on\":false,\"rotate_s\":0,\"master_keys\":0,"
+				      "\"current_key_id\":null,\"current_key_age_s\":null,"
+				      "\"next_rotation_s\":null,")),
+			0);
+	metrics_render(st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NULL(strstr(buf, "strata_nts"));
+
+	n->on = 1;
+	n->rotate = 3600;
+	n->n_keys = 3;
+	n->key_id = 0x5f3a9c01;
+	n->now = 1796000600;
+	n->key_created = 1796000000;
+	n->next_rotation = 1796003600;
+	n->gen = 7;
+	n->pid = 4242;
+	n->ke[STRATA_NTS_KE_ACCEPTED] = 12;
+	n->ke[STRATA_NTS_KE_DONE] = 10;
+	n->ke[STRATA_NTS_KE_ERROR] = 1;
+	n->ke[STRATA_NTS_KE_TLS_FAIL] = 1;
+	n->ke[STRATA_NTS_KE_COOKIES] = 80;
+	n->dp[STRATA_NTS_REPLY] = 5;
+	n->dp[STRATA_NTS_COOKIES] = 5;
+	n->dp[STRATA_NTS_NAK_AUTH] = 1;
+	n->n_xsk = 2;
+	strcpy(n->xsk[0].ifname, "veth0");
+	n->xsk[0].c[STRATA_NTS_REPLY] = 3;
+	n->xsk[0].c[STRATA_NTS_COOKIES] = 3;
+	strcpy(n->xsk[1].ifname, "veth0");
+	n->xsk[1].queue = 1;
+	n->xsk[1].c[STRATA_NTS_NAK_KEY] = 1;
+	len = ctl_render("nts", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(len, (int)strlen(want));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+
+	len = ctl_render("nts json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(len > 0);
+	CU_ASSERT(json_valid(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "{\"on\":true,\"rotate_s\":3600,\"master_keys\":3,"
+					   "\"current_key_id\":\"5f3a9c01\",\"current_key_age_s\":600,"
+					   "\"next_rotation_s\":3000,\"key_generation\":7,"
+					   "\"strata_nts_pid\":4242,\"ke\":{\"accepted\":12,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"dpdk\":{\"reply\":5,\"cookies\":5,\"nak_key\":0,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "{\"interface\":\"veth0\",\"queue\":1,\"reply\":0,"
+					   "\"cookies\":0,\"nak_key\":1,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"total\":{\"reply\":8,\"cookies\":8,\"nak_key\":1,"));
+
+	metrics_render(st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_nts_master_keys 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_nts_master_key_age_seconds 600\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_nts_ke_total{counter=\"cookies\"} 80\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "# TYPE strata_nts_requests_total counter\n"));
+	for (r = 0; r < STRATA_NTS_MAX; r++) {
+		snprintf(line, sizeof(line),
+			 "strata_nts_requests_total{path=\"xdp\",interface=\"veth0\",queue=\"1\","
+			 "counter=\"%s\"} ",
+			 strata_nts_counter_names[r]);
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, line));
+	}
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(buf, "strata_nts_requests_total{path=\"dpdk\",counter=\"reply\"} 5\n"));
+
+	/* ntsrotate 0 and no keys yet */
+	n->rotate = 0;
+	n->n_keys = 0;
+	n->next_rotation = 0;
+	ctl_render("nts", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Master keys     : none: NTS requests are dropped"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Rotation        : none here (ntsrotate 0"));
+	metrics_render(st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_nts_master_key_age_seconds +Inf\n"));
+	free(st);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_json_validator), TEST_CASE(test_counters_text),
 	TEST_CASE(test_counters_json),	TEST_CASE(test_tracking_text),
@@ -1344,6 +1463,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_metrics),	TEST_CASE(test_metrics_sources),
 	TEST_CASE(test_small_buffers),	TEST_CASE(test_unknown_command),
 	TEST_CASE(test_sources),	TEST_CASE(test_dp_counters),
+	TEST_CASE(test_nts),
 	TEST_CASE(test_server),		TEST_CASE(test_server_start_errors),
 	TEST_CASE(test_server_reload),
 	TEST_CASE(test_server_slow_peers),
