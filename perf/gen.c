@@ -15,9 +15,7 @@
  */
 #include "gen.h"
 #include "stats.h"
-#ifdef STRATA_GEN_NTS
 #include "gen_nts.h"
-#endif
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -70,9 +68,7 @@ struct run {
 	struct gen_welford txerr; /* ns */
 	double send_seconds;
 	uint8_t *reqbuf; /* GEN_BURST requests of GEN_PKT_MAX octets */
-#ifdef STRATA_GEN_NTS
 	struct gen_nts *nts; /* NULL without --nts */
-#endif
 };
 
 static volatile sig_atomic_t stop;
@@ -156,9 +152,6 @@ usage(FILE *f)
 		"This strata-gen was built without DPDK.\n"
 #endif
 	);
-#ifndef STRATA_GEN_NTS
-	fprintf(f, "This strata-gen was built without NTS.\n");
-#endif
 }
 
 static int
@@ -277,7 +270,6 @@ check_reply(struct run *r, const struct gen_rx *rx)
 		st->invalid++;
 		return;
 	}
-#ifdef STRATA_GEN_NTS
 	/* RFC 8915 section 5.7: nothing in a reply counts before it verifies;
 	 * an NTS NAK is a kiss-o'-death as well */
 	if (r->nts != NULL) {
@@ -293,7 +285,6 @@ check_reply(struct run *r, const struct gen_rx *rx)
 			return;
 		}
 	}
-#endif
 	if (h->stratum == 0) { /* section 7.4: a kiss code, no time */
 		st->kod++;
 		return;
@@ -347,12 +338,10 @@ send_burst(struct run *r, unsigned int stepi, unsigned int n)
 	int64_t t;
 	unsigned int i;
 	int sent;
-#ifdef STRATA_GEN_NTS
 	struct gen_nts_mark mark;
 
 	if (r->nts != NULL)
 		gen_nts_mark(r->nts, &mark);
-#endif
 
 	for (i = 0; i < n; i++) {
 		struct ntp_hdr *h = (struct ntp_hdr *)(r->reqbuf + (size_t)i * GEN_PKT_MAX);
@@ -365,22 +354,18 @@ send_burst(struct run *r, unsigned int stepi, unsigned int n)
 		ntp_ts_put(&h->xmt, xmt[i]);
 		req[i].buf = (const uint8_t *)h;
 		req[i].len = sizeof(*h);
-#ifdef STRATA_GEN_NTS
 		if (r->nts != NULL) {
 			req[i].len = (uint32_t)gen_nts_request(r->nts, xmt[i], (uint8_t *)h,
 							       GEN_PKT_MAX);
 			if (req[i].len == 0)
 				return -EMSGSIZE;
 		}
-#endif
 	}
 	t = now_ns(CLOCK_REALTIME);
 	sent = r->eng->send(r->e, req, n);
-#ifdef STRATA_GEN_NTS
 	/* the cookies of requests that did not go out are not spent */
 	if (r->nts != NULL)
 		gen_nts_unsent(r->nts, &mark, sent > 0 ? (unsigned int)sent : 0);
-#endif
 	for (i = 0; sent > 0 && i < (unsigned int)sent; i++) {
 		struct slot *s = &r->slot[(r->seq + i) & r->mask];
 
@@ -522,7 +507,6 @@ report(const struct run *r, FILE *f, const char *server, uint16_t port, unsigned
 		gen_hist_quantile(&r->hist, 0.999) / 1e3, r->hist.max_ns / 1e3);
 	fprintf(f, "tx error  mean %.1f us  stddev %.1f us\n", r->txerr.mean / 1e3,
 		gen_welford_stddev(&r->txerr) / 1e3);
-#ifdef STRATA_GEN_NTS
 	if (r->nts != NULL)
 		fprintf(f,
 			"nts       verified %llu  nak %llu  bad %llu  cookies %llu  reused %llu  "
@@ -531,7 +515,6 @@ report(const struct run *r, FILE *f, const char *server, uint16_t port, unsigned
 			(unsigned long long)r->nts->bad, (unsigned long long)r->nts->cookies,
 			(unsigned long long)r->nts->reused, r->nts->ke_server,
 			r->nts->ke_seconds * 1e3);
-#endif
 	if (r->nsteps < 2)
 		return;
 	fprintf(f, "%10s %10s %10s %10s %10s\n", "rate", "sent", "valid", "lost", "invalid");
@@ -573,7 +556,6 @@ report_json(const struct run *r, const char *path, const char *server, uint16_t 
 	fprintf(f, " \"tx_error_us\": {\"mean\": %.3f, \"stddev\": %.3f, \"n\": %llu},\n",
 		r->txerr.mean / 1e3, gen_welford_stddev(&r->txerr) / 1e3,
 		(unsigned long long)r->txerr.n);
-#ifdef STRATA_GEN_NTS
 	if (r->nts != NULL)
 		fprintf(f,
 			" \"nts\": {\"verified\": %llu, \"nak\": %llu, \"bad\": %llu, "
@@ -581,7 +563,6 @@ report_json(const struct run *r, const char *path, const char *server, uint16_t 
 			(unsigned long long)r->nts->verified, (unsigned long long)r->nts->nak,
 			(unsigned long long)r->nts->bad, (unsigned long long)r->nts->cookies,
 			(unsigned long long)r->nts->reused, r->nts->ke_seconds * 1e3);
-#endif
 	fprintf(f, " \"steps\": [");
 	for (i = 0; i < r->nsteps; i++) {
 		const struct step *s = &r->steps[i];
@@ -635,6 +616,7 @@ main(int argc, char **argv)
 	uint64_t rate = 0, count = 0, nports = 64, base = 40000, port = NTP_PORT, ramp[3] = {0};
 	uint64_t aead = NTS_AEAD_AES_SIV_CMAC_256, placeholders = 0;
 	const char *nts_host = NULL, *nts_ca = NULL;
+	int nts_opts = 0; /* an --nts-* option given */
 	double duration = 5, tol = 0.001, ramp_seconds = 0, expect;
 	const char *json = NULL, *server;
 	int c, quiet = 0, have_ramp = 0, have_duration = 0, ret = 1;
@@ -705,14 +687,17 @@ main(int argc, char **argv)
 			break;
 		case 'C':
 			nts_ca = optarg;
+			nts_opts = 1;
 			break;
 		case 'A':
 			if (parse_u64(optarg, 15, 17, &aead) < 0 || aead == 16)
 				return bad("--nts-aead (15 or 17)", optarg);
+			nts_opts = 1;
 			break;
 		case 'H':
 			if (parse_u64(optarg, 0, 7, &placeholders) < 0)
 				return bad("--nts-placeholders (0 to 7)", optarg);
+			nts_opts = 1;
 			break;
 		case 'p':
 			if (parse_u64(optarg, 1, 65535, &port) < 0)
@@ -760,14 +745,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "strata-gen: --engine dpdk needs --dpdk-port and --src\n");
 		return 2;
 	}
-#ifndef STRATA_GEN_NTS
-	if (nts_host != NULL) {
-		fprintf(stderr, "strata-gen: built without NTS (GnuTLS, nettle): no --nts\n");
-		return 2;
-	}
-#endif
-	if (nts_host == NULL && (nts_ca != NULL || aead != NTS_AEAD_AES_SIV_CMAC_256 ||
-				 placeholders != 0)) {
+	if (nts_host == NULL && nts_opts) {
 		fprintf(stderr, "strata-gen: --nts-ca, --nts-aead and --nts-placeholders are for "
 				"--nts\n");
 		return 2;
@@ -829,7 +807,6 @@ main(int argc, char **argv)
 	/* the loop is bounded by time; the alarm is the backstop whatever happens */
 	alarm(MAX_SECONDS + 30);
 
-#ifdef STRATA_GEN_NTS
 	/* before the engine: the DPDK engine takes the interface from the kernel's TCP */
 	if (nts_host != NULL) {
 		r.nts = malloc(sizeof(*r.nts));
@@ -840,7 +817,6 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-#endif
 	r.e = r.eng->open(&t);
 	if (r.e == NULL) {
 		fprintf(stderr, "strata-gen: %s engine: %s\n", r.eng->name, strerror(errno));
@@ -858,11 +834,9 @@ main(int argc, char **argv)
 out_close:
 	r.eng->close(r.e);
 out:
-#ifdef STRATA_GEN_NTS
 	if (r.nts != NULL)
 		gen_nts_close(r.nts);
 	free(r.nts);
-#endif
 	free(r.reqbuf);
 	free(r.slot);
 	free(r.steps);
