@@ -18,6 +18,7 @@
 #include <strata/reply.h>
 
 #include "bench_shim.h"
+#include "bench_nts.h"
 
 /* operations per call into the C++ loop */
 #define BATCH 64
@@ -350,4 +351,5 @@ bench_register_all(void)
 	bench_register("snap_read_reply", snap_read);
 	bench_register("snap_map_apply", map_apply);
 	bench_register("pass/arp", pass_arp);
+	bench_nts_register();
 }
