@@ -361,8 +361,7 @@ nts_server_check(const struct nts_server *s, const uint8_t *ntp, uint32_t len,
 #define REPLY_AUTH_MIN (8 + NTS_NONCE_LEN + SIV_DIGEST_SIZE)
 
 uint32_t
-nts_server_seal(struct nts_server *s, const struct nts_request *r, uint8_t *ntp,
-		uint32_t *cookies)
+nts_server_seal(struct nts_server *s, const struct nts_request *r, uint8_t *ntp, uint32_t *cookies)
 {
 	uint8_t pt[NTS_KE_COOKIES * (4 + NTS_COOKIE_MAX)];
 	uint32_t n = r->cookies, cef, pos, alen, i;
@@ -483,7 +482,7 @@ nts_client_verify(const struct nts_keys *k, const uint8_t *uid, const uint8_t *n
 		if (blen < NTP_EF_MIN_LEN || blen & 3 || blen > len - pos)
 			return -1;
 		if (type == NTP_EF_NTS_UNIQUE_ID) {
-			/* section 5.7: the reply echoes our identifier (compared in constant time) */
+			/* section 5.7: our identifier echoed (a constant-time compare) */
 			if (uid_ok || blen != 4 + NTS_UID_LEN ||
 			    !memeql_sec(ntp + pos + 4, uid, NTS_UID_LEN))
 				return -1;

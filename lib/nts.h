@@ -65,7 +65,8 @@ int nts_server_init(struct nts_server *s);
 /**
  * Adopt the master keys of @ring when its generation moved; a copy under its
  * sequence count, cheap when nothing changed. Call it between bursts.
- * @return 1 re-keyed, 0 unchanged, -EAGAIN a write was under way (try later).
+ * @return 1 re-keyed, 0 unchanged, -EAGAIN a write was under way (try later),
+ * -EINVAL the ring breaks its rules (n or current out of range): keys kept.
  */
 int nts_server_sync(struct nts_server *s, const volatile struct strata_nts_keyring *ring);
 

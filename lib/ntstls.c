@@ -36,12 +36,12 @@ ntstls_export_keys(gnutls_session_t s, uint16_t aead, struct nts_keys *k)
 		return -EINVAL;
 	k->aead = aead;
 	k->len = (uint16_t)len;
-	if (gnutls_prf_rfc5705(s, strlen(NTS_KE_EXPORTER_LABEL), NTS_KE_EXPORTER_LABEL,
-			       sizeof(ctx), (const char *)ctx, len, (char *)k->c2s) < 0)
+	if (gnutls_prf_rfc5705(s, strlen(NTS_KE_EXPORTER_LABEL), NTS_KE_EXPORTER_LABEL, sizeof(ctx),
+			       (const char *)ctx, len, (char *)k->c2s) < 0)
 		return -EIO;
 	ctx[4] = 1;
-	if (gnutls_prf_rfc5705(s, strlen(NTS_KE_EXPORTER_LABEL), NTS_KE_EXPORTER_LABEL,
-			       sizeof(ctx), (const char *)ctx, len, (char *)k->s2c) < 0)
+	if (gnutls_prf_rfc5705(s, strlen(NTS_KE_EXPORTER_LABEL), NTS_KE_EXPORTER_LABEL, sizeof(ctx),
+			       (const char *)ctx, len, (char *)k->s2c) < 0)
 		return -EIO;
 	return 0;
 }
@@ -161,16 +161,19 @@ ntstls_fetch(const char *host, const struct sockaddr *addr, socklen_t alen, cons
 	rc = cafile ? gnutls_certificate_set_x509_trust_file(cred, cafile, GNUTLS_X509_FMT_PEM)
 		    : gnutls_certificate_set_x509_system_trust(cred);
 	if (rc <= 0) {
-		fail(err, errlen, "%s: no trusted certificates%s%s", cafile ? cafile : "system trust",
-		     rc < 0 ? ": " : "", rc < 0 ? gnutls_strerror(rc) : "");
+		fail(err, errlen, "%s: no trusted certificates%s%s",
+		     cafile ? cafile : "system trust", rc < 0 ? ": " : "",
+		     rc < 0 ? gnutls_strerror(rc) : "");
 		goto out;
 	}
-	if ((rc = gnutls_init(&s, GNUTLS_CLIENT)) < 0 ||
+	/* GNUTLS_NO_SIGNAL: a server that hangs up is an error, not a SIGPIPE */
+	if ((rc = gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL)) < 0 ||
 	    (rc = gnutls_priority_set_direct(s, NTSTLS_PRIORITY, NULL)) < 0 ||
 	    (rc = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred)) < 0 ||
 	    (rc = gnutls_alpn_set_protocols(s, &alpn, 1, GNUTLS_ALPN_MANDATORY)) < 0 ||
 	    /* RFC 6066 section 3: SNI carries names only, never addresses */
-	    (iplen == 0 && (rc = gnutls_server_name_set(s, GNUTLS_NAME_DNS, host, strlen(host))) < 0)) {
+	    (iplen == 0 &&
+	     (rc = gnutls_server_name_set(s, GNUTLS_NAME_DNS, host, strlen(host))) < 0)) {
 		fail(err, errlen, "TLS: %s", gnutls_strerror(rc));
 		goto out;
 	}

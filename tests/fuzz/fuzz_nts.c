@@ -162,7 +162,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (nts_cookie_open(&srv, got.c[i], got.len[i], &o) !=
 					    STRATA_NTS_REPLY ||
 				    o.aead != r.keys.aead || o.len != r.keys.len ||
-				    memcmp(o.c2s, r.keys.c2s, o.len) || memcmp(o.s2c, r.keys.s2c, o.len))
+				    memcmp(o.c2s, r.keys.c2s, o.len) ||
+				    memcmp(o.s2c, r.keys.s2c, o.len))
 					abort();
 		}
 		break;

@@ -44,8 +44,8 @@ request(const uint8_t *b, size_t len, uint8_t *tmp)
 	memcpy(tmp, b, len);
 	memset(tmp + len, 0x80, 8);
 	ret2 = nts_ke_parse_request(tmp, len + 8, &r2);
-	if (ret != 0 && (ret2 != ret || (ret == 1 && r2.aead != r.aead) ||
-			 (ret == -1 && r2.error != r.error)))
+	if (ret != 0 &&
+	    (ret2 != ret || (ret == 1 && r2.aead != r.aead) || (ret == -1 && r2.error != r.error)))
 		abort();
 	if (ret == 0 && len > 0 && nts_ke_parse_request(b, len - 1, &r2) != 0)
 		abort();

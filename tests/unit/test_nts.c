@@ -814,8 +814,8 @@ test_client_verify(void)
 				CU_ASSERT(keys_equal(&k, &out));
 				/* and the fresh cookie makes the next request */
 				hdr(q);
-				len = nts_client_request(&k, UID, got.c[i], got.len[i], 0, NONCE,
-							 q, sizeof(q));
+				len = nts_client_request(&k, UID, got.c[i], got.len[i], 0, NONCE, q,
+							 sizeof(q));
 				CU_ASSERT_EQUAL(nts_server_check(&srv, q, (uint32_t)len, &r),
 						STRATA_NTS_REPLY);
 			}
@@ -850,8 +850,7 @@ test_client_verify(void)
 	hdr(p);
 	len = nts_client_request(&k, UID, c, cl, 0, NONCE, p, sizeof(p));
 	p[100] ^= 1; /* in the cookie */
-	CU_ASSERT_EQUAL_FATAL(nts_server_check(&srv, p, (uint32_t)len, &r),
-			      STRATA_NTS_NAK_COOKIE);
+	CU_ASSERT_EQUAL_FATAL(nts_server_check(&srv, p, (uint32_t)len, &r), STRATA_NTS_NAK_COOKIE);
 	memset(p, 0, 48);
 	p[0] = NTP_LVM(NTP_LEAP_UNSYNC, 4, NTP_MODE_SERVER);
 	memcpy(p + 12, "NTSN", 4);
@@ -882,8 +881,10 @@ test_ke_request(void)
 	/* the client's request as nts_ke_write_request() writes it */
 	len = nts_ke_write_request(b, sizeof(b), both, 2);
 	CU_ASSERT_EQUAL_FATAL(len, 4 + 2 + 4 + 4 + 4);
-	CU_ASSERT(memcmp(b, "\x80\x01\x00\x02\x00\x00\x80\x04\x00\x04\x00\x11\x00\x0f"
-			    "\x80\x00\x00\x00", len) == 0);
+	CU_ASSERT(memcmp(b,
+			 "\x80\x01\x00\x02\x00\x00\x80\x04\x00\x04\x00\x11\x00\x0f"
+			 "\x80\x00\x00\x00",
+			 len) == 0);
 	CU_ASSERT_EQUAL(nts_ke_parse_request(b, len, &r), 1);
 	CU_ASSERT_EQUAL(r.aead, 17);
 	/* octet by octet: incomplete until the End of Message */
@@ -989,7 +990,10 @@ test_ke_put(void)
 
 	CU_ASSERT_EQUAL(nts_ke_put(b, sizeof(b), &pos, 5, 0, "0123456789ab", 12), 0);
 	CU_ASSERT_EQUAL(pos, 16);
-	CU_ASSERT(memcmp(b, "\x00\x05\x00\x0c" "0123456789ab", 16) == 0);
+	CU_ASSERT(memcmp(b,
+			 "\x00\x05\x00\x0c"
+			 "0123456789ab",
+			 16) == 0);
 	CU_ASSERT_EQUAL(nts_ke_put(b, sizeof(b), &pos, 0, 1, NULL, 0), -1);
 	pos = 0;
 	CU_ASSERT_EQUAL(nts_ke_put(b, sizeof(b), &pos, 5, 0, "0123456789abc", 13), -1);

@@ -34,7 +34,7 @@ static struct {
 	struct sockaddr_in addr;
 	enum srv_mode mode;
 	pthread_t th;
-	struct nts_keys keys; /* what the server exported */
+	struct nts_keys keys;		  /* what the server exported */
 	uint8_t raw_c2s[64], raw_s2c[64]; /* by hand, from the RFC's context */
 	int done;
 } t;
@@ -56,9 +56,9 @@ make_cert(const char *cn, const char *ip, const char *dns)
 		gnutls_x509_privkey_deinit(t.key);
 	}
 	CU_ASSERT_FATAL(gnutls_x509_privkey_init(&t.key) == 0);
-	CU_ASSERT_FATAL(gnutls_x509_privkey_generate(t.key, GNUTLS_PK_ECDSA,
-						     GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
-						     0) == 0);
+	CU_ASSERT_FATAL(gnutls_x509_privkey_generate(
+				t.key, GNUTLS_PK_ECDSA,
+				GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) == 0);
 	CU_ASSERT_FATAL(gnutls_x509_crt_init(&t.crt) == 0);
 	gnutls_x509_crt_set_version(t.crt, 3);
 	gnutls_x509_crt_set_serial(t.crt, serial, sizeof(serial));
@@ -76,8 +76,8 @@ make_cert(const char *cn, const char *ip, const char *dns)
 		gnutls_x509_crt_set_subject_alt_name(t.crt, GNUTLS_SAN_DNSNAME, dns, strlen(dns),
 						     GNUTLS_FSAN_APPEND);
 	gnutls_x509_crt_set_basic_constraints(t.crt, 1, -1);
-	gnutls_x509_crt_set_key_usage(t.crt, GNUTLS_KEY_DIGITAL_SIGNATURE |
-						     GNUTLS_KEY_KEY_CERT_SIGN);
+	gnutls_x509_crt_set_key_usage(t.crt,
+				      GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_CERT_SIGN);
 	CU_ASSERT_FATAL(gnutls_x509_crt_sign2(t.crt, t.crt, t.key, GNUTLS_DIG_SHA256, 0) == 0);
 	CU_ASSERT_FATAL(gnutls_x509_crt_export2(t.crt, GNUTLS_X509_FMT_PEM, &pem) == 0);
 	snprintf(t.cafile, sizeof(t.cafile), "/tmp/test_ntstls.%d.pem", (int)getpid());
@@ -107,9 +107,9 @@ server(void *arg)
 		return NULL;
 	gnutls_certificate_allocate_credentials(&cred);
 	gnutls_certificate_set_x509_key(cred, &t.crt, 1, t.key);
-	gnutls_init(&s, GNUTLS_SERVER);
-	gnutls_priority_set_direct(s, t.mode == SRV_TLS12 ? "NORMAL:-VERS-ALL:+VERS-TLS1.2"
-							   : NTSTLS_PRIORITY, NULL);
+	gnutls_init(&s, GNUTLS_SERVER | GNUTLS_NO_SIGNAL);
+	gnutls_priority_set_direct(
+		s, t.mode == SRV_TLS12 ? "NORMAL:-VERS-ALL:+VERS-TLS1.2" : NTSTLS_PRIORITY, NULL);
 	gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
 	if (t.mode != SRV_NO_ALPN)
 		gnutls_alpn_set_protocols(s, &alpn, 1, 0);
@@ -134,10 +134,10 @@ server(void *arg)
 		goto out;
 	}
 	ntstls_export_keys(s, req.aead, &t.keys);
-	gnutls_prf_rfc5705(s, 30, "EXPORTER-network-time-security", 5, (const char *)c2s_ctx,
-			   32, (char *)t.raw_c2s);
-	gnutls_prf_rfc5705(s, 30, "EXPORTER-network-time-security", 5, (const char *)s2c_ctx,
-			   32, (char *)t.raw_s2c);
+	gnutls_prf_rfc5705(s, 30, "EXPORTER-network-time-security", 5, (const char *)c2s_ctx, 32,
+			   (char *)t.raw_c2s);
+	gnutls_prf_rfc5705(s, 30, "EXPORTER-network-time-security", 5, (const char *)s2c_ctx, 32,
+			   (char *)t.raw_s2c);
 	if (t.mode == SRV_ERROR) {
 		nts_ke_put(buf, sizeof(buf), &pos, NTS_KE_ERROR, 1, "\0\x02", 2);
 	} else {
