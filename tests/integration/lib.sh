@@ -168,3 +168,50 @@ setup_lan() {
 	lan_port "$NS_S" s0 192.0.2.1 2001:db8::1
 	lan_port "$NS_C" c0 192.0.2.2 2001:db8::2
 }
+
+# NTS test certificates (RFC 8915 section 4: NTS-KE is TLS 1.3, the client
+# checks the server's certificate against its trusted CAs). Made here with
+# openssl, valid 30 days, P-256 keys (quick to make):
+#   nts_make_ca DIR IPADDR [NAME]   DIR/ca.pem, DIR/ca.key and a server
+#                                   certificate DIR/server.pem, DIR/server.key
+#                                   for IPADDR and NAME (nts.strata.test)
+#   nts_make_cert DIR IPADDR NAME PREFIX
+#                                   one more leaf signed by DIR's CA:
+#                                   DIR/PREFIX.pem and DIR/PREFIX.key (a renewal)
+# The leaf names the address in its subjectAltName both as an IP address and as
+# a DNS name (clients configured with "server 192.0.2.1 nts" check one or the
+# other: chronyd the IP entry, some others the DNS one), and the name. Keys are
+# mode 0600: strata-nts reads them as root before it drops privileges.
+nts_make_ca() { # DIR IPADDR [NAME]
+	mkdir -p "$1"
+	(
+		umask 077
+		openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout "$1/ca.key" -out "$1/ca.pem" -days 30 -subj "/CN=strata test CA" \
+			-addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+	) || fail "openssl cannot make a CA in $1"
+	chmod 644 "$1/ca.pem"
+	nts_make_cert "$1" "$2" "${3:-nts.strata.test}" server
+}
+
+nts_make_cert() { # DIR IPADDR NAME PREFIX
+	cat >"$1/$4.ext" <<EOT
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=serverAuth
+subjectAltName=IP:$2,DNS:$2,DNS:$3
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+EOT
+	(
+		umask 077
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout "$1/$4.key" -out "$1/$4.csr" -subj "/CN=$3" 2>/dev/null &&
+			openssl x509 -req -in "$1/$4.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" \
+				-CAcreateserial -days 30 -extfile "$1/$4.ext" \
+				-out "$1/$4.pem" 2>/dev/null
+	) || fail "openssl cannot make the certificate $1/$4.pem"
+	chmod 644 "$1/$4.pem"
+	rm -f "$1/$4.csr" "$1/$4.ext"
+}
