@@ -67,7 +67,7 @@ struct run {
 	struct gen_hist hist;
 	struct gen_welford txerr; /* ns */
 	double send_seconds;
-	uint8_t *reqbuf; /* GEN_BURST requests of GEN_PKT_MAX octets */
+	uint8_t *reqbuf;     /* GEN_BURST requests of GEN_PKT_MAX octets */
 	struct gen_nts *nts; /* NULL without --nts */
 };
 

@@ -181,10 +181,10 @@ poolprobe_send(struct pool_addr *a, uint64_t now_ns)
 			return -ENOMEM;
 		if (poolnts_need_ke(a->nts)) {
 			/* half the probe's time for NTS-KE, the rest for the NTP exchange */
-			ms = a->deadline_ns > now_ns ? (int64_t)((a->deadline_ns - now_ns) / 2000000)
-						     : 0;
-			fd = poolnts_ke_start(a->nts, &a->sa,
-					      (int)(ms > KE_TIMEOUT_MIN_MS ? ms : KE_TIMEOUT_MIN_MS));
+			ms = KE_TIMEOUT_MIN_MS;
+			if (a->deadline_ns > now_ns + 2 * ms * 1000000)
+				ms = (int64_t)((a->deadline_ns - now_ns) / 2000000);
+			fd = poolnts_ke_start(a->nts, &a->sa, (int)ms);
 			if (fd < 0)
 				return fd;
 			a->fd = fd;

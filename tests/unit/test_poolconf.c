@@ -278,11 +278,8 @@ test_names(void)
 }
 
 static const struct test_case cases[] = {
-	TEST_CASE(test_full),
-	TEST_CASE(test_errors),
-	TEST_CASE(test_nts),
-	TEST_CASE(test_limits),
-	TEST_CASE(test_names),
+	TEST_CASE(test_full),	TEST_CASE(test_errors), TEST_CASE(test_nts),
+	TEST_CASE(test_limits), TEST_CASE(test_names),
 };
 
 CUNIT_MAIN("poolconf", cases)
