@@ -180,6 +180,7 @@ print_stats(const struct strata_shm *m, unsigned int n_workers)
 
 	for (w = 0; w < n_workers; w++) {
 		const struct strata_dp_counters *s = &m->dp[w];
+		const struct strata_nts_counters *t = &m->nts_dp[w];
 
 		log_info("worker %u: ARP replies %llu, neighbour advertisements %llu"
 			 ", echo replies %llu, drops %llu; lost: %llu"
@@ -187,6 +188,12 @@ print_stats(const struct strata_shm *m, unsigned int n_workers)
 			 w, s->c[STRATA_DP_ARP_REPLY], s->c[STRATA_DP_ND_REPLY],
 			 s->c[STRATA_DP_ECHO_REPLY], s->c[STRATA_DP_NEIGH_DROP],
 			 s->c[STRATA_DP_TX_DROP], s->c[STRATA_DP_EXC_RING_DROP]);
+		log_info("worker %u: NTS replies %llu with %llu cookies, NAKs %llu, drops %llu", w,
+			 t->c[STRATA_NTS_REPLY], t->c[STRATA_NTS_COOKIES],
+			 t->c[STRATA_NTS_NAK_KEY] + t->c[STRATA_NTS_NAK_COOKIE] +
+				 t->c[STRATA_NTS_NAK_AUTH],
+			 t->c[STRATA_NTS_DROP_NO_UID] + t->c[STRATA_NTS_DROP_NO_COOKIE] +
+				 t->c[STRATA_NTS_DROP_MALFORMED] + t->c[STRATA_NTS_DROP_NO_KEYS]);
 	}
 	log_info("exception path: %llu frames to the kernel (%llu lost), %llu"
 		 " from it (%llu lost)",
@@ -322,6 +329,7 @@ main(int argc, char **argv)
 	}
 	for (w = 0; w < layout.n_workers; w++) {
 		struct dp_worker *wk = &workers[w];
+		int e;
 
 		wk->queue = (uint16_t)w;
 		wk->id = w;
@@ -346,6 +354,13 @@ main(int argc, char **argv)
 		wk->pol.rl = dp_policy_limiter(w, (int)rte_lcore_to_socket_id(layout.lcore[w]));
 		if (wk->pol.rl == NULL)
 			goto rings;
+		wk->nts_keys = &shm->nts_keys;
+		wk->ntsc = &shm->nts_dp[w];
+		e = nts_server_init(&wk->nts);
+		if (e != 0) {
+			log_warn("worker %u: cannot seed its NTS nonces: %s", w, strerror(-e));
+			goto rings;
+		}
 	}
 
 	stamp = hw ? "hardware (the NIC's, through stratad's PHC map; TSC without it)"

@@ -47,28 +47,31 @@ acl6(const struct strata_policy *pol, const __be32 *a)
 
 #define STRATA_ACL4(pol, a) acl4(pol, a)
 #define STRATA_ACL6(pol, a) acl6(pol, a)
-#include <strata/reply.h>
+#include <strata/reply_nts.h>
 
 volatile sig_atomic_t dp_quit;
 
 enum action {
-	TO_NIC,	 /* answered: back where it came from */
-	TO_TAP,	 /* not ours: the kernel's */
-	TO_FREE, /* dropped */
+	TO_NIC,	    /* answered: back where it came from */
+	TO_NIC_NTS, /* the same, an NTS answer (its losses are counted apart) */
+	TO_TAP,	    /* not ours: the kernel's */
+	TO_FREE,    /* dropped */
 };
+_Static_assert(DP_BURST <= 64, "burst() marks a burst's NTS answers in a 64-bit mask");
 
-void
+uint16_t
 dp_send(uint16_t port, uint16_t queue, struct rte_mbuf **m, uint16_t n, __u64 *lost)
 {
 	uint16_t sent;
 
 	if (n == 0)
-		return;
+		return 0;
 	sent = rte_eth_tx_burst(port, queue, m, n);
 	if (unlikely(sent < n)) {
 		*lost += n - sent;
 		rte_pktmbuf_free_bulk(&m[sent], n - sent);
 	}
+	return sent;
 }
 
 /* Set the frame length to @len, which the neighbour responder may have grown. */
@@ -114,6 +117,7 @@ handle(struct dp_worker *w, const struct dp_wport *p, const struct dp_gen *g, st
 	struct strata_result res;
 	struct strata_clock clk;
 	enum strata_verdict v;
+	uint32_t nr, cookies;
 
 	/* no scatter is configured: a chained frame is a jumbo, not NTP */
 	if (unlikely(m->nb_segs != 1))
@@ -141,9 +145,19 @@ handle(struct dp_worker *w, const struct dp_wport *p, const struct dp_gen *g, st
 	}
 	clk.tx_scale = SNAP_SCALE_TSC;
 	clk.tx = rte_rdtsc();
-	v = strata_reply_policy(data, data + len, &g->svc, p->mac, w->snap, &clk, &w->pol, &res);
+	/* without master keys (none published yet) NTS requests are dropped: drop_no_keys */
+	v = strata_reply_nts(data, data + len, &g->svc, p->mac, w->snap, &clk, &w->pol, &w->nts,
+			     &res, &nr, &cookies);
 	/* one writer per row: a plain add, stratad sums the rows */
 	w->cnt->c[res.reason]++;
+	if (unlikely(nr != STRATA_NTS_MAX)) {
+		w->ntsc->c[nr]++;
+		w->ntsc->c[STRATA_NTS_COOKIES] += cookies;
+		if (v == STRATA_REPLY) {
+			rte_pktmbuf_trim(m, (uint16_t)(len - res.len));
+			return TO_NIC_NTS;
+		}
+	}
 	if (v == STRATA_REPLY) {
 		rte_pktmbuf_trim(m, (uint16_t)(len - res.len));
 		return TO_NIC;
@@ -157,8 +171,8 @@ burst(struct dp_worker *w, const struct dp_wport *p)
 {
 	struct rte_mbuf *rx[DP_BURST], *tx[DP_BURST], *exc[DP_BURST];
 	const struct dp_gen *g;
-	uint16_t n, i, ntx, nexc;
-	uint64_t tsc;
+	uint16_t n, i, ntx, nexc, sent;
+	uint64_t tsc, nts_tx = 0; /* bit i: tx[i] is an NTS answer */
 	int phc;
 
 	n = rte_eth_rx_burst(p->nic, w->queue, rx, DP_BURST);
@@ -178,6 +192,9 @@ burst(struct dp_worker *w, const struct dp_wport *p)
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
 		switch (handle(w, p, g, rx[i], tsc, phc)) {
+		case TO_NIC_NTS:
+			nts_tx |= 1ull << ntx;
+			/* fall through */
 		case TO_NIC:
 			tx[ntx++] = rx[i];
 			break;
@@ -189,7 +206,10 @@ burst(struct dp_worker *w, const struct dp_wport *p)
 			break;
 		}
 	}
-	dp_send(p->nic, w->queue, tx, ntx, &w->dpc->c[STRATA_DP_TX_DROP]);
+	sent = dp_send(p->nic, w->queue, tx, ntx, &w->dpc->c[STRATA_DP_TX_DROP]);
+	/* dp_send() lost tx[sent..]: the NTS answers among them count in the NTS row too */
+	if (unlikely((nts_tx >> sent) != 0))
+		w->ntsc->c[STRATA_NTS_TX_DROP] += (uint64_t)__builtin_popcountll(nts_tx >> sent);
 	if (nexc > 0) {
 		/* mbuf->port says the exception path which TAP each frame is for */
 		unsigned int q = rte_ring_sp_enqueue_burst(w->to_kernel, (void **)exc, nexc, NULL);
@@ -217,6 +237,12 @@ dp_worker_loop(void *arg)
 			dp_gen_poll(w->gens, w->id);
 		if (w->exc != NULL)
 			dp_exc_poll(w->exc);
+		/*
+		 * The master keys stratad rotates: two loads of a line it
+		 * rarely writes, and a re-key only when their generation moved
+		 * (a write under way is retried in the next round).
+		 */
+		nts_server_sync(&w->nts, w->nts_keys);
 		for (p = 0; p < w->n_ports; p++)
 			burst(w, &w->port[p]);
 	}

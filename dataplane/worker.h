@@ -18,6 +18,7 @@
 #include <strata/snapshot.h>
 
 #include "exception.h"
+#include "nts.h"
 
 #define DP_BURST 32
 #define DP_MAX_PORTS 8 /* "listen dpdk" lines (CFG_MAX_LISTEN) */
@@ -47,6 +48,10 @@ struct dp_worker {
 	unsigned int tick_shift;    /* limiter ticks: TSC >> tick_shift */
 	struct rte_ring *to_kernel; /* frames for the exception path's lcore */
 	struct dp_exc *exc;	    /* the exception path, when this worker polls it */
+	/* NTS (RFC 8915): stratad's master keys, this worker's copy and its counters */
+	const volatile struct strata_nts_keyring *nts_keys;
+	struct strata_nts_counters *ntsc;
+	struct nts_server nts;
 } __rte_cache_aligned;
 
 /* Set by SIGINT and SIGTERM: the workers and the exception poller return. */
@@ -55,5 +60,8 @@ extern volatile sig_atomic_t dp_quit;
 /* An lcore's loop (rte_lcore_function_t): @arg is its struct dp_worker. */
 int dp_worker_loop(void *arg);
 
-/* Send @n frames on @port's tx queue @queue, free what did not go and add it to @lost. */
-void dp_send(uint16_t port, uint16_t queue, struct rte_mbuf **m, uint16_t n, __u64 *lost);
+/*
+ * Send @n frames on @port's tx queue @queue, free what did not go and add it
+ * to @lost. @return the frames sent: m[0] up to it.
+ */
+uint16_t dp_send(uint16_t port, uint16_t queue, struct rte_mbuf **m, uint16_t n, __u64 *lost);

@@ -28,7 +28,8 @@
  * Extension fields and MACs (RFC 7822, RFC 5905 section 7.5): see
  * strata_ntp_check() and docs/protocol.md. In short: the packet must parse
  * exactly; unknown fields are ignored and not echoed (a 48-octet reply);
- * NTS requests are passed to the slow path; a request with a legacy MAC, for
+ * NTS requests meet the policy (below) and are then passed to the NTS server
+ * (user space: reply_nts.h answers them); a request with a legacy MAC, for
  * which strata holds no keys, gets a crypto-NAK reply (RFC 5905 appendix
  * A.5.1.1, fast_xmit with A_CRYPTO), as ntpd sends for an unknown key.
  *
@@ -46,10 +47,12 @@
  * Who is answered (include/strata/policy.h, docs/security.md): with a policy,
  * a well-formed request then meets the access list and the rate limiter,
  * which may turn the answer into a kiss-o'-death (48 octets: never larger
- * than the request) or a drop. The access list lookup is the consumer's: it
- * defines STRATA_ACL4(pol, saddr) and STRATA_ACL6(pol, saddr) before
- * including this header (an LPM trie map in XDP, rte_lpm in DPDK); without
- * them every source gets the configured default. A consumer may also route
+ * than the request) or a drop; NTS requests are dropped rather than
+ * kissed, as their clients discard unauthenticated replies. The access list
+ * lookup is the consumer's: it defines STRATA_ACL4(pol, saddr) and
+ * STRATA_ACL6(pol, saddr) before including this header (an LPM trie map in
+ * XDP, rte_lpm in DPDK); without them every source gets the configured
+ * default. A consumer may also route
  * the whole step through STRATA_POLICY4(pol, saddr, reason) and
  * STRATA_POLICY6(pol, saddr, reason): the XDP program makes it a BPF global
  * function, which the verifier checks once rather than on every path that
@@ -342,28 +345,85 @@ strata_set_mac(struct strata_eth *eth, const __u8 *mac)
 	}
 }
 
-/**
- * Write the UDP header and NTP reply at @udp (@rplen octets of NTP, already
- * checked to lie inside the frame) and its checksum, given @pseudo, the sum
- * of the pseudo header's addresses (RFC 768; RFC 8200 section 8.1). A sum
- * of 0 is sent as all ones, so an IPv6 checksum is never 0.
- */
+/* The reply's UDP header at @udp for @rplen octets of NTP; the checksum comes last. */
 STRATA_INLINE void
-strata_write_udp_reply(struct strata_udp *udp, __u32 rplen, const struct strata_req_keep *k,
-		       const struct snap_reply_view *v, int nak, __u64 pseudo, const __u8 *end)
+strata_udp_reply(struct strata_udp *udp, const struct strata_req_keep *k, __u32 rplen)
 {
-	__u64 sum;
-
 	udp->sport = k->dport;
 	udp->dport = k->sport;
 	udp->len = strata_htons((__u16)(sizeof(*udp) + rplen));
 	udp->csum = 0;
-	strata_write_ntp((struct ntp_hdr *)(udp + 1), k->version, k->poll, &k->xmt, v, nak);
-	sum = pseudo + udp->len + STRATA_CONST_HTONS(IPPROTO_UDP_NUM);
-	sum += strata_csum_udp_reply(udp, rplen, end);
+}
+
+/**
+ * Set the checksum of the reply datagram at @udp, whose octets (checksum 0)
+ * sum to @body, given @pseudo, the sum of the pseudo header's addresses
+ * (RFC 768; RFC 8200 section 8.1). A sum of 0 is sent as all ones, so an
+ * IPv6 checksum is never 0.
+ */
+STRATA_INLINE void
+strata_udp_csum(struct strata_udp *udp, __u64 pseudo, __u64 body)
+{
+	__u64 sum = pseudo + udp->len + STRATA_CONST_HTONS(IPPROTO_UDP_NUM) + body;
+
 	udp->csum = (__u16)~strata_csum_fold(sum);
 	if (udp->csum == 0)
 		udp->csum = 0xffff;
+}
+
+/**
+ * Turn the IPv4 request's headers into the reply's, for @rplen octets of NTP
+ * that the caller has put right after a 20-octet IP header: the MACs, the IP
+ * header, and the UDP header with checksum 0. @return the sum of the pseudo
+ * header's addresses, for strata_udp_csum().
+ *
+ * The reply carries no IP options: a host does not echo the request's
+ * (RFC 1122 section 3.2.1.8 lets it reverse a source route; we do not
+ * honour source routes at all). The UDP datagram starts right after the
+ * 20-octet header, which only ever moves it towards the frame start.
+ */
+STRATA_INLINE __u64
+strata_headers4(struct strata_eth *eth, struct strata_ip4 *ip, const struct strata_service *svc,
+		const __u8 *mac, const struct strata_req_keep *k, __u32 rplen)
+{
+	__be32 saddr = ip->saddr;
+
+	strata_set_mac(eth, mac);
+	ip->vihl = 0x45;
+	ip->tos &= 0xfc; /* keep DSCP; ECN is for ECN-capable transports */
+	ip->tot_len = strata_htons((__u16)(sizeof(*ip) + sizeof(struct strata_udp) + rplen));
+	ip->id = 0; /* atomic datagram: DF set, ID free (RFC 6864 section 4.1) */
+	ip->frag = IP4_DF_BE;
+	ip->ttl = svc->ttl;
+	ip->proto = IPPROTO_UDP_NUM;
+	ip->csum = 0;
+	ip->saddr = ip->daddr;
+	ip->daddr = saddr;
+	ip->csum = (__u16)~strata_csum_fold(strata_csum_words(ip, sizeof(*ip) / 4));
+	strata_udp_reply((struct strata_udp *)(ip + 1), k, rplen);
+	return (__u64)ip->saddr + ip->daddr;
+}
+
+/** As strata_headers4(), for IPv6: the UDP datagram stays where it was. */
+STRATA_INLINE __u64
+strata_headers6(struct strata_eth *eth, struct strata_ip6 *ip6, const struct strata_service *svc,
+		const __u8 *mac, const struct strata_req_keep *k, __u32 rplen)
+{
+	__u32 i;
+
+	strata_set_mac(eth, mac);
+	for (i = 0; i < 4; i++) {
+		__be32 t = ip6->daddr[i];
+
+		ip6->daddr[i] = ip6->saddr[i];
+		ip6->saddr[i] = t;
+	}
+	/* keep traffic class and flow label, clear ECN (RFC 3168 section 5) */
+	ip6->vtcfl &= ~strata_htonl(3u << 20);
+	ip6->plen = strata_htons((__u16)(sizeof(struct strata_udp) + rplen));
+	ip6->hlim = svc->ttl;
+	strata_udp_reply((struct strata_udp *)(ip6 + 1), k, rplen);
+	return strata_csum_words(ip6->saddr, 8);
 }
 
 STRATA_INLINE int
@@ -372,10 +432,21 @@ strata_is_kod(__u32 reason)
 	return reason == STRATA_R_REPLY_KOD_RATE || reason == STRATA_R_REPLY_KOD_DENY;
 }
 
+/** The kiss code (the refid on the wire) of a kiss-o'-death @reason, 0 for any other. */
+STRATA_INLINE __be32
+strata_kiss_of(__u32 reason)
+{
+	if (reason == STRATA_R_REPLY_KOD_RATE)
+		return NTP_KISS('R', 'A', 'T', 'E');
+	if (reason == STRATA_R_REPLY_KOD_DENY)
+		return NTP_KISS('D', 'E', 'N', 'Y');
+	return 0;
+}
+
 /*
- * The policy step for a well-formed request (@reason REPLY or CRYPTO_NAK)
- * from @saddr: the access list, then the rate limit. @return the reason to
- * answer or drop with.
+ * The policy step for a well-formed request (@reason REPLY, CRYPTO_NAK or
+ * PASS_NTS) from @saddr: the access list, then the rate limit. @return the
+ * reason to answer or drop with.
  */
 STRATA_INLINE __u32
 strata_policy4(const struct strata_policy *pol, __be32 saddr, __u32 reason)
@@ -401,24 +472,43 @@ strata_policy6(const struct strata_policy *pol, const __be32 *saddr, __u32 reaso
 #endif
 
 /*
- * What a reply is made of. A kiss-o'-death carries leap 3 (alarm), stratum 0
- * and the kiss code in the refid (RFC 5905 section 7.4), and the request's
- * transmit timestamp as its origin, receive and transmit timestamps (see
- * strata_kod_stamps()): it tells nothing of our clock. Anything else reads
- * the snapshot. @return 0, or -1 without usable time.
+ * The policy's verdict @r on an NTS request (RFC 8915 section 5.7), passed
+ * in as STRATA_R_PASS_NTS: refused or over the limit, it is dropped, never
+ * answered by a kiss-o'-death, which an NTS client discards unless it is
+ * authenticated (only the NTS NAK is not); a leak goes on to the NTS server
+ * like any allowed request. @return PASS_NTS, DROP_RATE or DROP_DENY.
+ */
+STRATA_INLINE __u32
+strata_nts_policy(__u32 r)
+{
+	if (r == STRATA_R_REPLY_KOD_RATE)
+		return STRATA_R_DROP_RATE;
+	if (r == STRATA_R_REPLY_KOD_DENY)
+		return STRATA_R_DROP_DENY;
+	if (r == STRATA_R_REPLY_LEAK)
+		return STRATA_R_PASS_NTS;
+	return r;
+}
+
+/*
+ * What a reply is made of. A kiss-o'-death (@kiss its code, 0 for any other
+ * reply) carries leap 3 (alarm), stratum 0 and the kiss code in the refid
+ * (RFC 5905 section 7.4), and the request's transmit timestamp as its
+ * origin, receive and transmit timestamps (see strata_kod_stamps()): it
+ * tells nothing of our clock. Anything else reads the snapshot. @return 0,
+ * or -1 without usable time.
  */
 STRATA_INLINE int
-strata_reply_view(__u32 reason, const struct snap *snap, const struct strata_clock *clk,
+strata_reply_view(__be32 kiss, const struct snap *snap, const struct strata_clock *clk,
 		  struct snap_reply_view *v)
 {
-	if (strata_is_kod(reason)) {
+	if (kiss != 0) {
 		v->rx = 0;
 		v->tx = 0;
 		v->ref_time = 0;
 		v->root_delay = 0;
 		v->root_disp = 0;
-		v->refid = reason == STRATA_R_REPLY_KOD_RATE ? NTP_KISS('R', 'A', 'T', 'E')
-							     : NTP_KISS('D', 'E', 'N', 'Y');
+		v->refid = kiss;
 		v->leap = NTP_LEAP_UNSYNC;
 		v->stratum = 0;
 		v->precision = 0;
@@ -442,9 +532,9 @@ strata_reply_view(__u32 reason, const struct snap *snap, const struct strata_clo
  * XDP program is at the verifier's 512-octet stack limit.
  */
 STRATA_INLINE void
-strata_kod_stamps(__u32 reason, const struct strata_req_keep *k, struct snap_reply_view *v)
+strata_kod_stamps(__be32 kiss, const struct strata_req_keep *k, struct snap_reply_view *v)
 {
-	if (strata_is_kod(reason)) {
+	if (kiss != 0) {
 		v->rx = ntp_ts_get(&k->xmt);
 		v->tx = v->rx;
 	}
@@ -465,33 +555,31 @@ strata_kod_poll(__u32 reason, const struct strata_policy *pol, struct strata_req
 		k->poll = (__s8)pol->conf->kod_poll;
 }
 
-/* The IPv4 path, from the IP header on. */
-STRATA_INLINE enum strata_verdict
-strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strata_service *svc,
-	      const __u8 *mac, const struct snap *snap, const struct strata_clock *clk,
-	      const struct strata_policy *pol, struct strata_result *res)
+/**
+ * The IPv4 request at @ip, from its header to the NTP payload: where the
+ * reply builder and the NTS entry (reply_nts.h) tell what a frame is.
+ * @return STRATA_R_REPLY, _CRYPTO_NAK or _PASS_NTS for a request to answer
+ * (its UDP header in *@udpp), else the reason to pass or drop it.
+ */
+STRATA_INLINE __u32
+strata_check4(struct strata_eth *eth, struct strata_ip4 *ip, __u8 *end,
+	      const struct strata_service *svc, const __u8 *mac, struct strata_udp **udpp)
 {
-	struct strata_ip4 *ip = (struct strata_ip4 *)((__u8 *)eth + l2len);
-	struct strata_req_keep k;
-	struct snap_reply_view v;
 	struct strata_udp *udp;
-	__u32 hlen, tot, ulen, reason, rplen, i;
-	__be32 saddr, daddr;
-	int nak;
-	__u8 tos;
+	__u32 hlen, tot, ulen, i;
 	__u64 sum;
 
 	if ((__u8 *)(ip + 1) > end)
-		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+		return STRATA_R_DROP_TRUNCATED;
 	if (!strata_ours4(svc, ip->daddr))
-		return strata_out(res, STRATA_R_PASS_NOT_OURS);
+		return STRATA_R_PASS_NOT_OURS;
 	hlen = (ip->vihl & 0xf) * 4;
 	if ((ip->vihl >> 4) != 4 || hlen < sizeof(*ip))
-		return strata_out(res, STRATA_R_DROP_BAD_IP_HDR);
+		return STRATA_R_DROP_BAD_IP_HDR;
 	if ((__u8 *)ip + hlen > end)
-		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+		return STRATA_R_DROP_TRUNCATED;
 	if (ip->proto != IPPROTO_UDP_NUM)
-		return strata_out(res, STRATA_R_PASS_NOT_UDP);
+		return STRATA_R_PASS_NOT_UDP;
 
 	/* RFC 1122 section 3.2.1.2: a host silently discards a bad header checksum */
 	sum = 0;
@@ -503,90 +591,223 @@ strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 		sum += *w;
 	}
 	if (strata_csum_fold(sum) != 0xffff)
-		return strata_out(res, STRATA_R_DROP_BAD_IP_CSUM);
+		return STRATA_R_DROP_BAD_IP_CSUM;
 
 	/*
 	 * A later fragment has no UDP header: nothing says it is NTP, so it is
 	 * the kernel's (the host may receive other UDP on this address).
 	 */
 	if (ip->frag & IP4_OFF_BE)
-		return strata_out(res, STRATA_R_PASS_FRAGMENT);
+		return STRATA_R_PASS_FRAGMENT;
 	tot = strata_ntohs(ip->tot_len);
 	if (tot < hlen + sizeof(*udp))
-		return strata_out(res, STRATA_R_DROP_BAD_IP_LEN);
+		return STRATA_R_DROP_BAD_IP_LEN;
 	if ((__u8 *)ip + tot > end)
-		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+		return STRATA_R_DROP_TRUNCATED;
 
 	udp = (struct strata_udp *)((__u8 *)ip + hlen);
 	if ((__u8 *)(udp + 1) > end)
-		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+		return STRATA_R_DROP_TRUNCATED;
 	if (udp->dport != STRATA_CONST_HTONS(NTP_PORT))
-		return strata_out(res, STRATA_R_PASS_NOT_NTP);
+		return STRATA_R_PASS_NOT_NTP;
 	/* NTP requests are never fragmented; reassembly is not the fast path's job */
 	if (ip->frag & IP4_MF_BE)
-		return strata_out(res, STRATA_R_DROP_FRAGMENT);
+		return STRATA_R_DROP_FRAGMENT;
 	ulen = strata_ntohs(udp->len);
 	if (ulen != tot - hlen)
-		return strata_out(res, STRATA_R_DROP_BAD_UDP_LEN);
+		return STRATA_R_DROP_BAD_UDP_LEN;
 	if (udp->sport == 0)
-		return strata_out(res, STRATA_R_DROP_SRC_PORT0);
+		return STRATA_R_DROP_SRC_PORT0;
 	if (strata_ours4(svc, ip->saddr))
-		return strata_out(res, STRATA_R_DROP_SRC_OURS);
+		return STRATA_R_DROP_SRC_OURS;
 	if (strata_martian4(ip->saddr))
-		return strata_out(res, STRATA_R_DROP_SRC_MARTIAN);
+		return STRATA_R_DROP_SRC_MARTIAN;
 	if (eth->dst[0] & 1)
-		return strata_out(res, STRATA_R_DROP_L2_GROUP);
+		return STRATA_R_DROP_L2_GROUP;
 	if (!strata_to_mac(eth, mac))
-		return strata_out(res, STRATA_R_PASS_OTHER_MAC);
+		return STRATA_R_PASS_OTHER_MAC;
+	*udpp = udp;
+	return strata_ntp_check((const __u8 *)(udp + 1), ulen - sizeof(*udp), end, udp->sport);
+}
 
-	reason = strata_ntp_check((const __u8 *)(udp + 1), ulen - sizeof(*udp), end, udp->sport);
-	if (strata_verdict_of(reason) != STRATA_REPLY)
+/** The policy step of an NTS request from @saddr: PASS_NTS, DROP_RATE or DROP_DENY. */
+STRATA_INLINE __u32
+strata_nts_police4(const struct strata_policy *pol, __be32 saddr)
+{
+	if (pol == 0)
+		return STRATA_R_PASS_NTS;
+	return strata_nts_policy(STRATA_POLICY4(pol, saddr, STRATA_R_PASS_NTS));
+}
+
+STRATA_INLINE __u32
+strata_nts_police6(const struct strata_policy *pol, const __be32 *saddr)
+{
+	if (pol == 0)
+		return STRATA_R_PASS_NTS;
+	return strata_nts_policy(STRATA_POLICY6(pol, saddr, STRATA_R_PASS_NTS));
+}
+
+/*
+ * The plain answer to the IPv4 request at @ip that strata_check4() classed
+ * @reason, its UDP header at @udp: the policy, then the reply in place.
+ */
+STRATA_INLINE enum strata_verdict
+strata_answer4(struct strata_eth *eth, __u32 l2len, struct strata_ip4 *ip, struct strata_udp *udp,
+	       __u8 *end, __u32 reason, const struct strata_service *svc, const __u8 *mac,
+	       const struct snap *snap, const struct strata_clock *clk,
+	       const struct strata_policy *pol, struct strata_result *res)
+{
+	struct strata_req_keep k;
+	struct snap_reply_view v;
+	__u32 rplen;
+	__be32 kiss;
+	int nak;
+	__u64 pseudo;
+
+	if (strata_verdict_of(reason) != STRATA_REPLY) {
+		/* NTS requests meet the policy here, in the path that received them */
+		if (reason == STRATA_R_PASS_NTS)
+			reason = strata_nts_police4(pol, ip->saddr);
 		return strata_out(res, reason);
+	}
 	nak = reason == STRATA_R_REPLY_CRYPTO_NAK;
 	if (pol != 0) {
 		reason = STRATA_POLICY4(pol, ip->saddr, reason);
 		if (strata_verdict_of(reason) != STRATA_REPLY)
 			return strata_out(res, reason);
 	}
-	if (strata_reply_view(reason, snap, clk, &v) != 0)
+	kiss = strata_kiss_of(reason);
+	if (strata_reply_view(kiss, snap, clk, &v) != 0)
 		return strata_out(res, STRATA_R_DROP_NO_TIME);
 	/* a kiss-o'-death is the header alone, whatever the request carried */
-	nak = nak && !strata_is_kod(reason);
+	nak = nak && kiss == 0;
 	rplen = NTP_HEADER_LEN + (nak ? NTP_CRYPTO_NAK_LEN : 0);
 
 	/* take what the reply keeps before it is overwritten (options move it) */
 	strata_keep(&k, udp, (const struct ntp_hdr *)(udp + 1));
-	strata_kod_stamps(reason, &k, &v);
+	strata_kod_stamps(kiss, &k, &v);
 	strata_kod_poll(reason, pol, &k);
-	saddr = ip->saddr;
-	daddr = ip->daddr;
-	tos = ip->tos;
 
-	/*
-	 * The reply carries no IP options: a host does not echo the request's
-	 * (RFC 1122 section 3.2.1.8 lets it reverse a source route; we do not
-	 * honour source routes at all). UDP and NTP start right after a
-	 * 20-octet header, which only ever moves them towards the frame start.
-	 */
 	udp = (struct strata_udp *)(ip + 1);
 	if ((__u8 *)(udp + 1) + rplen > end)
 		return strata_out(res, STRATA_R_DROP_TRUNCATED);
-
-	strata_set_mac(eth, mac);
-	ip->vihl = 0x45;
-	ip->tos = tos & 0xfc; /* keep DSCP; ECN is for ECN-capable transports */
-	ip->tot_len = strata_htons((__u16)(sizeof(*ip) + sizeof(*udp) + rplen));
-	ip->id = 0; /* atomic datagram: DF set, ID free (RFC 6864 section 4.1) */
-	ip->frag = IP4_DF_BE;
-	ip->ttl = svc->ttl;
-	ip->proto = IPPROTO_UDP_NUM;
-	ip->csum = 0;
-	ip->saddr = daddr;
-	ip->daddr = saddr;
-	ip->csum = (__u16)~strata_csum_fold(strata_csum_words(ip, sizeof(*ip) / 4));
-	strata_write_udp_reply(udp, rplen, &k, &v, nak, (__u64)ip->saddr + ip->daddr, end);
+	strata_write_ntp((struct ntp_hdr *)(udp + 1), k.version, k.poll, &k.xmt, &v, nak);
+	pseudo = strata_headers4(eth, ip, svc, mac, &k, rplen);
+	strata_udp_csum(udp, pseudo, strata_csum_udp_reply(udp, rplen, end));
 
 	res->len = l2len + sizeof(*ip) + sizeof(*udp) + rplen;
+	return strata_out(res, reason);
+}
+
+/* The IPv4 path, from the IP header on. */
+STRATA_INLINE enum strata_verdict
+strata_reply4(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strata_service *svc,
+	      const __u8 *mac, const struct snap *snap, const struct strata_clock *clk,
+	      const struct strata_policy *pol, struct strata_result *res)
+{
+	struct strata_ip4 *ip = (struct strata_ip4 *)((__u8 *)eth + l2len);
+	struct strata_udp *udp = 0;
+	__u32 reason;
+
+	reason = strata_check4(eth, ip, end, svc, mac, &udp);
+	return strata_answer4(eth, l2len, ip, udp, end, reason, svc, mac, snap, clk, pol, res);
+}
+
+/** As strata_check4(), for the IPv6 request at @ip6. */
+STRATA_INLINE __u32
+strata_check6(struct strata_eth *eth, struct strata_ip6 *ip6, __u8 *end,
+	      const struct strata_service *svc, const __u8 *mac, struct strata_udp **udpp)
+{
+	struct strata_udp *udp;
+	__u32 plen, ulen;
+
+	if ((__u8 *)(ip6 + 1) > end)
+		return STRATA_R_DROP_TRUNCATED;
+	if (!strata_ours6(svc, ip6->daddr))
+		return STRATA_R_PASS_NOT_OURS;
+	if ((strata_ntohl(ip6->vtcfl) >> 28) != 6)
+		return STRATA_R_DROP_BAD_IP_HDR;
+	/* extension headers (fragments included) are the kernel's business */
+	if (ip6->nexthdr != IPPROTO_UDP_NUM)
+		return STRATA_R_PASS_NOT_UDP;
+	plen = strata_ntohs(ip6->plen);
+	if (plen < sizeof(*udp)) /* 0 would be a jumbogram (RFC 2675): not on our links */
+		return STRATA_R_DROP_BAD_IP_LEN;
+	if ((__u8 *)(ip6 + 1) + plen > end)
+		return STRATA_R_DROP_TRUNCATED;
+
+	udp = (struct strata_udp *)(ip6 + 1);
+	if ((__u8 *)(udp + 1) > end)
+		return STRATA_R_DROP_TRUNCATED;
+	if (udp->dport != STRATA_CONST_HTONS(NTP_PORT))
+		return STRATA_R_PASS_NOT_NTP;
+	ulen = strata_ntohs(udp->len);
+	if (ulen != plen)
+		return STRATA_R_DROP_BAD_UDP_LEN;
+	/*
+	 * RFC 8200 section 8.1: IPv6 receivers discard UDP packets with a zero
+	 * checksum (the exceptions of RFC 6935 are for tunnels, not NTP).
+	 */
+	if (udp->csum == 0)
+		return STRATA_R_DROP_UDP_CSUM0;
+	if (udp->sport == 0)
+		return STRATA_R_DROP_SRC_PORT0;
+	if (strata_ours6(svc, ip6->saddr))
+		return STRATA_R_DROP_SRC_OURS;
+	if (strata_martian6(ip6->saddr))
+		return STRATA_R_DROP_SRC_MARTIAN;
+	if (eth->dst[0] & 1)
+		return STRATA_R_DROP_L2_GROUP;
+	if (!strata_to_mac(eth, mac))
+		return STRATA_R_PASS_OTHER_MAC;
+	*udpp = udp;
+	return strata_ntp_check((const __u8 *)(udp + 1), ulen - sizeof(*udp), end, udp->sport);
+}
+
+/** As strata_answer4(), for IPv6. */
+STRATA_INLINE enum strata_verdict
+strata_answer6(struct strata_eth *eth, __u32 l2len, struct strata_ip6 *ip6, struct strata_udp *udp,
+	       __u8 *end, __u32 reason, const struct strata_service *svc, const __u8 *mac,
+	       const struct snap *snap, const struct strata_clock *clk,
+	       const struct strata_policy *pol, struct strata_result *res)
+{
+	struct strata_req_keep k;
+	struct snap_reply_view v;
+	struct ntp_hdr *nh;
+	__u32 rplen;
+	__be32 kiss;
+	int nak;
+	__u64 pseudo;
+
+	if (strata_verdict_of(reason) != STRATA_REPLY) {
+		if (reason == STRATA_R_PASS_NTS)
+			reason = strata_nts_police6(pol, ip6->saddr);
+		return strata_out(res, reason);
+	}
+	/* only now: without a request there is no UDP header (udp is NULL) */
+	nh = (struct ntp_hdr *)(udp + 1);
+	nak = reason == STRATA_R_REPLY_CRYPTO_NAK;
+	if (pol != 0) {
+		reason = STRATA_POLICY6(pol, ip6->saddr, reason);
+		if (strata_verdict_of(reason) != STRATA_REPLY)
+			return strata_out(res, reason);
+	}
+	kiss = strata_kiss_of(reason);
+	if (strata_reply_view(kiss, snap, clk, &v) != 0)
+		return strata_out(res, STRATA_R_DROP_NO_TIME);
+	nak = nak && kiss == 0;
+	rplen = NTP_HEADER_LEN + (nak ? NTP_CRYPTO_NAK_LEN : 0);
+	if ((__u8 *)nh + rplen > end)
+		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+
+	strata_keep(&k, udp, nh);
+	strata_kod_stamps(kiss, &k, &v);
+	strata_kod_poll(reason, pol, &k);
+	strata_write_ntp(nh, k.version, k.poll, &k.xmt, &v, nak);
+	pseudo = strata_headers6(eth, ip6, svc, mac, &k, rplen);
+	strata_udp_csum(udp, pseudo, strata_csum_udp_reply(udp, rplen, end));
+
+	res->len = l2len + sizeof(*ip6) + sizeof(*udp) + rplen;
 	return strata_out(res, reason);
 }
 
@@ -597,88 +818,37 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
 	      const struct strata_policy *pol, struct strata_result *res)
 {
 	struct strata_ip6 *ip6 = (struct strata_ip6 *)((__u8 *)eth + l2len);
-	struct strata_req_keep k;
-	struct snap_reply_view v;
-	struct strata_udp *udp;
-	struct ntp_hdr *nh;
-	__u32 plen, ulen, reason, rplen, i;
-	int nak;
+	struct strata_udp *udp = 0;
+	__u32 reason;
 
-	if ((__u8 *)(ip6 + 1) > end)
-		return strata_out(res, STRATA_R_DROP_TRUNCATED);
-	if (!strata_ours6(svc, ip6->daddr))
-		return strata_out(res, STRATA_R_PASS_NOT_OURS);
-	if ((strata_ntohl(ip6->vtcfl) >> 28) != 6)
-		return strata_out(res, STRATA_R_DROP_BAD_IP_HDR);
-	/* extension headers (fragments included) are the kernel's business */
-	if (ip6->nexthdr != IPPROTO_UDP_NUM)
-		return strata_out(res, STRATA_R_PASS_NOT_UDP);
-	plen = strata_ntohs(ip6->plen);
-	if (plen < sizeof(*udp)) /* 0 would be a jumbogram (RFC 2675): not on our links */
-		return strata_out(res, STRATA_R_DROP_BAD_IP_LEN);
-	if ((__u8 *)(ip6 + 1) + plen > end)
-		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+	reason = strata_check6(eth, ip6, end, svc, mac, &udp);
+	return strata_answer6(eth, l2len, ip6, udp, end, reason, svc, mac, snap, clk, pol, res);
+}
 
-	udp = (struct strata_udp *)(ip6 + 1);
-	if ((__u8 *)(udp + 1) > end)
-		return strata_out(res, STRATA_R_DROP_TRUNCATED);
-	if (udp->dport != STRATA_CONST_HTONS(NTP_PORT))
-		return strata_out(res, STRATA_R_PASS_NOT_NTP);
-	ulen = strata_ntohs(udp->len);
-	if (ulen != plen)
-		return strata_out(res, STRATA_R_DROP_BAD_UDP_LEN);
-	/*
-	 * RFC 8200 section 8.1: IPv6 receivers discard UDP packets with a zero
-	 * checksum (the exceptions of RFC 6935 are for tunnels, not NTP).
-	 */
-	if (udp->csum == 0)
-		return strata_out(res, STRATA_R_DROP_UDP_CSUM0);
-	if (udp->sport == 0)
-		return strata_out(res, STRATA_R_DROP_SRC_PORT0);
-	if (strata_ours6(svc, ip6->saddr))
-		return strata_out(res, STRATA_R_DROP_SRC_OURS);
-	if (strata_martian6(ip6->saddr))
-		return strata_out(res, STRATA_R_DROP_SRC_MARTIAN);
-	if (eth->dst[0] & 1)
-		return strata_out(res, STRATA_R_DROP_L2_GROUP);
-	if (!strata_to_mac(eth, mac))
-		return strata_out(res, STRATA_R_PASS_OTHER_MAC);
+/**
+ * The Ethernet header and at most one 802.1Q tag of the frame at @eth:
+ * @return the EtherType after them, their length in *@l2len (0 when the
+ * frame ends first). A second tag (QinQ) is returned as it is: not ours.
+ */
+STRATA_INLINE __be16
+strata_l2(struct strata_eth *eth, const __u8 *end, __u32 *l2len)
+{
+	__be16 proto;
 
-	nh = (struct ntp_hdr *)(udp + 1);
-	reason = strata_ntp_check((const __u8 *)nh, ulen - sizeof(*udp), end, udp->sport);
-	if (strata_verdict_of(reason) != STRATA_REPLY)
-		return strata_out(res, reason);
-	nak = reason == STRATA_R_REPLY_CRYPTO_NAK;
-	if (pol != 0) {
-		reason = STRATA_POLICY6(pol, ip6->saddr, reason);
-		if (strata_verdict_of(reason) != STRATA_REPLY)
-			return strata_out(res, reason);
+	*l2len = 0;
+	if ((const __u8 *)(eth + 1) > end)
+		return 0;
+	proto = eth->proto;
+	if (proto == ETH_P_8021Q_BE) {
+		struct strata_vlan *vlan = (struct strata_vlan *)(eth + 1);
+
+		if ((const __u8 *)(vlan + 1) > end)
+			return 0;
+		*l2len = sizeof(*eth) + sizeof(*vlan);
+		return vlan->proto;
 	}
-	if (strata_reply_view(reason, snap, clk, &v) != 0)
-		return strata_out(res, STRATA_R_DROP_NO_TIME);
-	nak = nak && !strata_is_kod(reason);
-	rplen = NTP_HEADER_LEN + (nak ? NTP_CRYPTO_NAK_LEN : 0);
-	if ((__u8 *)nh + rplen > end)
-		return strata_out(res, STRATA_R_DROP_TRUNCATED);
-
-	strata_set_mac(eth, mac);
-	for (i = 0; i < 4; i++) {
-		__be32 t = ip6->daddr[i];
-
-		ip6->daddr[i] = ip6->saddr[i];
-		ip6->saddr[i] = t;
-	}
-	/* keep traffic class and flow label, clear ECN (RFC 3168 section 5) */
-	ip6->vtcfl &= ~strata_htonl(3u << 20);
-	ip6->plen = strata_htons((__u16)(sizeof(*udp) + rplen));
-	ip6->hlim = svc->ttl;
-	strata_keep(&k, udp, nh);
-	strata_kod_stamps(reason, &k, &v);
-	strata_kod_poll(reason, pol, &k);
-	strata_write_udp_reply(udp, rplen, &k, &v, nak, strata_csum_words(ip6->saddr, 8), end);
-
-	res->len = l2len + sizeof(*ip6) + sizeof(*udp) + rplen;
-	return strata_out(res, reason);
+	*l2len = sizeof(*eth);
+	return proto;
 }
 
 /**
@@ -689,7 +859,8 @@ strata_reply6(struct strata_eth *eth, __u32 l2len, __u8 *end, const struct strat
  *              answered, and replies leave from it
  * @param snap  the published time snapshot
  * @param clk   local receive and transmit readings, on snapshot timescales
- * @param pol   access list and rate limit, or NULL to answer every client
+ * @param pol   access list and rate limit, or NULL to answer every client;
+ *              NTS requests meet it too before they are passed
  * @param res   reason (always) and reply length (with STRATA_REPLY)
  * @return STRATA_REPLY, STRATA_PASS or STRATA_DROP
  */
@@ -700,22 +871,13 @@ strata_reply_policy(void *data, void *data_end, const struct strata_service *svc
 {
 	struct strata_eth *eth = (struct strata_eth *)data;
 	__u8 *end = (__u8 *)data_end;
-	__u32 l2len = sizeof(*eth);
+	__u32 l2len;
 	__be16 proto;
 
 	res->len = 0;
-	if ((__u8 *)(eth + 1) > end)
+	proto = strata_l2(eth, end, &l2len);
+	if (l2len == 0)
 		return strata_out(res, STRATA_R_DROP_TRUNCATED);
-	proto = eth->proto;
-	if (proto == ETH_P_8021Q_BE) {
-		struct strata_vlan *vlan = (struct strata_vlan *)(eth + 1);
-
-		if ((__u8 *)(vlan + 1) > end)
-			return strata_out(res, STRATA_R_DROP_TRUNCATED);
-		proto = vlan->proto;
-		l2len += sizeof(*vlan);
-	}
-	/* a second tag (QinQ) or any other type is not ours */
 	if (proto == ETH_P_IPV4_BE)
 		return strata_reply4(eth, l2len, end, svc, mac, snap, clk, pol, res);
 	if (proto == ETH_P_IPV6_BE)

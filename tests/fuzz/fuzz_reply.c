@@ -250,7 +250,8 @@ check_reply(const uint8_t *f, size_t len, const uint8_t *q, const struct req *r)
  * The same frame through the policy (a small limiter that keeps its state
  * from input to input, KoDs on, the access list default taken from the
  * input): it may only change the answer of a request the builder answers,
- * into one of the policy's reasons, and never into something longer.
+ * into one of the policy's reasons, and never into something longer, and
+ * drop an NTS request it passes (RFC 8915 section 5.7: no KoD for NTS).
  */
 static void
 check_policy(const uint8_t *data, size_t size, const struct strata_result *plain)
@@ -273,7 +274,10 @@ check_policy(const uint8_t *data, size_t size, const struct strata_result *plain
 	if (res.reason >= STRATA_R_MAX || verdict != strata_verdict_of(res.reason))
 		abort();
 	if (strata_verdict_of(plain->reason) != STRATA_REPLY) {
-		if (res.reason != plain->reason)
+		/* an NTS request meets the policy too: passed, or dropped without a KoD */
+		if (res.reason != plain->reason &&
+		    !(plain->reason == STRATA_R_PASS_NTS &&
+		      (res.reason == STRATA_R_DROP_RATE || res.reason == STRATA_R_DROP_DENY)))
 			abort();
 	} else if (res.reason != plain->reason && res.reason != STRATA_R_REPLY_LEAK &&
 		   !strata_is_kod(res.reason) && res.reason != STRATA_R_DROP_RATE &&

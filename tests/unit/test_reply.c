@@ -2018,6 +2018,62 @@ test_policy_acl(void)
 	policy_off();
 }
 
+/*
+ * NTS requests meet the policy before they are passed (RFC 8915 section
+ * 5.7): refused or over the limit they are dropped, never answered by a
+ * kiss-o'-death (an NTS client discards unauthenticated ones), and a leak is
+ * passed like any allowed request.
+ */
+static void
+test_policy_nts(void)
+{
+	unsigned int i, leaked = 0;
+	struct req r;
+	size_t k;
+
+	for (k = 0; k < NVARIANTS; k++) {
+		policy_on(2, 16, 1);
+		req_init(&r, &variants[k]);
+		req_ef(&r, NTP_EF_NTS_UNIQUE_ID, 36);
+		req_ef(&r, NTP_EF_NTS_COOKIE, 104);
+		req_ef(&r, NTP_EF_NTS_AUTHENTICATOR, 40);
+		expect_req(&r, STRATA_R_PASS_NTS);
+		expect_req(&r, STRATA_R_PASS_NTS);
+		/* over the limit: a RATE KoD for plain NTP, a drop for NTS */
+		expect_req(&r, STRATA_R_DROP_RATE);
+		expect_req(&r, STRATA_R_DROP_RATE);
+		pol.now += 1000;
+		expect_req(&r, STRATA_R_PASS_NTS);
+
+		/* the access list: DENY and DENY with KoD both drop */
+		pconf.rl_on = 0;
+		pconf.acl_on = 1;
+		pconf.acl_default = STRATA_ACL_DENY_KOD;
+		expect_req(&r, STRATA_R_DROP_DENY);
+		pconf.acl_default = STRATA_ACL_DENY;
+		expect_req(&r, STRATA_R_DROP_DENY);
+		pconf.acl_default = STRATA_ACL_ALLOW;
+		expect_req(&r, STRATA_R_PASS_NTS);
+	}
+
+	/* 1 in 2^leak over the limit is passed, as a plain request is answered */
+	policy_on(1, 1, 0);
+	req_init(&r, &variants[0]);
+	req_ef(&r, NTP_EF_NTS_UNIQUE_ID, 36);
+	expect_req(&r, STRATA_R_PASS_NTS);
+	for (i = 0; i < 200; i++) {
+		struct strata_result res;
+		struct frame f;
+
+		build(&f, &r);
+		strata_reply_policy(f.b, f.b + f.len, &svc, own_mac, &snap, &clk, policy, &res);
+		CU_ASSERT(res.reason == STRATA_R_PASS_NTS || res.reason == STRATA_R_DROP_RATE);
+		leaked += res.reason == STRATA_R_PASS_NTS;
+	}
+	CU_ASSERT(leaked > 0 && leaked < 200);
+	policy_off();
+}
+
 /* Keys of @n clients whose hashes fall in one set. */
 static void
 same_set(uint64_t *keys, unsigned int n)
@@ -2164,6 +2220,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_policy_other_mac),
 	TEST_CASE(test_policy_leak),
 	TEST_CASE(test_policy_acl),
+	TEST_CASE(test_policy_nts),
 	TEST_CASE(test_policy_table),
 	TEST_CASE(test_every_reason),
 };

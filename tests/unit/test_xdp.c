@@ -461,6 +461,95 @@ test_ratelimit(void)
 	set_policy(&pc);
 }
 
+/*
+ * Make the request in @f (from make_req4() or make_req6()) an NTS request:
+ * a 36-octet Unique Identifier field after the header (RFC 8915 section
+ * 5.3), enough for strata_ntp_check() to class it. @return its new length.
+ */
+static size_t
+make_nts(__u8 *f, size_t n, int ip6)
+{
+	__u8 *ip = f + 14, *udp = ip + (ip6 ? 40 : 20), *ef = f + n;
+	size_t ulen = 8 + 48 + 36;
+
+	/* extension fields are NTPv4's (RFC 7822) */
+	udp[8] = NTP_LVM(0, 4, NTP_MODE_CLIENT);
+	memset(ef, 0x5a, 36);
+	memcpy(ef, "\x01\x04\x00\x24", 4);
+	udp[4] = 0;
+	udp[5] = (__u8)ulen;
+	if (ip6) {
+		ip[5] = (__u8)ulen;
+	} else {
+		__u32 s;
+
+		ip[3] = (__u8)(20 + ulen);
+		ip[10] = ip[11] = 0;
+		s = fold(sum16(0, ip, 20));
+		ip[10] = (__u8)(~s >> 8);
+		ip[11] = (__u8)~s;
+	}
+	/* strata checks no UDP checksum but IPv6's is not 0 (RFC 8200 section 8.1) */
+	udp[6] = udp[7] = 0x11;
+	return n + 36;
+}
+
+/*
+ * NTS requests meet the policy in the program before they are passed (RFC
+ * 8915 section 5.7): refused or over the limit, dropped without a KoD.
+ */
+static void
+test_nts_policy(void)
+{
+	struct strata_policy_conf pc = {.rl_on = 1, .interval = 1u << 28, .kod = 1, .seed = 7};
+	__u64 nts = sum_counter(STRATA_R_PASS_NTS), rate = sum_counter(STRATA_R_DROP_RATE);
+	__u64 deny = sum_counter(STRATA_R_DROP_DENY), kods = sum_counter(STRATA_R_REPLY_KOD_RATE);
+	__u8 req[256], out[256];
+	__u32 out_len, retval;
+	size_t n = make_nts(req, make_req4(req, 0, 0), 0);
+	int i;
+
+	/* without a policy, as before: passed */
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_PASS);
+	CU_ASSERT_EQUAL(out_len, n);
+	CU_ASSERT_EQUAL(memcmp(req, out, n), 0);
+
+	/* a burst of 2, then dropped: no RATE KoD for NTS */
+	pc.window = 2 * pc.interval;
+	set_policy(&pc);
+	for (i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+		CU_ASSERT_EQUAL(retval, XDP_PASS);
+	}
+	for (i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+		CU_ASSERT_EQUAL(retval, XDP_DROP);
+	}
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_PASS_NTS), nts + 3);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_DROP_RATE), rate + 2);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_REPLY_KOD_RATE), kods);
+
+	/* the access list: a DENY KoD rule drops NTS, in both families */
+	memset(&pc, 0, sizeof(pc));
+	pc.acl_on = 1;
+	pc.acl_default = STRATA_ACL_DENY_KOD;
+	set_policy(&pc);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_DROP);
+	n = make_nts(req, make_req6(req), 1);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_DROP);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_DROP_DENY), deny + 2);
+	pc.acl_default = STRATA_ACL_ALLOW;
+	set_policy(&pc);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_PASS);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_PASS_NTS), nts + 4);
+	memset(&pc, 0, sizeof(pc));
+	set_policy(&pc);
+}
+
 /* Entries of set @set in an access list trie whose keys are @key_len octets. */
 static unsigned int
 acl_entries(int fd, size_t key_len, __u32 set)
@@ -665,6 +754,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_ipv6_udp_csum0),
 	TEST_CASE(test_acl_lpm),
 	TEST_CASE(test_ratelimit),
+	TEST_CASE(test_nts_policy),
 	TEST_CASE(test_generation_swap),
 };
 
