@@ -151,6 +151,19 @@ seal_17(struct bench_state *st)
 	run(st, &c17, SEAL);
 }
 
+const uint8_t *
+bench_nts_request(uint32_t *len)
+{
+	*len = c15.len;
+	return c15.req;
+}
+
+struct nts_server *
+bench_nts_server(void)
+{
+	return &srv;
+}
+
 void
 bench_nts_register(void)
 {
