@@ -20,6 +20,8 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
+#include <strata/xsk_meta.h>
+
 #include "log.h"
 #include "strata.skel.h"
 #include "strata_rxmeta.skel.h"
@@ -156,6 +158,38 @@ map_compatible(int fd, const struct bpf_map *map)
 }
 
 /*
+ * The XSKMAP of @xi's program: the one strata pinned before when it has this
+ * layout, so that the AF_XDP sockets strata-nts put in it stay there across
+ * the restart and NTS requests keep reaching them (docs/nts.md). One of
+ * another layout is unpinned, and strata-nts's sockets then go in again when
+ * it restarts. @return 1 adopted, 0 the object makes its own, -errno.
+ */
+static int
+adopt_xsks(struct xdp_state *x, struct bpf_object *obj, const struct xdp_iface *xi)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, "strata_xsks");
+	char path[PIN_PATH_MAX];
+	int fd, err;
+
+	pin_path(x, STRATA_XSKS_PIN, xi->ifname, path, sizeof(path));
+	fd = pin_get(path);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	if (!map_compatible(fd, map)) {
+		log_info("%s: the pinned AF_XDP socket map is not this stratad's layout: "
+			 "replaced (restart strata-nts to serve NTS on it)", xi->ifname);
+		close(fd);
+		unlink(path);
+		return 0;
+	}
+	err = bpf_map__reuse_fd(map, fd);
+	close(fd);
+	return err != 0 ? err : 1;
+}
+
+/*
  * Adopt the shared maps a running strata pinned, so that its snapshot,
  * counters and limiter state go on: all of them, or none. Pinned maps of
  * another layout (another version) are unpinned and replaced: the program
@@ -254,7 +288,7 @@ libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
  * interface are reused by the others so that all share one snapshot.
  */
 static struct bpf_object *
-open_obj(struct xdp_state *x, int rx_meta, int ifindex, int quiet)
+open_obj(struct xdp_state *x, struct xdp_iface *xi, int rx_meta, int quiet)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "strata");
 	struct bpf_program *prog;
@@ -274,7 +308,7 @@ open_obj(struct xdp_state *x, int rx_meta, int ifindex, int quiet)
 	}
 	if (rx_meta) {
 		/* metadata kfuncs are driver code: the program is bound to its device */
-		bpf_program__set_ifindex(prog, (__u32)ifindex);
+		bpf_program__set_ifindex(prog, (__u32)xi->ifindex);
 		bpf_program__set_flags(prog, BPF_F_XDP_DEV_BOUND_ONLY);
 	}
 	if (x->snap_fd >= 0) {
@@ -307,6 +341,13 @@ open_obj(struct xdp_state *x, int rx_meta, int ifindex, int quiet)
 			x->adopted = err;
 		}
 	}
+	xi->adopted_xsks = 0;
+	if (x->pin_dir[0] != '\0') {
+		err = adopt_xsks(x, obj, xi);
+		if (err < 0)
+			goto fail;
+		xi->adopted_xsks = err;
+	}
 	if (quiet)
 		libbpf_set_print(NULL);
 	err = bpf_object__load(obj);
@@ -334,7 +375,7 @@ load_iface(struct xdp_state *x, struct xdp_iface *xi, const struct cfg *c)
 	 */
 	xi->obj = NULL;
 	if (!generic)
-		xi->obj = open_obj(x, 1, xi->ifindex, 1);
+		xi->obj = open_obj(x, xi, 1, 1);
 	if (xi->obj != NULL) {
 		xi->rx_meta = 1;
 	} else {
@@ -342,7 +383,7 @@ load_iface(struct xdp_state *x, struct xdp_iface *xi, const struct cfg *c)
 			log_info("%s: the kernel has no XDP receive-timestamp kfunc (Linux 6.3+): "
 				 "receive stamps from the kernel clock",
 				 xi->ifname);
-		xi->obj = open_obj(x, 0, 0, 0);
+		xi->obj = open_obj(x, xi, 0, 0);
 		if (xi->obj == NULL) {
 			int err = errno;
 
@@ -353,6 +394,15 @@ load_iface(struct xdp_state *x, struct xdp_iface *xi, const struct cfg *c)
 		}
 	}
 	xi->prog_fd = bpf_program__fd(bpf_object__find_program_by_name(xi->obj, "strata_xdp"));
+	if (x->pin_dir[0] != '\0' && !xi->adopted_xsks) {
+		char path[PIN_PATH_MAX];
+
+		pin_path(x, STRATA_XSKS_PIN, xi->ifname, path, sizeof(path));
+		unlink(path);
+		if (bpf_obj_pin(bpf_object__find_map_fd_by_name(xi->obj, "strata_xsks"), path) != 0)
+			log_warn("%s: cannot pin the AF_XDP socket map at %s: %s: strata-nts "
+				 "cannot serve NTS on it", xi->ifname, path, strerror(errno));
+	}
 	return 0;
 }
 
@@ -684,14 +734,15 @@ xdp_apply(struct xdp_state *x, const struct strata_fastcfg *fc)
 	return err;
 }
 
-/* Whether @name is the pinned link of one of @x's interfaces. */
+/* Whether @name is @prefix and the name of one of @x's interfaces. */
 static int
-own_link(const struct xdp_state *x, const char *name)
+own_pin(const struct xdp_state *x, const char *name, const char *prefix)
 {
+	size_t n = strlen(prefix);
 	unsigned int i;
 
 	for (i = 0; i < x->n_ifs; i++)
-		if (strncmp(name, "link_", 5) == 0 && strcmp(name + 5, x->ifs[i].ifname) == 0)
+		if (strncmp(name, prefix, n) == 0 && strcmp(name + n, x->ifs[i].ifname) == 0)
 			return 1;
 	return 0;
 }
@@ -699,6 +750,7 @@ own_link(const struct xdp_state *x, const char *name)
 /*
  * Detach and unpin the links of interfaces no longer configured (a listen
  * line removed between two runs): their programs would go on answering.
+ * Their AF_XDP socket maps go too (strata-nts reads the configuration too).
  */
 static void
 drop_stale(const struct xdp_state *x)
@@ -712,9 +764,14 @@ drop_stale(const struct xdp_state *x)
 	while ((e = readdir(d)) != NULL) {
 		int fd;
 
-		if (strncmp(e->d_name, "link_", 5) != 0 || own_link(x, e->d_name))
-			continue;
 		pin_path(x, "", e->d_name, path, sizeof(path));
+		if (strncmp(e->d_name, STRATA_XSKS_PIN, strlen(STRATA_XSKS_PIN)) == 0 &&
+		    !own_pin(x, e->d_name, STRATA_XSKS_PIN)) {
+			unlink(path);
+			continue;
+		}
+		if (strncmp(e->d_name, "link_", 5) != 0 || own_pin(x, e->d_name, "link_"))
+			continue;
 		fd = pin_get(path);
 		if (fd < 0)
 			continue;
@@ -913,6 +970,10 @@ xdp_abandon(struct xdp_state *x)
 	if (x->pin_dir[0] == '\0')
 		return;
 	for (i = 0; i < x->n_ifs; i++) {
+		if (!x->ifs[i].adopted_xsks) {
+			pin_path(x, STRATA_XSKS_PIN, x->ifs[i].ifname, path, sizeof(path));
+			unlink(path);
+		}
 		if (x->ifs[i].link_fd < 0 || x->ifs[i].adopted_link)
 			continue;
 		pin_path(x, "link_", x->ifs[i].ifname, path, sizeof(path));

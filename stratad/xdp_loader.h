@@ -29,6 +29,7 @@ struct xdp_iface {
 	int link_fd;        /* the bpf_link that holds the program on the interface, or -1 */
 	int adopted_link;   /* that link was pinned before: the new program was swapped in */
 	int if_fd;          /* its strata_if map: the interface's own MAC */
+	int adopted_xsks;   /* its strata_xsks (strata-nts's AF_XDP sockets) was pinned before */
 	__u8 mac[6];        /* the MAC in that map */
 };
 

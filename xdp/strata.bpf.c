@@ -15,16 +15,25 @@
  *                CPU rather than a PERCPU_ARRAY, whose values stop at 32 KiB)
  *   strata_if    the interface's own MAC: the one map each interface's
  *                program has to itself (the loader shares all the others)
+ *   strata_xsks  the AF_XDP sockets of strata-nts, by receive queue (an
+ *                XSKMAP, one per interface like strata_if: strata-nts
+ *                inserts and removes its sockets)
  *
  * Built twice: plain, and with STRATA_RX_META, which asks the driver for the
  * NIC's receive timestamp through the XDP RX-metadata kfunc (Linux 6.3+).
  * That variant must be loaded bound to its device; stratad tries it first
  * and falls back to the plain one where the driver or kernel lacks it.
+ *
+ * NTS requests (RFC 8915) are not answered here: the keys and the AEAD are
+ * user space's. Once the policy allowed one, it goes with its receive stamp
+ * to strata-nts's AF_XDP socket on its queue, or to the kernel when there
+ * is none (docs/nts.md).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
 #include <strata/policy.h>
+#include <strata/xsk_meta.h>
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -90,6 +99,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct strata_iface);
 } strata_if SEC(".maps");
+
+/* one entry per receive queue; a queue without a socket passes to the kernel */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, STRATA_XSKS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} strata_xsks SEC(".maps");
 
 /* max_entries becomes the number of CPUs: a reload may turn the limiter on */
 struct {
@@ -192,6 +209,28 @@ xdp_policy(const struct strata_policy_conf *pc, const struct xdp_policy_args *a)
 
 _Static_assert((STRATA_R_SLOTS & (STRATA_R_SLOTS - 1)) == 0, "counter slots: a power of two");
 
+/*
+ * An NTS request the policy let through, to strata-nts's AF_XDP socket on
+ * the queue it came in on, with the receive stamp in front of it: the
+ * worker answers on the same timescale a plain reply would use. Without a
+ * socket there (strata-nts not running) it goes to the kernel as before.
+ */
+static __attribute__((noinline)) int
+to_xsk(struct xdp_md *ctx, __u64 rx, __u32 rx_scale)
+{
+	struct strata_xsk_meta *m;
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*m)) != 0)
+		return XDP_PASS;
+	m = (void *)(long)ctx->data_meta;
+	if ((void *)(m + 1) > (void *)(long)ctx->data)
+		return XDP_PASS;
+	m->rx = rx;
+	m->rx_scale = rx_scale;
+	m->magic = STRATA_XSK_META_MAGIC;
+	return (int)bpf_redirect_map(&strata_xsks, ctx->rx_queue_index, XDP_PASS);
+}
+
 #ifdef STRATA_RX_META
 extern int bpf_xdp_metadata_rx_timestamp(const struct xdp_md *ctx, __u64 *timestamp) __ksym;
 #endif
@@ -265,7 +304,7 @@ strata_xdp(struct xdp_md *ctx)
 		ctr->c[reason & (STRATA_R_SLOTS - 1)]++;
 	}
 	if (v == STRATA_PASS)
-		return XDP_PASS;
+		return res.reason == STRATA_R_PASS_NTS ? to_xsk(ctx, clk.rx, clk.rx_scale) : XDP_PASS;
 	if (v == STRATA_DROP)
 		return XDP_DROP;
 

@@ -70,6 +70,8 @@ KINDS = {
     "mode1": ntp(lvm=0x21),
     # an extension field whose length (10) is below the minimum of 16 (RFC 7822)
     "bad_ext": ntp(extra=struct.pack("!HH", 0x2005, 10) + bytes(12)),
+    # NTS-looking (RFC 8915 section 5.3: a Unique Identifier field), no cookie
+    "nts_uid": ntp(extra=struct.pack("!HH", 0x0104, 36) + b"strata-nts-uid-" + bytes(17)),
 }
 
 def csum(data):

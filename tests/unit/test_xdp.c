@@ -21,6 +21,7 @@
 #include <linux/bpf.h>
 
 #include <strata/reply.h>
+#include <strata/xsk_meta.h>
 
 #include "cunit_main.h"
 #include "ref_csum.h"
@@ -495,6 +496,41 @@ make_nts(__u8 *f, size_t n, int ip6)
 }
 
 /*
+ * An NTS request the policy let through leaves with its receive stamp in
+ * the metadata area in front of it, for strata-nts's AF_XDP socket; with
+ * none on the queue (the XSKMAP is empty here) bpf_redirect_map() falls
+ * back to XDP_PASS and the kernel gets it, as before NTS.
+ */
+static void
+test_nts_to_xsk(void)
+{
+	__u8 req[256], out[256];
+	__u32 out_len, retval;
+	__u64 pass = sum_counter(STRATA_R_PASS_NTS), t0, t1;
+	struct strata_xsk_meta m;
+	size_t n = make_nts(req, make_req4(req, 0, 0), 0);
+
+	t0 = mono_ns();
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	t1 = mono_ns();
+	CU_ASSERT_EQUAL(retval, XDP_PASS);
+	CU_ASSERT_EQUAL(sum_counter(STRATA_R_PASS_NTS), pass + 1);
+	/* the test run's output starts at the metadata: the stamp, then the frame untouched */
+	CU_ASSERT_EQUAL_FATAL(out_len, n + sizeof(m));
+	memcpy(&m, out, sizeof(m));
+	CU_ASSERT_EQUAL(m.magic, STRATA_XSK_META_MAGIC);
+	CU_ASSERT_EQUAL(m.rx_scale, SNAP_SCALE_MONO);
+	CU_ASSERT(m.rx >= t0 && m.rx <= t1);
+	CU_ASSERT_EQUAL(memcmp(out + sizeof(m), req, n), 0);
+
+	/* a plain request has no metadata: the reply starts at the frame */
+	n = make_req4(req, 0, 0);
+	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
+	CU_ASSERT_EQUAL(retval, XDP_TX);
+	CU_ASSERT_EQUAL(out_len, n);
+}
+
+/*
  * NTS requests meet the policy in the program before they are passed (RFC
  * 8915 section 5.7): refused or over the limit, dropped without a KoD.
  */
@@ -509,11 +545,11 @@ test_nts_policy(void)
 	size_t n = make_nts(req, make_req4(req, 0, 0), 0);
 	int i;
 
-	/* without a policy, as before: passed */
+	/* without a policy: passed on, to AF_XDP with its receive stamp in front (test_nts_to_xsk) */
 	CU_ASSERT_EQUAL_FATAL(run(req, n, out, &out_len, &retval), 0);
 	CU_ASSERT_EQUAL(retval, XDP_PASS);
-	CU_ASSERT_EQUAL(out_len, n);
-	CU_ASSERT_EQUAL(memcmp(req, out, n), 0);
+	CU_ASSERT_EQUAL(out_len, n + sizeof(struct strata_xsk_meta));
+	CU_ASSERT_EQUAL(memcmp(req, out + sizeof(struct strata_xsk_meta), n), 0);
 
 	/* a burst of 2, then dropped: no RATE KoD for NTS */
 	pc.window = 2 * pc.interval;
@@ -754,6 +790,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_ipv6_udp_csum0),
 	TEST_CASE(test_acl_lpm),
 	TEST_CASE(test_ratelimit),
+	TEST_CASE(test_nts_to_xsk),
 	TEST_CASE(test_nts_policy),
 	TEST_CASE(test_generation_swap),
 };
