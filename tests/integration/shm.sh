@@ -28,6 +28,7 @@ require_cmd ip python3 runuser stat truncate
 [ -x "${STRATAD:-}" ] || skip "STRATAD not set to the stratad binary"
 [ -x "${STRATACTL:-}" ] || skip "STRATACTL not set to the stratactl binary"
 [ -x "${STRATA_DPDK:-}" ] || skip "STRATA_DPDK not set to the strata-dpdk binary"
+[ -x "${STRATA_NTS:-}" ] || skip "STRATA_NTS not set to the strata-nts binary"
 id nobody >/dev/null 2>&1 || skip "no user nobody"
 
 MODE=${1:-owner}
@@ -186,14 +187,15 @@ owner)
 		fail "strata.service: RemoveIPC=yes with Group=$unit_group deletes $OBJ (group $unit_group) whenever stratad stops"
 	fi
 	ok "strata.service keeps the object when stratad stops (no RemoveIPC=yes for group $unit_group)"
-	for u in strata.service strata-dpdk.service; do
+	for u in strata.service strata-dpdk.service strata-nts.service; do
 		sed -e "s|/usr/local/bin/stratactl|$STRATACTL|" -e "s|/usr/local/bin/stratad|$STRATAD|" \
-			-e "s|/usr/local/bin/strata-dpdk|$STRATA_DPDK|" "$UNITS/$u" >"$TMP/$u"
+			-e "s|/usr/local/bin/strata-dpdk|$STRATA_DPDK|" \
+			-e "s|/usr/local/bin/strata-nts|$STRATA_NTS|" "$UNITS/$u" >"$TMP/$u"
 	done
-	out=$(systemd-analyze verify "$TMP/strata.service" "$TMP/strata-dpdk.service" 2>&1) ||
-		fail "systemd-analyze verify: $out"
+	out=$(systemd-analyze verify "$TMP/strata.service" "$TMP/strata-dpdk.service" \
+		"$TMP/strata-nts.service" 2>&1) || fail "systemd-analyze verify: $out"
 	[ -z "$out" ] || fail "systemd-analyze verify: $out"
-	ok "systemd-analyze verify: both units clean"
+	ok "systemd-analyze verify: the three units clean"
 	;;
 truncate)
 	start_stratad "$TMP/stratad.log"
