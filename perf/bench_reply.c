@@ -10,14 +10,19 @@
  * the frame escapes, so that the compiler knows its contents no better than
  * it knows a frame the NIC wrote. The snapshot and service stay in the L1
  * cache and no writer publishes meanwhile: the best case of a busy server.
+ *
+ * reply_nts/ipv4 is strata_reply_nts() (reply_nts.h) on bench_nts.c's NTS
+ * request in a frame: the whole NTS answer of a DPDK or AF_XDP worker.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <strata/reply.h>
+#include <strata/reply_nts.h>
 
 #include "bench_shim.h"
+#include "bench_nts.h"
 
 /* operations per call into the C++ loop */
 #define BATCH 64
@@ -40,15 +45,18 @@ static const struct strata_clock clk0 = {
 };
 
 /* the requests, and a frame aligned as at the start of a DPDK mbuf's data */
-static __u8 req_ip4[128], req_ip6[128], req_vlan[128], arp[64];
-static size_t len_arp;
+static __u8 req_ip4[128], req_ip6[128], req_vlan[128], arp[64], req_nts[1500];
+static size_t len_arp, len_nts;
 static __u8 frame[2048] __attribute__((aligned(64)));
 static struct strata_policy_conf spread_conf;
 static int spread;
 
-/* A v4 client request from 198.51.100.7 or 2001:db8:1::7 to the service address. */
+/*
+ * A v4 client request from 198.51.100.7 or 2001:db8:1::7 to the service
+ * address: @nlen octets of NTP from @ntp, or a plain 48-octet request if NULL.
+ */
 static size_t
-make_request(__u8 *f, int ip6, int vlan)
+make_frame(__u8 *f, int ip6, int vlan, const __u8 *ntp, size_t nlen)
 {
 	struct strata_eth *eth = (struct strata_eth *)f;
 	struct ntp_hdr *nh;
@@ -71,7 +79,7 @@ make_request(__u8 *f, int ip6, int vlan)
 
 		memset(ip, 0, sizeof(*ip));
 		ip->vtcfl = strata_htonl(6u << 28);
-		ip->plen = strata_htons(sizeof(*udp) + sizeof(*nh));
+		ip->plen = strata_htons((__u16)(sizeof(*udp) + nlen));
 		ip->nexthdr = IPPROTO_UDP_NUM;
 		ip->hlim = 64;
 		ip->saddr[0] = strata_htonl(0x20010db8);
@@ -84,7 +92,7 @@ make_request(__u8 *f, int ip6, int vlan)
 
 		memset(ip, 0, sizeof(*ip));
 		ip->vihl = 0x45;
-		ip->tot_len = strata_htons(sizeof(*ip) + sizeof(*udp) + sizeof(*nh));
+		ip->tot_len = strata_htons((__u16)(sizeof(*ip) + sizeof(*udp) + nlen));
 		ip->frag = IP4_DF_BE;
 		ip->ttl = 64;
 		ip->proto = IPPROTO_UDP_NUM;
@@ -99,15 +107,25 @@ make_request(__u8 *f, int ip6, int vlan)
 	 */
 	udp->sport = strata_htons(50123);
 	udp->dport = strata_htons(NTP_PORT);
-	udp->len = strata_htons(sizeof(*udp) + sizeof(*nh));
+	udp->len = strata_htons((__u16)(sizeof(*udp) + nlen));
 	udp->csum = ip6 ? 0xffff : 0;
 	nh = (struct ntp_hdr *)(udp + 1);
+	if (ntp != NULL) {
+		memcpy(nh, ntp, nlen);
+		return (size_t)((__u8 *)nh + nlen - f);
+	}
 	memset(nh, 0, sizeof(*nh));
 	nh->lvm = NTP_LVM(NTP_LEAP_NONE, 4, NTP_MODE_CLIENT);
 	nh->poll = 6;
 	nh->precision = -20;
 	ntp_ts_put(&nh->xmt, 0xe9a1b2c3deadbeefull);
 	return (size_t)((__u8 *)(nh + 1) - f);
+}
+
+static size_t
+make_request(__u8 *f, int ip6, int vlan)
+{
+	return make_frame(f, ip6, vlan, NULL, sizeof(struct ntp_hdr));
 }
 
 static size_t
@@ -275,6 +293,43 @@ reply_ip4_ratelimit_spread(struct bench_state *st)
 	reply_ip4_rl(st, 1);
 }
 
+/*
+ * strata_reply_nts() on the NTS request: the frame's checks, the NTS check,
+ * the header and the seal; nts_restore/aead15 and restore/ipv4 time copies
+ * of the payload and of a plain frame.
+ */
+static void
+reply_nts_ip4(struct bench_state *st)
+{
+	struct nts_server *nts = bench_nts_server();
+	struct strata_clock clk = clk0;
+	struct strata_result res;
+	__u32 reason, cookies;
+	int i;
+
+	memcpy(frame, req_nts, len_nts);
+	if (strata_reply_nts(frame, frame + len_nts, &svc, mac_srv, &snap, &clk, NULL, nts, &res,
+			     &reason, &cookies) != STRATA_REPLY ||
+	    reason != STRATA_NTS_REPLY || cookies != 1) {
+		fprintf(stderr, "bench: NTS request not answered: %s\n",
+			strata_reason_names[res.reason]);
+		abort();
+	}
+	bench_escape(&svc);
+	bench_escape(&snap);
+	while (bench_keep_running(st, BATCH)) {
+		for (i = 0; i < BATCH; i++) {
+			memcpy(frame, req_nts, len_nts);
+			bench_escape(frame);
+			clk.tx++;
+			bench_use(strata_reply_nts(frame, frame + len_nts, &svc, mac_srv, &snap,
+						   &clk, NULL, nts, &res, &reason, &cookies));
+			bench_escape(frame);
+		}
+	}
+	bench_set_items_processed(st, bench_iterations(st));
+}
+
 /* The snapshot read of one reply alone: two map applications, dispersion growth. */
 static void
 snap_read(struct bench_state *st)
@@ -338,6 +393,9 @@ pass_arp(struct bench_state *st)
 void
 bench_register_all(void)
 {
+	const uint8_t *ntp;
+	uint32_t nlen;
+
 	setup();
 	bench_register("restore/ipv4", restore_ip4);
 	bench_register("reply/ipv4", reply_ip4);
@@ -350,4 +408,8 @@ bench_register_all(void)
 	bench_register("snap_read_reply", snap_read);
 	bench_register("snap_map_apply", map_apply);
 	bench_register("pass/arp", pass_arp);
+	bench_nts_register();
+	ntp = bench_nts_request(&nlen);
+	len_nts = make_frame(req_nts, 0, 0, ntp, nlen);
+	bench_register("reply_nts/ipv4", reply_nts_ip4);
 }

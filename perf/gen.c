@@ -9,9 +9,13 @@
  * sequence number XOR a per-run key: the reply's origin timestamp leads
  * straight to the request's slot, no hash table, and a reply that does not
  * echo what we sent cannot match.
+ *
+ * With --nts, requests carry NTS extension fields and replies are verified
+ * before any other check (gen_nts.c).
  */
 #include "gen.h"
 #include "stats.h"
+#include "gen_nts.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +28,8 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <strata/nts.h>
 
 #define MAX_SECONDS 600
 #define MAX_RATE 100000000ULL
@@ -61,6 +67,8 @@ struct run {
 	struct gen_hist hist;
 	struct gen_welford txerr; /* ns */
 	double send_seconds;
+	uint8_t *reqbuf;     /* GEN_BURST requests of GEN_PKT_MAX octets */
+	struct gen_nts *nts; /* NULL without --nts */
 };
 
 static volatile sig_atomic_t stop;
@@ -123,6 +131,12 @@ usage(FILE *f)
 		"  --json FILE            write the summary as JSON\n"
 		"  --quiet                no progress line\n"
 		"  --help\n"
+		"NTS (RFC 8915): one NTS-KE at the start, then authenticated requests:\n"
+		"  --nts HOST[:PORT]      NTS-KE server, its name as in its certificate\n"
+		"                         (an IPv6 address in brackets with a port; 4460)\n"
+		"  --nts-ca FILE          CA certificates to trust (the system's)\n"
+		"  --nts-aead N           15 (AES-SIV-CMAC-256) or 17 (-512) (15)\n"
+		"  --nts-placeholders N   cookie placeholders per request, 0 to 7 (0)\n"
 		"DPDK engine (EAL arguments after '--', e.g. -l 0-1 --no-pci):\n"
 		"  --dpdk-port SPEC       EAL device, e.g. net_af_xdp0,iface=eth0\n"
 		"  --src ADDR[/LEN]       source addresses: every host of the prefix\n"
@@ -256,6 +270,21 @@ check_reply(struct run *r, const struct gen_rx *rx)
 		st->invalid++;
 		return;
 	}
+	/* RFC 8915 section 5.7: nothing in a reply counts before it verifies;
+	 * an NTS NAK is a kiss-o'-death as well */
+	if (r->nts != NULL) {
+		int v = gen_nts_reply(r->nts, org, rx->buf,
+				      rx->len < GEN_RX_MAX ? rx->len : GEN_RX_MAX);
+
+		if (v < 0) {
+			st->invalid++;
+			return;
+		}
+		if (v == 1) {
+			st->kod++;
+			return;
+		}
+	}
 	if (h->stratum == 0) { /* section 7.4: a kiss code, no time */
 		st->kod++;
 		return;
@@ -304,22 +333,39 @@ drain(struct run *r)
 static int
 send_burst(struct run *r, unsigned int stepi, unsigned int n)
 {
-	struct ntp_hdr req[GEN_BURST];
+	struct gen_req req[GEN_BURST];
 	uint64_t xmt[GEN_BURST];
 	int64_t t;
 	unsigned int i;
 	int sent;
+	struct gen_nts_mark mark;
 
-	memset(req, 0, n * sizeof(req[0]));
+	if (r->nts != NULL)
+		gen_nts_mark(r->nts, &mark);
+
 	for (i = 0; i < n; i++) {
+		struct ntp_hdr *h = (struct ntp_hdr *)(r->reqbuf + (size_t)i * GEN_PKT_MAX);
+
 		/* RFC 5905 section 7.3: an NTPv4 client request; section 8 only needs
 		 * the transmit timestamp echoed, so it need not reveal our clock */
-		req[i].lvm = NTP_LVM(NTP_LEAP_NONE, 4, NTP_MODE_CLIENT);
+		memset(h, 0, sizeof(*h));
+		h->lvm = NTP_LVM(NTP_LEAP_NONE, 4, NTP_MODE_CLIENT);
 		xmt[i] = (uint64_t)rnd32(r) << 32 | ((r->seq + i) ^ r->key);
-		ntp_ts_put(&req[i].xmt, xmt[i]);
+		ntp_ts_put(&h->xmt, xmt[i]);
+		req[i].buf = (const uint8_t *)h;
+		req[i].len = sizeof(*h);
+		if (r->nts != NULL) {
+			req[i].len = (uint32_t)gen_nts_request(r->nts, xmt[i], (uint8_t *)h,
+							       GEN_PKT_MAX);
+			if (req[i].len == 0)
+				return -EMSGSIZE;
+		}
 	}
 	t = now_ns(CLOCK_REALTIME);
 	sent = r->eng->send(r->e, req, n);
+	/* the cookies of requests that did not go out are not spent */
+	if (r->nts != NULL)
+		gen_nts_unsent(r->nts, &mark, sent > 0 ? (unsigned int)sent : 0);
 	for (i = 0; sent > 0 && i < (unsigned int)sent; i++) {
 		struct slot *s = &r->slot[(r->seq + i) & r->mask];
 
@@ -461,6 +507,14 @@ report(const struct run *r, FILE *f, const char *server, uint16_t port, unsigned
 		gen_hist_quantile(&r->hist, 0.999) / 1e3, r->hist.max_ns / 1e3);
 	fprintf(f, "tx error  mean %.1f us  stddev %.1f us\n", r->txerr.mean / 1e3,
 		gen_welford_stddev(&r->txerr) / 1e3);
+	if (r->nts != NULL)
+		fprintf(f,
+			"nts       verified %llu  nak %llu  bad %llu  cookies %llu  reused %llu  "
+			"(NTS-KE with %s, %.1f ms)\n",
+			(unsigned long long)r->nts->verified, (unsigned long long)r->nts->nak,
+			(unsigned long long)r->nts->bad, (unsigned long long)r->nts->cookies,
+			(unsigned long long)r->nts->reused, r->nts->ke_server,
+			r->nts->ke_seconds * 1e3);
 	if (r->nsteps < 2)
 		return;
 	fprintf(f, "%10s %10s %10s %10s %10s\n", "rate", "sent", "valid", "lost", "invalid");
@@ -502,6 +556,13 @@ report_json(const struct run *r, const char *path, const char *server, uint16_t 
 	fprintf(f, " \"tx_error_us\": {\"mean\": %.3f, \"stddev\": %.3f, \"n\": %llu},\n",
 		r->txerr.mean / 1e3, gen_welford_stddev(&r->txerr) / 1e3,
 		(unsigned long long)r->txerr.n);
+	if (r->nts != NULL)
+		fprintf(f,
+			" \"nts\": {\"verified\": %llu, \"nak\": %llu, \"bad\": %llu, "
+			"\"cookies\": %llu, \"reused\": %llu, \"ke_ms\": %.3f},\n",
+			(unsigned long long)r->nts->verified, (unsigned long long)r->nts->nak,
+			(unsigned long long)r->nts->bad, (unsigned long long)r->nts->cookies,
+			(unsigned long long)r->nts->reused, r->nts->ke_seconds * 1e3);
 	fprintf(f, " \"steps\": [");
 	for (i = 0; i < r->nsteps; i++) {
 		const struct step *s = &r->steps[i];
@@ -538,6 +599,10 @@ main(int argc, char **argv)
 		{"engine", required_argument, NULL, 'e'},
 		{"help", no_argument, NULL, 'h'},
 		{"json", required_argument, NULL, 'j'},
+		{"nts", required_argument, NULL, 'N'},
+		{"nts-aead", required_argument, NULL, 'A'},
+		{"nts-ca", required_argument, NULL, 'C'},
+		{"nts-placeholders", required_argument, NULL, 'H'},
 		{"port", required_argument, NULL, 'p'},
 		{"ports", required_argument, NULL, 'P'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -549,6 +614,9 @@ main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	uint64_t rate = 0, count = 0, nports = 64, base = 40000, port = NTP_PORT, ramp[3] = {0};
+	uint64_t aead = NTS_AEAD_AES_SIV_CMAC_256, placeholders = 0;
+	const char *nts_host = NULL, *nts_ca = NULL;
+	int nts_opts = 0; /* an --nts-* option given */
 	double duration = 5, tol = 0.001, ramp_seconds = 0, expect;
 	const char *json = NULL, *server;
 	int c, quiet = 0, have_ramp = 0, have_duration = 0, ret = 1;
@@ -614,6 +682,23 @@ main(int argc, char **argv)
 		case 'j':
 			json = optarg;
 			break;
+		case 'N':
+			nts_host = optarg;
+			break;
+		case 'C':
+			nts_ca = optarg;
+			nts_opts = 1;
+			break;
+		case 'A':
+			if (parse_u64(optarg, 15, 17, &aead) < 0 || aead == 16)
+				return bad("--nts-aead (15 or 17)", optarg);
+			nts_opts = 1;
+			break;
+		case 'H':
+			if (parse_u64(optarg, 0, 7, &placeholders) < 0)
+				return bad("--nts-placeholders (0 to 7)", optarg);
+			nts_opts = 1;
+			break;
 		case 'p':
 			if (parse_u64(optarg, 1, 65535, &port) < 0)
 				return bad("--port", optarg);
@@ -660,6 +745,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "strata-gen: --engine dpdk needs --dpdk-port and --src\n");
 		return 2;
 	}
+	if (nts_host == NULL && nts_opts) {
+		fprintf(stderr, "strata-gen: --nts-ca, --nts-aead and --nts-placeholders are for "
+				"--nts\n");
+		return 2;
+	}
 	if (have_ramp && have_duration) {
 		fprintf(stderr, "strata-gen: --ramp sets the duration; drop --duration\n");
 		return 2;
@@ -698,7 +788,8 @@ main(int argc, char **argv)
 	for (nslots = 1024; nslots < SLOTS_MAX && (expect == 0 || nslots < expect); nslots <<= 1)
 		;
 	r.slot = calloc(nslots, sizeof(r.slot[0]));
-	if (r.slot == NULL) {
+	r.reqbuf = malloc((size_t)GEN_BURST * GEN_PKT_MAX);
+	if (r.slot == NULL || r.reqbuf == NULL) {
 		perror("strata-gen");
 		goto out;
 	}
@@ -716,6 +807,16 @@ main(int argc, char **argv)
 	/* the loop is bounded by time; the alarm is the backstop whatever happens */
 	alarm(MAX_SECONDS + 30);
 
+	/* before the engine: the DPDK engine takes the interface from the kernel's TCP */
+	if (nts_host != NULL) {
+		r.nts = malloc(sizeof(*r.nts));
+		if (r.nts == NULL || gen_nts_open(r.nts, nts_host, nts_ca, (uint16_t)aead,
+						  (unsigned int)placeholders) < 0) {
+			free(r.nts);
+			r.nts = NULL;
+			goto out;
+		}
+	}
 	r.e = r.eng->open(&t);
 	if (r.e == NULL) {
 		fprintf(stderr, "strata-gen: %s engine: %s\n", r.eng->name, strerror(errno));
@@ -733,6 +834,10 @@ main(int argc, char **argv)
 out_close:
 	r.eng->close(r.e);
 out:
+	if (r.nts != NULL)
+		gen_nts_close(r.nts);
+	free(r.nts);
+	free(r.reqbuf);
 	free(r.slot);
 	free(r.steps);
 	return ret;

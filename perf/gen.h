@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * strata-gen: the engine interface. An engine moves 48-octet NTP requests out
- * and replies in; everything else (pacing, request building, validation,
- * statistics, report) is common code in gen.c. The kernel-socket engine is
- * gen_sock.c, the DPDK one gen_dpdk.c.
+ * strata-gen: the engine interface. An engine moves NTP requests out (48
+ * octets, or longer with NTS extension fields) and replies in; everything
+ * else (pacing, request building, NTS in gen_nts.c, validation, statistics,
+ * report) is common code in gen.c. The kernel-socket engine is gen_sock.c,
+ * the DPDK one gen_dpdk.c.
  */
 #pragma once
 
@@ -14,8 +15,19 @@
 
 /* Requests per send call, replies per receive call. */
 #define GEN_BURST 64
-/* Room for a reply with extension fields; anything longer is truncated. */
-#define GEN_RX_MAX 128
+/*
+ * The longest request (NTS with placeholders) and the room for a reply, which
+ * is never longer (RFC 8915 section 5.7); anything longer is truncated. 1232:
+ * IPv6's minimum MTU less its and UDP's headers, so nothing is fragmented.
+ */
+#define GEN_PKT_MAX 1232
+#define GEN_RX_MAX GEN_PKT_MAX
+
+/* One request to send. */
+struct gen_req {
+	const uint8_t *buf; /* the NTP packet, header first */
+	uint32_t len;
+};
 
 /* Where to send and from how many source ports. */
 struct gen_target {
@@ -44,7 +56,7 @@ struct gen_engine {
 	/* State for @t, or NULL with errno set; messages go to stderr. */
 	void *(*open)(const struct gen_target *t);
 	/* Send up to @n requests; returns how many left (0 when queues are full) or -errno. */
-	int (*send)(void *e, const struct ntp_hdr *req, unsigned int n);
+	int (*send)(void *e, const struct gen_req *req, unsigned int n);
 	/* Up to @n replies without blocking; returns their number or -errno. */
 	int (*recv)(void *e, struct gen_rx *rx, unsigned int n);
 	/* Block until a reply may be waiting or @timeout_ns passes. */

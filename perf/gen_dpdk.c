@@ -172,30 +172,36 @@ source_addr(const struct dpdk_engine *e, uint32_t i, uint8_t *a)
 	memcpy(a + (e->v6 ? 12 : 0), &lo, 4);
 }
 
-/* One request into @m: the template, the next source, the checksums. */
+/* One request into @m: the template, the lengths, the next source, the checksums. */
 static void
-build_request(struct dpdk_engine *e, struct rte_mbuf *m, const struct ntp_hdr *req)
+build_request(struct dpdk_engine *e, struct rte_mbuf *m, const struct gen_req *req)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *), *saddr;
 	struct strata_ip4 *ip4 = (struct strata_ip4 *)(p + sizeof(struct strata_eth));
 	struct strata_ip6 *ip6 = (struct strata_ip6 *)ip4;
 	struct strata_udp *udp = (struct strata_udp *)(p + e->hlen - sizeof(*udp));
+	uint16_t c, ulen = (uint16_t)(sizeof(*udp) + req->len);
 	uint64_t sum;
-	uint16_t c;
 
 	memcpy(p, e->tmpl, e->hlen);
-	memcpy(p + e->hlen, req, sizeof(*req));
+	memcpy(p + e->hlen, req->buf, req->len);
+	/* the template's lengths are a plain request's: NTS requests are longer */
+	udp->len = htons(ulen);
+	if (e->v6)
+		ip6->plen = htons(ulen);
+	else
+		ip4->tot_len = htons((uint16_t)(sizeof(*ip4) + ulen));
 	saddr = e->v6 ? (uint8_t *)ip6->saddr : (uint8_t *)&ip4->saddr;
 	source_addr(e, e->ai, saddr);
 	udp->sport = htons((uint16_t)(e->base_port + e->pi));
 	if (!e->v6)
 		ip4->csum = (uint16_t)~strata_csum_fold(strata_csum_words(ip4, 5));
 	sum = csum_pseudo(e, saddr, saddr + (e->v6 ? 16 : 4), udp->len) +
-	      csum_run((const uint8_t *)udp, sizeof(*udp) + sizeof(*req));
+	      csum_run((const uint8_t *)udp, ulen);
 	c = (uint16_t)~strata_csum_fold(sum);
 	/* RFC 768: a computed zero is sent as all ones, zero meaning none */
 	udp->csum = c == 0 ? 0xffff : c;
-	m->data_len = (uint16_t)(e->hlen + sizeof(*req));
+	m->data_len = (uint16_t)(e->hlen + req->len);
 	m->pkt_len = m->data_len;
 	if (++e->ai == e->naddr) {
 		e->ai = 0;
@@ -205,7 +211,7 @@ build_request(struct dpdk_engine *e, struct rte_mbuf *m, const struct ntp_hdr *r
 }
 
 static int
-dpdk_send(void *p, const struct ntp_hdr *req, unsigned int n)
+dpdk_send(void *p, const struct gen_req *req, unsigned int n)
 {
 	struct dpdk_engine *e = p;
 	struct rte_mbuf *m[GEN_BURST];

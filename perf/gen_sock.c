@@ -95,7 +95,7 @@ fail:
 }
 
 static int
-sock_send(void *p, const struct ntp_hdr *req, unsigned int n)
+sock_send(void *p, const struct gen_req *req, unsigned int n)
 {
 	struct sock_engine *e = p;
 	struct mmsghdr msg[GEN_BURST];
@@ -107,8 +107,8 @@ sock_send(void *p, const struct ntp_hdr *req, unsigned int n)
 		n = GEN_BURST;
 	memset(msg, 0, n * sizeof(msg[0]));
 	for (i = 0; i < n; i++) {
-		iov[i].iov_base = (void *)&req[i];
-		iov[i].iov_len = sizeof(req[i]);
+		iov[i].iov_base = (void *)req[i].buf;
+		iov[i].iov_len = req[i].len;
 		msg[i].msg_hdr.msg_iov = &iov[i];
 		msg[i].msg_hdr.msg_iovlen = 1;
 	}

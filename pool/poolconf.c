@@ -16,7 +16,8 @@
 #include "confparse.h"
 
 #define ZONE_HINT "zone pool.example.net"
-#define POOL_HINT "pool ntp.pool.example.net [answers N] [ttl SECONDS]"
+#define POOL_HINT "pool ntp.pool.example.net [answers N] [ttl SECONDS] [nts]"
+#define NTSCA_HINT "ntstrustedcerts /etc/strata/ca.pem"
 #define MEMBER_HINT "member ntp.pool.example.net 192.0.2.10 [2001:db8::10 ...]"
 #define REG_HINT "registration 192.0.2.1:4460 key /etc/strata/pool.key"
 #define DNS_HINT "listen dns 192.0.2.1:53 or listen dns [2001:db8::1]:53"
@@ -129,6 +130,14 @@ parse_pool(struct conf_parser *p, char **argv, int argc)
 	for (k = 1; k < argc; k += 2) {
 		int ans = strcmp(argv[k], "answers") == 0;
 
+		/* RFC 8915: members are probed with NTS-KE and authenticated NTP */
+		if (strcmp(argv[k], "nts") == 0) {
+			if (pl->nts)
+				return conf_fail(p, "'nts' given twice (hint: %s)", POOL_HINT);
+			pl->nts = 1;
+			k--;
+			continue;
+		}
 		if (!ans && strcmp(argv[k], "ttl") != 0)
 			return conf_fail(p, "unknown pool option '%s' (hint: %s)", argv[k],
 					 POOL_HINT);
@@ -295,6 +304,16 @@ parse_probe(struct conf_parser *p, char **argv, int argc)
 }
 
 static int
+parse_ntstrustedcerts(struct conf_parser *p, char **argv, int argc)
+{
+	struct pcfg *c = p->c;
+
+	(void)argc;
+	return parse_path(p, "ntstrustedcerts file", argv[0], c->nts_ca, sizeof(c->nts_ca),
+			  NTSCA_HINT);
+}
+
+static int
 parse_metrics(struct conf_parser *p, char **argv, int argc)
 {
 	struct pcfg *c = p->c;
@@ -362,12 +381,13 @@ parse_update(struct conf_parser *p, char **argv, int argc)
 
 static const struct conf_directive directives[] = {
 	{"zone", NULL, 1, 1, 1, parse_zone, ZONE_HINT},
-	{"pool", NULL, 1, 5, 0, parse_pool, POOL_HINT},
+	{"pool", NULL, 1, 6, 0, parse_pool, POOL_HINT},
 	{"member", NULL, 2, -1, 0, parse_member, MEMBER_HINT},
 	{"registration", NULL, 3, 3, 1, parse_registration, REG_HINT},
 	{"listen", "dns", 1, 1, 0, parse_listen_dns, DNS_HINT},
 	{"probe", "interval", 1, 1, 1, parse_probe, PROBE_HINT},
 	{"metrics", NULL, 1, 1, 1, parse_metrics, METRICS_HINT},
+	{"ntstrustedcerts", NULL, 1, 1, 1, parse_ntstrustedcerts, NTSCA_HINT},
 	{"control", NULL, 1, 1, 1, parse_control, "control " PCFG_DEFAULT_CONTROL},
 	{"user", NULL, 1, 1, 1, parse_user, "user " PCFG_DEFAULT_USER},
 	{"update", NULL, 7, 7, 1, parse_update, UPDATE_HINT},
@@ -405,6 +425,13 @@ pcfg_parse(const char *name, FILE *f, struct pcfg *c, char *err, size_t errlen)
 		return conf_fail(
 			&p, "no 'member' and no 'registration' line: the pools stay empty (hint: "
 			    "add '" MEMBER_HINT "' or '" REG_HINT "')");
+	for (i = 0; c->nts_ca[0] != '\0' && i < c->n_pool && !c->pool[i].nts; i++)
+		;
+	if (c->nts_ca[0] != '\0' && i == c->n_pool)
+		return conf_fail(&p,
+				 "ntstrustedcerts but no pool with 'nts': the file would be unused "
+				 "(hint: %s)",
+				 POOL_HINT);
 	for (i = 0; c->has_update && i < c->n_pool; i++)
 		if (!pcfg_in_zone(c->pool[i].name, c->update_zone)) {
 			p.line = p.seen[N_DIRECTIVES - 1]; /* the update line, last in the table */

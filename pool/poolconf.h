@@ -35,6 +35,7 @@ struct pcfg_pool {
 	char name[POOLREG_NAME_MAX + 1]; /* lower case, no trailing dot */
 	unsigned int answers;		 /* addresses in one answer */
 	unsigned int ttl;		 /* s */
+	int nts;			 /* members are probed over NTS (RFC 8915) */
 	unsigned int line;
 };
 
@@ -57,6 +58,7 @@ struct pcfg {
 	struct pcfg_addr dns[PCFG_MAX_DNS];
 	unsigned int n_dns;
 	unsigned int interval; /* s */
+	char nts_ca[PCFG_PATH_MAX]; /* ntstrustedcerts: "" for the system's trust store */
 	int has_metrics;
 	struct pcfg_addr metrics;
 	char control[108];	    /* sun_path */

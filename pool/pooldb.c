@@ -25,12 +25,16 @@ pooldb_addr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *
 		      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
 }
 
+/* @a in pool @p, first probed at @first_ns. */
 static void
-addr_init(struct pool_addr *a, const struct sockaddr_storage *sa, uint64_t first_ns)
+addr_init(const struct pooldb *db, const struct pool *p, struct pool_addr *a,
+	  const struct sockaddr_storage *sa, uint64_t first_ns)
 {
 	const struct ntpc_config nc = {.minpoll = 0, .maxpoll = 0};
 
 	memset(a, 0, sizeof(*a));
+	/* its NTS state comes with its first probe (poolprobe.c) */
+	a->nts_ca = p->cfg.nts ? db->nts_ca : NULL;
 	a->sa = *sa;
 	if (sa->ss_family == AF_INET)
 		((struct sockaddr_in *)&a->sa)->sin_port = htons(123);
@@ -45,9 +49,14 @@ addr_init(struct pool_addr *a, const struct sockaddr_storage *sa, uint64_t first
 static void
 addr_fini(struct pool_addr *a)
 {
+	/* during NTS-KE the descriptor is the job's eventfd: the job closes it */
+	if (a->nts != NULL && poolnts_ke_running(a->nts))
+		a->fd = -1;
 	if (a->fd >= 0)
 		close(a->fd);
 	a->fd = -1;
+	poolnts_free(a->nts);
+	a->nts = NULL;
 }
 
 /* A random point within the next interval, so that probes do not come in bursts. */
@@ -82,6 +91,7 @@ pooldb_init(struct pooldb *db, const struct pcfg *c, uint64_t now_mono_ns)
 	memset(db, 0, sizeof(*db));
 	memcpy(db->zone, c->zone, sizeof(db->zone));
 	db->interval = c->interval;
+	memcpy(db->nts_ca, c->nts_ca, sizeof(db->nts_ca));
 	/* RFC 1982 serials; the time makes a restarted registrar's serial newer */
 	db->serial = (uint32_t)time(NULL);
 	for (i = 0; i < c->n_pool; i++) {
@@ -102,7 +112,7 @@ pooldb_init(struct pooldb *db, const struct pcfg *c, uint64_t now_mono_ns)
 		m->line = cm->line;
 		m->n_addr = cm->n_addr;
 		for (j = 0; j < cm->n_addr; j++)
-			addr_init(&m->addr[j], &cm->addr[j], spread(db, now_mono_ns));
+			addr_init(db, p, &m->addr[j], &cm->addr[j], spread(db, now_mono_ns));
 		p->member[p->n_member++] = m;
 	}
 	return 0;
@@ -225,7 +235,7 @@ do_register(struct pooldb *db, struct pool *p, const struct poolreg_msg *m, uint
 				a->score = POOLPROBE_SCORE_START;
 		} else {
 			/* the first probe soon: a new member is wanted in service quickly */
-			addr_init(a, &m->addr[j], now_ns + (uint64_t)rand() % NSEC_PER_SEC);
+			addr_init(db, p, a, &m->addr[j], now_ns + (uint64_t)rand() % NSEC_PER_SEC);
 		}
 		n->n_addr++;
 	}

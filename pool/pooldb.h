@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "ntpc.h"
+#include "poolnts.h"
 #include "poolconf.h"
 #include "poolreg.h"
 
@@ -26,6 +27,7 @@ enum pool_outcome {
 	POOL_KOD,      /* a kiss-o'-death (RFC 5905 section 7.4) */
 	POOL_UNSYNC,   /* leap 3, stratum 16, bad timestamps, root distance too large */
 	POOL_OFFSET,   /* a reply whose time is beyond the offset limit */
+	POOL_NTS,      /* NTS failed: NTS-KE refused or failed, NTS NAK, reply not authentic */
 	POOL_N_OUTCOMES
 };
 
@@ -54,7 +56,9 @@ struct pool_addr {
 	uint64_t probes[POOL_N_OUTCOMES];
 	/* the probe in flight */
 	struct ntpc_source ntpc;
-	int fd;			       /* -1 when none */
+	const char *nts_ca;	       /* NTS pools: trusted CAs ("": the system's); else NULL */
+	struct poolnts *nts;	       /* NTS state from the first probe: keys, cookies, NTS-KE */
+	int fd;			       /* -1 when none; during NTS-KE its eventfd */
 	uint64_t next_ns, deadline_ns; /* monotonic */
 };
 
@@ -89,6 +93,7 @@ struct pooldb {
 	unsigned int n_pool;
 	uint32_t serial;       /* the zone's SOA serial: rises with every change of a served set */
 	unsigned int interval; /* s between probes of one address */
+	char nts_ca[PCFG_PATH_MAX]; /* NTS pools' trusted CAs, "" for the system's */
 	uint64_t reg[POOL_REG_N];
 	uint64_t dns_rcode[17]; /* by rcode; 16 is BADVERS (RFC 6891) */
 	uint64_t dns_dropped;	/* responses, short garbage: nothing to answer */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "poolprobe.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -10,6 +11,12 @@
 #include <unistd.h>
 
 #include <strata/ntp.h>
+
+#include "log.h"
+
+/* room for an NTS request asking for seven cookies (RFC 8915 section 5.7) */
+#define PROBE_BUF 2048
+#define KE_TIMEOUT_MIN_MS 100
 
 enum pool_outcome
 poolprobe_classify(int ev, double offset)
@@ -85,7 +92,7 @@ poolprobe_score(struct pool_addr *a, enum pool_outcome o, double offset)
 		 */
 		a->served =
 			!(a->fails >= POOLPROBE_OUT_FAILS || o == POOL_KOD || o == POOL_UNSYNC ||
-			  o == POOL_OFFSET || a->score <= POOLPROBE_THRESHOLD);
+			  o == POOL_OFFSET || o == POOL_NTS || a->score <= POOLPROBE_THRESHOLD);
 	else
 		a->served = a->good >= POOLPROBE_JOIN_GOOD && a->score > POOLPROBE_THRESHOLD;
 	return a->served != was;
@@ -109,17 +116,28 @@ ntp_now(void)
 	return ntp_from_unix(ts.tv_sec, (uint32_t)ts.tv_nsec, NULL);
 }
 
-int
-poolprobe_send(struct pool_addr *a, uint64_t now_ns)
+/* Close the probe in flight, if any; an NTS-KE's eventfd is its job's to close. */
+static void
+probe_close(struct pool_addr *a)
 {
-	uint8_t buf[48];
+	if (a->nts != NULL && poolnts_ke_running(a->nts)) {
+		poolnts_ke_abandon(a->nts);
+		a->fd = -1;
+	}
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+}
+
+/* The NTP request, authenticated for an NTS pool: 0 or -errno. */
+static int
+send_ntp(struct pool_addr *a, uint64_t now_ns)
+{
+	uint8_t buf[PROBE_BUF];
 	uint64_t rnd;
 	size_t len;
 	int fd, ret;
 
-	if (a->fd >= 0)
-		close(a->fd);
-	a->next_ns = now_ns; /* the caller adds the interval */
 	/*
 	 * RFC 9109 section 3: a new socket for every request, bound by the
 	 * kernel to a random ephemeral port; connect() so that only the
@@ -135,6 +153,10 @@ poolprobe_send(struct pool_addr *a, uint64_t now_ns)
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 		goto fail;
 	len = ntpc_request(&a->ntpc, buf, rnd, ntp_now(), now_ns);
+	if (a->nts != NULL && (len = poolnts_request(a->nts, buf, sizeof(buf))) == 0) {
+		errno = ENOKEY; /* no cookie: cannot happen after a good NTS-KE */
+		goto fail;
+	}
 	if (send(fd, buf, len, 0) < 0)
 		goto fail;
 	a->fd = fd;
@@ -147,18 +169,78 @@ fail:
 }
 
 int
+poolprobe_send(struct pool_addr *a, uint64_t now_ns)
+{
+	int64_t ms;
+	int fd;
+
+	probe_close(a);
+	a->next_ns = now_ns; /* the caller adds the interval */
+	if (a->nts_ca != NULL) {
+		if (a->nts == NULL && (a->nts = poolnts_new(a->nts_ca)) == NULL)
+			return -ENOMEM;
+		if (poolnts_need_ke(a->nts)) {
+			/* half the probe's time for NTS-KE, the rest for the NTP exchange */
+			ms = KE_TIMEOUT_MIN_MS;
+			if (a->deadline_ns > now_ns + 2 * ms * 1000000)
+				ms = (int64_t)((a->deadline_ns - now_ns) / 2000000);
+			fd = poolnts_ke_start(a->nts, &a->sa, (int)ms);
+			if (fd < 0)
+				return fd;
+			a->fd = fd;
+			return 0;
+		}
+	}
+	return send_ntp(a, now_ns);
+}
+
+/* The NTS-KE of @a's probe ended: on to the NTP request, or an NTS failure. */
+static int
+ke_done(struct pool_addr *a, uint64_t now_ns)
+{
+	char err[256], s[INET6_ADDRSTRLEN];
+	const void *ip = a->sa.ss_family == AF_INET
+				 ? (const void *)&((const struct sockaddr_in *)&a->sa)->sin_addr
+				 : (const void *)&((const struct sockaddr_in6 *)&a->sa)->sin6_addr;
+
+	a->fd = -1; /* the job's eventfd, closed with it */
+	if (poolnts_ke_finish(a->nts, err, sizeof(err)) < 0) {
+		inet_ntop(a->sa.ss_family, ip, s, sizeof(s));
+		/* once in a row of failures, not every interval */
+		if (!a->has_last || a->last != POOL_NTS)
+			log_info("NTS-KE with %s failed: %s", s, err);
+		return poolprobe_score(a, POOL_NTS, 0.0);
+	}
+	if (send_ntp(a, now_ns) < 0)
+		return poolprobe_timeout(a, now_ns);
+	return 0;
+}
+
+int
 poolprobe_recv(struct pool_addr *a, uint64_t now_ns)
 {
-	uint8_t buf[1024];
+	uint8_t buf[PROBE_BUF];
 	ssize_t n;
 	int ev;
 
+	if (a->nts != NULL && poolnts_ke_running(a->nts))
+		return ke_done(a, now_ns);
 	for (;;) {
 		n = recv(a->fd, buf, sizeof(buf), 0);
 		if (n < 0 && errno == EAGAIN)
 			return 0; /* wait on until the deadline */
 		if (n < 0)	  /* ICMP unreachable: the member is not there */
 			return poolprobe_timeout(a, now_ns);
+		/*
+		 * RFC 8915 section 5.7: nothing of a reply counts before it
+		 * verifies. The socket is connected to the member, so what
+		 * does not verify, or an NTS NAK, is the member's NTS failing.
+		 */
+		if (a->nts != NULL && poolnts_reply(a->nts, buf, (size_t)n) != 0) {
+			close(a->fd);
+			a->fd = -1;
+			return poolprobe_score(a, POOL_NTS, 0.0);
+		}
 		ev = ntpc_reply(&a->ntpc, buf, (size_t)n, ntp_now(), now_ns);
 		if (ev != NTPC_IGNORED)
 			break;
@@ -175,9 +257,7 @@ poolprobe_recv(struct pool_addr *a, uint64_t now_ns)
 int
 poolprobe_timeout(struct pool_addr *a, uint64_t now_ns)
 {
-	if (a->fd >= 0)
-		close(a->fd);
-	a->fd = -1;
+	probe_close(a);
 	ntpc_timeout(&a->ntpc, now_ns);
 	return poolprobe_score(a, POOL_NOREPLY, 0.0);
 }

@@ -10,7 +10,7 @@
 
 static const char *const outcome_names[POOL_N_OUTCOMES] = {
 	[POOL_GOOD] = "good",	  [POOL_NOREPLY] = "no_reply", [POOL_KOD] = "kod",
-	[POOL_UNSYNC] = "unsync", [POOL_OFFSET] = "offset",
+	[POOL_UNSYNC] = "unsync", [POOL_OFFSET] = "offset",    [POOL_NTS] = "nts",
 };
 
 static const char *const reg_names[POOL_REG_N] = {

@@ -436,6 +436,7 @@ served_changed(struct registrar *r, struct pool *p, const struct pool_addr *a)
 		 : a->last == POOL_NOREPLY ? "no reply"
 		 : a->last == POOL_OFFSET  ? "offset beyond the limit"
 		 : a->last == POOL_KOD	   ? "kiss-o'-death"
+		 : a->last == POOL_NTS	   ? "NTS failed"
 					   : "unsynchronized");
 	pooldb_changed(&r->db, p);
 }

@@ -196,6 +196,52 @@ test_errors(void)
 	}
 }
 
+/* NTS probes (RFC 8915): a pool flag and chrony's directive for the trusted CAs */
+static void
+test_nts(void)
+{
+	static const char text[] = "zone pool.example.net\n"
+				   "pool ntp.pool.example.net nts answers 3\n"
+				   "pool plain.pool.example.net\n"
+				   "pool b.pool.example.net ttl 5 answers 2 nts\n"
+				   "ntstrustedcerts /etc/strata/ca.pem\n" TAIL;
+	static const struct {
+		const char *text;
+		const char *msg;
+	} bad[] = {
+		{HEAD "pool a.pool.example.net nts nts\n" TAIL, "3: 'nts' given twice"},
+		{HEAD "pool a.pool.example.net nts 3\n" TAIL, "3: unknown pool option '3'"},
+		{HEAD "ntstrustedcerts ca.pem\n" TAIL,
+		 "3: ntstrustedcerts file 'ca.pem' is not an absolute path"},
+		{HEAD "ntstrustedcerts /a\nntstrustedcerts /b\n" TAIL,
+		 "4: 'ntstrustedcerts' is already set on line 3"},
+		{HEAD "ntstrustedcerts /etc/ca.pem\n" TAIL,
+		 " ntstrustedcerts but no pool with 'nts'"},
+	};
+	struct pcfg c;
+	char err[512], want[512];
+	size_t i;
+
+	CU_ASSERT_EQUAL_FATAL(parse(text, &c, err), 0);
+	CU_ASSERT_EQUAL(c.n_pool, 3);
+	CU_ASSERT(c.pool[0].nts && !c.pool[1].nts && c.pool[2].nts);
+	CU_ASSERT_EQUAL(c.pool[0].answers, 3);
+	CU_ASSERT_EQUAL(c.pool[2].answers, 2);
+	CU_ASSERT_EQUAL(c.pool[2].ttl, 5);
+	CU_ASSERT_STRING_EQUAL(c.nts_ca, "/etc/strata/ca.pem");
+	CU_ASSERT_EQUAL_FATAL(parse(HEAD TAIL, &c, err), 0);
+	CU_ASSERT(!c.pool[0].nts);
+	CU_ASSERT_STRING_EQUAL(c.nts_ca, "");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(want, sizeof(want), NAME ":%s", bad[i].msg);
+		if (parse(bad[i].text, &c, err) != -1 || strncmp(err, want, strlen(want)) != 0 ||
+		    strstr(err, "(hint: ") == NULL) {
+			printf("\n  case %zu: want '%s'\n           got  '%s'\n", i, want, err);
+			CU_FAIL("wrong error");
+		}
+	}
+}
+
 static void
 test_limits(void)
 {
@@ -232,10 +278,8 @@ test_names(void)
 }
 
 static const struct test_case cases[] = {
-	TEST_CASE(test_full),
-	TEST_CASE(test_errors),
-	TEST_CASE(test_limits),
-	TEST_CASE(test_names),
+	TEST_CASE(test_full),	TEST_CASE(test_errors), TEST_CASE(test_nts),
+	TEST_CASE(test_limits), TEST_CASE(test_names),
 };
 
 CUNIT_MAIN("poolconf", cases)

@@ -93,6 +93,10 @@ test_leave(void)
 	CU_ASSERT_EQUAL(poolprobe_score(&a, POOL_KOD, 0), 1);
 	served(&a);
 	CU_ASSERT_EQUAL(poolprobe_score(&a, POOL_UNSYNC, 0), 1);
+	/* an NTS pool's member whose NTS fails: its NTS clients cannot use it */
+	served(&a);
+	CU_ASSERT_EQUAL(poolprobe_score(&a, POOL_NTS, 0), 1);
+	CU_ASSERT_EQUAL(a.probes[POOL_NTS], 1);
 	/* back after two good probes while the score is still above the threshold */
 	served(&a);
 	poolprobe_score(&a, POOL_OFFSET, 0.2);
@@ -128,6 +132,7 @@ test_steps(void)
 	CU_ASSERT_DOUBLE_EQUAL(poolprobe_step(POOL_OFFSET, 3600), -10.0, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(poolprobe_step(POOL_NOREPLY, 0), -3.0, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(poolprobe_step(POOL_KOD, 0), -10.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(poolprobe_step(POOL_NTS, 0), -10.0, 1e-9);
 	CU_ASSERT_EQUAL(poolprobe_classify(NTPC_SAMPLE, 0.099), POOL_GOOD);
 	CU_ASSERT_EQUAL(poolprobe_classify(NTPC_SAMPLE, -0.101), POOL_OFFSET);
 	CU_ASSERT_EQUAL(poolprobe_classify(NTPC_KOD_DENY, 0), POOL_KOD);
