@@ -144,7 +144,8 @@ dial(const struct sockaddr *addr, socklen_t alen, uint64_t deadline, char *err, 
 		n = poll(&p, 1, (int)left_ms(deadline));
 	while (n < 0 && errno == EINTR && mono_ns() < deadline);
 	if (n <= 0) {
-		e = n == 0 ? ETIMEDOUT : errno;
+		/* interrupted at the deadline: a timeout too, not a failure of its own */
+		e = n == 0 || errno == EINTR ? ETIMEDOUT : errno;
 		goto out;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
