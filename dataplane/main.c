@@ -98,47 +98,30 @@ dpdk_ports(const struct cfg *c, const char *spec[DP_MAX_PORTS])
 /*
  * stratad's shared memory, mapped read-write; NULL with a message. Whoever can
  * write it decides the time, leap indicator and stratum served here, so it
- * must be stratad's: owned by root (stratad opens it before dropping
- * privileges) or by the user stratad runs as (@user, when started as that
- * user), writable by no one else, of exactly the size of this version. A
- * truncation later turns the mapping into zero pages and stops the dataplane.
+ * must be stratad's (shm_attach()). A truncation later turns the mapping
+ * into zero pages and stops the dataplane.
  */
 static struct strata_shm *
 open_shm(const char *name, const char *user)
 {
 	static char msg[800];
-	const struct passwd *pw = getpwnam(user);
-	uid_t alt = pw != NULL && pw->pw_uid != 0 ? pw->pw_uid : SHM_NO_UID;
-	struct strata_shm *m = NULL;
-	char path[256], why[128];
-	struct stat st;
+	struct strata_shm *m;
+	char path[256], why[512];
 	pid_t pid;
-	int fd, err;
+	int wait, err;
 
-	shm_path(name, path, sizeof(path));
 	/* stratad creates it: without stratad there is no time to serve */
-	fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
-	if (fd < 0) {
-		log_warn("shared memory %s: %s (hint: is stratad running?)", path, strerror(errno));
+	m = shm_attach(name, user, &wait, why, sizeof(why));
+	if (m == NULL) {
+		log_warn("shared memory %s: strata-dpdk stops", why);
 		return NULL;
 	}
-	if (fstat(fd, &st) != 0) {
-		log_warn("shared memory %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (shm_check_stat(&st, 0, alt, sizeof(*m), why, sizeof(why)) != 0) {
-		log_warn("shared memory %s %s: strata-dpdk stops: whoever can write it decides "
-			 "the time served here, so it must be stratad's (owner root or user %s, "
-			 "no write for others, %zu bytes) (hint: stop stratad, remove %s, start "
-			 "stratad, then strata-dpdk)",
-			 path, why, user, sizeof(*m), path);
-		goto out;
-	}
-	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED) {
-		log_warn("shared memory %s: mmap: %s", path, strerror(errno));
-		m = NULL;
-		goto out;
+	shm_path(name, path, sizeof(path));
+	/* two dataplanes would add to the same counter rows */
+	pid = (pid_t)STRATA_READ_ONCE(m->dp_pid);
+	if (pid != 0 && pid != getpid() && (kill(pid, 0) == 0 || errno == EPERM)) {
+		log_warn("shared memory %s: strata-dpdk %d is already attached", path, (int)pid);
+		goto unmap;
 	}
 	snprintf(msg, sizeof(msg),
 		 "strata-dpdk: warning: shared memory %s was truncated under strata-dpdk: no "
@@ -146,30 +129,12 @@ open_shm(const char *name, const char *user)
 		 "stop stratad, remove %s, start stratad, then strata-dpdk)",
 		 path, path);
 	err = shm_guard(m, sizeof(*m), msg, &dp_quit);
-	if (err != 0) {
-		log_warn("shared memory %s: no guard against its truncation: %s", path,
-			 strerror(-err));
-		goto unmap;
-	}
-	if (__atomic_load_n(&m->magic, __ATOMIC_ACQUIRE) != STRATA_SHM_MAGIC) {
-		log_warn("shared memory %s: bad magic (hint: is stratad running, and the same "
-			 "version?)",
-			 path);
-		goto unmap;
-	}
-	/* two dataplanes would add to the same counter rows */
-	pid = (pid_t)STRATA_READ_ONCE(m->dp_pid);
-	if (pid != 0 && pid != getpid() && (kill(pid, 0) == 0 || errno == EPERM)) {
-		log_warn("shared memory %s: strata-dpdk %d is already attached", path, (int)pid);
-		goto unmap;
-	}
-	goto out;
+	if (err == 0)
+		return m;
+	log_warn("shared memory %s: no guard against its truncation: %s", path, strerror(-err));
 unmap:
 	munmap(m, sizeof(*m));
-	m = NULL;
-out:
-	close(fd);
-	return m;
+	return NULL;
 }
 
 static void

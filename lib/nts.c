@@ -670,6 +670,7 @@ nts_ke_parse_response(const uint8_t *buf, size_t len, struct nts_ke_response *r)
 	r->aead = 0;
 	r->error = -1;
 	r->warning = -1;
+	r->none_agreed = 0;
 	r->server[0] = 0;
 	r->port = 0;
 	r->n_cookies = 0;
@@ -688,8 +689,17 @@ nts_ke_parse_response(const uint8_t *buf, size_t len, struct nts_ke_response *r)
 				return -1;
 			return 1;
 		case NTS_KE_NEXT_PROTOCOL:
-			/* section 4.1.2: the server answers with the one protocol it chose */
-			if (next++ || blen != 2 || get16(b) != NTS_PROTO_NTPV4)
+			/*
+			 * section 4.1.2: the server answers with the one protocol it
+			 * chose, or with none: it supports none of those offered
+			 */
+			if (next++)
+				return -1;
+			if (blen == 0) {
+				r->none_agreed = NTS_KE_NEXT_PROTOCOL;
+				return -1;
+			}
+			if (blen != 2 || get16(b) != NTS_PROTO_NTPV4)
 				return -1;
 			break;
 		case NTS_KE_ERROR:
@@ -704,7 +714,11 @@ nts_ke_parse_response(const uint8_t *buf, size_t len, struct nts_ke_response *r)
 			r->warning = get16(b);
 			break;
 		case NTS_KE_AEAD:
-			/* section 4.1.5: one algorithm, one we offer */
+			/* section 4.1.5: one algorithm, one we offer; empty: none of ours */
+			if (r->aead == 0 && blen == 0) {
+				r->none_agreed = NTS_KE_AEAD;
+				return -1;
+			}
 			if (r->aead || blen != 2 || nts_aead_key_len(get16(b)) == 0)
 				return -1;
 			r->aead = get16(b);

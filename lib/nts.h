@@ -149,6 +149,12 @@ struct nts_ke_response {
 	uint16_t aead;
 	int32_t error;   /* the Error record's code, or -1 */
 	int32_t warning; /* the Warning record's code, or -1 */
+	/*
+	 * NTS_KE_NEXT_PROTOCOL or NTS_KE_AEAD when the server sent that record
+	 * empty: it supports none of those offered (RFC 8915 sections 4.1.2,
+	 * 4.1.5), refused like an Error; 0 otherwise.
+	 */
+	uint16_t none_agreed;
 	char server[256]; /* NTPv4 Server Negotiation, "" when absent */
 	uint16_t port;    /* NTPv4 Port Negotiation, 0 when absent */
 	unsigned n_cookies;
@@ -161,7 +167,8 @@ size_t nts_ke_write_request(uint8_t *buf, size_t room, const uint16_t *aeads, un
 
 /**
  * Parse a server's answer in @buf, @len octets received so far.
- * @return 1 complete, 0 incomplete, -1 malformed or refused (r->error).
+ * @return 1 complete, 0 incomplete, -1 malformed or refused (r->error,
+ * r->none_agreed).
  */
 int nts_ke_parse_response(const uint8_t *buf, size_t len, struct nts_ke_response *r);
 

@@ -46,8 +46,9 @@ ntstls_export_keys(gnutls_session_t s, uint16_t aead, struct nts_keys *k)
 	return 0;
 }
 
-__attribute__((format(printf, 3, 4))) static int
-fail(char *err, size_t errlen, const char *fmt, ...)
+/* @return @rc, the message in @err */
+__attribute__((format(printf, 4, 5))) static int
+fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -56,7 +57,61 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 		vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
 	}
-	return -1;
+	return rc;
+}
+
+/*
+ * The class of a GnuTLS failure: no answer in time (the server or its path
+ * is gone), the server closed or reset the connection before it answered
+ * (it is there and turned us away, as chronyd at its connection limit), or
+ * TLS itself failed.
+ */
+static int
+tls_errno(int rc)
+{
+	switch (rc) {
+	case GNUTLS_E_TIMEDOUT:
+		return -ETIMEDOUT;
+	case GNUTLS_E_PULL_ERROR:
+	case GNUTLS_E_PUSH_ERROR:
+	case GNUTLS_E_PREMATURE_TERMINATION:
+		return -ECONNRESET;
+	default:
+		return -EPROTO;
+	}
+}
+
+int
+ntstls_unreachable(int rc)
+{
+	switch (rc) {
+	case -ECONNREFUSED:
+	case -ETIMEDOUT:
+	case -EHOSTUNREACH:
+	case -EHOSTDOWN:
+	case -ENETUNREACH:
+	case -ENETDOWN:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* RFC 8915 section 4.1.3: what the server's Error record says */
+static const char *
+ke_error_name(int32_t code)
+{
+	switch (code) {
+	case NTS_KE_ERR_UNRECOGNIZED_CRITICAL:
+		return "Unrecognized Critical Record: our request has a critical record it does "
+		       "not know";
+	case NTS_KE_ERR_BAD_REQUEST:
+		return "Bad Request: our request is malformed or lacks a required record";
+	case NTS_KE_ERR_INTERNAL:
+		return "Internal Server Error";
+	default:
+		return "a code RFC 8915 does not assign";
+	}
 }
 
 /* milliseconds left until @deadline (ns), at least 1 so that 0 never means "forever" */
@@ -78,7 +133,7 @@ dial(const struct sockaddr *addr, socklen_t alen, uint64_t deadline, char *err, 
 
 	fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return fail(err, errlen, "socket: %s", strerror(errno));
+		return fail(err, errlen, -errno, "socket: %s", strerror(errno));
 	if (connect(fd, addr, alen) < 0 && errno != EINPROGRESS) {
 		e = errno;
 		goto out;
@@ -89,7 +144,8 @@ dial(const struct sockaddr *addr, socklen_t alen, uint64_t deadline, char *err, 
 		n = poll(&p, 1, (int)left_ms(deadline));
 	while (n < 0 && errno == EINTR && mono_ns() < deadline);
 	if (n <= 0) {
-		e = n == 0 ? ETIMEDOUT : errno;
+		/* interrupted at the deadline: a timeout too, not a failure of its own */
+		e = n == 0 || errno == EINTR ? ETIMEDOUT : errno;
 		goto out;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
@@ -100,7 +156,7 @@ dial(const struct sockaddr *addr, socklen_t alen, uint64_t deadline, char *err, 
 		e = errno;
 out:
 	close(fd);
-	return fail(err, errlen, "connect: %s", strerror(e));
+	return fail(err, errlen, -e, "connect: %s", strerror(e));
 }
 
 /* An address @host must be in an IP address SAN of the server's certificate (RFC 6125 6.2.1). */
@@ -144,7 +200,8 @@ ntstls_fetch(const char *host, const struct sockaddr *addr, socklen_t alen, cons
 	uint8_t buf[ANSWER_MAX], ip[16];
 	size_t len, iplen = 0, off;
 	unsigned i;
-	int fd = -1, ret = -1, rc;
+	char offered[64];
+	int fd = -1, ret, rc;
 
 	if (inet_pton(AF_INET, host, ip) == 1)
 		iplen = 4;
@@ -152,18 +209,18 @@ ntstls_fetch(const char *host, const struct sockaddr *addr, socklen_t alen, cons
 		iplen = 16;
 	len = nts_ke_write_request(buf, sizeof(buf), aeads, n);
 	if (len == 0)
-		return fail(err, errlen, "no AEAD to offer");
+		return fail(err, errlen, -EINVAL, "no AEAD to offer");
 
 	if ((rc = gnutls_certificate_allocate_credentials(&cred)) < 0) {
-		fail(err, errlen, "TLS: %s", gnutls_strerror(rc));
+		ret = fail(err, errlen, -EIO, "TLS: %s", gnutls_strerror(rc));
 		goto out;
 	}
 	rc = cafile ? gnutls_certificate_set_x509_trust_file(cred, cafile, GNUTLS_X509_FMT_PEM)
 		    : gnutls_certificate_set_x509_system_trust(cred);
 	if (rc <= 0) {
-		fail(err, errlen, "%s: no trusted certificates%s%s",
-		     cafile ? cafile : "system trust", rc < 0 ? ": " : "",
-		     rc < 0 ? gnutls_strerror(rc) : "");
+		ret = fail(err, errlen, -EIO, "%s: no trusted certificates%s%s",
+			   cafile ? cafile : "system trust", rc < 0 ? ": " : "",
+			   rc < 0 ? gnutls_strerror(rc) : "");
 		goto out;
 	}
 	/* GNUTLS_NO_SIGNAL: a server that hangs up is an error, not a SIGPIPE */
@@ -174,15 +231,17 @@ ntstls_fetch(const char *host, const struct sockaddr *addr, socklen_t alen, cons
 	    /* RFC 6066 section 3: SNI carries names only, never addresses */
 	    (iplen == 0 &&
 	     (rc = gnutls_server_name_set(s, GNUTLS_NAME_DNS, host, strlen(host))) < 0)) {
-		fail(err, errlen, "TLS: %s", gnutls_strerror(rc));
+		ret = fail(err, errlen, -EIO, "TLS: %s", gnutls_strerror(rc));
 		goto out;
 	}
 	/* the chain, and the name for a name; an address is checked against IP SANs below */
 	gnutls_session_set_verify_cert(s, iplen ? NULL : host, 0);
 
 	fd = dial(addr, alen, deadline, err, errlen);
-	if (fd < 0)
+	if (fd < 0) {
+		ret = fd;
 		goto out;
+	}
 	gnutls_transport_set_int(s, fd);
 	gnutls_handshake_set_timeout(s, left_ms(deadline));
 	do
@@ -195,25 +254,27 @@ ntstls_fetch(const char *host, const struct sockaddr *addr, socklen_t alen, cons
 			if (gnutls_certificate_verification_status_print(
 				    gnutls_session_get_verify_cert_status(s),
 				    gnutls_certificate_type_get(s), &why, 0) == 0) {
-				fail(err, errlen, "TLS handshake: %s", why.data);
+				ret = fail(err, errlen, -EPROTO, "TLS handshake: %s", why.data);
 				gnutls_free(why.data);
 				goto out;
 			}
 		}
-		fail(err, errlen, "TLS handshake: %s", gnutls_strerror(rc));
+		ret = fail(err, errlen, tls_errno(rc), "TLS handshake: %s", gnutls_strerror(rc));
 		goto out;
 	}
 	if (gnutls_protocol_get_version(s) != GNUTLS_TLS1_3) {
-		fail(err, errlen, "TLS: not TLS 1.3");
+		ret = fail(err, errlen, -EPROTO, "TLS: not TLS 1.3");
 		goto out;
 	}
 	if (gnutls_alpn_get_selected_protocol(s, &sel) < 0 || sel.size != alpn.size ||
 	    memcmp(sel.data, alpn.data, alpn.size)) {
-		fail(err, errlen, "TLS: the server did not select ALPN " NTS_KE_ALPN);
+		ret = fail(err, errlen, -EPROTO,
+			   "TLS: the server did not select ALPN " NTS_KE_ALPN);
 		goto out;
 	}
 	if (iplen && !check_ip_san(s, ip, iplen)) {
-		fail(err, errlen, "TLS: %s is not an IP address of the certificate", host);
+		ret = fail(err, errlen, -EPROTO, "TLS: %s is not an IP address of the certificate",
+			   host);
 		goto out;
 	}
 
@@ -222,14 +283,14 @@ ntstls_fetch(const char *host, const struct sockaddr *addr, socklen_t alen, cons
 			rc = (int)gnutls_record_send(s, buf + off, len - off);
 		while (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED);
 		if (rc < 0) {
-			fail(err, errlen, "TLS send: %s", gnutls_strerror(rc));
+			ret = fail(err, errlen, tls_errno(rc), "TLS send: %s", gnutls_strerror(rc));
 			goto out;
 		}
 	}
 	/* read until the End of Message (RFC 8915 section 4) */
 	for (len = 0;;) {
 		if (len == sizeof(buf)) {
-			fail(err, errlen, "NTS-KE: answer too long");
+			ret = fail(err, errlen, -EPROTO, "NTS-KE: answer too long");
 			goto out;
 		}
 		gnutls_record_set_timeout(s, left_ms(deadline));
@@ -237,33 +298,52 @@ ntstls_fetch(const char *host, const struct sockaddr *addr, socklen_t alen, cons
 			rc = (int)gnutls_record_recv(s, buf + len, sizeof(buf) - len);
 		while (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED);
 		if (rc == 0) {
-			fail(err, errlen, "NTS-KE: connection closed before End of Message");
+			ret = fail(err, errlen, -EPROTO,
+				   "NTS-KE: connection closed before End of Message");
 			goto out;
 		}
 		if (rc < 0) {
-			fail(err, errlen, "TLS receive: %s", gnutls_strerror(rc));
+			ret = fail(err, errlen, tls_errno(rc), "TLS receive: %s",
+				   gnutls_strerror(rc));
 			goto out;
 		}
 		len += (size_t)rc;
 		rc = nts_ke_parse_response(buf, len, r);
-		if (rc == 1)
+		if (rc != 0)
 			break;
-		if (rc < 0) {
-			if (r->error >= 0)
-				fail(err, errlen, "NTS-KE: the server refused: error %d", r->error);
-			else
-				fail(err, errlen, "NTS-KE: malformed answer");
-			goto out;
-		}
+	}
+	if (rc < 0 && r->error >= 0) {
+		ret = fail(err, errlen, -EPROTO, "NTS-KE: the server refused: error %d, %s",
+			   (int)r->error, ke_error_name(r->error));
+		goto out;
+	}
+	if (rc < 0 && r->none_agreed == NTS_KE_NEXT_PROTOCOL) {
+		ret = fail(err, errlen, -EPROTO,
+			   "NTS-KE: the server agreed to no next protocol offered (NTPv4)");
+		goto out;
+	}
+	if (rc < 0 && r->none_agreed == NTS_KE_AEAD) {
+		for (i = 0, off = 0; i < n && off < sizeof(offered); i++)
+			off += (size_t)snprintf(offered + off, sizeof(offered) - off, "%s%u",
+						i ? ", " : "", aeads[i]);
+		ret = fail(err, errlen, -EPROTO,
+			   "NTS-KE: the server agreed to none of the AEAD algorithms offered (%s)",
+			   offered);
+		goto out;
+	}
+	if (rc < 0) {
+		ret = fail(err, errlen, -EPROTO, "NTS-KE: malformed answer");
+		goto out;
 	}
 	for (i = 0; i < n && aeads[i] != r->aead; i++)
 		;
 	if (i == n) {
-		fail(err, errlen, "NTS-KE: the server chose AEAD %u, not offered", r->aead);
+		ret = fail(err, errlen, -EPROTO, "NTS-KE: the server chose AEAD %u, not offered",
+			   r->aead);
 		goto out;
 	}
 	if (ntstls_export_keys(s, r->aead, k) < 0) {
-		fail(err, errlen, "TLS: key export failed");
+		ret = fail(err, errlen, -EIO, "TLS: key export failed");
 		goto out;
 	}
 	/* section 4: the client closes once it has its answer */

@@ -30,8 +30,20 @@ int ntstls_export_keys(gnutls_session_t s, uint16_t aead, struct nts_keys *k);
  * must be in an IP address SAN) and @cafile (NULL: the system's trust store),
  * the request offering @aeads (@n, preferred first), the answer parsed into
  * @r and the keys exported into @k, all within @timeout_ms.
- * @return 0, or -1 with a message in @err.
+ * @return 0, or -errno with a message in @err, in three classes:
+ * - the server cannot be reached (ntstls_unreachable() says 1): connect()'s
+ *   error (-ECONNREFUSED, -EHOSTUNREACH, -ENETUNREACH ...), -ETIMEDOUT when
+ *   the connection, the handshake or the answer does not come in time;
+ * - TLS or NTS-KE failed: -EPROTO (the certificate, the TLS version, ALPN,
+ *   a malformed answer, one that agrees on nothing we offered, an Error
+ *   record), -ECONNRESET (the server closed or reset the connection before
+ *   it answered);
+ * - anything else is a local failure: -EINVAL nothing to offer, -EIO @cafile
+ *   unusable or GnuTLS failed, socket()'s error.
  */
 int ntstls_fetch(const char *host, const struct sockaddr *addr, socklen_t alen, const char *cafile,
 		 int timeout_ms, const uint16_t *aeads, unsigned n, struct nts_ke_response *r,
 		 struct nts_keys *k, char *err, size_t errlen);
+
+/** 1 if @rc, ntstls_fetch()'s, says the server could not be reached; else 0. */
+int ntstls_unreachable(int rc);

@@ -42,6 +42,8 @@ caps_get(uint64_t *eff, uint64_t *prm)
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2];
 
+	/* set on every path: the compiler cannot know that errno is never 0 */
+	*eff = *prm = 0;
 	if (syscall(SYS_capget, &h, d) != 0)
 		return -errno;
 	*eff = d[0].effective | (uint64_t)d[1].effective << 32;

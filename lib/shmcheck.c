@@ -2,11 +2,15 @@
 #include "shmcheck.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "strata/shm.h"
 
 int
 shm_check_stat(const struct stat *st, uid_t owner, uid_t alt_owner, size_t size, char *why,
@@ -51,6 +55,58 @@ shm_path(const char *name, char *path, size_t len)
 	while (*name == '/')
 		name++;
 	snprintf(path, len, "/dev/shm/%s", name);
+}
+
+struct strata_shm *
+shm_attach(const char *name, const char *user, int *wait, char *why, size_t len)
+{
+	const struct passwd *pw = getpwnam(user);
+	uid_t alt = pw != NULL && pw->pw_uid != 0 ? pw->pw_uid : SHM_NO_UID;
+	struct strata_shm *m = NULL;
+	char path[256], bad[128];
+	struct stat st;
+	int fd;
+
+	*wait = 0;
+	shm_path(name, path, sizeof(path));
+	fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
+	if (fd < 0) {
+		*wait = errno == ENOENT;
+		snprintf(why, len, "%s: %s (hint: is stratad running?)", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(why, len, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (shm_check_stat(&st, 0, alt, sizeof(*m), bad, sizeof(bad)) != 0) {
+		/* stratad sizes it right after creating it: give it that moment */
+		*wait = st.st_size == 0 && st.st_uid == 0;
+		snprintf(why, len,
+			 "%s %s: whoever can write it decides the time served and the NTS "
+			 "master keys, so it must be stratad's (owner root or user %s, no write "
+			 "for others, %zu bytes) (hint: stop stratad, remove %s, start stratad, "
+			 "then the others)",
+			 path, bad, user, sizeof(*m), path);
+		goto out;
+	}
+	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		snprintf(why, len, "%s: mmap: %s", path, strerror(errno));
+		m = NULL;
+		goto out;
+	}
+	/* stratad writes the magic last, once the rest is initialised */
+	if (__atomic_load_n(&m->magic, __ATOMIC_ACQUIRE) != STRATA_SHM_MAGIC) {
+		*wait = 1;
+		snprintf(why, len, "%s: bad magic (hint: is stratad running, and the same version?)",
+			 path);
+		munmap(m, sizeof(*m));
+		m = NULL;
+	}
+out:
+	close(fd);
+	return m;
 }
 
 static uintptr_t guard_addr;

@@ -42,3 +42,17 @@ int shm_guard(void *addr, size_t len, const char *msg, volatile sig_atomic_t *qu
 
 /* Whether the guard has replaced the mapping (the object was truncated). */
 int shm_guard_tripped(void);
+
+struct strata_shm;
+
+/*
+ * Map stratad's shared memory @name read-write, as every reader must: it is
+ * stratad's only when owned by root or by @user (the user stratad may run
+ * as), writable by no one else, of this version's size, and initialised
+ * (the magic stratad writes last). @return the mapping; or NULL with
+ * *@wait set when stratad has not made or initialised it yet (retry
+ * later); or NULL with what is wrong in @why ("/dev/shm/strata is owned by
+ * ..."), its hint included.
+ */
+struct strata_shm *shm_attach(const char *name, const char *user, int *wait, char *why,
+			      size_t len);

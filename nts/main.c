@@ -161,59 +161,28 @@ load_cred(const struct cfg *c, gnutls_certificate_credentials_t *cred, char *err
 }
 
 /*
- * stratad's shared memory, read-write: the master keys and the counters.
- * It must be stratad's (owner root or @user, no write for others, this
- * version's size), as strata-dpdk checks it: the keys in it are what every
- * cookie is sealed under. NULL with *@wait set while stratad has not made
- * it yet (or not initialised it), NULL alone for one that is not to be used.
+ * stratad's shared memory, read-write: the master keys and the counters,
+ * checked as every reader checks it (shm_attach()): the keys in it are what
+ * every cookie is sealed under. NULL with *@wait set while stratad has not
+ * made it yet (or not initialised it), NULL alone for one that is not to be
+ * used.
  */
 static struct strata_shm *
 open_shm(const char *name, const char *user, int *wait)
 {
 	static char msg[800];
-	const struct passwd *pw = getpwnam(user);
-	uid_t alt = pw != NULL && pw->pw_uid != 0 ? pw->pw_uid : SHM_NO_UID;
-	struct strata_shm *m = NULL;
-	char path[256], why[128];
-	struct stat st;
+	struct strata_shm *m;
+	char path[256], why[512];
 	pid_t pid;
-	int fd, err;
+	int err;
 
-	*wait = 0;
-	shm_path(name, path, sizeof(path));
-	fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
-	if (fd < 0) {
-		*wait = errno == ENOENT;
+	m = shm_attach(name, user, wait, why, sizeof(why));
+	if (m == NULL) {
 		if (!*wait)
-			log_warn("shared memory %s: %s", path, strerror(errno));
+			log_warn("shared memory %s", why);
 		return NULL;
 	}
-	if (fstat(fd, &st) != 0) {
-		log_warn("shared memory %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (shm_check_stat(&st, 0, alt, sizeof(*m), why, sizeof(why)) != 0) {
-		/* stratad sizes it right after creating it: give it that moment */
-		*wait = st.st_size == 0 && st.st_uid == 0;
-		if (!*wait)
-			log_warn("shared memory %s %s: whoever can write it decides the master "
-				 "keys, so it must be stratad's (owner root or user %s, no write "
-				 "for others, %zu bytes) (hint: stop stratad, remove %s, start "
-				 "stratad, then strata-nts)",
-				 path, why, user, sizeof(*m), path);
-		goto out;
-	}
-	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED) {
-		log_warn("shared memory %s: mmap: %s", path, strerror(errno));
-		m = NULL;
-		goto out;
-	}
-	if (__atomic_load_n(&m->magic, __ATOMIC_ACQUIRE) != STRATA_SHM_MAGIC) {
-		/* stratad writes the magic last, once the rest is initialised */
-		*wait = 1;
-		goto unmap;
-	}
+	shm_path(name, path, sizeof(path));
 	pid = (pid_t)STRATA_READ_ONCE(m->nts_pid);
 	if (pid != 0 && pid != getpid() && (kill(pid, 0) == 0 || errno == EPERM)) {
 		log_warn("shared memory %s: strata-nts %d is already attached", path, (int)pid);
@@ -225,18 +194,12 @@ open_shm(const char *name, const char *user, int *wait)
 		 "and strata-nts, remove %s, start stratad, then strata-nts)",
 		 path, path);
 	err = shm_guard(m, sizeof(*m), msg, &shm_lost);
-	if (err != 0) {
-		log_warn("shared memory %s: no guard against its truncation: %s", path,
-			 strerror(-err));
-		goto unmap;
-	}
-	goto out;
+	if (err == 0)
+		return m;
+	log_warn("shared memory %s: no guard against its truncation: %s", path, strerror(-err));
 unmap:
 	munmap(m, sizeof(*m));
-	m = NULL;
-out:
-	close(fd);
-	return m;
+	return NULL;
 }
 
 /* SIGTERM or SIGINT read from @sfd: 1. */

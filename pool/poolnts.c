@@ -56,11 +56,11 @@ job_run(void *arg)
 			     j->cafile[0] != '\0' ? j->cafile : NULL, j->timeout_ms, aeads, 2,
 			     &j->resp, &j->keys, j->err, sizeof(j->err));
 	if (j->rc == 0 && j->resp.n_cookies == 0) {
-		j->rc = -1;
+		j->rc = -EPROTO;
 		snprintf(j->err, sizeof(j->err), "no cookie in the NTS-KE answer");
 	}
 	if (write(j->efd, &one, sizeof(one)) != sizeof(one))
-		j->rc = -1; /* cannot happen on an eventfd below its maximum */
+		j->rc = -EIO; /* cannot happen on an eventfd below its maximum */
 	job_put(j);
 	return NULL;
 }
@@ -163,7 +163,7 @@ poolnts_ke_finish(struct poolnts *n, char *err, size_t errlen)
 
 	if (j == NULL || read(j->efd, &v, sizeof(v)) != sizeof(v)) {
 		snprintf(err, errlen, "no NTS-KE under way");
-		return -1;
+		return -EINVAL;
 	}
 	rc = j->rc;
 	if (rc == 0) {
@@ -180,7 +180,7 @@ poolnts_ke_finish(struct poolnts *n, char *err, size_t errlen)
 	}
 	explicit_bzero(&j->keys, sizeof(j->keys));
 	poolnts_ke_abandon(n);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 size_t

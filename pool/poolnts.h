@@ -49,7 +49,8 @@ int poolnts_ke_running(const struct poolnts *n);
 
 /*
  * The NTS-KE's eventfd is readable: take its keys and cookies. @return 0,
- * or -1 (it failed: the reason in @err).
+ * or ntstls_fetch()'s -errno (it failed: the reason in @err;
+ * ntstls_unreachable() tells a member that cannot be reached).
  */
 int poolnts_ke_finish(struct poolnts *n, char *err, size_t errlen);
 

@@ -13,6 +13,7 @@
 #include <strata/ntp.h>
 
 #include "log.h"
+#include "ntstls.h"
 
 /* room for an NTS request asking for seven cookies (RFC 8915 section 5.7) */
 #define PROBE_BUF 2048
@@ -194,7 +195,10 @@ poolprobe_send(struct pool_addr *a, uint64_t now_ns)
 	return send_ntp(a, now_ns);
 }
 
-/* The NTS-KE of @a's probe ended: on to the NTP request, or an NTS failure. */
+/*
+ * The NTS-KE of @a's probe ended: on to the NTP request, or a member that
+ * cannot be reached (scored as a probe without reply), or an NTS failure.
+ */
 static int
 ke_done(struct pool_addr *a, uint64_t now_ns)
 {
@@ -202,10 +206,21 @@ ke_done(struct pool_addr *a, uint64_t now_ns)
 	const void *ip = a->sa.ss_family == AF_INET
 				 ? (const void *)&((const struct sockaddr_in *)&a->sa)->sin_addr
 				 : (const void *)&((const struct sockaddr_in6 *)&a->sa)->sin6_addr;
+	int rc;
 
 	a->fd = -1; /* the job's eventfd, closed with it */
-	if (poolnts_ke_finish(a->nts, err, sizeof(err)) < 0) {
+	rc = poolnts_ke_finish(a->nts, err, sizeof(err));
+	if (rc < 0) {
 		inet_ntop(a->sa.ss_family, ip, s, sizeof(s));
+		/*
+		 * Host down, port refused, no answer in time: the member or
+		 * its path is gone, as when an NTP probe gets no reply. Only
+		 * a member that answers and fails NTS is an NTS failure.
+		 */
+		if (ntstls_unreachable(rc)) {
+			log_debug("NTS-KE with %s: %s", s, err);
+			return poolprobe_timeout(a, now_ns);
+		}
 		/* once in a row of failures, not every interval */
 		if (!a->has_last || a->last != POOL_NTS)
 			log_info("NTS-KE with %s failed: %s", s, err);

@@ -603,25 +603,18 @@ run(struct registrar *r)
 	}
 }
 
+/* The configuration and key files. @return 0, or -1 with the reason in @err. */
 static int
-load(struct registrar *r, const char *path)
+load(struct registrar *r, const char *path, char *err, size_t errlen)
 {
-	char err[512];
-
-	if (pcfg_load(path, &r->cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "strata-pool: %s\n", err);
+	if (pcfg_load(path, &r->cfg, err, errlen) < 0)
 		return -1;
-	}
 	if (r->cfg.has_registration &&
-	    poolreg_key_load(r->cfg.reg_key, r->key, &r->keylen, err, sizeof(err)) < 0) {
-		fprintf(stderr, "strata-pool: %s\n", err);
+	    poolreg_key_load(r->cfg.reg_key, r->key, &r->keylen, err, errlen) < 0)
 		return -1;
-	}
 	r->upd.fd = -1;
-	if (r->cfg.has_update && poolupdate_init(&r->upd, &r->cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "strata-pool: %s\n", err);
+	if (r->cfg.has_update && poolupdate_init(&r->upd, &r->cfg, err, errlen) < 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -747,8 +740,14 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("strata-pool", verbose);
-	if (load(r, config) < 0)
+	if (load(r, config, err, sizeof(err)) < 0) {
+		/* a start that fails says so last, as stratad's and strata-nts's */
+		if (check)
+			fprintf(stderr, "strata-pool: %s\n", err);
+		else
+			log_cannot_start("%s", err);
 		return 1;
+	}
 	if (check) {
 		printf("%s: configuration OK\n", config);
 		return 0;
@@ -771,8 +770,11 @@ main(int argc, char **argv)
 	if (pooldb_init(&r->db, &r->cfg, mono_ns()) < 0)
 		fatal("too many members in one pool (at most %d)", POOL_MAX_MEMBERS);
 	/* as root: the keys are read (load()); now every socket, then the drop */
-	if (priv_dirs(r->cfg.user, &ctl_dir, 1) != 0)
+	if (priv_dirs(r->cfg.user, &ctl_dir, 1) != 0) {
+		log_cannot_start("cannot prepare the control socket for user %s (above)",
+				 r->cfg.user);
 		return 1;
+	}
 	if (r->cfg.has_registration)
 		r->reg_fd = listen_on(&r->cfg.registration, SOCK_DGRAM, "registration");
 	for (i = 0; i < r->cfg.n_dns; i++) {
@@ -785,6 +787,7 @@ main(int argc, char **argv)
 	/* nothing after this needs a capability: probes and answers are plain UDP and TCP */
 	if (priv_drop_to(r->cfg.user, 0, &ctl_dir, 1) != 0) {
 		unlink(r->cfg.control);
+		log_cannot_start("cannot drop privileges to user %s (above)", r->cfg.user);
 		return 1;
 	}
 	log_info("serving zone %s: %u pools, %u static members, probe interval %u s", r->cfg.zone,

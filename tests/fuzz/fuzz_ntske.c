@@ -68,13 +68,14 @@ response(const uint8_t *b, size_t len, uint8_t *tmp)
 	for (i = 0; i < r->n_cookies; i++)
 		if (r->cookie_len[i] == 0 || r->cookie_len[i] > NTS_CLIENT_COOKIE_MAX)
 			abort();
-	if (ret == 1 && (nts_aead_key_len(r->aead) == 0 || r->n_cookies == 0 || r->error != -1))
+	if (ret == 1 && (nts_aead_key_len(r->aead) == 0 || r->n_cookies == 0 || r->error != -1 ||
+			 r->none_agreed != 0))
 		abort();
 	memcpy(tmp, b, len);
 	memset(tmp + len, 0x80, 8);
 	ret2 = nts_ke_parse_response(tmp, len + 8, r2);
 	if (ret != 0 && (ret2 != ret || r2->n_cookies != r->n_cookies || r2->aead != r->aead ||
-			 r2->error != r->error))
+			 r2->error != r->error || r2->none_agreed != r->none_agreed))
 		abort();
 	if (ret == 0 && len > 0 && nts_ke_parse_response(b, len - 1, r2) != 0)
 		abort();

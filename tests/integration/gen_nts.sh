@@ -106,4 +106,14 @@ in_c "$STRATA_GEN" --quiet --rate 100 --duration 1 --nts 192.0.2.1 \
 [ "$rc" -eq 1 ] || fail "strata-gen with the wrong CA: exit $rc, want 1: $(cat "$TMP/bad.out")"
 grep -q "NTS-KE" "$TMP/bad.out" || fail "no NTS-KE message: $(cat "$TMP/bad.out")"
 ok "wrong CA: exit 1, $(grep NTS-KE "$TMP/bad.out" | head -1)"
+
+# an AEAD chronyd 4.3 does not offer: an empty AEAD record (RFC 8915 section
+# 4.1.5), said as such, not as a malformed answer
+rc=0
+in_c "$STRATA_GEN" --quiet --rate 100 --duration 1 --nts 192.0.2.1 --nts-aead 17 \
+	--nts-ca "$TMP/ca/ca.pem" 192.0.2.1 >"$TMP/bad.out" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "strata-gen --nts-aead 17: exit $rc, want 1: $(cat "$TMP/bad.out")"
+grep -q "none of the AEAD algorithms offered (17)" "$TMP/bad.out" ||
+	fail "--nts-aead 17: $(cat "$TMP/bad.out")"
+ok "AEAD 17 against chronyd: exit 1, $(grep NTS-KE "$TMP/bad.out" | head -1)"
 echo "1 passed, 0 failed"

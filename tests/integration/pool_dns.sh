@@ -144,6 +144,9 @@ ip netns exec "$NS_R" "$STRATA_POOL" -c "$TMP/nouser.conf" 2>"$TMP/nouser.err" &
 	fail "strata-pool started with a user that does not exist"
 grep -q "user 'nosuch-strata-user' does not exist.*hint: useradd" "$TMP/nouser.err" ||
 	fail "no user: $(cat "$TMP/nouser.err")"
+# the last line says it stops, as stratad's and strata-nts's
+tail -n 1 "$TMP/nouser.err" | grep -q "^strata-pool: cannot start: .*; exiting$" ||
+	fail "no user, last line: $(cat "$TMP/nouser.err")"
 ok "a missing user is a startup error with a hint"
 
 spawn ip netns exec "$NS_R" "$STRATA_POOL" -c "$TMP/pool.conf"

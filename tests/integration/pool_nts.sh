@@ -6,10 +6,11 @@
 #
 #   m1 192.0.2.11  NTS server, certificate from the trusted CA: served
 #   m2 192.0.2.12  NTS server, certificate from another CA: NTS-KE fails
-#   m3 192.0.2.13  plain NTP, no NTS-KE at all: never served
+#   m3 192.0.2.13  plain NTP, no NTS-KE at all (port 4460 refuses): never served
 #
-# Only m1 is in the answers; m2's and m3's probes count as NTS failures and
-# score them down, and m1's probes keep their cookies from one to the next
+# Only m1 is in the answers; m2's probes count as NTS failures and score it
+# down, m3's as probes without reply (NTS-KE cannot reach it), and m1's probes
+# keep their cookies from one to the next
 # (one NTS-KE, then authenticated NTP only, visible in chronyd's counters).
 #
 # Environment (set by meson): STRATA_POOL.
@@ -91,14 +92,17 @@ row() { status | awk -v a="$1" '$1 == a'; } # ADDR: its status line
 wait_for 15 has_set "192.0.2.11 " || fail "the pool answers '$(a_set)', not m1 alone: $(status)"
 ok "served over NTS: $(a_set)"
 
-# the others are NTS failures, scored down, never served; give them a few probes
+# m2 is an NTS failure, scored down; m3's refused NTS-KE is no reply, which
+# costs nothing before a first answer; neither is served. A few probes first.
 sleep $((4 * INTERVAL))
-for a in 192.0.2.12 192.0.2.13; do
-	r=$(row $a)
-	echo "$r" | awk '$3 == "out" && $4 < 10 && $7 == "nts" {ok = 1} END {exit !ok}' ||
-		fail "$a is not an NTS failure scored down: '$r'"
-	ok "$a: $r"
-done
+r=$(row 192.0.2.12)
+echo "$r" | awk '$3 == "out" && $4 < 10 && $7 == "nts" {ok = 1} END {exit !ok}' ||
+	fail "192.0.2.12 is not an NTS failure scored down: '$r'"
+ok "192.0.2.12: $r"
+r=$(row 192.0.2.13)
+echo "$r" | awk '$3 == "out" && $7 == "no_reply" {ok = 1} END {exit !ok}' ||
+	fail "192.0.2.13 (NTS-KE refused) is not scored as no reply: '$r'"
+ok "192.0.2.13: $r"
 r=$(row 192.0.2.11)
 echo "$r" | awk '$3 == "served" && $7 == "good" {ok = 1} END {exit !ok}' || fail "m1: '$r'"
 ok "192.0.2.11: $r"

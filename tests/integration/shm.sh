@@ -125,7 +125,7 @@ owner)
 	fi
 	exit_status "$DP_PID"
 	[ "$st" -eq 1 ] || fail "strata-dpdk: $(signal_name "$st") on a forged object: $(cat "$TMP/dp.log")"
-	grep -q "strata-dpdk: warning: shared memory $OBJ is owned by uid 65534 (mode 0666).*strata-dpdk stops.*remove $OBJ" \
+	grep -q "strata-dpdk: warning: shared memory $OBJ is owned by uid 65534 (mode 0666).*remove $OBJ.*strata-dpdk stops" \
 		"$TMP/dp.log" || fail "strata-dpdk's message: $(cat "$TMP/dp.log")"
 	ok "strata-dpdk refuses it: $(grep -o 'is owned by[^:]*' "$TMP/dp.log")"
 	[ "$(answer)" = none ] || fail "an answer after strata-dpdk refused"

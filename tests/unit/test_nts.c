@@ -1062,11 +1062,26 @@ test_ke_response(void)
 	len = rec(b, len, 0, 1, NULL, 0);
 	CU_ASSERT_EQUAL(nts_ke_parse_response(b, len, &r), -1);
 	CU_ASSERT_EQUAL(r.error, 2);
+	CU_ASSERT_EQUAL(r.none_agreed, 0);
+
+	/* an empty AEAD record: none of ours agreed (section 4.1.5), as chronyd answers */
+	len = rec(b, 0, 1, 1, "\0\0", 2);
+	len = rec(b, len, 4, 1, NULL, 0);
+	len = rec(b, len, 0, 1, NULL, 0);
+	CU_ASSERT_EQUAL(nts_ke_parse_response(b, len, &r), -1);
+	CU_ASSERT_EQUAL(r.none_agreed, NTS_KE_AEAD);
+	CU_ASSERT_EQUAL(r.error, -1);
+	/* an empty Next Protocol record: no NTPv4 (section 4.1.2) */
+	len = rec(b, 0, 1, 1, NULL, 0);
+	len = rec(b, len, 0, 1, NULL, 0);
+	CU_ASSERT_EQUAL(nts_ke_parse_response(b, len, &r), -1);
+	CU_ASSERT_EQUAL(r.none_agreed, NTS_KE_NEXT_PROTOCOL);
 
 #define BAD()                                                                                      \
 	do {                                                                                       \
 		CU_ASSERT_EQUAL(nts_ke_parse_response(b, len, &r), -1);                            \
 		CU_ASSERT_EQUAL(r.error, -1);                                                      \
+		CU_ASSERT_EQUAL(r.none_agreed, 0);                                                 \
 	} while (0)
 	/* no cookie, no AEAD, no Next Protocol */
 	len = answer(b, 0, NULL);

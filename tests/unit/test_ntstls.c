@@ -4,9 +4,12 @@
  * both sides export (the exporter's context octets written out here from
  * RFC 8915 section 5.1), and what ntstls_fetch() refuses: a certificate for
  * another name or address, an address only in a DNS name or the CN, no
- * ALPN, TLS 1.2, an Error record, silence. The certificates are made here
- * with GnuTLS, self-signed, and trusted directly.
+ * ALPN, TLS 1.2, an Error record, an answer that agrees on nothing, silence;
+ * and the class of each failure (ntstls.h): the server cannot be reached, or
+ * TLS or NTS-KE failed. The certificates are made here with GnuTLS,
+ * self-signed, and trusted directly.
  */
+#include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -24,7 +27,7 @@
 
 #include "cunit_main.h"
 
-enum srv_mode { SRV_OK, SRV_NO_ALPN, SRV_TLS12, SRV_ERROR, SRV_SILENT };
+enum srv_mode { SRV_OK, SRV_NO_ALPN, SRV_TLS12, SRV_ERROR, SRV_NO_AEAD, SRV_NO_PROTO, SRV_SILENT };
 
 static struct {
 	gnutls_x509_crt_t crt;
@@ -140,6 +143,13 @@ server(void *arg)
 			   (char *)t.raw_s2c);
 	if (t.mode == SRV_ERROR) {
 		nts_ke_put(buf, sizeof(buf), &pos, NTS_KE_ERROR, 1, "\0\x02", 2);
+	} else if (t.mode == SRV_NO_AEAD) {
+		/* RFC 8915 section 4.1.5, as chronyd 4.3 answers an offer of 17 alone */
+		nts_ke_put(buf, sizeof(buf), &pos, NTS_KE_NEXT_PROTOCOL, 1, "\0\0", 2);
+		nts_ke_put(buf, sizeof(buf), &pos, NTS_KE_AEAD, 1, NULL, 0);
+	} else if (t.mode == SRV_NO_PROTO) {
+		/* section 4.1.2: none of the next protocols offered */
+		nts_ke_put(buf, sizeof(buf), &pos, NTS_KE_NEXT_PROTOCOL, 1, NULL, 0);
 	} else {
 		nts_ke_put(buf, sizeof(buf), &pos, NTS_KE_NEXT_PROTOCOL, 1, "\0\0", 2);
 		nts_ke_put(buf, sizeof(buf), &pos, NTS_KE_AEAD, 1, "\0\x0f", 2);
@@ -236,38 +246,99 @@ test_refused(void)
 	struct nts_ke_response r;
 	struct nts_keys k;
 	char err[200];
+	int rc;
 
 	make_cert("nts.test", "127.0.0.1", "nts.test");
-	/* another name or address than the certificate's */
+	/* another name or address than the certificate's: TLS failed (-EPROTO) */
 	start(SRV_OK);
-	CU_ASSERT_EQUAL(fetch("other.test", t.cafile, 5000, &r, &k, err), -1);
+	CU_ASSERT_EQUAL(fetch("other.test", t.cafile, 5000, &r, &k, err), -EPROTO);
 	start(SRV_OK);
-	CU_ASSERT_EQUAL(fetch("127.0.0.2", t.cafile, 5000, &r, &k, err), -1);
-	/* no ALPN, TLS 1.2, an Error record, silence */
+	CU_ASSERT_EQUAL(fetch("127.0.0.2", t.cafile, 5000, &r, &k, err), -EPROTO);
+	/* no ALPN, TLS 1.2, an Error record: TLS or NTS-KE failed */
 	start(SRV_NO_ALPN);
-	CU_ASSERT_EQUAL(fetch("127.0.0.1", t.cafile, 5000, &r, &k, err), -1);
+	CU_ASSERT_EQUAL(fetch("127.0.0.1", t.cafile, 5000, &r, &k, err), -EPROTO);
+	/* (this server hangs up without an alert: -ECONNRESET, in the same class) */
 	start(SRV_TLS12);
-	CU_ASSERT_EQUAL(fetch("127.0.0.1", t.cafile, 5000, &r, &k, err), -1);
+	rc = fetch("127.0.0.1", t.cafile, 5000, &r, &k, err);
+	CU_ASSERT(rc == -EPROTO || rc == -ECONNRESET);
+	CU_ASSERT(!ntstls_unreachable(rc));
 	start(SRV_ERROR);
-	CU_ASSERT_EQUAL(fetch("127.0.0.1", t.cafile, 5000, &r, &k, err), -1);
+	CU_ASSERT_EQUAL(fetch("127.0.0.1", t.cafile, 5000, &r, &k, err), -EPROTO);
 	CU_ASSERT_EQUAL(r.error, 2);
+	/* the code and its meaning (RFC 8915 section 4.1.3) */
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "error 2, Internal Server Error"));
+	/* nothing agreed (sections 4.1.2, 4.1.5): said so, not "malformed" */
+	start(SRV_NO_AEAD);
+	CU_ASSERT_EQUAL(fetch("127.0.0.1", t.cafile, 5000, &r, &k, err), -EPROTO);
+	CU_ASSERT_EQUAL(r.none_agreed, NTS_KE_AEAD);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "none of the AEAD algorithms offered (15, 17)"));
+	start(SRV_NO_PROTO);
+	CU_ASSERT_EQUAL(fetch("127.0.0.1", t.cafile, 5000, &r, &k, err), -EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no next protocol offered"));
+	/* silence after the request: no answer in time, as a server that is gone */
 	start(SRV_SILENT);
-	CU_ASSERT_EQUAL(fetch("127.0.0.1", t.cafile, 200, &r, &k, err), -1);
+	CU_ASSERT_EQUAL(fetch("127.0.0.1", t.cafile, 200, &r, &k, err), -ETIMEDOUT);
 	CU_ASSERT_EQUAL(t.done, 0);
 	/* an untrusted certificate: the system's store does not have ours */
 	start(SRV_OK);
-	CU_ASSERT_EQUAL(fetch("127.0.0.1", NULL, 5000, &r, &k, err), -1);
+	CU_ASSERT_EQUAL(fetch("127.0.0.1", NULL, 5000, &r, &k, err), -EPROTO);
 
 	/* an address only as a DNS name and in the CN is not an IP SAN */
 	make_cert("127.0.0.1", NULL, "127.0.0.1");
 	start(SRV_OK);
-	CU_ASSERT_EQUAL(fetch("127.0.0.1", t.cafile, 5000, &r, &k, err), -1);
+	CU_ASSERT_EQUAL(fetch("127.0.0.1", t.cafile, 5000, &r, &k, err), -EPROTO);
 	unlink(t.cafile);
+}
+
+/* A server that cannot be reached: -errno of the connection, not -EPROTO. */
+static void
+test_unreachable(void)
+{
+	static const uint16_t aead = NTS_AEAD_AES_SIV_CMAC_256;
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sin);
+	struct nts_ke_response r;
+	struct nts_keys k;
+	char err[200];
+	int fd, fill;
+
+	make_cert("nts.test", "127.0.0.1", "nts.test");
+	/* a port bound but not listening: refused */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	CU_ASSERT_FATAL(getsockname(fd, (struct sockaddr *)&sin, &sl) == 0);
+	CU_ASSERT_EQUAL(ntstls_fetch("127.0.0.1", (struct sockaddr *)&sin, sizeof(sin), t.cafile,
+				     2000, &aead, 1, &r, &k, err, sizeof(err)),
+			-ECONNREFUSED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "connect"));
+	/* a full accept queue: Linux drops the SYN, the connection times out */
+	CU_ASSERT_FATAL(listen(fd, 0) == 0);
+	fill = socket(AF_INET, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(connect(fill, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	CU_ASSERT_EQUAL(ntstls_fetch("127.0.0.1", (struct sockaddr *)&sin, sizeof(sin), t.cafile,
+				     200, &aead, 1, &r, &k, err, sizeof(err)),
+			-ETIMEDOUT);
+	close(fill);
+	close(fd);
+	unlink(t.cafile);
+
+	/* the classes */
+	CU_ASSERT(ntstls_unreachable(-ECONNREFUSED));
+	CU_ASSERT(ntstls_unreachable(-ETIMEDOUT));
+	CU_ASSERT(ntstls_unreachable(-EHOSTUNREACH));
+	CU_ASSERT(ntstls_unreachable(-ENETUNREACH));
+	CU_ASSERT(!ntstls_unreachable(-ECONNRESET));
+	CU_ASSERT(!ntstls_unreachable(-EPROTO));
+	CU_ASSERT(!ntstls_unreachable(-EIO));
+	CU_ASSERT(!ntstls_unreachable(-EINVAL));
+	CU_ASSERT(!ntstls_unreachable(0));
 }
 
 static const struct test_case cases[] = {
 	TEST_CASE(test_exporter),
 	TEST_CASE(test_refused),
+	TEST_CASE(test_unreachable),
 };
 
 CUNIT_MAIN("ntstls", cases)

@@ -15,8 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <strata/ntp.h>
 
+#include "poolnts.h"
 #include "poolprobe.h"
 
 #include "cunit_main.h"
@@ -339,9 +342,121 @@ test_probe_loopback(void)
 	close(srv);
 }
 
+/* A self-signed certificate in @path: NTS-KE reads its trust file before it connects. */
+static void
+write_ca(const char *path)
+{
+	gnutls_x509_privkey_t key;
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t pem;
+	const char *e;
+	FILE *f;
+
+	CU_ASSERT_FATAL(gnutls_x509_privkey_init(&key) == 0);
+	CU_ASSERT_FATAL(gnutls_x509_privkey_generate(
+				key, GNUTLS_PK_ECDSA,
+				GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) == 0);
+	CU_ASSERT_FATAL(gnutls_x509_crt_init(&crt) == 0);
+	gnutls_x509_crt_set_version(crt, 3);
+	gnutls_x509_crt_set_serial(crt, "\x01", 1);
+	gnutls_x509_crt_set_activation_time(crt, time(NULL) - 3600);
+	gnutls_x509_crt_set_expiration_time(crt, time(NULL) + 86400);
+	CU_ASSERT_FATAL(gnutls_x509_crt_set_dn(crt, "CN=test CA", &e) == 0);
+	CU_ASSERT_FATAL(gnutls_x509_crt_set_key(crt, key) == 0);
+	gnutls_x509_crt_set_basic_constraints(crt, 1, -1);
+	CU_ASSERT_FATAL(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0) == 0);
+	CU_ASSERT_FATAL(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &pem) == 0);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fwrite(pem.data, 1, pem.size, f);
+	fclose(f);
+	gnutls_free(pem.data);
+	gnutls_x509_crt_deinit(crt);
+	gnutls_x509_privkey_deinit(key);
+}
+
+/* One NTS probe of @a from @now until its NTS-KE ends. */
+static void
+nts_probe(struct pool_addr *a, uint64_t now)
+{
+	struct pollfd pfd;
+
+	a->deadline_ns = now + 4 * SEC; /* 2 s for NTS-KE */
+	CU_ASSERT_EQUAL_FATAL(poolprobe_send(a, now), 0);
+	CU_ASSERT_FATAL(a->fd >= 0);
+	pfd = (struct pollfd){.fd = a->fd, .events = POLLIN};
+	CU_ASSERT_EQUAL_FATAL(poll(&pfd, 1, 5000), 1);
+	poolprobe_recv(a, now + SEC / 100);
+	CU_ASSERT_EQUAL(a->fd, -1);
+}
+
+/*
+ * An NTS member on loopback: one whose NTS-KE port refuses cannot be
+ * reached (scored as no reply, as the NTP probe's silence); one that answers
+ * NTS-KE with something else than TLS fails NTS (out at once).
+ */
+static void
+test_probe_nts(void)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_port = htons(NTS_KE_PORT),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	static const char junk[] = "HTTP/1.0 400 Bad Request\r\n\r\n";
+	const struct ntpc_config nc = {0};
+	struct pool_addr a;
+	struct pollfd pfd;
+	uint8_t hello[4096];
+	char ca[64];
+	int fd, c;
+
+	/* a port bound but not listening refuses, and no one else can take it meanwhile */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		printf("(127.0.0.1 port %d is taken: not tested) ", NTS_KE_PORT);
+		close(fd);
+		return;
+	}
+	snprintf(ca, sizeof(ca), "/tmp/test_poolprobe.%d.pem", (int)getpid());
+	write_ca(ca);
+	addr(&a);
+	memcpy(&a.sa, &sin, sizeof(sin));
+	a.nts_ca = ca;
+	ntpc_init(&a.ntpc, &nc, SEC);
+	nts_probe(&a, SEC);
+	CU_ASSERT_EQUAL(a.last, POOL_NOREPLY);
+	CU_ASSERT_EQUAL(a.probes[POOL_NOREPLY], 1);
+	CU_ASSERT_EQUAL(a.probes[POOL_NTS], 0);
+	CU_ASSERT_EQUAL(a.nts->ke_failed, 1);
+
+	/* a server that is there and does not speak TLS */
+	CU_ASSERT_FATAL(listen(fd, 4) == 0);
+	a.deadline_ns = 3 * SEC + 4 * SEC;
+	CU_ASSERT_EQUAL_FATAL(poolprobe_send(&a, 3 * SEC), 0);
+	pfd = (struct pollfd){.fd = fd, .events = POLLIN};
+	CU_ASSERT_EQUAL_FATAL(poll(&pfd, 1, 5000), 1);
+	c = accept(fd, NULL, NULL);
+	CU_ASSERT_FATAL(c >= 0);
+	/* read the ClientHello first: closing over unread data would send a reset */
+	CU_ASSERT(recv(c, hello, sizeof(hello), 0) > 0);
+	CU_ASSERT(send(c, junk, sizeof(junk) - 1, 0) > 0);
+	pfd = (struct pollfd){.fd = a.fd, .events = POLLIN};
+	CU_ASSERT_EQUAL_FATAL(poll(&pfd, 1, 5000), 1);
+	poolprobe_recv(&a, 3 * SEC + SEC / 100);
+	CU_ASSERT_EQUAL(a.fd, -1);
+	CU_ASSERT_EQUAL(a.last, POOL_NTS);
+	CU_ASSERT_EQUAL(a.probes[POOL_NTS], 1);
+	CU_ASSERT_EQUAL(a.nts->ke_failed, 2);
+	close(c);
+	close(fd);
+	poolnts_free(a.nts);
+	unlink(ca);
+}
+
 static const struct test_case cases[] = {
-	TEST_CASE(test_join),	  TEST_CASE(test_leave), TEST_CASE(test_steps),
-	TEST_CASE(test_register), TEST_CASE(test_full),	 TEST_CASE(test_probe_loopback),
+	TEST_CASE(test_join),	   TEST_CASE(test_leave), TEST_CASE(test_steps),
+	TEST_CASE(test_register),  TEST_CASE(test_full),  TEST_CASE(test_probe_loopback),
+	TEST_CASE(test_probe_nts),
 };
 
 CUNIT_MAIN("poolprobe", cases)
