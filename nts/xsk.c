@@ -502,9 +502,9 @@ loop(void *arg)
 		now = mono();
 		follow_mac(q, now);
 		if (q->passed != q->passed_logged && now >= q->pass_log_at) {
-			log_warn("%s queue %u: %llu NTS frames reached AF_XDP that the reply builder "
-				 "passes (not NTS, or not ours): dropped, as there is no way back to "
-				 "the kernel",
+			log_warn("%s queue %u: %llu NTS frames reached AF_XDP that the reply "
+				 "builder passes (not NTS, or not ours): dropped, as there is no "
+				 "way back to the kernel",
 				 q->ifc->name, q->id,
 				 (unsigned long long)(q->passed - q->passed_logged));
 			q->passed_logged = q->passed;
