@@ -16,7 +16,9 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
+#include <sysexits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -674,8 +676,15 @@ usage(FILE *f)
 		"  -V, --version       the version\n"
 		"\n"
 		"commands:\n"
-		"  status              pools, members, addresses, scores and states\n",
-		POOLREG_PORT, PCFG_DEFAULT_CONTROL);
+		"  status              pools, members, addresses, scores and states\n"
+		"\n"
+		"exit status:\n"
+		"  0   stopped by SIGTERM or SIGINT, or --check found the files valid\n"
+		"  1   could not start or keep running (the log says why)\n"
+		"  2   bad command line\n"
+		"  %d  the configuration or a key file it names has an error (EX_CONFIG;\n"
+		"      the message names the file and line)\n",
+		POOLREG_PORT, PCFG_DEFAULT_CONTROL, EX_CONFIG);
 }
 
 int
@@ -695,7 +704,7 @@ main(int argc, char **argv)
 	struct priv_dir ctl_dir = {r->cfg.control, "control socket", "RuntimeDirectory"};
 	const char *config = NULL, *sock = NULL;
 	char err[512];
-	int c, check = 0, verbose = 0;
+	int c, check = 0, verbose = 0, bad;
 	unsigned int i, seed;
 	struct sigaction sa;
 
@@ -740,13 +749,24 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("strata-pool", verbose);
-	if (load(r, config, err, sizeof(err)) < 0) {
+	bad = load(r, config, err, sizeof(err)) < 0;
+	/* as stratad's check: the user to drop to is part of the configuration */
+	if (!bad && getpwnam(r->cfg.user) == NULL) {
+		snprintf(err, sizeof(err),
+			 "%.200s: user '%.40s' does not exist (hint: useradd --system "
+			 "--no-create-home --shell /usr/sbin/nologin %.40s, or 'user NAME' in the "
+			 "configuration)",
+			 config, r->cfg.user, r->cfg.user);
+		bad = 1;
+	}
+	if (bad) {
 		/* a start that fails says so last, as stratad's and strata-nts's */
 		if (check)
 			fprintf(stderr, "strata-pool: %s\n", err);
 		else
 			log_cannot_start("%s", err);
-		return 1;
+		/* as stratad's: its unit does not restart a file that is wrong */
+		return EX_CONFIG;
 	}
 	if (check) {
 		printf("%s: configuration OK\n", config);
