@@ -18,7 +18,7 @@
 #define CFG_PATH_MAX 108 /* sun_path */
 #define CFG_DEFAULT_CONTROL "/run/strata/stratad.sock"
 #define CFG_DEFAULT_BPFFS "/sys/fs/bpf/strata"
-#define CFG_DEFAULT_USER "strata" /* scripts/install-deps.sh creates it */
+#define CFG_DEFAULT_USER "_strata" /* scripts/install-deps.sh creates it */
 #define CFG_USER_MAX 33          /* 32 characters, as useradd allows */
 
 enum cfg_xdpmode {

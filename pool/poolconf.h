@@ -23,7 +23,7 @@
 #define PCFG_INTERVAL_DEFAULT 16 /* s between probes of one address */
 #define PCFG_INTERVAL_MAX 3600
 #define PCFG_DEFAULT_CONTROL "/run/strata/pool.sock"
-#define PCFG_DEFAULT_USER "strata" /* as stratad's: scripts/install-deps.sh creates it */
+#define PCFG_DEFAULT_USER "_strata" /* as stratad's: scripts/install-deps.sh creates it */
 #define PCFG_USER_MAX 33	   /* 32 characters, as useradd allows */
 
 struct pcfg_addr {

@@ -41,7 +41,7 @@ step "a throwaway CA and a certificate for 192.0.2.1 (NTS-KE is TLS)"
 nts_make_ca "$TMP/pki" 192.0.2.1
 # stratad writes its NTS master keys after dropping to its user
 mkdir "$TMP/ntsdump"
-chown strata "$TMP/ntsdump"
+chown _strata "$TMP/ntsdump"
 cat >"$TMP/stratad.conf" <<CONF
 listen xdp s0 address 192.0.2.1 address 2001:db8::1
 local stratum 10

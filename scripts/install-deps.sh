@@ -22,13 +22,13 @@ debootstrap qemu-system-x86 e2fsprogs
 "
 
 # stratad drops to this user after setup (docs/security.md, "user" in docs/config.md)
-if ! getent passwd strata >/dev/null; then
+if ! getent passwd _strata >/dev/null; then
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "install-deps: need root to create the system user strata" >&2
+		echo "install-deps: need root to create the system user _strata" >&2
 		exit 1
 	fi
-	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin strata
-	echo "install-deps: created the system user strata"
+	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin _strata
+	echo "install-deps: created the system user _strata"
 fi
 
 # NTPsec's ntpd, a client of the KoD test (tests/integration/ntpsec_kod.sh).

@@ -12,10 +12,10 @@
 NS_S="strata-s-$$"
 NS_C="strata-c-$$"
 TMP=$(mktemp -d /tmp/strata-it.XXXXXX)
-# stratad drops to the strata user after setup (docs/security.md): it creates
+# stratad drops to the _strata user after setup (docs/security.md): it creates
 # and removes control sockets and driftfiles here. An ACL, not chown: chronyd
 # wants its socket directory owned by root and closed to others.
-setfacl -m u:strata:rwx "$TMP" 2>/dev/null || true
+setfacl -m u:_strata:rwx "$TMP" 2>/dev/null || true
 PIDS=""
 EXTRA_NS=""
 SHM="/strata-test-$$" # stratad --shm: each test its own shared memory

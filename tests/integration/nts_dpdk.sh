@@ -60,7 +60,7 @@ in_c ethtool -K c0 tx off >/dev/null
 nts_make_ca "$TMP/ca" 192.0.2.1
 # stratad writes its key file after dropping to its user
 mkdir "$TMP/keys"
-chown strata "$TMP/keys"
+chown _strata "$TMP/keys"
 SOCK="$TMP/stratad.sock"
 ctl() { in_s "$STRATACTL" -s "$SOCK" "$@"; }
 cat >"$TMP/strata.conf" <<EOF

@@ -64,7 +64,7 @@ lan_host "$NS_S2" s0 192.0.2.3 2001:db8::3
 nts_make_ca "$TMP/ca" 192.0.2.1
 # stratad writes its key file after dropping to its user
 mkdir "$TMP/keys1" "$TMP/keys2"
-chown strata "$TMP/keys1" "$TMP/keys2"
+chown _strata "$TMP/keys1" "$TMP/keys2"
 
 # server_conf NAME ADDR ROTATE [NTSNTPSERVER]: its configuration
 server_conf() {

@@ -7,7 +7,7 @@
 # member that stops answering and one that serves a wrong time leave the
 # answers within a few probe intervals; the TSIG-signed RFC 2136 updates
 # keep Knot's copy of the pool the same; an empty pool is NODATA. Once its
-# sockets are bound (port 53 among them) strata-pool runs as the strata user
+# sockets are bound (port 53 among them) strata-pool runs as the _strata user
 # with no capability and no_new_privs, and still removes its socket at exit.
 #
 #   hub:        bridge br0
@@ -21,7 +21,7 @@ set -eu
 require_root
 require_cmd ip dig knotd python3 getent
 [ -x "${STRATA_POOL:-}" ] || skip "STRATA_POOL is not set to the strata-pool binary"
-getent passwd strata >/dev/null || skip "no strata user (scripts/install-deps.sh creates it)"
+getent passwd _strata >/dev/null || skip "no _strata user (scripts/install-deps.sh creates it)"
 PROBE="$(dirname "$0")/ntp_probe.py"
 INTERVAL=1
 
@@ -72,7 +72,7 @@ M3=$LAST_PID
 
 # Knot: the primary for pool.test, updates allowed with the TSIG key only
 # knotd keeps root but drops its capabilities: its files cannot live in $TMP,
-# which belongs to the strata user (lib.sh)
+# which belongs to the _strata user (lib.sh)
 KDIR=$(mktemp -d /tmp/strata-knot.XXXXXX)
 test_cleanup() {
 	rm -rf "$KDIR"
@@ -172,8 +172,8 @@ ok "all members served after $(($(date +%s) - t0)) s"
 # least privilege (docs/security.md): ip netns exec execs strata-pool, same pid
 st=/proc/$POOL_PID/status
 grep -q '^Name:	strata-pool$' "$st" || fail "pid $POOL_PID is $(grep ^Name: "$st")"
-S_UID=$(id -u strata)
-S_GID=$(id -g strata)
+S_UID=$(id -u _strata)
+S_GID=$(id -g _strata)
 grep -q "^Uid:	$S_UID	$S_UID	$S_UID	$S_UID$" "$st" || fail "$(grep ^Uid: "$st"), want $S_UID"
 grep -q "^Gid:	$S_GID	$S_GID	$S_GID	$S_GID$" "$st" || fail "$(grep ^Gid: "$st"), want $S_GID"
 grep -q "^Groups:[[:space:]]*$" "$st" || fail "$(grep ^Groups: "$st")"

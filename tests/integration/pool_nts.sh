@@ -20,7 +20,7 @@ set -eu
 require_root
 require_cmd ip dig chronyd chronyc openssl python3
 [ -x "${STRATA_POOL:-}" ] || skip "STRATA_POOL is not set to the strata-pool binary"
-getent passwd strata >/dev/null || skip "no strata user (scripts/install-deps.sh creates it)"
+getent passwd _strata >/dev/null || skip "no _strata user (scripts/install-deps.sh creates it)"
 INTERVAL=1
 
 NS_R="strata-nr-$$"

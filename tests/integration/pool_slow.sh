@@ -23,7 +23,7 @@ set -eu
 require_root
 require_cmd ip dig python3 getent
 [ -x "${STRATA_POOL:-}" ] || skip "STRATA_POOL is not set to the strata-pool binary"
-getent passwd strata >/dev/null || skip "no strata user (scripts/install-deps.sh creates it)"
+getent passwd _strata >/dev/null || skip "no _strata user (scripts/install-deps.sh creates it)"
 PROBE="$(dirname "$0")/ntp_probe.py"
 SLOW="$(dirname "$0")/slow_peer.py"
 

@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Least privilege (docs/security.md): started as root, stratad attaches XDP,
-# then every one of its threads runs as the strata user with no_new_privs
+# then every one of its threads runs as the _strata user with no_new_privs
 # and exactly the documented capabilities: none, or CAP_BPF on kernels that
 # check it on BPF map access (a metrics port below 1024 is bound before the
 # drop and needs none). It still answers clients and reports counters; the
-# control socket is root's and the strata group's, mode 0660, so an operator
+# control socket is root's and the _strata group's, mode 0660, so an operator
 # in that group reads status and other users do not. SIGTERM detaches and
 # exits 0, and so does SIGKILL (the bpf_link dies with the process). A missing
 # socket directory is made for the user; a socket directory only root may
@@ -23,9 +23,9 @@ require_root
 require_cmd ip python3 sntp getent
 [ -x "${STRATAD:-}" ] || skip "STRATAD not set to the stratad binary"
 [ -x "${STRATACTL:-}" ] || skip "STRATACTL not set to the stratactl binary"
-getent passwd strata >/dev/null || skip "no strata user (scripts/install-deps.sh creates it)"
-S_UID=$(id -u strata)
-S_GID=$(id -g strata)
+getent passwd _strata >/dev/null || skip "no _strata user (scripts/install-deps.sh creates it)"
+S_UID=$(id -u _strata)
+S_GID=$(id -g _strata)
 
 # The expected kept set, from the kernel's own rules rather than stratad's
 # probe: before Linux 5.19 every bpf() call checks kernel.unprivileged_bpf_disabled;
@@ -104,16 +104,16 @@ ok "counters read through the BPF map after the drop: $replies replies"
 [ -S "$SOCK" ] || fail "no control socket"
 [ "$(stat -c '%a %u %g' "$SOCK")" = "660 0 $S_GID" ] ||
 	fail "control socket: mode, owner, group $(stat -c '%a %u %g' "$SOCK"), want 660 0 $S_GID"
-# an operator in the strata group, not root and not the daemon's user
-setfacl -m g:strata:x "$TMP"
+# an operator in the _strata group, not root and not the daemon's user
+setfacl -m g:_strata:x "$TMP"
 setpriv --reuid=65534 --regid="$S_GID" --clear-groups "$STRATACTL" -s "$SOCK" tracking \
-	>"$TMP/op.txt" 2>&1 || fail "an operator in group strata: $(cat "$TMP/op.txt")"
+	>"$TMP/op.txt" 2>&1 || fail "an operator in group _strata: $(cat "$TMP/op.txt")"
 grep -q "^Stratum *: 5" "$TMP/op.txt" || fail "operator's tracking: $(cat "$TMP/op.txt")"
 if setpriv --reuid=65534 --regid=65534 --clear-groups "$STRATACTL" -s "$SOCK" tracking \
 	>/dev/null 2>&1; then
-	fail "a user outside the strata group read status"
+	fail "a user outside the _strata group read status"
 fi
-ok "control socket root:strata 0660: the strata group reads status, others do not"
+ok "control socket root:_strata 0660: the _strata group reads status, others do not"
 kill -TERM "$SPID"
 wait "$SPID" || fail "stratad did not exit 0 on SIGTERM"
 xdp_attached && fail "XDP still attached after SIGTERM"
@@ -140,10 +140,10 @@ ok "SIGKILL: the program goes with the process"
 SOCK="$TMP/run/stratad.sock"
 sed -i "s|^control .*|control $SOCK|" "$TMP/stratad.conf"
 start "$TMP/stratad.conf"
-[ "$(stat -c %U "$TMP/run")" = strata ] || fail "$TMP/run: $(stat -c %U "$TMP/run"), not strata"
+[ "$(stat -c %U "$TMP/run")" = _strata ] || fail "$TMP/run: $(stat -c %U "$TMP/run"), not _strata"
 kill -TERM "$SPID"
 wait "$SPID" || fail "stratad did not exit 0 on SIGTERM"
-ok "a missing socket directory is created for the strata user"
+ok "a missing socket directory is created for the _strata user"
 
 # --- startup errors --------------------------------------------------------------
 expect_error() { # RC CONF WORDS...: RC 78 (EX_CONFIG) for an error in the file

@@ -247,7 +247,7 @@ ok "stratactl reload, good file: exit 0: $(echo "$out" | head -1)"
 if [ "$MODE" = xdp ]; then
 	new_key() { (umask 077 && head -c 32 /dev/urandom | base64 >"$1"); }
 	new_key "$TMP/pool.key"
-	chown strata "$TMP/pool.key"
+	chown _strata "$TMP/pool.key"
 	new_key "$TMP/root.key" # root's alone: stratad, dropped to strata, cannot read it
 	# a stand-in registrar: it only receives (stratad retries without its answers)
 	spawn ip netns exec "$NS_C" python3 "$(dirname "$0")/ntp_probe.py" listen 192.0.2.2 8123 \

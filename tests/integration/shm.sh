@@ -148,7 +148,7 @@ owner)
 
 	# 3. stratad's own, started as strata.service starts it (root, Group=strata)
 	rm -f "$OBJ"
-	start_stratad "$TMP/stratad2.log" setpriv --regid=strata --clear-groups
+	start_stratad "$TMP/stratad2.log" setpriv --regid=_strata --clear-groups
 	wait_for 10 ctl tracking || fail "stratad did not come up: $(cat "$TMP/stratad2.log")"
 	got=$(stat -c '%U %G %a' "$OBJ")
 	[ "$got" = "root strata 600" ] || fail "stratad's object: $got, not root's mode 600"
@@ -174,7 +174,7 @@ owner)
 	ok "a second stratad stops: $(echo "$msg" | grep -o 'another stratad.*stops')"
 	kill -TERM "$STRATAD_PID"
 	wait "$STRATAD_PID" || fail "stratad did not exit 0"
-	start_stratad "$TMP/stratad3.log" setpriv --regid=strata --clear-groups
+	start_stratad "$TMP/stratad3.log" setpriv --regid=_strata --clear-groups
 	wait_for 10 ctl tracking || fail "a new stratad did not take its own object over: $(cat "$TMP/stratad3.log")"
 	ok "a new stratad takes its own object over"
 

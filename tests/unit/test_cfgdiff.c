@@ -112,7 +112,7 @@ test_keep_restart(void)
 	struct cfg_restart r = {0};
 	char text[2048];
 
-	parse(BASE "user strata\n", &run);
+	parse(BASE "user _strata\n", &run);
 	parse("listen xdp eth0 address 192.0.2.1 address 192.0.2.2\n" /* line 1 */
 	      "listen xdp eth2 address 192.0.2.3\n"		      /* 2: new interface */
 	      "listen dpdk net_null0 address 192.0.2.4\n"	      /* 3: new port */
@@ -143,7 +143,7 @@ test_keep_restart(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "  line 6: user nobody"));
 
 	/* what runs now: the old interfaces, eth1 with what eth0 did not take */
-	CU_ASSERT_STRING_EQUAL(next.user, "strata");
+	CU_ASSERT_STRING_EQUAL(next.user, "_strata");
 	CU_ASSERT_STRING_EQUAL(next.control, CFG_DEFAULT_CONTROL);
 	CU_ASSERT_EQUAL(next.xdpmode, CFG_XDP_NATIVE);
 	CU_ASSERT_STRING_EQUAL(next.bpffs, CFG_DEFAULT_BPFFS);

@@ -155,9 +155,9 @@ test_errors(void)
 		{HEAD TAIL "metrics localhost:9124\n", "5: 'localhost' is not an IPv4 address"},
 		{HEAD TAIL "user -strata\n",
 		 "5: user name '-strata' is not 1 to 32 letters, digits, '.', '_' or '-' (hint: "
-		 "user strata)"},
-		{HEAD TAIL "user strata\nuser ntp\n", "6: 'user' is already set on line 5"},
-		{HEAD TAIL "user\n", "5: missing argument to 'user' (hint: user strata)"},
+		 "user _strata)"},
+		{HEAD TAIL "user _strata\nuser ntp\n", "6: 'user' is already set on line 5"},
+		{HEAD TAIL "user\n", "5: missing argument to 'user' (hint: user _strata)"},
 		{HEAD TAIL "control pool.sock\n",
 		 "5: control path 'pool.sock' is not an absolute path"},
 		{HEAD TAIL "update 192.0.2.53:53 zone pool.example.net tsig k hmac-md5 /k\n",

@@ -178,7 +178,7 @@ umount "$ROOT/sys" "$ROOT/proc"
 
 # stratad drops to this user after setup (scripts/install-deps.sh does the same)
 chroot "$ROOT" useradd --system --no-create-home --home-dir /nonexistent \
-	--shell /usr/sbin/nologin strata
+	--shell /usr/sbin/nologin _strata
 
 # The guest's init: the test the host puts on the second disk, then power off.
 # A shell as PID 1 instead of systemd: the guest boots in seconds under TCG.

@@ -3,7 +3,7 @@
 #
 # stratad with `local stratum 10` on a veth in one XDP mode (native or
 # generic), answering ntpdig in the client namespace; after setup it runs as
-# the strata user with exactly the capabilities this kernel needs (none, or
+# the _strata user with exactly the capabilities this kernel needs (none, or
 # CAP_BPF before Linux 5.19, whose bpf() checks kernel.unprivileged_bpf_disabled
 # on map access too); SIGTERM detaches and exits 0.
 #
@@ -26,8 +26,8 @@ require_root
 require_cmd ip ntpdig python3 getent
 [ -x "${STRATAD:-}" ] || skip "STRATAD not set to the stratad binary"
 [ -x "${STRATACTL:-}" ] || skip "STRATACTL not set to the stratactl binary"
-getent passwd strata >/dev/null || skip "no strata user (scripts/install-deps.sh creates it)"
-S_UID=$(id -u strata)
+getent passwd _strata >/dev/null || skip "no _strata user (scripts/install-deps.sh creates it)"
+S_UID=$(id -u _strata)
 
 # The kept set from the kernel's rules, not stratad's probe (as privs.sh)
 CAP_BPF=39
