@@ -241,17 +241,19 @@ cat >"$ROOT/etc/systemd/system/strata-vm.service" <<'EOF'
 Description=strata test VM: the payload's walk, then power off
 After=multi-user.target
 ConditionPathExists=/dev/vdb
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
 
 [Service]
 Type=oneshot
 ExecStartPre=/bin/mkdir -p /run/payload
 ExecStartPre=/bin/mount -o ro /dev/vdb /run/payload
 ExecStart=/bin/sh /run/payload/walk.sh
-StandardOutput=journal+console
-StandardError=journal+console
+# straight to the serial console, without journald's prefixes
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/console
 TimeoutStartSec=infinity
-SuccessAction=poweroff-force
-FailureAction=poweroff-force
 
 [Install]
 WantedBy=multi-user.target
