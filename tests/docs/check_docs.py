@@ -5,12 +5,13 @@
 Every metric family the code can emit (each family() call of stratad's and
 strata-pool's renderers, and every sample name they print) must have a row in
 docs/metrics.md, every row must name a metric the code emits, and the alert
-rules, the Grafana dashboard and the operator's guide may use only documented
-names. The dashboard must be valid JSON with a PromQL expression in every
+rules, the Grafana dashboard and the other pages (docs/*.md, README.md) may
+use only documented names. The dashboard must be valid JSON with a PromQL expression in every
 target.
 
 usage: check_docs.py SOURCE_ROOT
 """
+import glob
 import json
 import os
 import re
@@ -88,11 +89,14 @@ def main():
         for n in sorted(set(re.findall(r"\b" + NAME + r"\b", e)) - docs):
             errors.append(f"monitoring/grafana/strata.json uses {n}, not in docs/metrics.md")
 
-    # the guide's metric names: tokens that end like a metric's
-    guide = read(root, "docs/operations.md") if os.path.exists(f"{root}/docs/operations.md") else ""
-    for n in sorted(set(re.findall(r"\b(" + NAME + r")\b", guide)) - docs):
-        if re.search(r"_(total|seconds|info|ppm)$|^strata_(stratum|leap|registered)$", n):
-            errors.append(f"docs/operations.md names {n}, not in docs/metrics.md")
+    # metric names in the other pages: tokens that end like a metric's
+    pages = sorted(glob.glob(f"{root}/docs/*.md")) + [f"{root}/README.md"]
+    for page in pages:
+        with open(page, encoding="utf-8") as f:
+            text = f.read()
+        for n in sorted(set(re.findall(r"\b(" + NAME + r")\b", text)) - docs):
+            if re.search(r"_(total|seconds|info|ppm)$|^strata_(stratum|leap|registered)$", n):
+                errors.append(f"{os.path.relpath(page, root)} names {n}, not in docs/metrics.md")
 
     for e in errors:
         print(e)
