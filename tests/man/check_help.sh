@@ -18,8 +18,10 @@ if ! "$prog" --help >"$help"; then
 	echo "$name --help: exit status $?, not 0"
 	fail=1
 fi
-# no hyphenation and no justification: an option is never split over two lines
-LC_ALL=C MANWIDTH=200 man --nh --nj -l "$page" 2>/dev/null | col -bx >"$man"
+# plain text, wide lines and no hyphenation (pandoc's .hy made a no-op):
+# an option is never split over two lines
+printf '.nh\n.de hy\n..\n' | cat - "$page" |
+	LC_ALL=C groff -man -t -Tascii -P-cbou -rLL=200n -rHY=0 >"$man" 2>/dev/null
 
 long() { grep -o -- '--[a-z][a-z0-9-]*' | sort -u; }
 # the body of one section, from its heading to the next one
@@ -28,10 +30,10 @@ section() { awk -v s="$1" '/^[A-Z]/ { on = ($0 == s); next } on' "$man"; }
 tags() { grep -E '^ {7}[^ ]' | sed 's/^ *//'; }
 
 for opt in $(long <"$help"); do
-	grep -q -- "$opt" "$man" || { echo "$name: $opt is in --help, not in $page"; fail=1; }
+	grep -qE -- "$opt([^a-z0-9-]|\$)" "$man" || { echo "$name: $opt is in --help, not in $page"; fail=1; }
 done
 for opt in $(section OPTIONS | tags | long); do
-	grep -q -- "$opt" "$help" || { echo "$name: $opt is in $page, not in --help"; fail=1; }
+	grep -qE -- "$opt([^a-z0-9-]|\$)" "$help" || { echo "$name: $opt is in $page, not in --help"; fail=1; }
 done
 for cmd in $(awk '/^commands:/ { on = 1; next } /^$/ { on = 0 } on && /^  [a-z]/ { print $1 }' "$help"); do
 	section COMMANDS | tags | grep -q "^$cmd\\b" ||
