@@ -37,12 +37,23 @@ else
 	echo "FAIL: stratad without XDP (meson -Dxdp=disabled) does not build"
 	rc=1
 fi
+# The Debian packages, from a clean copy of the tree (scripts/build-deb.sh);
+# tests/pkg/deb_layout.sh (suite pkg) checks what they hold
+if sh scripts/build-deb.sh build/debs; then
+	pkg_ok=1
+	echo "Debian packages (scripts/build-deb.sh): built into build/debs"
+else
+	pkg_ok=0
+	echo "FAIL: Debian packages (scripts/build-deb.sh) do not build"
+	rc=1
+fi
 meson test -C build --print-errorlogs --num-processes 2 || rc=$?
 
 # One closing line that any reader of logs understands.
-python3 - build/meson-logs/testlog.json <<'PY'
+python3 - build/meson-logs/testlog.json "$pkg_ok" <<'PY'
 import json, sys
-counts = {}
+# the package build counts as one more result
+counts = {"OK" if sys.argv[2] == "1" else "FAIL": 1}
 with open(sys.argv[1]) as f:
     for line in f:
         r = json.loads(line)["result"]
