@@ -27,7 +27,7 @@ skip() {
 for c in dpkg-deb meson python3; do
 	command -v "$c" >/dev/null 2>&1 || skip "missing command: $c"
 done
-ls "$debs"/strata_*.deb >/dev/null 2>&1 ||
+[ -n "$(find "$debs" -maxdepth 1 -name 'strata_*.deb' 2>/dev/null)" ] ||
 	skip "no packages in $debs (sh scripts/build-deb.sh $debs)"
 
 tmp=$(mktemp -d /tmp/strata-layout.XXXXXX)
@@ -44,7 +44,10 @@ ok() {
 # Each package unpacked (files and control area) and its file list: regular
 # files and symlinks, without the leading '.'.
 for pkg in strata strata-dpdk strata-pool strata-tools; do
-	deb=$(ls "$debs/${pkg}"_*.deb 2>/dev/null | head -n 1)
+	deb=""
+	for d in "$debs/${pkg}"_*.deb; do
+		[ -e "$d" ] && deb=$d
+	done
 	if [ -z "$deb" ]; then
 		fail "no package $pkg in $debs"
 		continue
@@ -73,9 +76,10 @@ want strata-dpdk /usr/sbin/strata-dpdk
 want strata-pool /usr/sbin/strata-pool
 want strata-tools /usr/bin/strata-gen
 for p in strata strata-dpdk strata-pool strata-tools; do
-	for f in $(grep -E '^/usr/s?bin/' "$tmp/$p/files"); do
-		[ -x "$tmp/$p/root$f" ] || fail "$p: $f is not executable"
-	done
+	grep -E '^/usr/s?bin/' "$tmp/$p/files" | while IFS= read -r f; do
+		[ -x "$tmp/$p/root$f" ] || echo "$f"
+	done >"$tmp/noexec"
+	[ ! -s "$tmp/noexec" ] || fail "$p: not executable: $(cat "$tmp/noexec")"
 done
 if cat "$tmp"/*/files | grep -E 'strata-demo|strata-bench|test_'; then
 	fail "a demonstration, benchmark or test program is packaged (above)"
