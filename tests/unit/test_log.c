@@ -17,7 +17,7 @@
 
 static char path[] = "/tmp/test_log.XXXXXX";
 
-/* Run the logging calls with stderr on a fresh file and JOURNAL_STREAM from @js; @return what they wrote. */
+/* The lines logged with stderr on a fresh file and JOURNAL_STREAM from @js ("self": that file's). */
 static const char *
 logged(const char *js)
 {

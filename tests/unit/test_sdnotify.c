@@ -219,9 +219,9 @@ test_teardown(void)
 }
 
 static const struct test_case cases[] = {
-	TEST_CASE(test_setup),	      TEST_CASE(test_no_socket),      TEST_CASE(test_path),
-	TEST_CASE(test_abstract),     TEST_CASE(test_watchdog_env),   TEST_CASE(test_watchdog_ticks),
-	TEST_CASE(test_after_drop),   TEST_CASE(test_teardown),
+	TEST_CASE(test_setup),	    TEST_CASE(test_no_socket),	  TEST_CASE(test_path),
+	TEST_CASE(test_abstract),   TEST_CASE(test_watchdog_env), TEST_CASE(test_watchdog_ticks),
+	TEST_CASE(test_after_drop), TEST_CASE(test_teardown),
 };
 
 CUNIT_MAIN("sdnotify", cases)
