@@ -80,27 +80,13 @@ conf() { # EXTRA-LINES: the base configuration and more
 ADDR=""
 conf 'metrics 127.0.0.1:9123\n'
 
-# systemd's notification socket, and what each datagram said (notify_listen.py)
-NLOG="$TMP/notify.log"
-: >"$NLOG"
+# systemd's notification socket (lib.sh notify_start)
 if [ "$MODE" = xdp ]; then
-	at_ready="ip -n $NS_S link show s0 | grep -q xdp"
+	notify_start "ip -n $NS_S link show s0 | grep -q xdp"
 else
-	at_ready="test -s /dev/shm$SHM"
+	notify_start "test -s /dev/shm$SHM"
 fi
-spawn python3 "$(dirname "$0")/notify_listen.py" "$TMP/notify" "$NLOG" "$at_ready"
-wait_for 5 test -S "$TMP/notify" || fail "no notification socket"
-# 400 ms: a ping every 200 ms, many in this test
-SD_ENV="NOTIFY_SOCKET=$TMP/notify WATCHDOG_USEC=400000"
-notes() { # PID: the fields of PID's datagrams since line $2 of the log, pings left out
-	tail -n +"$(($2 + 1))" "$NLOG" | grep "^$1 " | cut -d' ' -f3- | grep -vx 'WATCHDOG=1' || true
-}
-note_is() { [ "$(notes "$1" "$2")" = "$3" ]; }
-reload_notified() { # MARK STATUS: RELOADING=1, then READY=1 with STATUS, since MARK
-	notes "$SPID" "$1" >"$TMP/since"
-	sed -n 1p "$TMP/since" | grep -q '^RELOADING=1|MONOTONIC_USEC=[0-9]*|STATUS=reloading ' &&
-		sed -n 2p "$TMP/since" | grep -q "^READY=1|STATUS=$2"
-}
+at_ready=$NOTIFY_AT_READY
 
 # --- stratad --check --------------------------------------------------------------
 out=$("$STRATAD" --check -c "$TMP/stratad.conf" 2>&1) || fail "--check of a valid file: $out"
@@ -222,7 +208,7 @@ echo "reload window: sent $1, valid $2, lost $3, invalid $4 (baseline lost $base
 ok "SIGHUP under $RATE/s: lost $3 (baseline $base_lost); 192.0.2.10 answered from $hup_ms ms after the signal (stratad: reload in $took ms)"
 gen1=$(sed -n 's/.*reload applied: generation \([0-9]*\).*/\1/p' "$LOG" | tail -1)
 [ "$gen1" -gt "$gen0" ] || fail "generation $gen1 after the reload, $gen0 before"
-wait_for 5 reload_notified "$mark" "reload applied: generation $gen1" ||
+wait_for 5 reload_notified "$SPID" "$mark" "reload applied: generation $gen1" ||
 	fail "SIGHUP: not RELOADING=1 then READY=1 with the outcome: $(notes "$SPID" "$mark")"
 ok "SIGHUP notified: $(notes "$SPID" "$mark" | tr '\n' ' ')"
 adopted "$gen1"
@@ -266,7 +252,7 @@ d=$(in_c $PROBE flood 192.0.2.2 192.0.2.10 5 50)
 [ "$(field "$d" reply)" -eq 5 ] || fail "192.0.2.10 not answered after a refused reload: $d"
 d=$(in_c $PROBE flood 192.0.2.66 192.0.2.1 5 50)
 [ "$(field "$d" reply)" -eq 0 ] || fail "192.0.2.66 answered after a refused reload: $d"
-wait_for 5 reload_notified "$mark" "reload refused: $TMP/stratad.conf:9:" ||
+wait_for 5 reload_notified "$SPID" "$mark" "reload refused: $TMP/stratad.conf:9:" ||
 	fail "a refused SIGHUP: not RELOADING=1 then READY=1 with the refusal: $(notes "$SPID" "$mark")"
 ok "SIGHUP with a broken file: refused with file:line, generation $gen2 kept, still serving; READY=1 says so"
 
@@ -275,7 +261,7 @@ rc=0
 mark=$(wc -l <"$NLOG")
 out=$(ctl reload 2>&1) || rc=$?
 [ "$rc" -eq 1 ] || fail "stratactl reload of a broken file: exit $rc: $out"
-wait_for 5 reload_notified "$mark" "reload refused: $TMP/stratad.conf:9:" ||
+wait_for 5 reload_notified "$SPID" "$mark" "reload refused: $TMP/stratad.conf:9:" ||
 	fail "stratactl reload refused: not RELOADING=1 then READY=1: $(notes "$SPID" "$mark")"
 echo "$out" | grep -qF "$TMP/stratad.conf:9:" || fail "stratactl does not show the error: $out"
 ok "stratactl reload, broken file: exit 1: $out"
