@@ -654,8 +654,12 @@ main(int argc, char **argv)
 		 d.xdp.n_ifs == 1 ? "" : "s", d.n_xdp < (int)d.cfg.n_listen ? " and strata-dpdk" : "",
 		 d.cfg.control);
 	/* the program is attached, the first snapshot published, the sockets bound */
-	sd_notifyf("READY=1\nSTATUS=serving NTP on %u XDP interface%s%s", d.xdp.n_ifs,
-		   d.xdp.n_ifs == 1 ? "" : "s", d.n_xdp < (int)d.cfg.n_listen ? " and strata-dpdk" : "");
+	if (d.xdp.n_ifs == 0)
+		sd_notifyf("READY=1\nSTATUS=serving NTP through strata-dpdk");
+	else
+		sd_notifyf("READY=1\nSTATUS=serving NTP on %u XDP interface%s%s", d.xdp.n_ifs,
+			   d.xdp.n_ifs == 1 ? "" : "s",
+			   d.n_xdp < (int)d.cfg.n_listen ? " and strata-dpdk" : "");
 	wd_ms = sd_watchdog_init(mono_ns());
 	if (wd_ms != 0)
 		log_debug("systemd's watchdog: WATCHDOG=1 every %u ms", wd_ms);

@@ -25,7 +25,8 @@
 #     _strata; RELOADING=1 then READY=1 with the outcome around each reload,
 #     a refused one included; WATCHDOG=1 pings with WATCHDOG_USEC set;
 #     STOPPING=1 on SIGTERM. strata-dpdk likewise: READY=1 once its workers
-#     run, its pings, STOPPING=1.
+#     run, its pings, STOPPING=1; its --check exits 78 on a configuration
+#     error.
 #
 # Environment (set by meson): STRATAD, STRATACTL, STRATA_GEN, XDP_PASS_OBJ,
 # and STRATA_DPDK for the dpdk mode.
@@ -97,6 +98,20 @@ out=$("$STRATAD" --check -c "$TMP/broken.conf" 2>&1) || rc=$?
 [ "$rc" -eq 78 ] || fail "--check of a broken file: exit $rc, not 78: $out"
 echo "$out" | grep -qF "$TMP/broken.conf:3:" || fail "--check does not name the line: $out"
 ok "--check, broken file: exit 78: $out"
+if [ "$MODE" = dpdk ]; then
+	# strata-dpdk --check (its unit's ExecStartPre=): the file and EAL's -l and
+	# -a, without starting EAL; 78 for each error
+	out=$("$STRATA_DPDK" --check -c "$TMP/stratad.conf" -- -l 0-1 -a 0000:01:00.0,x=1 2>&1) ||
+		fail "strata-dpdk --check of a valid file: $out"
+	printf 'listen xdp s0 address 192.0.2.1\nlocal stratum 5\n' >"$TMP/nodpdk.conf"
+	for bad in "$TMP/broken.conf --" "$TMP/stratad.conf -- -l zero" \
+		"$TMP/stratad.conf -- -a eth0" "$TMP/nodpdk.conf --"; do
+		rc=0
+		out=$("$STRATA_DPDK" --check -c $bad 2>&1) || rc=$?
+		[ "$rc" -eq 78 ] || fail "strata-dpdk --check -c $bad: exit $rc, not 78: $out"
+	done
+	ok "strata-dpdk --check: 0 for a valid file, 78 for a broken one, a bad -l or -a, no 'listen dpdk'"
+fi
 
 spawn ip netns exec "$NS_S" env $SD_ENV "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf" 2>"$LOG"
 SPID=$LAST_PID
@@ -126,7 +141,7 @@ uid=$(id -u _strata)
 wait_for 5 grep -q '^CMD-AT-READY' "$NLOG" ||
 	fail "no READY=1 from stratad ($SPID) as _strata ($uid): $(cat "$NLOG")"
 first=$(grep -v 'WATCHDOG=1$' "$NLOG" | head -2 | tr '\n' ' ')
-echo "$first" | grep -q "^$SPID $uid READY=1|STATUS=serving NTP on .* CMD-AT-READY 0 $" ||
+echo "$first" | grep -q "^$SPID $uid READY=1|STATUS=serving NTP .* CMD-AT-READY 0 $" ||
 	fail "READY=1 is not stratad's first notification, or came before it served ($at_ready): $first"
 ok "READY=1 from stratad's PID, sent as _strata after the drop, once it served ($at_ready): $(notes "$SPID" 0 | head -1)"
 
