@@ -514,6 +514,21 @@ reload(struct sup *s)
 	return 0;
 }
 
+/* reload() under systemd: RELOADING=1, then READY=1 with the outcome (sd_notify(3)). */
+static void
+notify_reload(struct sup *s)
+{
+	const char *status;
+
+	sd_notifyf("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reading %s again",
+		   (unsigned long long)(mono_ns() / 1000), s->path);
+	if (reload(s) == 0)
+		status = "reloaded: fresh workers take the new certificate";
+	else
+		status = "reload refused (the log says why): the workers go on with what they had";
+	sd_notifyf("READY=1\nSTATUS=%s", status);
+}
+
 /* SIGTERM to every child, then wait for their sessions to end (bounded). */
 static void
 stop_all(struct sup *s)
@@ -587,15 +602,7 @@ run(struct sup *s)
 			}
 			if (si.ssi_signo == SIGHUP) {
 				log_info("SIGHUP: reading %s again", s->path);
-				sd_notifyf(
-					"RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reading %s again",
-					(unsigned long long)(mono_ns() / 1000), s->path);
-				sd_notifyf(
-					"READY=1\nSTATUS=%s",
-					reload(s) == 0
-						? "reloaded: fresh workers take the new certificate"
-						: "reload refused (the log says why): the "
-						  "workers go on with what they had");
+				notify_reload(s);
 			}
 		}
 		reap(s);
