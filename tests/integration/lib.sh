@@ -147,6 +147,7 @@ notify_start() {
 	NOTIFY_AT_READY=${1:-true}
 	spawn python3 "$(dirname "$0")/notify_listen.py" "$TMP/notify" "$NLOG" "$NOTIFY_AT_READY"
 	wait_for 5 test -S "$TMP/notify" || fail "no notification socket"
+	# shellcheck disable=SC2034 # for the tests that source this file
 	SD_ENV="NOTIFY_SOCKET=$TMP/notify WATCHDOG_USEC=400000"
 }
 notes() {

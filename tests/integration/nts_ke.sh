@@ -82,6 +82,7 @@ ok "no certificate: exit 78; --check reads the certificate and key"
 
 # strata-nts first: it waits for stratad's shared memory, once a second
 notify_start "ip netns exec $NS_S ss -Hltn 'sport = :4460' | grep -q ."
+# shellcheck disable=SC2086 # split on purpose: two VAR=VALUE words
 spawn ip netns exec "$NS_S" env $SD_ENV "$STRATA_NTS" -c "$CONF" --shm "$SHM" -v 2>"$NTS_LOG"
 NTS_PID=$LAST_PID
 wait_for 10 grep -q "waiting for stratad's shared memory" "$NTS_LOG" ||

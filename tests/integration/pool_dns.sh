@@ -155,6 +155,7 @@ tail -n 1 "$TMP/nouser.err" | grep -q "^strata-pool: cannot start: .*; exiting$"
 ok "a missing user is a startup error with a hint"
 
 notify_start "ip netns exec $NS_R ss -Hlun 'sport = :53' | grep -q ."
+# shellcheck disable=SC2086 # split on purpose: two VAR=VALUE words
 spawn ip netns exec "$NS_R" env $SD_ENV "$STRATA_POOL" -c "$TMP/pool.conf"
 POOL_PID=$LAST_PID
 

@@ -107,17 +107,20 @@ if [ "$MODE" = dpdk ]; then
 	for bad in "$TMP/broken.conf --" "$TMP/stratad.conf -- -l zero" \
 		"$TMP/stratad.conf -- -a eth0" "$TMP/nodpdk.conf --"; do
 		rc=0
+		# shellcheck disable=SC2086 # split on purpose: the file, then EAL's arguments
 		out=$("$STRATA_DPDK" --check -c $bad 2>&1) || rc=$?
 		[ "$rc" -eq 78 ] || fail "strata-dpdk --check -c $bad: exit $rc, not 78: $out"
 	done
 	ok "strata-dpdk --check: 0 for a valid file, 78 for a broken one, a bad -l or -a, no 'listen dpdk'"
 fi
 
+# shellcheck disable=SC2086 # split on purpose: two VAR=VALUE words
 spawn ip netns exec "$NS_S" env $SD_ENV "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf" 2>"$LOG"
 SPID=$LAST_PID
 wait_for 10 ctl tracking || fail "stratad did not come up: $(cat "$LOG")"
 adopted() { :; } # XDP: the maps are written when stratad logs the generation
 if [ "$MODE" = dpdk ]; then
+	# shellcheck disable=SC2086 # split on purpose: two VAR=VALUE words
 	spawn ip netns exec "$NS_S" env $SD_ENV "$STRATA_DPDK" -c "$TMP/stratad.conf" \
 		--shm "$SHM" -- --no-huge -m 1024 --no-pci -l 0-1 --file-prefix "strata$$" \
 		--log-level 4 >"$TMP/dp.log" 2>&1
