@@ -281,7 +281,7 @@ main(int argc, char **argv)
 	if (err[0] != '\0') {
 		/* EX_CONFIG, as stratad's: its unit does not restart a file that is wrong */
 		if (check)
-			fprintf(stderr, "strata-dpdk: %s\n", err);
+			log_err("%s", err);
 		else
 			log_cannot_start("%s", err);
 		return EX_CONFIG;

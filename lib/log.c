@@ -59,6 +59,16 @@ vlog(int pri, const char *level, const char *fmt, va_list ap)
 }
 
 void
+log_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(3, "", fmt, ap);
+	va_end(ap);
+}
+
+void
 log_warn(const char *fmt, ...)
 {
 	va_list ap;

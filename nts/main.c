@@ -695,7 +695,7 @@ main(int argc, char **argv)
 	    check_cfg(s.path, &s.cfg, err, sizeof(err)) != 0 ||
 	    load_cred(&s.cfg, &s.cred, err, sizeof(err)) != 0) {
 		if (check)
-			fprintf(stderr, "strata-nts: %s\n", err);
+			log_err("%s", err);
 		else
 			log_cannot_start("%s", err);
 		return EX_CONFIG;

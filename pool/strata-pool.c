@@ -765,7 +765,7 @@ main(int argc, char **argv)
 	if (bad) {
 		/* a start that fails says so last, as stratad's and strata-nts's */
 		if (check)
-			fprintf(stderr, "strata-pool: %s\n", err);
+			log_err("%s", err);
 		else
 			log_cannot_start("%s", err);
 		/* as stratad's: its unit does not restart a file that is wrong */

@@ -539,7 +539,7 @@ main(int argc, char **argv)
 	if (reload_check(path, &d.cfg, err, sizeof(err)) != 0 ||
 	    (check && ntskeys_check(&d.cfg, err, sizeof(err)) != 0)) {
 		if (check)
-			fprintf(stderr, "stratad: %s\n", err);
+			log_err("%s", err);
 		else
 			log_cannot_start("%s", err);
 		return EX_CONFIG;

@@ -46,6 +46,7 @@ logged(const char *js)
 	log_info("ready: %d", 1);
 	log_warn("careful");
 	log_debug("detail");
+	log_err("%s:%d: bad", "f", 3);
 	log_cannot_start("no %s", "file");
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
@@ -65,6 +66,7 @@ test_journal(void)
 	CU_ASSERT_STRING_EQUAL(logged("self"), "<6>prog: ready: 1\n"
 					       "<4>prog: warning: careful\n"
 					       "<7>prog: debug: detail\n"
+					       "<3>prog: f:3: bad\n"
 					       "<3>prog: cannot start: no file; exiting\n");
 }
 
@@ -74,6 +76,7 @@ test_terminal(void)
 	static const char plain[] = "prog: ready: 1\n"
 				    "prog: warning: careful\n"
 				    "prog: debug: detail\n"
+				    "prog: f:3: bad\n"
 				    "prog: cannot start: no file; exiting\n";
 
 	CU_ASSERT_STRING_EQUAL(logged(NULL), plain);
