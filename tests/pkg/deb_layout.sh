@@ -133,10 +133,18 @@ if [ -e "$src/systemd/strata.sysusers" ]; then
 fi
 
 # Installed, never enabled or started: a server needs its interface first.
+# dh_installsystemd --no-enable --no-start: nothing is started (no
+# deb-systemd-invoke), and a unit is enabled again on upgrade only where the
+# administrator had enabled it (the enable under its debian-installed check).
 for p in strata strata-dpdk strata-pool; do
-	if grep -E 'deb-systemd-invoke (start|restart)|deb-systemd-helper enable' \
-		"$tmp/$p/DEBIAN/postinst" 2>/dev/null; then
-		fail "$p: postinst enables or starts a unit (above)"
+	f=$tmp/$p/DEBIAN/postinst
+	[ -e "$f" ] || continue
+	if grep 'deb-systemd-invoke' "$f"; then
+		fail "$p: postinst starts a unit (above)"
+	fi
+	if [ "$(grep -c 'deb-systemd-helper enable' "$f")" -gt \
+		"$(grep -c 'deb-systemd-helper debian-installed' "$f")" ]; then
+		fail "$p: postinst enables a unit on installation"
 	fi
 done
 
