@@ -338,6 +338,26 @@ parse_user(struct conf_parser *p, char **argv, int argc)
 	return conf_user(p, argv[0], c->user, sizeof(c->user), CFG_DEFAULT_USER);
 }
 
+/* "controlgroup NAME": a group name as groupadd takes it; whether it exists is stratad's check */
+static int
+parse_controlgroup(struct conf_parser *p, char **argv, int argc)
+{
+	static const char ok[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+	struct cfg *c = p->c;
+	size_t len = strlen(argv[0]);
+
+	(void)argc;
+	c->line.controlgroup = p->line;
+	if (len >= sizeof(c->controlgroup) || argv[0][0] == '-' || strspn(argv[0], ok) != len)
+		return conf_fail(p,
+				 "group name '%s' is not 1 to %zu letters, digits, '.', '_' or '-' "
+				 "(hint: controlgroup %s)",
+				 argv[0], sizeof(c->controlgroup) - 1, CFG_DEFAULT_CONTROLGROUP);
+	memcpy(c->controlgroup, argv[0], len + 1);
+	return 0;
+}
+
 #define SERVER_HINT "server HOST [iburst] [minpoll N] [maxpoll N] [prefer] [noselect]"
 #define POOL_HINT "pool NAME [iburst] [maxsources N] [minpoll N] [maxpoll N]"
 #define PHC_HINT "refclock phc /dev/ptpN [poll N] [offset SECONDS] [prefer]"
@@ -1073,6 +1093,8 @@ static const struct conf_directive directives[] = {
 	{"metrics", NULL, 1, 1, 1, parse_metrics, METRICS_HINT},
 	{"control", NULL, 1, 1, 1, parse_control, "control " CFG_DEFAULT_CONTROL},
 	{"user", NULL, 1, 1, 1, parse_user, "user " CFG_DEFAULT_USER},
+	{"controlgroup", NULL, 1, 1, 1, parse_controlgroup,
+	 "controlgroup " CFG_DEFAULT_CONTROLGROUP},
 	{"bpffs", NULL, 1, 1, 1, parse_bpffs, "bpffs " CFG_DEFAULT_BPFFS},
 	{"server", NULL, 1, 8, 0, parse_server, SERVER_HINT},
 	{"pool", NULL, 1, 8, 0, parse_pool, POOL_HINT},
@@ -1109,6 +1131,7 @@ cfg_parse(const char *name, FILE *f, struct cfg *c, char *err, size_t errlen)
 	c->xdpmode = CFG_XDP_NATIVE;
 	memcpy(c->control, CFG_DEFAULT_CONTROL, sizeof(CFG_DEFAULT_CONTROL));
 	memcpy(c->user, CFG_DEFAULT_USER, sizeof(CFG_DEFAULT_USER));
+	memcpy(c->controlgroup, CFG_DEFAULT_CONTROLGROUP, sizeof(CFG_DEFAULT_CONTROLGROUP));
 	memcpy(c->bpffs, CFG_DEFAULT_BPFFS, sizeof(CFG_DEFAULT_BPFFS));
 	c->minsources = 1;
 	c->holdover = CFG_HOLDOVER_DEFAULT;
