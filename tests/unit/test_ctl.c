@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -1065,6 +1067,71 @@ test_server_reload(void)
 	server_stop(s);
 }
 
+/* ask_control() without CUnit, for a forked child. @return 1 with the answer in buf, else 0. */
+static int
+child_ask(const char *path, const char *req)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t n = 0;
+	ssize_t r;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	strcpy(sun.sun_path, path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+		return 0;
+	set_timeouts(fd);
+	while (n + 1 < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(fd);
+	return n > 0;
+}
+
+/*
+ * A reload from a peer that is neither root nor stratad's user is refused
+ * with CTL_DENIED and never reaches the main loop; reads still work for it.
+ * The peer is a child that became nobody: only a test run as root can.
+ */
+static void
+test_server_reload_denied(void)
+{
+	char path[96];
+	struct server *s;
+	pid_t pid;
+	int st;
+
+	if (geteuid() != 0) {
+		printf("\n  (not root: a peer of another uid cannot be made; skipped)\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "/tmp/strata-test-denied.%d.sock", (int)getpid());
+	s = server_start(path, NULL, 0, get_status, &gets);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(chmod(path, 0666), 0);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		/* no CUnit here: a failed assertion would run the suite on in the child */
+		int ok;
+
+		if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(2);
+		ok = child_ask(path, "reload\n") &&
+		     strncmp(buf, CTL_DENIED ": reload changes", strlen(CTL_DENIED) + 16) == 0;
+		ok = ok && child_ask(path, "tracking\n") && strstr(buf, "Reference ID") != NULL;
+		_exit(ok ? 0 : 1);
+	}
+	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* nothing was handed to the main loop; root still may */
+	CU_ASSERT_EQUAL(server_reload_take(s), 0);
+	st = send_control(path, "reload\n");
+	CU_ASSERT_EQUAL(take_reload(s), 1);
+	close(st);
+	server_stop(s);
+}
+
 /* Start failures say why in errno and leave nothing behind; a stale socket is replaced. */
 static void
 test_server_start_errors(void)
@@ -1455,16 +1522,26 @@ test_nts(void)
 }
 
 static const struct test_case cases[] = {
-	TEST_CASE(test_json_validator), TEST_CASE(test_counters_text),
-	TEST_CASE(test_counters_json),	TEST_CASE(test_tracking_text),
-	TEST_CASE(test_tracking_json),	TEST_CASE(test_tracking_sources),
-	TEST_CASE(test_refid_ascii),	TEST_CASE(test_leap_status),
-	TEST_CASE(test_holdover_view),	TEST_CASE(test_escaping),
-	TEST_CASE(test_metrics),	TEST_CASE(test_metrics_sources),
-	TEST_CASE(test_small_buffers),	TEST_CASE(test_unknown_command),
-	TEST_CASE(test_sources),	TEST_CASE(test_dp_counters),
+	TEST_CASE(test_json_validator),
+	TEST_CASE(test_counters_text),
+	TEST_CASE(test_counters_json),
+	TEST_CASE(test_tracking_text),
+	TEST_CASE(test_tracking_json),
+	TEST_CASE(test_tracking_sources),
+	TEST_CASE(test_refid_ascii),
+	TEST_CASE(test_leap_status),
+	TEST_CASE(test_holdover_view),
+	TEST_CASE(test_escaping),
+	TEST_CASE(test_metrics),
+	TEST_CASE(test_metrics_sources),
+	TEST_CASE(test_small_buffers),
+	TEST_CASE(test_unknown_command),
+	TEST_CASE(test_sources),
+	TEST_CASE(test_dp_counters),
 	TEST_CASE(test_nts),
-	TEST_CASE(test_server),		TEST_CASE(test_server_start_errors),
+	TEST_CASE(test_server),
+	TEST_CASE(test_server_start_errors),
+	TEST_CASE(test_server_reload_denied),
 	TEST_CASE(test_server_reload),
 	TEST_CASE(test_server_slow_peers),
 };
