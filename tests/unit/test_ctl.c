@@ -23,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <strata/reply.h>
+
 #include "ctl.h"
 #include "metrics.h"
 #include "server.h"
@@ -352,6 +354,7 @@ test_tracking_text(void)
 		"Stratum         : 2\n"
 		"Reference ID    : C0000205 (192.0.2.5)\n"
 		"Leap status     : Normal\n"
+		"Synchronised    : no\n"
 		"Reference time  : 2023-11-14T22:13:20.500000000Z\n"
 		"Root delay      : 1.500000000 seconds\n"
 		"Root dispersion : 0.003906250 seconds\n"
@@ -376,6 +379,7 @@ test_tracking_json(void)
 	static const char want[] =
 		"{\"source\":\"refclock system\",\"stratum\":2,\"refid_hex\":\"C0000205\","
 		"\"refid\":\"192.0.2.5\",\"leap\":0,\"leap_status\":\"Normal\","
+		"\"synchronised\":false,\"error_s\":0.753906250,"
 		"\"ref_time_unix\":1700000000.500000000,\"root_delay_s\":1.500000000,"
 		"\"root_dispersion_s\":0.003906250,\"precision\":-20,\"est_error_s\":0.000001500,"
 		"\"max_error_s\":null,\"snapshot_age_s\":0.250000000,\"publishes\":42,"
@@ -748,19 +752,23 @@ test_unknown_command(void)
 	char cmd[300];
 
 	CU_ASSERT_EQUAL(ctl_render("foo", st, NOW_NS, buf, sizeof(buf)), -1);
-	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'foo' (known: counters, nts, reload, sources, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'foo' (known: counters, nts, reload, "
+				    "serverstats, sources, tracking)\n");
 	CU_ASSERT_EQUAL(ctl_render("counters xml", st, NOW_NS, buf, sizeof(buf)), -1);
 	CU_ASSERT_EQUAL(ctl_render("", st, NOW_NS, buf, sizeof(buf)), -1);
-	CU_ASSERT_STRING_EQUAL(buf, "unknown command '' (known: counters, nts, reload, sources, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command '' (known: counters, nts, reload, "
+				    "serverstats, sources, tracking)\n");
 	CU_ASSERT_EQUAL(ctl_render("a\x01\x1b[2Jb\n", st, NOW_NS, buf, sizeof(buf)), -1);
-	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'a??[2Jb' (known: counters, nts, reload, sources, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'a??[2Jb' (known: counters, nts, reload, "
+				    "serverstats, sources, tracking)\n");
 
 	memset(cmd, 'x', sizeof(cmd) - 1);
 	cmd[sizeof(cmd) - 1] = '\0';
 	CU_ASSERT_EQUAL(ctl_render(cmd, st, NOW_NS, buf, sizeof(buf)), -1);
 	/* the echo stops at 64 characters and "...": the answer is the echo and the fixed text */
 	CU_ASSERT_EQUAL(strlen(buf), strlen("unknown command '") + 64 + 3 +
-					     strlen("' (known: counters, nts, reload, sources, tracking)\n"));
+					     strlen("' (known: counters, nts, reload, serverstats, "
+						    "sources, tracking)\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "xxx...' (known"));
 	free(st);
 }
@@ -911,7 +919,8 @@ test_server(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "seen 19 = replies 13 + passes 2 + drops 4\n"));
 
 	CU_ASSERT(ask_control(path, "bogus\n", 0) > 0);
-	CU_ASSERT_STRING_EQUAL(buf, "error: unknown command 'bogus' (known: counters, nts, reload, sources, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "error: unknown command 'bogus' (known: counters, nts, reload, "
+				    "serverstats, sources, tracking)\n");
 
 	p = malloc(400);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
@@ -1521,6 +1530,118 @@ test_nts(void)
 	free(st);
 }
 
+/*
+ * waitsync's judgement in tracking: a system peer or the local clock, with
+ * clients told a time; the holdover, an adopted snapshot and leap 3 are not.
+ * The error is the root distance served plus the last offset.
+ */
+static void
+test_synchronised(void)
+{
+	struct status *st = new_status();
+
+	/* fill_status(): leap 0, stratum 2, but no system peer (an adopted snapshot, say) */
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"synchronised\":false,\"error_s\":0.753906250,"));
+	fill_peers(st);
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	/* 1.5 / 2 + 2^-8 + 12 us */
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"synchronised\":true,\"error_s\":0.753918250,"));
+	ctl_render("tracking", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(buf, "Synchronised    : yes, estimated error 0.753918250 seconds\n"));
+	/* the system peer in holdover has no mark: selection has none now */
+	st->peers[0].mark = '+';
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"synchronised\":false,"));
+	st->peers[0].mark = '*';
+	st->slot.srv.leap = NTP_LEAP_UNSYNC;
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"synchronised\":false,"));
+	st->slot.srv.leap = NTP_LEAP_NONE;
+	st->slot.srv.stratum = NTP_STRATUM_UNSYNC;
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"synchronised\":false,"));
+
+	/* local stratum 10, no source: the local clock's refid */
+	fill_status(st);
+	st->slot.srv.stratum = 10;
+	st->slot.srv.refid = htonl(0x7f7f0101);
+	st->slot.srv.root_delay = 0;
+	st->slot.srv.root_disp = 0;
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"synchronised\":true,\"error_s\":0.000000000,"));
+	CU_ASSERT(json_valid(buf));
+	free(st);
+}
+
+/*
+ * serverstats: chronyc's totals over the XDP CPUs, the DPDK workers and the
+ * AF_XDP NTS sockets; a DPDK worker's NTS requests are in its reasons
+ * already, an AF_XDP socket's came as pass_nts.
+ */
+static void
+test_serverstats(void)
+{
+	static const char want[] = "NTP packets received       : 34\n"
+				   "NTP packets dropped        : 8\n"
+				   "NTP replies sent           : 26\n"
+				   "KoD RATE sent              : 2\n"
+				   "KoD DENY sent              : 1\n"
+				   "Passed to the kernel       : 2\n"
+				   "NTS-KE connections accepted: 12\n"
+				   "NTS-KE connections dropped : 3\n"
+				   "Authenticated NTP packets  : 8\n"
+				   "NTS NAKs sent              : 2\n";
+	struct status *st = new_status();
+	struct status_nts *n = &st->nts;
+	__u64 sum = 0;
+	unsigned int r;
+	int len;
+
+	/* XDP as fill_status(): replies 13, passes 2 (not IP), drops 4; seen 19 */
+	len = ctl_render("serverstats json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(len > 0 && json_valid(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "{\"ntp_received\":17,\"ntp_dropped\":4,\"ntp_replies\":13,"
+				    "\"kod_rate\":0,\"kod_deny\":0,\"passed\":2,"
+				    "\"nts_ke_accepted\":0,\"nts_ke_dropped\":0,"
+				    "\"nts_authenticated\":0,\"nts_naks\":0}\n");
+
+	/* cpu 1 also: 2 RATE kisses, 1 DENY kiss, 1 rate drop, 5 NTS requests to the sockets */
+	st->cpu[1].c[STRATA_R_REPLY_KOD_RATE] = 2;
+	st->cpu[1].c[STRATA_R_REPLY_KOD_DENY] = 1;
+	st->cpu[1].c[STRATA_R_DROP_RATE] = 1;
+	st->cpu[1].c[STRATA_R_PASS_NTS] = 5;
+	/* a DPDK worker: 6 replies (5 NTS, 1 an NTS NAK), 2 drops (bad extension fields) */
+	st->n_dp = 1;
+	st->dp[0].c[STRATA_R_REPLY] = 6;
+	st->dp[0].c[STRATA_R_DROP_BAD_EXT] = 2;
+	n->dp[STRATA_NTS_REPLY] = 5;
+	n->dp[STRATA_NTS_NAK_AUTH] = 1;
+	n->dp[STRATA_NTS_DROP_MALFORMED] = 2;
+	/* an AF_XDP socket: 3 replies, 1 NAK (a key we do not keep), 1 without a cookie */
+	n->n_xsk = 1;
+	n->xsk[0].c[STRATA_NTS_REPLY] = 3;
+	n->xsk[0].c[STRATA_NTS_NAK_KEY] = 1;
+	n->xsk[0].c[STRATA_NTS_DROP_NO_COOKIE] = 1;
+	n->xsk[0].c[STRATA_NTS_COOKIES] = 3;
+	n->ke[STRATA_NTS_KE_ACCEPTED] = 12;
+	n->ke[STRATA_NTS_KE_REFUSED] = 3;
+	len = ctl_render("serverstats", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(len, (int)strlen(want));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+
+	/* received: every reason but the passes to the kernel, over both fast paths */
+	for (r = 0; r < STRATA_R_MAX; r++)
+		if (strata_verdict_of(r) != STRATA_PASS || r == STRATA_R_PASS_NTS)
+			sum += st->cpu[0].c[r] + st->cpu[1].c[r] + st->dp[0].c[r];
+	CU_ASSERT_EQUAL(sum, 34);
+	ctl_render(" serverstats json \n", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(json_valid(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"ntp_received\":34,\"ntp_dropped\":8,"));
+	free(st);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_json_validator),
 	TEST_CASE(test_counters_text),
@@ -1539,6 +1660,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_sources),
 	TEST_CASE(test_dp_counters),
 	TEST_CASE(test_nts),
+	TEST_CASE(test_synchronised),
+	TEST_CASE(test_serverstats),
 	TEST_CASE(test_server),
 	TEST_CASE(test_server_start_errors),
 	TEST_CASE(test_server_reload_denied),
