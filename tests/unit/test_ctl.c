@@ -28,6 +28,7 @@
 #include "ctl.h"
 #include "metrics.h"
 #include "server.h"
+#include "waitsync.h"
 
 #include "cunit_main.h"
 
@@ -1642,6 +1643,75 @@ test_serverstats(void)
 	free(st);
 }
 
+/* stratactl waitsync's arguments: chronyc's order, strict numbers, chronyc's floor */
+static void
+test_waitsync_args(void)
+{
+	char *const a3[] = {"60", "0.01", "0.5"}, *const big[] = {"99999999999999999999999"};
+	char *const bad[][1] = {{"x"}, {"-1"}, {"1x"}, {""}, {" 1"}};
+	char *const badsec[][2] = {{"1", "-0.1"}, {"1", "nan"}, {"1", "inf"}, {"1", "1e999"}};
+	char *const tiny[] = {"1", "0", "0.001"}, *const four[] = {"1", "2", "3", "4"};
+	struct waitsync w;
+	char err[256];
+	unsigned int i;
+
+	CU_ASSERT_EQUAL(waitsync_parse(0, NULL, &w, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(w.tries, 0);
+	CU_ASSERT_EQUAL(w.max_error, 0);
+	CU_ASSERT_EQUAL(w.interval, 10.0);
+	CU_ASSERT_EQUAL(waitsync_parse(3, a3, &w, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(w.tries, 60);
+	CU_ASSERT_EQUAL(w.max_error, 0.01);
+	CU_ASSERT_EQUAL(w.interval, 0.5);
+	CU_ASSERT_EQUAL(waitsync_parse(3, tiny, &w, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(w.interval, WAITSYNC_INTERVAL_MIN);
+	CU_ASSERT_EQUAL(waitsync_parse(4, four, &w, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most 3 arguments"));
+	CU_ASSERT_EQUAL(waitsync_parse(1, big, &w, err, sizeof(err)), -1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(waitsync_parse(1, bad[i], &w, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "MAX-TRIES"));
+	}
+	for (i = 0; i < sizeof(badsec) / sizeof(badsec[0]); i++) {
+		CU_ASSERT_EQUAL(waitsync_parse(2, badsec[i], &w, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "MAX-CORRECTION"));
+	}
+}
+
+/* stratactl waitsync reads stratad's own "tracking json", as ctl.c renders it. */
+static void
+test_waitsync_judge(void)
+{
+	struct waitsync w = {.interval = 10};
+	struct status *st = new_status();
+	char line[256];
+
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(waitsync_judge(&w, buf, 1, line, sizeof(line)), 0);
+	CU_ASSERT_STRING_EQUAL(line, "try: 1, synchronised: no, leap: 0, stratum: 2, error: "
+				     "0.753906250, source: refclock system");
+	fill_peers(st);
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(waitsync_judge(&w, buf, 2, line, sizeof(line)), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "try: 2, synchronised: yes,"));
+	/* MAX-CORRECTION: synchronised, but the error is above it */
+	w.max_error = 0.5;
+	CU_ASSERT_EQUAL(waitsync_judge(&w, buf, 3, line, sizeof(line)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "error: 0.753918250 (above MAX-CORRECTION)"));
+	w.max_error = 0.76;
+	CU_ASSERT_EQUAL(waitsync_judge(&w, buf, 4, line, sizeof(line)), 1);
+	/* a source name with escapes is shown as sent */
+	strcpy(st->source, "a \"b\"");
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(waitsync_judge(&w, buf, 5, line, sizeof(line)), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "source: a \\\"b\\\""));
+	/* an older stratad: no such keys */
+	CU_ASSERT_EQUAL(waitsync_judge(&w, "{\"source\":\"x\",\"stratum\":2,\"leap\":0}", 6, line,
+				       sizeof(line)),
+			-1);
+	free(st);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_json_validator),
 	TEST_CASE(test_counters_text),
@@ -1662,6 +1732,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_nts),
 	TEST_CASE(test_synchronised),
 	TEST_CASE(test_serverstats),
+	TEST_CASE(test_waitsync_args),
+	TEST_CASE(test_waitsync_judge),
 	TEST_CASE(test_server),
 	TEST_CASE(test_server_start_errors),
 	TEST_CASE(test_server_reload_denied),
