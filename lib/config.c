@@ -18,7 +18,7 @@
 
 #define LISTEN_HINT "listen xdp IFACE address ADDR [address ADDR ...]"
 #define LISTEN_DPDK_HINT "listen dpdk 0000:01:00.0 address ADDR [address ADDR ...]"
-#define METRICS_HINT "metrics 127.0.0.1:9123 or metrics [::1]:9123"
+#define METRICS_HINT "metrics 127.0.0.1:11123 or metrics [::1]:11123"
 
 /* Addresses that are never the destination of a client's unicast request. */
 enum addr_kind {

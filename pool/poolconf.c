@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * strata-pool's configuration language (docs/pool.md): its directives, one
+ * strata-pool's configuration language (docs/pool.conf.md): its directives, one
  * parse function each, and the checks on the whole file. Lines, words and
  * the lookup in the table are confparse.c's, as for stratad's config.c.
  */
@@ -22,7 +22,7 @@
 #define REG_HINT "registration 192.0.2.1:4460 key /etc/strata/pool.key"
 #define DNS_HINT "listen dns 192.0.2.1:53 or listen dns [2001:db8::1]:53"
 #define PROBE_HINT "probe interval SECONDS"
-#define METRICS_HINT "metrics 127.0.0.1:9124 or metrics [::1]:9124"
+#define METRICS_HINT "metrics 127.0.0.1:11124 or metrics [::1]:11124"
 #define UPDATE_HINT                                                                                \
 	"update 192.0.2.53:53 zone pool.example.net tsig strata-pool hmac-sha256 "                 \
 	"/etc/strata/tsig.key"

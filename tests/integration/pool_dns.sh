@@ -11,7 +11,7 @@
 # with no capability and no_new_privs, and still removes its socket at exit.
 #
 #   hub:        bridge br0
-#   registrar:  192.0.2.1        strata-pool: DNS :53, metrics :9124
+#   registrar:  192.0.2.1        strata-pool: DNS :53, metrics :11124
 #   m1:         192.0.2.11 2001:db8::11     m2: 192.0.2.12     m3: 192.0.2.13
 #   knot:       192.0.2.53       knotd, zone pool.test, TSIG key strata-pool
 #   client:     192.0.2.2
@@ -126,7 +126,7 @@ registration 192.0.2.1:4460 key $TMP/pool.key
 listen dns 192.0.2.1:53
 listen dns [2001:db8::1]:53
 probe interval $INTERVAL
-metrics 127.0.0.1:9124
+metrics 127.0.0.1:11124
 control $TMP/pool.sock
 update 192.0.2.53:53 zone pool.test tsig strata-pool hmac-sha256 $TMP/tsig.key
 CONF
@@ -250,7 +250,7 @@ grep -Eq "^  192\.0\.2\.11 +line4 +out .* no_reply " "$TMP/status.out" ||
 	fail "status does not show m1 out, silent: $(cat "$TMP/status.out")"
 ip netns exec "$NS_R" python3 -c '
 import urllib.request
-print(urllib.request.urlopen("http://127.0.0.1:9124/metrics", timeout=5).read().decode())' \
+print(urllib.request.urlopen("http://127.0.0.1:11124/metrics", timeout=5).read().decode())' \
 	>"$TMP/metrics.out" || fail "no metrics"
 grep -q '^strata_pool_served{pool="ntp.pool.test",address="192.0.2.12"} 1$' "$TMP/metrics.out" ||
 	fail "metrics: m2 not served"

@@ -100,7 +100,7 @@ cat >"$TMP/stratad.conf" <<EOF
 listen xdp s0 address 192.0.2.1 address 2001:db8::1
 local stratum 5
 control $SOCK
-metrics 127.0.0.1:9123
+metrics 127.0.0.1:11123
 driftfile $TMP/lib/drift
 EOF
 # as at boot: waitsync started first waits for the socket, then for synchronisation
@@ -124,7 +124,7 @@ ok "clients answered after the drop: $(echo "$out" | tail -1)"
 ctl --json counters >"$TMP/ctr.json" || fail "stratactl counters"
 replies=$($PROBE counter "$TMP/ctr.json" reply)
 [ "$replies" -ge 2 ] || fail "counters after the drop: $replies replies, want 2 or more"
-out=$(in_s python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9123/metrics', timeout=2).read().decode())")
+out=$(in_s python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:11123/metrics', timeout=2).read().decode())")
 echo "$out" | grep -q 'outcome="reply"' || fail "metrics: no per-outcome counters"
 ok "counters read through the BPF map after the drop: $replies replies"
 

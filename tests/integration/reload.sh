@@ -71,7 +71,7 @@ conf() { # EXTRA-LINES: the base configuration and more
 		"$LISTEN" "${ADDR:-}" "$SOCK" "$1" >"$TMP/stratad.conf"
 }
 ADDR=""
-conf 'metrics 127.0.0.1:9123\n'
+conf 'metrics 127.0.0.1:11123\n'
 
 # --- stratad --check --------------------------------------------------------------
 out=$("$STRATAD" --check -c "$TMP/stratad.conf" 2>&1) || fail "--check of a valid file: $out"
@@ -99,10 +99,10 @@ if [ "$MODE" = dpdk ]; then
 	}
 fi
 wait_for 10 in_c $PROBE send 192.0.2.1 client || fail "no answer from the XDP path"
-wait_for 5 metrics_up 9123 || fail "no metrics on port 9123: $(cat "$LOG")"
+wait_for 5 metrics_up 11123 || fail "no metrics on port 11123: $(cat "$LOG")"
 gen0=$(sed -n 's/.*fast paths: generation \([0-9]*\):.*/\1/p' "$LOG" | tail -1)
 adopted "$gen0"
-ok "stratad up: generation $gen0, metrics on 9123"
+ok "stratad up: generation $gen0, metrics on 11123"
 
 # before: the address is not served, the client not denied
 in_c $PROBE send 192.0.2.10 client --expect none || fail "192.0.2.10 answered before the reload"
@@ -131,7 +131,7 @@ ok "baseline, ${WINDOW} s at $RATE/s without a reload: sent $1, valid $2, lost $
 load "$WINDOW" "$TMP/reload.json"
 sleep 1
 ADDR=" address 192.0.2.10"
-conf 'metrics 127.0.0.1:9124\ndeny 192.0.2.64/26\n'
+conf 'metrics 127.0.0.1:11125\ndeny 192.0.2.64/26\n'
 # the prober asks the new address every 2 ms, each request carrying its send
 # time as its transmit timestamp, which the reply returns as its origin: it
 # prints the send times of the last request not answered and the first one
@@ -187,9 +187,9 @@ d=$(in_c $PROBE flood 192.0.2.66 192.0.2.1 5 50)
 [ "$(field "$d" reply)" -eq 0 ] || fail "192.0.2.66 still answered after deny 192.0.2.64/26: $d"
 d=$(in_c $PROBE flood 192.0.2.2 192.0.2.10 5 50)
 [ "$(field "$d" reply)" -eq 5 ] || fail "192.0.2.2 not answered on 192.0.2.10: $d"
-wait_for 5 metrics_up 9124 || fail "no metrics on port 9124 after the reload: $(tail -5 "$LOG")"
-metrics_up 9123 2>/dev/null && fail "metrics still on port 9123 after the reload"
-ok "generation $gen0 -> $gen1: 192.0.2.66 denied, 192.0.2.10 answered, metrics moved to 9124"
+wait_for 5 metrics_up 11125 || fail "no metrics on port 11125 after the reload: $(tail -5 "$LOG")"
+metrics_up 11123 2>/dev/null && fail "metrics still on port 11123 after the reload"
+ok "generation $gen0 -> $gen1: 192.0.2.66 denied, 192.0.2.10 answered, metrics moved to 11125"
 
 # --- lines that need a restart: the rest still applies -----------------------------
 conf 'metrics 127.0.0.1:80\ndeny 192.0.2.64/26\nuser nobody\nlisten xdp nosuch0 address 198.51.100.1\nratelimit interval 0 burst 16\n'
@@ -200,7 +200,7 @@ for l in "line 4: metrics: port 80 is privileged" "line 6: user nobody" \
 	"line 7: listen xdp nosuch0: a new interface"; do
 	echo "$out" | grep -qF "$l" || fail "'$l' not listed as needing a restart: $out"
 done
-metrics_up 9124 || fail "the metrics listener did not stay on 9124"
+metrics_up 11125 || fail "the metrics listener did not stay on 11125"
 grep -q "fast paths: generation .* rate limit on" "$LOG" || fail "the rate limit did not apply"
 adopted "$(sed -n 's/.*reload applied: generation \([0-9]*\).*/\1/p' "$LOG" | tail -1)"
 ok "metrics on a privileged port, another user, a new interface: named; the rate limit applied"

@@ -564,6 +564,7 @@ static void
 test_metrics(void)
 {
 	static const char *const want[] = {
+		"\n# TYPE strata_build_info gauge\nstrata_build_info{program=\"stratad\",version=\"",
 		"# HELP strata_packets_total ",
 		"\n# TYPE strata_packets_total counter\n",
 		"\nstrata_packets_total{cpu=\"1\",outcome=\"reply\",verdict=\"reply\"} 7\n",
@@ -697,6 +698,29 @@ test_metrics_sources(void)
 	metrics_render(st, NOW_NS, buf, sizeof(buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_source_reach{remote=\"2001:db8::14\","
 					   "origin=\"a\\\"b\\\\c\"} 15\n"));
+	free(st);
+}
+
+/*
+ * A member's registrations are strata_registr*: strata-pool's metrics own the
+ * strata_pool_ prefix, and the same name from both would mean two things.
+ */
+static void
+test_metrics_registrations(void)
+{
+	struct status *st = new_status();
+
+	st->n_regs = 1;
+	strcpy(st->regs[0].pool, "pool.example.net");
+	strcpy(st->regs[0].registrar, "192.0.2.53:4460");
+	st->regs[0].state = "registered";
+	st->regs[0].acked = 3;
+	metrics_render(st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_registered{pool=\"pool.example.net\","
+					   "registrar=\"192.0.2.53:4460\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_registrations_total{pool=\"pool.example.net\","
+					   "registrar=\"192.0.2.53:4460\",outcome=\"acked\"} 3\n"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "strata_pool_"));
 	free(st);
 }
 
@@ -1713,22 +1737,15 @@ test_waitsync_judge(void)
 }
 
 static const struct test_case cases[] = {
-	TEST_CASE(test_json_validator),
-	TEST_CASE(test_counters_text),
-	TEST_CASE(test_counters_json),
-	TEST_CASE(test_tracking_text),
-	TEST_CASE(test_tracking_json),
-	TEST_CASE(test_tracking_sources),
-	TEST_CASE(test_refid_ascii),
-	TEST_CASE(test_leap_status),
-	TEST_CASE(test_holdover_view),
-	TEST_CASE(test_escaping),
-	TEST_CASE(test_metrics),
-	TEST_CASE(test_metrics_sources),
-	TEST_CASE(test_small_buffers),
-	TEST_CASE(test_unknown_command),
-	TEST_CASE(test_sources),
-	TEST_CASE(test_dp_counters),
+	TEST_CASE(test_json_validator), TEST_CASE(test_counters_text),
+	TEST_CASE(test_counters_json),	TEST_CASE(test_tracking_text),
+	TEST_CASE(test_tracking_json),	TEST_CASE(test_tracking_sources),
+	TEST_CASE(test_refid_ascii),	TEST_CASE(test_leap_status),
+	TEST_CASE(test_holdover_view),	TEST_CASE(test_escaping),
+	TEST_CASE(test_metrics),	TEST_CASE(test_metrics_sources),
+	TEST_CASE(test_metrics_registrations),
+	TEST_CASE(test_small_buffers),	TEST_CASE(test_unknown_command),
+	TEST_CASE(test_sources),	TEST_CASE(test_dp_counters),
 	TEST_CASE(test_nts),
 	TEST_CASE(test_synchronised),
 	TEST_CASE(test_serverstats),

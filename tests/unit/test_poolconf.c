@@ -44,7 +44,7 @@ test_full(void)
 		"listen dns 192.0.2.1:53\n"
 		"listen dns [2001:db8::1]:53\n"
 		"probe interval 4\n"
-		"metrics 127.0.0.1:9124\n"
+		"metrics 127.0.0.1:11124\n"
 		"control /run/pool.sock\n"
 		"user _strata-pool.1\n"
 		"update 192.0.2.53:53 zone pool.example.net tsig strata-pool hmac-sha256 /etc/k\n";
@@ -152,7 +152,7 @@ test_errors(void)
 		{HEAD TAIL "probe every 3\n", "5: unknown directive 'probe every'"},
 		{HEAD TAIL "probe interval 4\nprobe interval 8\n",
 		 "6: 'probe interval' is already set on line 5 (hint: keep one of them)"},
-		{HEAD TAIL "metrics localhost:9124\n", "5: 'localhost' is not an IPv4 address"},
+		{HEAD TAIL "metrics localhost:11124\n", "5: 'localhost' is not an IPv4 address"},
 		{HEAD TAIL "user -strata\n",
 		 "5: user name '-strata' is not 1 to 32 letters, digits, '.', '_' or '-' (hint: "
 		 "user _strata)"},
