@@ -338,24 +338,16 @@ parse_user(struct conf_parser *p, char **argv, int argc)
 	return conf_user(p, argv[0], c->user, sizeof(c->user), CFG_DEFAULT_USER);
 }
 
-/* "controlgroup NAME": a group name as groupadd takes it; whether it exists is stratad's check */
+/* "controlgroup NAME": the syntax here; whether the group exists is stratad's check at start */
 static int
 parse_controlgroup(struct conf_parser *p, char **argv, int argc)
 {
-	static const char ok[] =
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
 	struct cfg *c = p->c;
-	size_t len = strlen(argv[0]);
 
 	(void)argc;
 	c->line.controlgroup = p->line;
-	if (len >= sizeof(c->controlgroup) || argv[0][0] == '-' || strspn(argv[0], ok) != len)
-		return conf_fail(p,
-				 "group name '%s' is not 1 to %zu letters, digits, '.', '_' or '-' "
-				 "(hint: controlgroup %s)",
-				 argv[0], sizeof(c->controlgroup) - 1, CFG_DEFAULT_CONTROLGROUP);
-	memcpy(c->controlgroup, argv[0], len + 1);
-	return 0;
+	return conf_group(p, argv[0], c->controlgroup, sizeof(c->controlgroup),
+			  CFG_DEFAULT_CONTROLGROUP);
 }
 
 #define SERVER_HINT "server HOST [iburst] [minpoll N] [maxpoll N] [prefer] [noselect]"
