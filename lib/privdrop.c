@@ -226,7 +226,7 @@ priv_drop_to(const char *user, uint64_t keep, const struct priv_dir *dirs, unsig
 		err = become(pw, keep);
 		if (err != 0) {
 			log_warn("cannot become user %s: %s (hint: this needs CAP_SETUID, "
-				 "CAP_SETGID and CAP_SETPCAP, as the units in scripts/ allow)",
+				 "CAP_SETGID and CAP_SETPCAP, as the units in systemd/ allow)",
 				 user, strerror(-err));
 			return err;
 		}

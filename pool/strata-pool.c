@@ -45,6 +45,7 @@
 #include "poolstat.h"
 #include "poolupdate.h"
 #include "privdrop.h"
+#include "sdnotify.h"
 #include "sockclose.h"
 
 #ifndef STRATA_VERSION
@@ -562,9 +563,11 @@ run(struct registrar *r)
 		if (timeout > 1000)
 			timeout = 1000;
 		n = poll(r->pfd, r->n_pfd, timeout);
+		now = mono_ns();
+		/* once a second at least: a loop that hangs stops the pings */
+		sd_watchdog_tick(now);
 		if (n <= 0)
 			continue;
-		now = mono_ns();
 		for (i = 0; i < r->n_pfd; i++) {
 			struct pool_addr *a;
 			struct pool *p;
@@ -775,7 +778,7 @@ main(int argc, char **argv)
 	if (bad) {
 		/* a start that fails says so last, as stratad's and strata-nts's */
 		if (check)
-			fprintf(stderr, "strata-pool: %s\n", err);
+			log_err("%s", err);
 		else
 			log_cannot_start("%s", err);
 		/* as stratad's: its unit does not restart a file that is wrong */
@@ -831,9 +834,13 @@ main(int argc, char **argv)
 	}
 	log_info("serving zone %s: %u pools, %u static members, probe interval %u s", r->cfg.zone,
 		 r->cfg.n_pool, r->cfg.n_member, r->cfg.interval);
+	/* every socket bound, the privileges dropped */
+	sd_notifyf("READY=1\nSTATUS=serving zone %s: %u pools", r->cfg.zone, r->cfg.n_pool);
+	sd_watchdog_init(mono_ns());
 
 	run(r);
 
+	sd_notifyf("STOPPING=1");
 	log_info("exiting");
 	unlink(r->cfg.control);
 	for (i = 0; i < MAX_CONNS; i++)
