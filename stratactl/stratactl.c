@@ -270,8 +270,8 @@ main(int argc, char **argv)
 	struct waitsync w;
 	size_t i, len;
 
-	/* '+': arguments after the command are its own (waitsync's numbers) */
-	while ((c = getopt_long(argc, argv, "+s:jhV", longopts, NULL)) != -1) {
+	/* options may follow the command too; waitsync's numbers never start with '-' */
+	while ((c = getopt_long(argc, argv, "s:jhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			path = optarg;
