@@ -616,7 +616,7 @@ main(int argc, char **argv)
 	/*
 	 * The sockets are made as root, as OpenNTPD's parent makes them: the
 	 * control socket's directory may be root's alone (the socket is then
-	 * root's and the user's group's, mode 0660) and the metrics port may be
+	 * root's and the controlgroup's, mode 0660) and the metrics port may be
 	 * privileged; neither needs anything after the drop.
 	 */
 	if (priv_dirs(d.cfg.user, &ctl_dir, 1) != 0) {
@@ -627,7 +627,7 @@ main(int argc, char **argv)
 	srv = server_bind(d.cfg.control,
 			  d.cfg.has_metrics ? (struct sockaddr *)&d.cfg.metrics : NULL,
 			  d.cfg.metrics_len, get_status, &d);
-	if (srv == NULL || priv_socket_group(d.cfg.control, d.cfg.user) != 0) {
+	if (srv == NULL || priv_socket_group(d.cfg.control, d.cfg.controlgroup) != 0) {
 		snprintf(why, sizeof(why), "no control socket %s%s (above)", d.cfg.control,
 			 d.cfg.has_metrics ? " or metrics listener" : "");
 		goto detach;

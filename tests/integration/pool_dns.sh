@@ -21,7 +21,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 require_root
-require_cmd ip dig knotd python3 getent
+require_cmd ip dig knotd python3 getent setpriv setfacl
 [ -x "${STRATA_POOL:-}" ] || skip "STRATA_POOL is not set to the strata-pool binary"
 getent passwd _strata >/dev/null || skip "no _strata user (scripts/install-deps.sh creates it)"
 PROBE="$(dirname "$0")/ntp_probe.py"
@@ -257,6 +257,21 @@ grep -Eq "^  192\.0\.2\.13 +line6 +out .* offset " "$TMP/status.out" ||
 	fail "status does not show m3 out for its offset: $(cat "$TMP/status.out")"
 grep -Eq "^  192\.0\.2\.11 +line4 +out .* no_reply " "$TMP/status.out" ||
 	fail "status does not show m1 out, silent: $(cat "$TMP/status.out")"
+# the control socket is root's and strata-ops' (controlgroup): operators read status
+OPS_GID=$(getent group strata-ops | cut -d: -f3)
+[ -n "$OPS_GID" ] || fail "no strata-ops group (scripts/install-deps.sh creates it)"
+[ "$(stat -c '%a %u %g' "$TMP/pool.sock")" = "660 0 $OPS_GID" ] ||
+	fail "pool control socket: $(stat -c '%a %u %g' "$TMP/pool.sock"), want 660 0 $OPS_GID"
+setfacl -m g:strata-ops:x "$TMP"
+setpriv --reuid=65534 --regid="$OPS_GID" --clear-groups "$STRATA_POOL" -s "$TMP/pool.sock" \
+	status >"$TMP/op.out" 2>&1 || fail "an operator's strata-pool status: $(cat "$TMP/op.out")"
+cmp -s "$TMP/op.out" "$TMP/status.out" || grep -q "^  192\.0\.2\.12 " "$TMP/op.out" ||
+	fail "an operator's status: $(cat "$TMP/op.out")"
+if setpriv --reuid=65534 --regid=65534 --clear-groups "$STRATA_POOL" -s "$TMP/pool.sock" \
+	status >/dev/null 2>&1; then
+	fail "a user outside strata-ops read the pool's status"
+fi
+ok "pool control socket root:strata-ops 0660: the group reads status, others do not"
 ip netns exec "$NS_R" python3 -c '
 import urllib.request
 print(urllib.request.urlopen("http://127.0.0.1:11124/metrics", timeout=5).read().decode())' \
