@@ -4,7 +4,7 @@
 # The .deb files of scripts/build-deb.sh hold what OPS.md's layout names:
 # daemons in /usr/sbin, tools in /usr/bin, units in the systemd unit
 # directory, the sysusers.d entry, the default files as conffiles (with the
-# contents of etc/), man pages where the packages have any, nothing else
+# contents of etc/), the man pages, nothing else
 # (no demo, no benchmark); and `meson install` with --prefix=/usr installs
 # exactly the files the packages hold.
 #
@@ -148,16 +148,12 @@ for p in strata strata-dpdk strata-pool; do
 	fi
 done
 
-# Man pages: checked once the packages have any (docs/man).
-if cat "$tmp"/*/files | grep -q '^/usr/share/man/'; then
-	want strata /usr/share/man/man8/stratad.8.gz /usr/share/man/man1/stratactl.1.gz \
-		/usr/share/man/man5/stratad.conf.5.gz
-	want strata-dpdk /usr/share/man/man8/strata-dpdk.8.gz
-	want strata-pool /usr/share/man/man8/strata-pool.8.gz /usr/share/man/man5/strata-pool.conf.5.gz
-	want strata-tools /usr/share/man/man1/strata-gen.1.gz
-else
-	echo "note: the packages have no man pages: not checked"
-fi
+# Man pages (docs/man): every program and both configuration files.
+want strata /usr/share/man/man8/stratad.8.gz /usr/share/man/man1/stratactl.1.gz \
+	/usr/share/man/man5/stratad.conf.5.gz /usr/share/man/man8/strata-nts.8.gz
+want strata-dpdk /usr/share/man/man8/strata-dpdk.8.gz
+want strata-pool /usr/share/man/man8/strata-pool.8.gz /usr/share/man/man5/strata-pool.conf.5.gz
+want strata-tools /usr/share/man/man1/strata-gen.1.gz
 
 # Nothing outside the layout.
 for p in strata strata-dpdk strata-pool strata-tools; do
