@@ -31,6 +31,8 @@ if ! getent passwd _strata >/dev/null; then
 	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin _strata
 	echo "install-deps: created the system user _strata"
 fi
+# the control socket's group, read-only operators ("controlgroup" in docs/config.md)
+getent group strata-ops >/dev/null || groupadd --system strata-ops
 
 # NTPsec's ntpd, a client of the KoD test (tests/integration/ntpsec_kod.sh).
 # Its package conflicts with chrony's (both provide time-daemon) and would

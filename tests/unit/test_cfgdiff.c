@@ -67,6 +67,7 @@ test_parts(void)
 			CFG_PART_REGISTER);
 	CU_ASSERT_EQUAL(diff_extra("user nobody\n"), CFG_PART_RESTART);
 	CU_ASSERT_EQUAL(diff_extra("control /run/other.sock\n"), CFG_PART_RESTART);
+	CU_ASSERT_EQUAL(diff_extra("controlgroup adm\n"), CFG_PART_RESTART);
 	CU_ASSERT_EQUAL(diff_extra("xdpmode generic\n"), CFG_PART_RESTART);
 	CU_ASSERT_EQUAL(diff_extra("driftfile /var/lib/strata/drift\n"), CFG_PART_RESTART);
 	CU_ASSERT_EQUAL(diff_extra("bpffs none\n"), CFG_PART_RESTART);
@@ -155,6 +156,15 @@ test_keep_restart(void)
 	CU_ASSERT_EQUAL(next.listen[1].n_addr6, 1);
 	/* nothing left for a restart; the deny and eth0's address still to apply */
 	CU_ASSERT_EQUAL(cfg_diff(&run, &next), CFG_PART_FASTPATH);
+
+	/* the socket's group is given before the drop: named, the running one kept */
+	memset(&r, 0, sizeof(r));
+	parse(BASE "controlgroup adm\n", &next);
+	cfg_keep_restart(&run, &next, &r);
+	CU_ASSERT_EQUAL_FATAL(r.n, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[0].what, "controlgroup adm"));
+	CU_ASSERT_STRING_EQUAL(next.controlgroup, CFG_DEFAULT_CONTROLGROUP);
+	CU_ASSERT_EQUAL(cfg_diff(&run, &next), 0);
 }
 
 static void

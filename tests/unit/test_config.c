@@ -745,6 +745,42 @@ test_user(void)
 	CU_ASSERT_STRING_EQUAL(c.user, name);
 }
 
+/* "controlgroup NAME": the syntax here; whether the group exists is stratad's check at start. */
+static void
+test_controlgroup(void)
+{
+	char text[512], name[CFG_USER_MAX + 1], err[512];
+	static const struct bad bad[] = {
+		{BASE "controlgroup\n", 3, "'controlgroup'"},
+		{BASE "controlgroup a b\n", 3, "'controlgroup'"},
+		{BASE "controlgroup -ops\n", 3, "group name '-ops' is not 1 to 32 letters"},
+		{BASE "controlgroup op/s\n", 3, "(hint: controlgroup strata-ops)"},
+		{BASE "controlgroup adm\ncontrolgroup ops\n", 4,
+		 "'controlgroup' is already set on line 3"},
+	};
+	struct bad too_long[] = {
+		{text, 3, "is not 1 to 32 letters"},
+	};
+	struct cfg c;
+
+	CHECK_BAD(bad);
+	CU_ASSERT_EQUAL(parse(BASE, &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(c.controlgroup, "strata-ops");
+	CU_ASSERT_EQUAL(c.line.controlgroup, 0);
+	CU_ASSERT_EQUAL(parse(BASE "controlgroup adm\n", &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(c.controlgroup, "adm");
+	CU_ASSERT_EQUAL(c.line.controlgroup, 3);
+
+	memset(name, 'g', CFG_USER_MAX);
+	name[CFG_USER_MAX] = '\0'; /* 33 characters */
+	snprintf(text, sizeof(text), BASE "controlgroup %s\n", name);
+	CHECK_BAD(too_long);
+	name[CFG_USER_MAX - 1] = '\0';
+	snprintf(text, sizeof(text), BASE "controlgroup %s\n", name);
+	CU_ASSERT_EQUAL(parse(text, &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(c.controlgroup, name);
+}
+
 static void
 test_metrics(void)
 {
@@ -1036,6 +1072,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_control),
 	TEST_CASE(test_bpffs),
 	TEST_CASE(test_user),
+	TEST_CASE(test_controlgroup),
 	TEST_CASE(test_long_line),
 	TEST_CASE(test_bad_characters),
 	TEST_CASE(test_no_listen),
