@@ -43,7 +43,8 @@ if ! (cd "$src" && DEB_BUILD_OPTIONS="parallel=2 noddebs" \
 	echo "build-deb: dpkg-buildpackage failed (the last lines above)" >&2
 	exit 1
 fi
-echo "build-deb: built in $(($(date +%s) - start)) s"
+echo "build-deb: built in $(($(date +%s) - start)) s; the unit tests of the build:"
+grep -E '^(Ok|Fail|Skipped|Timeout): ' "$tmp/build.log" || true
 
 changes=$(ls "$tmp"/strata_*.changes)
 # errors fail; warnings are printed for the reader

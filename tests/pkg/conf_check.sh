@@ -19,13 +19,20 @@ head -c 32 /dev/urandom | base64 >"$tmp/key"
 chmod 600 "$tmp/key"
 keys="s|/etc/strata/pool.key|$tmp/key|;s|/etc/strata/tsig.key|$tmp/key|;s|/etc/strata/ca.pem|$tmp/key|"
 
-# Run as root, both daemons check that their user exists; in a package
-# build's chroot _strata does not (the package creates it at install), and
-# that is the host's state, not the file's: the copy names root then.
-user_line="" uncomment='s/^#\([a-z]\)/\1/'
-if [ "$(id -u)" -eq 0 ] && ! getent passwd _strata >/dev/null; then
-	user_line="user root"
-	uncomment='/^#user /!s/^#\([a-z]\)/\1/' # a second user line is an error
+# Run as root, both daemons check that their user and their control group
+# exist; in a package build's chroot _strata and strata-ops do not (the
+# package creates them at install), and that is the host's state, not the
+# file's: the copies name root's then, in place of those examples.
+extra="" drop=""
+if [ "$(id -u)" -eq 0 ]; then
+	if ! getent passwd _strata >/dev/null; then
+		extra="$extra;user root"
+		drop="$drop;/^user /d" # a second user line is an error
+	fi
+	if ! getent group strata-ops >/dev/null; then
+		extra="$extra;controlgroup root"
+		drop="$drop;/^controlgroup /d"
+	fi
 fi
 
 check() { # NAME DAEMON FILE
@@ -38,8 +45,8 @@ check() { # NAME DAEMON FILE
 }
 
 variants() { # SOURCE-FILE: the file as shipped, then with every example uncommented
-	{ cat "$1"; echo "$user_line"; } >"$tmp/shipped.conf"
-	{ sed -e "$uncomment" -e "$keys" "$1"; echo "$user_line"; } >"$tmp/examples.conf"
+	{ cat "$1"; echo "$extra" | tr ';' '\n'; } >"$tmp/shipped.conf"
+	{ sed -e 's/^#\([a-z]\)/\1/' -e "$keys" -e "${drop#;}" "$1"; echo "$extra" | tr ';' '\n'; } >"$tmp/examples.conf"
 	# the uncommented copy must differ, or the second check proves nothing
 	! cmp -s "$tmp/shipped.conf" "$tmp/examples.conf" || {
 		echo "FAIL: $1 has no commented-out example" >&2

@@ -3,10 +3,11 @@
 #
 # The .deb files of scripts/build-deb.sh hold what OPS.md's layout names:
 # daemons in /usr/sbin, tools in /usr/bin, units in the systemd unit
-# directory, the sysusers.d entry, the default files as conffiles (with the
-# contents of etc/), man pages where the packages have any, nothing else
-# (no demo, no benchmark); and `meson install` with --prefix=/usr installs
-# exactly the files the packages hold.
+# directory, the sysusers.d and tmpfiles.d entries (made in that order by the
+# postinst), the default files as conffiles with the contents of etc/, the
+# man pages, and nothing else (no demo, no benchmark, no unit enabled or
+# started); and `meson install` with --prefix=/usr installs exactly the files
+# the packages hold.
 #
 #   deb_layout.sh SOURCE_ROOT     (debs from $STRATA_DEBS, default SOURCE_ROOT/build/debs)
 #
@@ -103,36 +104,35 @@ conf strata-dpdk /etc/default/strata-dpdk etc/default/strata-dpdk
 
 # Units: every unit of systemd/ in its package, in Debian 12's unit directory.
 unitdir=/lib/systemd/system
-for u in "$src"/systemd/*.service.in "$src"/systemd/*.service; do
-	[ -e "$u" ] || continue
+want strata "$unitdir/strata.service" "$unitdir/strata-nts.service"
+want strata-dpdk "$unitdir/strata-dpdk.service"
+want strata-pool "$unitdir/strata-pool.service"
+for u in "$src"/systemd/*.service.in; do
 	name=$(basename "$u" .in)
-	case $name in
-	strata.service | strata-nts.service) want strata "$unitdir/$name" ;;
-	strata-dpdk.service) want strata-dpdk "$unitdir/$name" ;;
-	strata-pool.service) want strata-pool "$unitdir/$name" ;;
-	*) cat "$tmp"/*/files | grep -qx "$unitdir/$name" || fail "no package has $unitdir/$name" ;;
-	esac
+	cat "$tmp"/*/files | grep -qx "$unitdir/$name" || fail "no package has $unitdir/$name"
 done
-if [ ! -d "$src/systemd" ]; then
-	echo "note: no systemd/ in the tree: units and sysusers.d not checked"
-elif ! has strata "$unitdir/strata.service"; then
-	fail "strata lacks $unitdir/strata.service"
-fi
 
-# The service user: sysusers.d in both packages that run as _strata, created
-# by their postinst before any unit can start.
-if [ -e "$src/systemd/strata.sysusers" ]; then
-	for pc in strata:strata.conf strata-pool:strata-pool.conf; do
-		p=${pc%%:*} f=/usr/lib/sysusers.d/${pc#*:}
+# The service user (sysusers.d) and its directories (tmpfiles.d), in both
+# packages that run as _strata, made by their postinst before a unit starts:
+# the user first (systemd-sysusers, by hand), then the directories (debhelper).
+for pc in strata:strata.conf strata-pool:strata-pool.conf; do
+	p=${pc%%:*} c=${pc#*:}
+	for kind in sysusers tmpfiles; do
+		f=/usr/lib/$kind.d/$c
 		want "$p" "$f"
-		has "$p" "$f" && { cmp -s "$tmp/$p/root$f" "$src/systemd/strata.sysusers" ||
-			fail "$p: $f differs from systemd/strata.sysusers"; }
-		grep -q "systemd-sysusers.* ${pc#*:}" "$tmp/$p/DEBIAN/postinst" ||
-			fail "$p: postinst does not run systemd-sysusers ${pc#*:}"
+		if has "$p" "$f" && ! cmp -s "$tmp/$p/root$f" "$src/systemd/strata.$kind"; then
+			fail "$p: $f differs from systemd/strata.$kind"
+		fi
 	done
-fi
+	u=$(grep -n "systemd-sysusers.* $c" "$tmp/$p/DEBIAN/postinst" | head -n 1 | cut -d: -f1)
+	d=$(grep -n "systemd-tmpfiles.* $c" "$tmp/$p/DEBIAN/postinst" | head -n 1 | cut -d: -f1)
+	if [ -z "$u" ] || [ -z "$d" ] || [ "$u" -gt "$d" ]; then
+		fail "$p: postinst does not run systemd-sysusers $c, then systemd-tmpfiles $c"
+	else
+		ok "$p: postinst makes the user, then its directories"
+	fi
+done
 
-# Installed, never enabled or started: a server needs its interface first.
 # dh_installsystemd --no-enable --no-start: nothing is started (no
 # deb-systemd-invoke), and a unit is enabled again on upgrade only where the
 # administrator had enabled it (the enable under its debian-installed check).
@@ -148,16 +148,12 @@ for p in strata strata-dpdk strata-pool; do
 	fi
 done
 
-# Man pages: checked once the packages have any (docs/man).
-if cat "$tmp"/*/files | grep -q '^/usr/share/man/'; then
-	want strata /usr/share/man/man8/stratad.8.gz /usr/share/man/man1/stratactl.1.gz \
-		/usr/share/man/man5/stratad.conf.5.gz
-	want strata-dpdk /usr/share/man/man8/strata-dpdk.8.gz
-	want strata-pool /usr/share/man/man8/strata-pool.8.gz /usr/share/man/man5/strata-pool.conf.5.gz
-	want strata-tools /usr/share/man/man1/strata-gen.1.gz
-else
-	echo "note: the packages have no man pages: not checked"
-fi
+# Man pages (docs/man): every program and both configuration files.
+want strata /usr/share/man/man8/stratad.8.gz /usr/share/man/man1/stratactl.1.gz \
+	/usr/share/man/man5/stratad.conf.5.gz /usr/share/man/man8/strata-nts.8.gz
+want strata-dpdk /usr/share/man/man8/strata-dpdk.8.gz
+want strata-pool /usr/share/man/man8/strata-pool.8.gz /usr/share/man/man5/strata-pool.conf.5.gz
+want strata-tools /usr/share/man/man1/strata-gen.1.gz
 
 # Nothing outside the layout.
 for p in strata strata-dpdk strata-pool strata-tools; do
