@@ -180,11 +180,27 @@ step_units() {
 	for u in strata strata-nts strata-dpdk strata-pool; do
 		[ "$(prop $u LoadState)" = loaded ] || fail "$u.service: $(prop $u LoadState)"
 	done
+	# --man=no: the image has no man(1) to look Documentation= up with; the
+	# pages it names are looked for below instead
 	# shellcheck disable=SC2086
-	(cd /lib/systemd/system && run systemd-analyze verify $units) >"$ST/verify" 2>&1
+	(cd /lib/systemd/system && run systemd-analyze verify --man=no $units) >"$ST/verify" 2>&1
 	rc=$?
 	cat "$ST/verify"
 	[ $rc -eq 0 ] || fail "systemd-analyze verify: exit $rc"
+	for u in $units; do
+		for d in $(prop "$u" Documentation); do
+			case $d in
+			man:*)
+				page=${d#man:}
+				sec=${page##*(}
+				sec=${sec%)}
+				f=/usr/share/man/man$sec/${page%(*}.$sec.gz
+				[ -f "$f" ] || fail "$u: Documentation=$d, but no $f"
+				;;
+			esac
+		done
+		echo "$u: $(prop "$u" Documentation), installed"
+	done
 	# verify warns without failing; a warning about our units is a defect
 	# (strata-vm.service is the test's own)
 	grep -i "strata" "$ST/verify" | grep -v '^# \|strata-vm' &&
@@ -233,7 +249,10 @@ step_configure() {
 }
 
 step_start() {
-	run systemctl enable --now strata || fail "systemctl enable --now strata failed"
+	run systemctl enable --now strata || {
+		run journalctl -u strata --no-pager -o short-monotonic -n 20
+		fail "systemctl enable --now strata failed"
+	}
 	[ "$(systemctl is-active strata)" = active ] || fail "strata is $(systemctl is-active strata)"
 	run systemctl status --no-pager --lines 20 strata
 	run systemctl show -p Type -p NotifyAccess -p WatchdogUSec -p ActiveState \
@@ -452,12 +471,23 @@ for s in $STEPS; do
 	if [ -n "$only" ] && ! echo " $only " | grep -q " $s "; then
 		continue
 	fi
-	# after a failed installation, nothing else has a meaning
+	# after a failed installation nothing else has a meaning, and without a
+	# running stratad the steps up to its stop do not either: their checks
+	# would only wait for their time limits
 	case " $failed " in
 	*" install "*)
 		echo "strata-vm: $s: FAIL (not run: the installation failed)"
 		failed="$failed $s"
 		continue
+		;;
+	*" start "*)
+		case " waitsync serve reload-good reload-bad watchdog restart kill stop " in
+		*" $s "*)
+			echo "strata-vm: $s: FAIL (not run: strata did not start)"
+			failed="$failed $s"
+			continue
+			;;
+		esac
 		;;
 	esac
 	echo "strata-vm: --- $s"
