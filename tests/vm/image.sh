@@ -209,12 +209,6 @@ mountpoint -q /sys || mount -t sysfs sys /sys
 mountpoint -q /run || mount -t tmpfs -o mode=0755 tmpfs /run
 mountpoint -q /dev || mount -t devtmpfs dev /dev
 mount -t tmpfs -o mode=1777 tmpfs /tmp
-# stratad drops to this user after setup (scripts/install-deps.sh does the
-# same); not in the image, where the packages' test checks that the strata
-# package creates it (sysusers.d). The root disk is a snapshot: gone at exit.
-getent passwd _strata >/dev/null ||
-	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin _strata
 mkdir -p /run/payload
 if mount -o ro /dev/vdb /run/payload; then
 	sh /run/payload/guest.sh
