@@ -133,7 +133,9 @@ else
 	fi
 	# shellcheck disable=SC2046 # one word per file
 	echo "packages:" $(cd "$DEBS" && echo ./*.deb)
-	INIT=""
+	# systemd as init; its status lines ("[FAILED] ...", cut to 80
+	# columns) would interleave with the walk's own account of each unit
+	INIT="systemd.show_status=false"
 fi
 echo "$*" >"$PL/steps"
 mke2fs -q -t ext4 -L strata-payload -d "$PL" "$TMP/payload.img" 128M >/dev/null
