@@ -74,7 +74,7 @@ if [ "$MODE" = kernel ]; then
 		[ -e "$f" ] || skip "missing $f (build first: ninja -C build)"
 	done
 else
-	require_cmd dpkg-deb
+	require_cmd dpkg-deb openssl
 	ls "$DEBS"/*.deb >/dev/null 2>&1 ||
 		skip "no .deb in $DEBS (build them first: sh scripts/build-deb.sh $DEBS)"
 fi
@@ -109,7 +109,9 @@ else
 	# are dpkg's to check in the guest).
 	mkdir -p "$PL/debs"
 	cp "$DEBS"/*.deb "$PL/debs/"
-	cp "$HERE/walk.sh" "$HERE/across.py" "$PL/"
+	cp "$HERE/walk.sh" "$HERE/across.py" "$HERE/ntske.py" "$PL/"
+	# a throwaway CA and server certificate for strata-nts (lib.sh)
+	nts_make_ca "$PL/nts" 192.0.2.1
 	# the client's XDP_PASS program, for native XDP on the veth (else generic)
 	[ ! -f "$XDP_PASS_OBJ" ] || cp "$XDP_PASS_OBJ" "$PL/"
 	ours=$(for d in "$DEBS"/*.deb; do dpkg-deb -f "$d" Package; done)

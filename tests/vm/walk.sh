@@ -4,8 +4,9 @@
 # The operator's walk through strata's Debian packages, on a Debian 12 guest
 # booted with systemd (tests/vm/debian12.sh --systemd): a oneshot unit of
 # the image (strata-vm.service, after multi-user.target) runs this from the
-# payload disk, which holds debs/ (the packages), across.py and, if the host
-# built it, xdp_pass.bpf.o. Each step prints the commands it runs as an
+# payload disk, which holds debs/ (the packages), across.py, ntske.py, a
+# throwaway CA and certificate for NTS (nts/) and, if the host built it,
+# xdp_pass.bpf.o. Each step prints the commands it runs as an
 # operator would type them ("# ..."), their output, and one PASS or FAIL
 # line; the last line, "strata-vm: RESULT PASS" or "strata-vm: RESULT FAIL:
 # steps", is what the host reads from the serial console. The unit powers
@@ -369,6 +370,31 @@ step_kill() {
 	run journalctl -u strata --no-pager -o short-monotonic -n 12
 }
 
+step_nts() {
+	# a throwaway certificate of a throwaway CA (the host's openssl, on the
+	# payload disk): NTS on in stratad.conf, then strata-nts
+	[ -f "$P/nts/server.pem" ] || fail "no certificate on the payload disk"
+	install -m 644 "$P/nts/server.pem" /etc/strata/nts.pem
+	install -m 600 "$P/nts/server.key" /etc/strata/nts.key
+	printf 'ntsservercert /etc/strata/nts.pem\nntsserverkey /etc/strata/nts.key\n' >>"$CONF"
+	echo "# echo 'ntsservercert /etc/strata/nts.pem' >>$CONF; echo 'ntsserverkey /etc/strata/nts.key' >>$CONF"
+	run systemctl reload strata || fail "systemctl reload strata (NTS on) failed"
+	run systemctl start strata-nts || {
+		run journalctl -u strata-nts --no-pager -o short-monotonic -n 20
+		fail "systemctl start strata-nts failed"
+	}
+	[ "$(systemctl is-active strata-nts)" = active ] || fail "strata-nts is $(systemctl is-active strata-nts)"
+	run systemctl show -p Type -p NotifyAccess -p ActiveState -p MainPID -p StatusText strata-nts
+	echo "# ip netns exec $NS python3 ntske.py $SRV ca.pem"
+	wait_until 30 in_c python3 "$P/ntske.py" "$SRV" "$P/nts/ca.pem"
+	in_c python3 "$P/ntske.py" "$SRV" "$P/nts/ca.pem" 2>&1 || fail "no NTS-KE from $NS"
+	ok "strata-nts: NTS-KE answered from $NS with the throwaway certificate"
+	run stratactl nts
+	run systemctl stop strata-nts || fail "systemctl stop strata-nts failed"
+	run journalctl -u strata-nts --no-pager -o short-monotonic
+	ok "strata-nts started, answered NTS-KE, stopped"
+}
+
 step_stop() {
 	run systemctl stop strata || fail "systemctl stop failed"
 	[ "$(systemctl is-active strata)" = inactive ] ||
@@ -463,7 +489,7 @@ if [ -t 1 ] && [ -z "${WALK_PIPED:-}" ]; then
 fi
 mkdir -p "$ST"
 STEPS="system install sysusers units configure start waitsync serve reload-good
-reload-bad watchdog restart kill stop journal security dpdk pool"
+reload-bad watchdog restart kill nts stop journal security dpdk pool"
 only=${*:-$(cat "$P/steps" 2>/dev/null || true)}
 echo "strata-vm: walk on $(uname -r) with systemd $(systemctl --version | head -n 1 | cut -d' ' -f2)"
 failed=""
@@ -481,7 +507,7 @@ for s in $STEPS; do
 		continue
 		;;
 	*" start "*)
-		case " waitsync serve reload-good reload-bad watchdog restart kill stop " in
+		case " waitsync serve reload-good reload-bad watchdog restart kill nts stop " in
 		*" $s "*)
 			echo "strata-vm: $s: FAIL (not run: strata did not start)"
 			failed="$failed $s"
