@@ -283,9 +283,8 @@ struct strata_req_keep {
 	struct ntp_ts xmt; /* becomes the origin timestamp */
 	__be16 sport;
 	__be16 dport;
-	__u8 version;
+	__u8 vm; /* the reply's version and mode bits: 2 to symmetric active, else 4 */
 	__s8 poll;
-	__u8 mode; /* of the reply: 2 to a symmetric active request, else 4 */
 };
 
 /**
@@ -298,7 +297,7 @@ STRATA_INLINE void
 strata_write_ntp(struct ntp_hdr *h, const struct strata_req_keep *k,
 		 const struct snap_reply_view *v, int crypto_nak)
 {
-	h->lvm = NTP_LVM(v->leap & 3, k->version, k->mode);
+	h->lvm = (__u8)((v->leap & 3) << 6 | k->vm);
 	h->stratum = v->stratum;
 	h->poll = k->poll;
 	h->precision = v->precision;
@@ -335,10 +334,10 @@ strata_keep(struct strata_req_keep *k, const struct strata_udp *udp, const struc
 	k->xmt = nh->xmt;
 	k->sport = udp->sport;
 	k->dport = udp->dport;
-	k->version = NTP_LVM_VERSION(nh->lvm);
 	k->poll = nh->poll;
-	/* RFC 5905 section 9.2, table 9: a passive answer to an active peer */
-	k->mode = NTP_LVM_MODE(nh->lvm) == NTP_MODE_ACTIVE ? NTP_MODE_PASSIVE : NTP_MODE_SERVER;
+	/* the version as it came; RFC 5905 section 9.2, table 9: a passive answer to an active peer */
+	k->vm = (__u8)((nh->lvm & 0x38) |
+		       (NTP_LVM_MODE(nh->lvm) == NTP_MODE_ACTIVE ? NTP_MODE_PASSIVE : NTP_MODE_SERVER));
 }
 
 /** The frame is addressed to @mac (6 octets), the interface's own. */
