@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The engine under both configuration languages, stratad's (config.c,
- * docs/config.md) and strata-pool's (poolconf.c, docs/pool.md): lines,
+ * docs/config.md) and strata-pool's (poolconf.c, docs/pool.conf.md): lines,
  * words, comments and a table of directives. Each language keeps only its
  * table, the parse functions of its rows and its whole-file checks.
  */
@@ -63,6 +63,9 @@ int conf_sockaddr(struct conf_parser *p, const char *s, struct sockaddr_storage 
  * hint. @return 0 or -1 after conf_fail().
  */
 int conf_user(struct conf_parser *p, const char *s, char *dst, size_t size, const char *dflt);
+
+/* As conf_user() for the group of a control socket ("controlgroup NAME"). */
+int conf_group(struct conf_parser *p, const char *s, char *dst, size_t size, const char *dflt);
 
 /*
  * Read @f to its end, one directive a line, calling each row's parse

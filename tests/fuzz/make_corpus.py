@@ -298,7 +298,7 @@ minsources 2
 driftfile /var/lib/strata/drift
 leapfile /usr/share/zoneinfo/leap-seconds.list
 local stratum 10        # after the holdover, rather than unsynchronised
-metrics 127.0.0.1:9123
+metrics 127.0.0.1:11123
 """
 
 DOCS_SYSTEM = """# /etc/strata/strata.conf
@@ -309,7 +309,7 @@ listen xdp eth1 address 198.51.100.7
 
 refclock system        # serve the host clock
 
-metrics 127.0.0.1:9123 # Prometheus scrapes http://127.0.0.1:9123/metrics
+metrics 127.0.0.1:11123 # Prometheus scrapes http://127.0.0.1:11123/metrics
 control /run/strata/stratad.sock
 """
 
@@ -340,7 +340,7 @@ def config_seeds():
         "eight_addresses": "listen xdp eth0" + "".join(" address 192.0.2.%d" % i
                                                       for i in range(1, 9))
         + "".join(" address 2001:db8::%x" % i for i in range(1, 9)) + "\nrefclock system\n",
-        "metrics_ipv6": BASE + "refclock system\nmetrics [::1]:9123\n",
+        "metrics_ipv6": BASE + "refclock system\nmetrics [::1]:11123\n",
         "allow_deny": BASE + "local stratum 10\nallow 192.0.2.0/24\nallow 2001:db8::/32\n"
         "deny 198.51.100.0/24 kod\ndeny 203.0.113.7\ndeny 2001:db8:bad::/48\n",
         "deny_all": BASE + "local stratum 10\ndeny all kod\nallow 192.0.2.128/25\n",

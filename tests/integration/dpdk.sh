@@ -91,7 +91,7 @@ cat >"$TMP/strata.conf" <<CONF
 listen dpdk $PORT address 192.0.2.1 address 2001:db8::1
 local stratum 5
 control $SOCK
-metrics 127.0.0.1:9123
+metrics 127.0.0.1:11123
 CONF
 spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/strata.conf"
 STRATAD_PID=$LAST_PID
@@ -218,7 +218,7 @@ dpc() {
 	ctl --json counters | python3 -c "import json,sys; print(json.load(sys.stdin)['dpdk_total'][sys.argv[1]])" "$1"
 }
 metric() {
-	in_s python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9123/metrics', timeout=2).read().decode())" |
+	in_s python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:11123/metrics', timeout=2).read().decode())" |
 		awk -v c="counter=\"$1\"" 'index($0, "strata_dpdk_events_total{") == 1 && index($0, c) { s += $2 } END { print s + 0 }'
 }
 for name in arp_reply nd_reply echo_reply; do

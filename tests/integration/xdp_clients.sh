@@ -32,7 +32,7 @@ cat >"$TMP/stratad.conf" <<EOF
 listen xdp s0 address 192.0.2.1 address 2001:db8::1
 local stratum 5
 control $SOCK
-metrics 127.0.0.1:9123
+metrics 127.0.0.1:11123
 EOF
 spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf"
 STRATAD_PID=$LAST_PID
@@ -239,7 +239,7 @@ ok "counters add up: requests seen = replies + drops + passes = frames sent"
 
 ctl counters
 ctl tracking
-out=$(in_s python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9123/metrics', timeout=2).read().decode())")
+out=$(in_s python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:11123/metrics', timeout=2).read().decode())")
 echo "$out" | grep -q '^strata_stratum 5' || fail "metrics: no strata_stratum 5"
 echo "$out" | grep -q 'outcome="drop_mode_control"' || fail "metrics: no per-outcome counters"
 ok "metrics endpoint serves Prometheus text"
