@@ -353,7 +353,7 @@ def config_seeds():
         "register": BASE + "local stratum 2\nregister pool.strata.test via 192.0.2.53 key "
         "/etc/strata/pool.key\nregister pool.example.net via [2001:db8::53]:4460 key /k\n"
         "register pool.example.net via registrar.example.net:4461 key /k\n",
-        "user": BASE + "local stratum 10\nuser strata\n",
+        "user": BASE + "local stratum 10\nuser _strata\n",
         "user_root": BASE + "local stratum 10\nuser root\n",
         "docs_acl": BASE + "local stratum 10\nallow 192.0.2.0/24\nallow 2001:db8::/32\n"
         "deny 192.0.2.128/25 kod\nratelimit interval 3 burst 8 leak 2 kod\n",
