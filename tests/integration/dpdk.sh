@@ -170,6 +170,11 @@ for k in mode6:drop_mode_control mode7:drop_mode_control short:drop_short bad_ex
 	[ "$after" -eq $((before + 1)) ] || fail "$kind: $c went from $before to $after"
 	ok "$kind: no reply, counted as $c"
 done
+# symmetric active (w32time, a peer): the worker answers in mode 2, as XDP does
+before=$(counter reply_passive)
+in_c $PROBE send 192.0.2.1 mode1 --expect reply || fail "mode 1: no mode-2 reply from the worker"
+[ "$(counter reply_passive)" -eq $((before + 1)) ] || fail "mode 1: not counted as reply_passive"
+ok "mode1: answered in mode 2 by the DPDK worker, counted as reply_passive"
 
 # a TCP connection to a server in the host namespace, through the TAP
 spawn ip netns exec "$NS_S" python3 -c "

@@ -335,7 +335,8 @@ test_counters_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"drop_short\":1,\"drop_version\":0,\"drop_mode\":3,"
 					   "\"drop_bad_ext\":0,\"drop_no_time\":0,"
 					   "\"drop_rate\":0,\"drop_deny\":0,"
-					   "\"pass_other_mac\":0,\"drop_udp_csum0\":0},"));
+					   "\"pass_other_mac\":0,\"drop_udp_csum0\":0,"
+					   "\"reply_passive\":0},"));
 	CU_ASSERT_PTR_NOT_NULL(
 		strstr(buf, "},\"seen\":19,\"replies\":13,\"passes\":2,\"drops\":4}\n"));
 	for (r = 0; r < STRATA_R_MAX; r++) {
