@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The engine under both configuration languages, stratad's (config.c,
- * docs/config.md) and strata-pool's (poolconf.c, docs/pool.md): lines,
+ * docs/config.md) and strata-pool's (poolconf.c, docs/pool.conf.md): lines,
  * words, comments and a table of directives. Each language keeps only its
  * table, the parse functions of its rows and its whole-file checks.
  */

@@ -132,7 +132,8 @@ usage(FILE *f)
 		"  --plot-data FILE       write the steps and the latency distribution for\n"
 		"                         gnuplot (perf/ramp.gp, perf/latency.gp)\n"
 		"  --quiet                no progress line\n"
-		"  --help\n"
+		"  --help                 this text\n"
+		"  --version              print the version\n"
 		"NTS (RFC 8915): one NTS-KE at the start, then authenticated requests:\n"
 		"  --nts HOST[:PORT]      NTS-KE server, its name as in its certificate\n"
 		"                         (an IPv6 address in brackets with a port; 4460)\n"
@@ -644,6 +645,7 @@ main(int argc, char **argv)
 		{"src", required_argument, NULL, 's'},
 		{"src-mac", required_argument, NULL, 'm'},
 		{"tolerance", required_argument, NULL, 't'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	uint64_t rate = 0, count = 0, nports = 64, base = 40000, port = NTP_PORT, ramp[3] = {0};
@@ -761,6 +763,9 @@ main(int argc, char **argv)
 			if (parse_double(optarg, 0, 10, &tol) < 0)
 				return bad("--tolerance (seconds, 0 to 10)", optarg);
 			break;
+		case 'V':
+			printf("strata-gen %s\n", STRATA_VERSION);
+			return 0;
 		default:
 			usage(stderr);
 			return 2;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * strata-pool's configuration language (docs/pool.md): its directives, one
+ * strata-pool's configuration language (docs/pool.conf.md): its directives, one
  * parse function each, and the checks on the whole file. Lines, words and
  * the lookup in the table are confparse.c's, as for stratad's config.c.
  */

@@ -19,6 +19,7 @@ chrony sntp ntpsec-ntpdig ntpsec-ntpdate tzdata iputils-ping
 libldns-dev libssl-dev knot knot-dnsutils bind9-dnsutils
 nettle-dev libgnutls28-dev gnutls-bin
 debootstrap qemu-system-x86 e2fsprogs
+pandoc
 "
 
 # stratad drops to this user after setup (docs/security.md, "user" in docs/config.md)
