@@ -32,13 +32,16 @@ set output ARG1
 set grid xtics ytics
 set logscale x
 set lmargin 10
-set multiplot layout 2,1 title "strata-gen: reply latency" . \
-	(subtitle eq "" ? "" : "\n{/*0.8 " . subtitle . "}")
+set multiplot layout 2,1 title "strata-gen: reply latency\n"
+# the subtitle as a label, drawn once, its text taken as it is (no enhanced
+# text markup: '_' stays '_')
+set label 1 subtitle at screen 0.5, screen 0.94 center font ",10" noenhanced
 set ylabel "share at or below"
 set yrange [0:1]
 set key bottom right
 set format x ""
-plot for [i=2:ARGC] $cdf index (i - 2) using 1:2 with steps title name(ARGV[i])
+plot for [i=2:ARGC] $cdf index (i - 2) using 1:2 with steps title name(ARGV[i]) noenhanced
+unset label 1
 set ylabel "share slower (tail)"
 set xlabel "latency (µs)"
 set format x "%g"
@@ -46,5 +49,5 @@ set logscale y
 set yrange [*:1]
 set format y "10^{%T}"
 set key top right
-plot for [i=2:ARGC] $cdf index (i - 2) using 1:(1 - $2) with steps title name(ARGV[i])
+plot for [i=2:ARGC] $cdf index (i - 2) using 1:(1 - $2) with steps title name(ARGV[i]) noenhanced
 unset multiplot

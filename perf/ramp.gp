@@ -25,14 +25,18 @@ set grid
 set key top left
 set format y "%.0s%c"
 set lmargin 10
-set multiplot layout 2,1 title "strata-gen ramp: answered against offered" . \
-	(subtitle eq "" ? "" : "\n{/*0.8 " . subtitle . "}")
+set multiplot layout 2,1 title "strata-gen ramp: answered against offered\n"
+# the subtitle as a label, drawn once, its text taken as it is (no enhanced
+# text markup: '_' stays '_')
+set label 1 subtitle at screen 0.5, screen 0.94 center font ",10" noenhanced
 set ylabel "answered/s"
 set xlabel ""
 set format x ""
 plot for [i=2:ARGC] path(ARGV[i]) index "steps" \
-	using (offered($1, $2)):3 with linespoints pointtype 7 pointsize 0.6 title name(ARGV[i]), \
+	using (offered($1, $2)):3 with linespoints pointtype 7 pointsize 0.6 \
+		title name(ARGV[i]) noenhanced, \
 	x with lines dashtype 2 linecolor "gray" title "offered"
+unset label 1
 set ylabel "lost %"
 set xlabel "offered requests/s"
 set format x "%.0s%c"
@@ -40,5 +44,6 @@ set format y "%g"
 set yrange [0:*]
 set key top left
 plot for [i=2:ARGC] path(ARGV[i]) index "steps" \
-	using (offered($1, $2)):5 with linespoints pointtype 7 pointsize 0.6 title name(ARGV[i])
+	using (offered($1, $2)):5 with linespoints pointtype 7 pointsize 0.6 \
+		title name(ARGV[i]) noenhanced
 unset multiplot
