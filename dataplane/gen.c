@@ -13,6 +13,7 @@
 
 #include "fastcfg.h"
 #include "log.h"
+#include "sdnotify.h"
 #include "worker.h"
 
 int
@@ -25,6 +26,8 @@ dp_gen_init(struct dp_gens *g, struct strata_shm *shm, unsigned int n_workers, i
 	g->socket = socket;
 	g->tick_shift = dp_policy_tick_shift();
 	g->poll_cycles = rte_get_tsc_hz() / 1000 * DP_GEN_POLL_MS;
+	g->wd_cycles = rte_get_tsc_hz() / 1000 * sd_watchdog_init(0);
+	g->wd_next = rte_rdtsc() + g->wd_cycles;
 	g->qsbr = rte_zmalloc_socket("strata_qsbr", sz, RTE_CACHE_LINE_SIZE, socket);
 	if (g->qsbr == NULL || rte_rcu_qsbr_init(g->qsbr, n_workers) != 0) {
 		log_warn("cannot set up RCU QSBR for %u workers: %s", n_workers,
@@ -133,6 +136,27 @@ dp_gen_first(struct dp_gens *g)
 	return -1;
 }
 
+/*
+ * systemd's watchdog: ping only when every worker has reported a quiescent
+ * state since the last ping (the token), so that one stuck in a loop stops
+ * the pings and systemd restarts the dataplane. A late check waits a whole
+ * period, which systemd's timeout (twice the period) allows once.
+ */
+static void
+watchdog(struct dp_gens *g, uint64_t now)
+{
+	if (g->wd_cycles == 0 || now < g->wd_next)
+		return;
+	g->wd_next = now + g->wd_cycles;
+	if (g->wd_token != 0 && rte_rcu_qsbr_check(g->qsbr, g->wd_token, false) != 1) {
+		log_warn("a worker has reported no quiescent state for %llu ms: no watchdog ping",
+			 (unsigned long long)(g->wd_cycles * 1000 / rte_get_tsc_hz()));
+		return;
+	}
+	sd_notifyf("WATCHDOG=1");
+	g->wd_token = rte_rcu_qsbr_start(g->qsbr);
+}
+
 /* The grace period of the retired generation is over: no worker can still see it. */
 static void
 retire_end(struct dp_gens *g)
@@ -151,6 +175,7 @@ dp_gen_poll(struct dp_gens *g, unsigned int self)
 	if (now < g->next_poll)
 		return;
 	g->next_poll = now + g->poll_cycles;
+	watchdog(g, now);
 	if (g->retired != NULL && rte_rcu_qsbr_check(g->qsbr, g->token, false) == 1)
 		retire_end(g);
 	if (!gen_read(g))

@@ -45,6 +45,9 @@ struct dp_gens {
 	int socket;
 	uint64_t next_poll; /* TSC */
 	uint64_t poll_cycles;
+	uint64_t wd_next;   /* TSC of systemd's next watchdog ping */
+	uint64_t wd_cycles; /* half WATCHDOG_USEC; 0: no watchdog */
+	uint64_t wd_token;  /* rte_rcu_qsbr_start() at the last ping */
 	struct strata_fastcfg fc; /* the copy being checked (20 KiB: not on a stack) */
 } __rte_cache_aligned;
 
@@ -63,7 +66,9 @@ int dp_gen_first(struct dp_gens *g);
 /*
  * On the adopting lcore, between its own work: at most every
  * DP_GEN_POLL_MS, end a grace period that is over, then adopt a new
- * generation if stratad has published one that passes the checks. @self is
+ * generation if stratad has published one that passes the checks; and
+ * ping systemd's watchdog (WATCHDOG=1 at half WATCHDOG_USEC) while every
+ * worker reports quiescent states, so that a stuck worker stops the pings. @self is
  * the caller's reader id when it is also a worker (it is quiescent here),
  * else RTE_QSBR_THRID_INVALID.
  */

@@ -19,12 +19,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pci.h>
 
 #include <strata/shm.h>
 
@@ -35,6 +37,7 @@
 #include "placement.h"
 #include "policy.h"
 #include "port.h"
+#include "sdnotify.h"
 #include "shmcheck.h"
 #include "worker.h"
 
@@ -49,7 +52,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: strata-dpdk [-c FILE] [--shm NAME] [-- EAL arguments]\n"
+		"usage: strata-dpdk [-c FILE] [--shm NAME] [--check] [-- EAL arguments]\n"
 		"\n"
 		"The strata DPDK dataplane: answers NTP on the 'listen dpdk' ports of\n"
 		"the configuration, with the addresses, policy and time stratad\n"
@@ -58,6 +61,7 @@ usage(FILE *f)
 		"\n"
 		"  -c, --config FILE  the ports and user (default %s; see docs/dpdk.md)\n"
 		"  -s, --shm NAME     stratad's shared memory (default %s)\n"
+		"  -t, --check        check the file, its user and EAL's -l and -a, and exit\n"
 		"  -h, --help         this text\n"
 		"  -V, --version      print the version\n"
 		"\n"
@@ -93,6 +97,47 @@ dpdk_ports(const struct cfg *c, const char *spec[DP_MAX_PORTS])
 		spec[n++] = c->listen[i].port;
 	}
 	return n;
+}
+
+/*
+ * What --check can see of EAL's arguments without starting EAL (which maps
+ * hugepages and takes the devices): the core list of -l/--lcores and the
+ * PCI addresses of -a/--allow. EAL checks the rest at start. @return 0, or
+ * -1 with the message in @err.
+ */
+static int
+check_eal(int argc, char **argv, char *err, size_t len)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		struct rte_pci_addr pci;
+		char dev[64];
+
+		if (strcmp(o, "-l") == 0 || strcmp(o, "--lcores") == 0) {
+			if (v == NULL || v[0] == '\0' || v[strspn(v, "0123456789,-@()")] != '\0') {
+				snprintf(err, len,
+					 "EAL's %s: '%s' is not a core list (hint: -l 0-3)", o,
+					 v != NULL ? v : "");
+				return -1;
+			}
+		} else if (strcmp(o, "-a") == 0 || strcmp(o, "--allow") == 0) {
+			snprintf(dev, sizeof(dev), "%s", v != NULL ? v : "");
+			dev[strcspn(dev, ",")] = '\0';
+			if (rte_pci_addr_parse(dev, &pci) != 0) {
+				snprintf(err, len,
+					 "EAL's %s: '%s' is not a PCI address (hint: -a "
+					 "0000:01:00.0)",
+					 o, dev);
+				return -1;
+			}
+		} else {
+			continue;
+		}
+		i++;
+	}
+	return 0;
 }
 
 /*
@@ -172,24 +217,28 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"shm", required_argument, NULL, 's'},
+		{"check", no_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = DEFAULT_CONFIG, *shm_name = STRATA_SHM_NAME, *stamp;
 	const char *spec[DP_MAX_PORTS];
-	unsigned int n_ports, n_open = 0, p, w;
+	unsigned int n_ports = 0, n_open = 0, p, w;
 	uint16_t max_q = UINT16_MAX, max_txq = UINT16_MAX;
 	struct strata_shm *shm;
 	struct dp_layout layout;
 	struct sigaction sa;
 	static struct cfg cfg;
 	char err[512], names[512];
-	int c, n, node = -1, hw = 1, socket, rc = 1;
+	int c, n, node = -1, hw = 1, socket, rc = 1, check = 0;
 
 	/* '+': stop at the first non-option, leave "--" and EAL's arguments alone */
-	while ((c = getopt_long(argc, argv, "+c:s:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:s:thV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 't':
+			check = 1;
+			break;
 		case 'c':
 			path = optarg;
 			break;
@@ -217,17 +266,29 @@ main(int argc, char **argv)
 	}
 	log_init("strata-dpdk", 0);
 	/* the file gives the ports (EAL's business) and stratad's user, nothing served */
-	if (cfg_load(path, &cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "strata-dpdk: %s\n", err);
-		return 1;
+	if (cfg_load(path, &cfg, err, sizeof(err)) == 0) {
+		n_ports = dpdk_ports(&cfg, spec);
+		if (n_ports == 0)
+			snprintf(err, sizeof(err),
+				 "%s: no 'listen dpdk' line, nothing to serve (hint: listen dpdk "
+				 "0000:01:00.0 address ADDR)",
+				 path);
+		else if (getpwnam(cfg.user) == NULL)
+			snprintf(err, sizeof(err), "%s: user '%s' does not exist", path, cfg.user);
+		else if (check_eal(argc - optind, &argv[optind], err, sizeof(err)) == 0)
+			err[0] = '\0';
 	}
-	n_ports = dpdk_ports(&cfg, spec);
-	if (n_ports == 0) {
-		fprintf(stderr,
-			"strata-dpdk: %s: no 'listen dpdk' line, nothing to serve (hint: listen "
-			"dpdk 0000:01:00.0 address ADDR)\n",
-			path);
-		return 1;
+	if (err[0] != '\0') {
+		/* EX_CONFIG, as stratad's: its unit does not restart a file that is wrong */
+		if (check)
+			log_err("%s", err);
+		else
+			log_cannot_start("%s", err);
+		return EX_CONFIG;
+	}
+	if (check) {
+		printf("%s: valid\n", path);
+		return 0;
 	}
 	shm = open_shm(shm_name, cfg.user);
 	if (shm == NULL)
@@ -359,6 +420,10 @@ main(int argc, char **argv)
 			log_warn("lcore %u is busy: stopping", layout.lcore[w]);
 			dp_quit = 1;
 		}
+	/* the workers run (worker 0 on this lcore, next): systemd may start what needs us */
+	if (!dp_quit)
+		sd_notifyf("READY=1\nSTATUS=%u worker%s serving %u port%s", layout.n_workers,
+			   layout.n_workers == 1 ? "" : "s", n_ports, n_ports == 1 ? "" : "s");
 	if (layout.main_is_worker) {
 		dp_worker_loop(&workers[0]);
 	} else if (layout.main_polls_exc) {
@@ -370,6 +435,7 @@ main(int argc, char **argv)
 			usleep(10000);
 		}
 	}
+	sd_notifyf("STOPPING=1");
 	rte_eal_mp_wait_lcore();
 	log_info("stopping");
 	print_stats(shm, layout.n_workers);

@@ -89,9 +89,9 @@ same_restart(const struct cfg *a, const struct cfg *b)
 	unsigned int i;
 
 	if (a->xdpmode != b->xdpmode || strcmp(a->control, b->control) != 0 ||
-	    strcmp(a->user, b->user) != 0 || strcmp(a->driftfile, b->driftfile) != 0 ||
-	    strcmp(a->bpffs, b->bpffs) != 0 || strcmp(a->nts.dumpdir, b->nts.dumpdir) != 0 ||
-	    a->n_listen != b->n_listen)
+	    strcmp(a->user, b->user) != 0 || strcmp(a->controlgroup, b->controlgroup) != 0 ||
+	    strcmp(a->driftfile, b->driftfile) != 0 || strcmp(a->bpffs, b->bpffs) != 0 ||
+	    strcmp(a->nts.dumpdir, b->nts.dumpdir) != 0 || a->n_listen != b->n_listen)
 		return 0;
 	for (i = 0; i < a->n_listen; i++)
 		if (find_listen(b, &a->listen[i]) == NULL)
@@ -255,6 +255,13 @@ cfg_keep_restart(const struct cfg *run, struct cfg *next, struct cfg_restart *r)
 				"privileges to that user)",
 				next->user, run->user);
 		memcpy(next->user, run->user, sizeof(next->user));
+	}
+	if (strcmp(next->controlgroup, run->controlgroup) != 0) {
+		cfg_restart_add(r, next->line.controlgroup,
+				"controlgroup %s: the control socket stays group %s's until a "
+				"restart (it is given its group before the privilege drop)",
+				next->controlgroup, run->controlgroup);
+		memcpy(next->controlgroup, run->controlgroup, sizeof(next->controlgroup));
 	}
 	if (strcmp(next->driftfile, run->driftfile) != 0) {
 		cfg_restart_add(r, next->line.driftfile,

@@ -18,7 +18,7 @@
 
 #define LISTEN_HINT "listen xdp IFACE address ADDR [address ADDR ...]"
 #define LISTEN_DPDK_HINT "listen dpdk 0000:01:00.0 address ADDR [address ADDR ...]"
-#define METRICS_HINT "metrics 127.0.0.1:9123 or metrics [::1]:9123"
+#define METRICS_HINT "metrics 127.0.0.1:11123 or metrics [::1]:11123"
 
 /* Addresses that are never the destination of a client's unicast request. */
 enum addr_kind {
@@ -336,6 +336,18 @@ parse_user(struct conf_parser *p, char **argv, int argc)
 	(void)argc;
 	c->line.user = p->line;
 	return conf_user(p, argv[0], c->user, sizeof(c->user), CFG_DEFAULT_USER);
+}
+
+/* "controlgroup NAME": the syntax here; whether the group exists is stratad's check at start */
+static int
+parse_controlgroup(struct conf_parser *p, char **argv, int argc)
+{
+	struct cfg *c = p->c;
+
+	(void)argc;
+	c->line.controlgroup = p->line;
+	return conf_group(p, argv[0], c->controlgroup, sizeof(c->controlgroup),
+			  CFG_DEFAULT_CONTROLGROUP);
 }
 
 #define SERVER_HINT "server HOST [iburst] [minpoll N] [maxpoll N] [prefer] [noselect]"
@@ -1073,6 +1085,8 @@ static const struct conf_directive directives[] = {
 	{"metrics", NULL, 1, 1, 1, parse_metrics, METRICS_HINT},
 	{"control", NULL, 1, 1, 1, parse_control, "control " CFG_DEFAULT_CONTROL},
 	{"user", NULL, 1, 1, 1, parse_user, "user " CFG_DEFAULT_USER},
+	{"controlgroup", NULL, 1, 1, 1, parse_controlgroup,
+	 "controlgroup " CFG_DEFAULT_CONTROLGROUP},
 	{"bpffs", NULL, 1, 1, 1, parse_bpffs, "bpffs " CFG_DEFAULT_BPFFS},
 	{"server", NULL, 1, 8, 0, parse_server, SERVER_HINT},
 	{"pool", NULL, 1, 8, 0, parse_pool, POOL_HINT},
@@ -1109,6 +1123,7 @@ cfg_parse(const char *name, FILE *f, struct cfg *c, char *err, size_t errlen)
 	c->xdpmode = CFG_XDP_NATIVE;
 	memcpy(c->control, CFG_DEFAULT_CONTROL, sizeof(CFG_DEFAULT_CONTROL));
 	memcpy(c->user, CFG_DEFAULT_USER, sizeof(CFG_DEFAULT_USER));
+	memcpy(c->controlgroup, CFG_DEFAULT_CONTROLGROUP, sizeof(CFG_DEFAULT_CONTROLGROUP));
 	memcpy(c->bpffs, CFG_DEFAULT_BPFFS, sizeof(CFG_DEFAULT_BPFFS));
 	c->minsources = 1;
 	c->holdover = CFG_HOLDOVER_DEFAULT;

@@ -20,6 +20,8 @@
 #define CFG_DEFAULT_BPFFS "/sys/fs/bpf/strata"
 #define CFG_DEFAULT_USER "_strata" /* scripts/install-deps.sh creates it */
 #define CFG_USER_MAX 33          /* 32 characters, as useradd allows */
+/* the control socket's group: read-only operators (scripts/install-deps.sh creates it) */
+#define CFG_DEFAULT_CONTROLGROUP "strata-ops"
 
 enum cfg_xdpmode {
 	CFG_XDP_NATIVE = 0, /* the driver runs the program (default) */
@@ -152,6 +154,7 @@ struct cfg {
 	socklen_t metrics_len;
 	char control[CFG_PATH_MAX]; /* "control PATH", CFG_DEFAULT_CONTROL by default */
 	char user[CFG_USER_MAX];    /* "user NAME": stratad drops to it after setup */
+	char controlgroup[CFG_USER_MAX]; /* "controlgroup NAME": the control socket's group */
 	char bpffs[CFG_PATH_MAX];   /* "bpffs DIR|none": pinned XDP objects, "" for none */
 
 	struct cfg_source sources[CFG_MAX_SOURCES]; /* servers, pools and PHCs in file order */
@@ -169,7 +172,7 @@ struct cfg {
 	struct cfg_nts nts;
 	/* where the one-line settings were set, 0 for a default: a reload's messages name them */
 	struct {
-		unsigned int xdpmode, metrics, control, user, driftfile, bpffs;
+		unsigned int xdpmode, metrics, control, user, driftfile, bpffs, controlgroup;
 		unsigned int ntsservercert, ntsserverkey, ntsport, ntsprocesses;
 		unsigned int maxntsconnections, ntsrotate, ntsdumpdir, ntsntpserver;
 	} line;

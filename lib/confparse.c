@@ -88,19 +88,39 @@ conf_sockaddr(struct conf_parser *p, const char *s, struct sockaddr_storage *ss,
 	return 0;
 }
 
-int
-conf_user(struct conf_parser *p, const char *s, char *dst, size_t size, const char *dflt)
+/* A portable name (POSIX.1-2017 section 3.437) of a @what ("user", "group"). */
+static int
+portable_name(struct conf_parser *p, const char *what, const char *s, char *dst, size_t size,
+	      const char *hint)
 {
 	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
 	size_t len = strlen(s);
 
 	if (len >= size || s[0] == '-' || strspn(s, ok) != len)
 		return conf_fail(p,
-				 "user name '%s' is not 1 to %zu letters, digits, '.', '_' or '-' "
-				 "(hint: user %s)",
-				 s, size - 1, dflt);
+				 "%s name '%s' is not 1 to %zu letters, digits, '.', '_' or '-' "
+				 "(hint: %s)",
+				 what, s, size - 1, hint);
 	memcpy(dst, s, len + 1);
 	return 0;
+}
+
+int
+conf_user(struct conf_parser *p, const char *s, char *dst, size_t size, const char *dflt)
+{
+	char hint[64];
+
+	snprintf(hint, sizeof(hint), "user %s", dflt);
+	return portable_name(p, "user", s, dst, size, hint);
+}
+
+int
+conf_group(struct conf_parser *p, const char *s, char *dst, size_t size, const char *dflt)
+{
+	char hint[64];
+
+	snprintf(hint, sizeof(hint), "controlgroup %s", dflt);
+	return portable_name(p, "group", s, dst, size, hint);
 }
 
 /* The row for the words of a line, or NULL after an error that names what exists. */

@@ -64,6 +64,9 @@ int conf_sockaddr(struct conf_parser *p, const char *s, struct sockaddr_storage 
  */
 int conf_user(struct conf_parser *p, const char *s, char *dst, size_t size, const char *dflt);
 
+/* As conf_user() for the group of a control socket ("controlgroup NAME"). */
+int conf_group(struct conf_parser *p, const char *s, char *dst, size_t size, const char *dflt);
+
 /*
  * Read @f to its end, one directive a line, calling each row's parse
  * function. @return 0, with p->line back at 0 for the whole-file checks, or

@@ -3,23 +3,69 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *log_prog = "strata";
 static int log_verbose;
+static int log_journal;
+
+/*
+ * stderr is the journal's stream when JOURNAL_STREAM ("DEV:INO", decimal)
+ * names the file fd 2 is (sd-daemon(3), systemd.exec(5) "$JOURNAL_STREAM"):
+ * only then does a "<N>" prefix give journald the line's syslog priority.
+ * Redirected elsewhere by the unit or a shell, the variable is stale.
+ */
+static int
+stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char c;
+
+	if (e == NULL || sscanf(e, "%llu:%llu%c", &dev, &ino, &c) != 2 ||
+	    fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *prog, int verbose)
 {
 	log_prog = prog;
 	log_verbose = verbose;
+	log_journal = stderr_is_journal();
+}
+
+/* The syslog priority, <3> err ... <7> debug (RFC 5424 section 6.2.1), for the journal. */
+static void
+prefix(int pri)
+{
+	if (log_journal)
+		fprintf(stderr, "<%d>", pri);
 }
 
 static void
-vlog(const char *level, const char *fmt, va_list ap)
+vlog(int pri, const char *level, const char *fmt, va_list ap)
 {
+	/* one line, whole, from whichever thread logs */
+	flockfile(stderr);
+	prefix(pri);
 	fprintf(stderr, "%s: %s", log_prog, level);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
+}
+
+void
+log_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(3, "", fmt, ap);
+	va_end(ap);
 }
 
 void
@@ -28,7 +74,7 @@ log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("warning: ", fmt, ap);
+	vlog(4, "warning: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -38,7 +84,7 @@ log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("", fmt, ap);
+	vlog(6, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -50,16 +96,19 @@ log_debug(const char *fmt, ...)
 	if (!log_verbose)
 		return;
 	va_start(ap, fmt);
-	vlog("debug: ", fmt, ap);
+	vlog(7, "debug: ", fmt, ap);
 	va_end(ap);
 }
 
 static void
 vcannot_start(const char *fmt, va_list ap)
 {
+	flockfile(stderr);
+	prefix(3);
 	fprintf(stderr, "%s: cannot start: ", log_prog);
 	vfprintf(stderr, fmt, ap);
 	fputs("; exiting\n", stderr);
+	funlockfile(stderr);
 }
 
 void

@@ -11,6 +11,8 @@
 /* Name messages with @prog; show log_debug() output when @verbose. */
 void log_init(const char *prog, int verbose);
 
+/* An error that ends the program, e.g. --check's: "PROG: what", priority err. */
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -226,7 +226,7 @@ priv_drop_to(const char *user, uint64_t keep, const struct priv_dir *dirs, unsig
 		err = become(pw, keep);
 		if (err != 0) {
 			log_warn("cannot become user %s: %s (hint: this needs CAP_SETUID, "
-				 "CAP_SETGID and CAP_SETPCAP, as the units in scripts/ allow)",
+				 "CAP_SETGID and CAP_SETPCAP, as the units in systemd/ allow)",
 				 user, strerror(-err));
 			return err;
 		}
@@ -260,21 +260,24 @@ priv_drop_to(const char *user, uint64_t keep, const struct priv_dir *dirs, unsig
 }
 
 int
-priv_socket_group(const char *path, const char *user)
+priv_socket_group(const char *path, const char *group)
 {
-	const struct passwd *pw;
+	const struct group *gr;
 
 	if (geteuid() != 0)
 		return 0;
-	pw = user_entry(user);
-	if (pw == NULL)
+	gr = getgrnam(group);
+	if (gr == NULL) {
+		log_warn("control group '%s' does not exist (hint: groupadd --system %s, or "
+			 "'controlgroup NAME')",
+			 group, group);
 		return -ENOENT;
-	/* root keeps the socket; the user's group may connect (mode 0660) */
-	if (chown(path, 0, pw->pw_gid) != 0) {
+	}
+	/* root keeps the socket; the operators' group may connect (mode 0660) */
+	if (chown(path, 0, gr->gr_gid) != 0) {
 		int err = errno;
 
-		log_warn("%s: cannot give it to group %u: %s", path, (unsigned int)pw->pw_gid,
-			 strerror(err));
+		log_warn("%s: cannot give it to group %s: %s", path, group, strerror(err));
 		return -err;
 	}
 	return 0;

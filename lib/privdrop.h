@@ -41,11 +41,12 @@ int priv_drop_to(const char *user, uint64_t keep, const struct priv_dir *dirs, u
 typedef int priv_probe_fn(void *arg);
 
 /*
- * As root: give the socket at @path to the group of @user, root keeping it,
- * so that the operator's group reads status through a mode 0660 socket.
+ * As root: give the socket at @path to @group, root keeping it, so that the
+ * operators in that group read status through a mode 0660 socket (and only
+ * root and the daemon's own user change state: server.c checks the peer).
  * Elsewhere: nothing. @return 0 or -errno, the reason logged.
  */
-int priv_socket_group(const char *path, const char *user);
+int priv_socket_group(const char *path, const char *group);
 
 /*
  * stratad's drop: priv_drop_to() c->user, keeping CAP_BPF where this kernel

@@ -40,6 +40,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "privdrop.h"
+#include "sdnotify.h"
 #include "shmcheck.h"
 #ifdef STRATA_NTS_XSK
 #include "xsk.h"
@@ -479,9 +480,9 @@ reap(struct sup *s)
  * SIGHUP: the file again, for the certificate and key (read here, as root)
  * and what fresh workers take at start (ntsntpserver, ntsprocesses,
  * maxntsconnections). Any error keeps the running workers and what they
- * serve.
+ * serve. @return 0, or -1 when the file, certificate or key was refused.
  */
-static void
+static int
 reload(struct sup *s)
 {
 	static struct cfg next;
@@ -492,7 +493,7 @@ reload(struct sup *s)
 	    check_cfg(s->path, &next, err, sizeof(err)) != 0 ||
 	    load_cred(&next, &cred, err, sizeof(err)) != 0) {
 		log_warn("reload: %s: the workers go on with what they had", err);
-		return;
+		return -1;
 	}
 	if (next.nts.port != s->cfg.nts.port || strcmp(next.user, s->cfg.user) != 0)
 		log_warn("reload: ntsport and user change at the next start of strata-nts");
@@ -510,6 +511,22 @@ reload(struct sup *s)
 	log_info("reload: certificate %s and key %s read; fresh NTS-KE workers serve with "
 		 "them",
 		 s->cfg.nts.cert, s->cfg.nts.key);
+	return 0;
+}
+
+/* reload() under systemd: RELOADING=1, then READY=1 with the outcome (sd_notify(3)). */
+static void
+notify_reload(struct sup *s)
+{
+	const char *status;
+
+	sd_notifyf("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reading %s again",
+		   (unsigned long long)(mono_ns() / 1000), s->path);
+	if (reload(s) == 0)
+		status = "reloaded: fresh workers take the new certificate";
+	else
+		status = "reload refused (the log says why): the workers go on with what they had";
+	sd_notifyf("READY=1\nSTATUS=%s", status);
 }
 
 /* SIGTERM to every child, then wait for their sessions to end (bounded). */
@@ -579,15 +596,19 @@ run(struct sup *s)
 		if ((pfd.revents & POLLIN) && read(s->sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 				log_info("%s: stopping", strsignal((int)si.ssi_signo));
+				sd_notifyf("STOPPING=1\nSTATUS=%s: stopping",
+					   strsignal((int)si.ssi_signo));
 				return 0;
 			}
 			if (si.ssi_signo == SIGHUP) {
 				log_info("SIGHUP: reading %s again", s->path);
-				reload(s);
+				notify_reload(s);
 			}
 		}
 		reap(s);
 		now = mono_ns();
+		/* the supervisor's loop, once a second at least: a hang stops the pings */
+		sd_watchdog_tick(now);
 		/* a child that dies at once is restarted once a second, not in a loop */
 		if (now >= s->next_restart) {
 			unsigned int before = 0, after = 0, i;
@@ -674,7 +695,7 @@ main(int argc, char **argv)
 	    check_cfg(s.path, &s.cfg, err, sizeof(err)) != 0 ||
 	    load_cred(&s.cfg, &s.cred, err, sizeof(err)) != 0) {
 		if (check)
-			fprintf(stderr, "strata-nts: %s\n", err);
+			log_err("%s", err);
 		else
 			log_cannot_start("%s", err);
 		return EX_CONFIG;
@@ -730,6 +751,10 @@ main(int argc, char **argv)
 		 s.cfg.nts.port, s.n_lfd == 2 ? "IPv4 and IPv6" : "IPv4", s.cfg.nts.processes,
 		 s.cfg.nts.processes == 1 ? "" : "s", s.cfg.nts.maxconns,
 		 s.want_xsk ? ", NTS on AF_XDP" : "");
+	/* listening, the workers forked; they never notify (NotifyAccess=main) */
+	sd_notifyf("READY=1\nSTATUS=NTS-KE on port %u, %u worker%s", s.cfg.nts.port,
+		   s.cfg.nts.processes, s.cfg.nts.processes == 1 ? "" : "s");
+	sd_watchdog_init(mono_ns());
 	rc = run(&s);
 	stop_all(&s);
 	if (rc == 0)

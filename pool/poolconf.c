@@ -22,7 +22,7 @@
 #define REG_HINT "registration 192.0.2.1:4460 key /etc/strata/pool.key"
 #define DNS_HINT "listen dns 192.0.2.1:53 or listen dns [2001:db8::1]:53"
 #define PROBE_HINT "probe interval SECONDS"
-#define METRICS_HINT "metrics 127.0.0.1:9124 or metrics [::1]:9124"
+#define METRICS_HINT "metrics 127.0.0.1:11124 or metrics [::1]:11124"
 #define UPDATE_HINT                                                                                \
 	"update 192.0.2.53:53 zone pool.example.net tsig strata-pool hmac-sha256 "                 \
 	"/etc/strata/tsig.key"
@@ -342,6 +342,16 @@ parse_user(struct conf_parser *p, char **argv, int argc)
 	return conf_user(p, argv[0], c->user, sizeof(c->user), PCFG_DEFAULT_USER);
 }
 
+static int
+parse_controlgroup(struct conf_parser *p, char **argv, int argc)
+{
+	struct pcfg *c = p->c;
+
+	(void)argc;
+	return conf_group(p, argv[0], c->controlgroup, sizeof(c->controlgroup),
+			  PCFG_DEFAULT_CONTROLGROUP);
+}
+
 /* ldns's names of the TSIG algorithms (RFC 8945 section 6) */
 static const char *const tsig_algs[] = {"hmac-sha256", "hmac-sha384", "hmac-sha512"};
 
@@ -390,6 +400,8 @@ static const struct conf_directive directives[] = {
 	{"ntstrustedcerts", NULL, 1, 1, 1, parse_ntstrustedcerts, NTSCA_HINT},
 	{"control", NULL, 1, 1, 1, parse_control, "control " PCFG_DEFAULT_CONTROL},
 	{"user", NULL, 1, 1, 1, parse_user, "user " PCFG_DEFAULT_USER},
+	{"controlgroup", NULL, 1, 1, 1, parse_controlgroup,
+	 "controlgroup " PCFG_DEFAULT_CONTROLGROUP},
 	{"update", NULL, 7, 7, 1, parse_update, UPDATE_HINT},
 };
 
@@ -410,6 +422,7 @@ pcfg_parse(const char *name, FILE *f, struct pcfg *c, char *err, size_t errlen)
 	c->interval = PCFG_INTERVAL_DEFAULT;
 	memcpy(c->control, PCFG_DEFAULT_CONTROL, sizeof(PCFG_DEFAULT_CONTROL));
 	memcpy(c->user, PCFG_DEFAULT_USER, sizeof(PCFG_DEFAULT_USER));
+	memcpy(c->controlgroup, PCFG_DEFAULT_CONTROLGROUP, sizeof(PCFG_DEFAULT_CONTROLGROUP));
 	if (conf_parse_file(&p, f) < 0)
 		return -1;
 	if (c->zone[0] == '\0')

@@ -25,6 +25,8 @@
 #define PCFG_DEFAULT_CONTROL "/run/strata/pool.sock"
 #define PCFG_DEFAULT_USER "_strata" /* as stratad's: scripts/install-deps.sh creates it */
 #define PCFG_USER_MAX 33	   /* 32 characters, as useradd allows */
+/* as stratad's controlgroup: read-only operators (scripts/install-deps.sh creates it) */
+#define PCFG_DEFAULT_CONTROLGROUP "strata-ops"
 
 struct pcfg_addr {
 	struct sockaddr_storage sa;
@@ -63,6 +65,7 @@ struct pcfg {
 	struct pcfg_addr metrics;
 	char control[108];	    /* sun_path */
 	char user[PCFG_USER_MAX]; /* strata-pool drops to it once its sockets are bound */
+	char controlgroup[PCFG_USER_MAX]; /* the control socket's group */
 	/* RFC 2136 push */
 	int has_update;
 	struct pcfg_addr update;

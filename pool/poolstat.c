@@ -8,6 +8,10 @@
 
 #include "outbuf.h"
 
+#ifndef STRATA_VERSION
+#define STRATA_VERSION "unknown"
+#endif
+
 static const char *const outcome_names[POOL_N_OUTCOMES] = {
 	[POOL_GOOD] = "good",	  [POOL_NOREPLY] = "no_reply", [POOL_KOD] = "kod",
 	[POOL_UNSYNC] = "unsync", [POOL_OFFSET] = "offset",    [POOL_NTS] = "nts",
@@ -129,6 +133,10 @@ poolstat_metrics(const struct pooldb *db, char *buf, size_t len)
 	const struct sockaddr_storage *a[POOL_MAX_MEMBERS * POOLREG_MAX_ADDRS];
 	unsigned int i;
 
+	family(&o, "strata_build_info", "gauge",
+	       "Always 1: the program and version serving these metrics.");
+	out_put(&o, "strata_build_info{program=\"strata-pool\",version=\"%s\"} 1\n",
+		STRATA_VERSION);
 	family(&o, "strata_pool_score", "gauge", "Monitor score of a member address, -100 to 20.");
 	per_addr(&o, db, "strata_pool_score", 0);
 	family(&o, "strata_pool_served", "gauge", "1 if the address is in the pool's answers.");

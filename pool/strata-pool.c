@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
@@ -44,6 +45,7 @@
 #include "poolstat.h"
 #include "poolupdate.h"
 #include "privdrop.h"
+#include "sdnotify.h"
 #include "sockclose.h"
 
 #ifndef STRATA_VERSION
@@ -561,9 +563,11 @@ run(struct registrar *r)
 		if (timeout > 1000)
 			timeout = 1000;
 		n = poll(r->pfd, r->n_pfd, timeout);
+		now = mono_ns();
+		/* once a second at least: a loop that hangs stops the pings */
+		sd_watchdog_tick(now);
 		if (n <= 0)
 			continue;
-		now = mono_ns();
 		for (i = 0; i < r->n_pfd; i++) {
 			struct pool_addr *a;
 			struct pool *p;
@@ -640,8 +644,11 @@ status(const char *path)
 		return 1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		fprintf(stderr, "strata-pool: cannot connect to %s: %s (is strata-pool running?)\n",
-			path, strerror(errno));
+		fprintf(stderr, "strata-pool: cannot connect to %s: %s (%s)\n", path,
+			strerror(errno),
+			errno == EACCES ? "run as root or as a member of the socket's group, "
+					  "strata-ops by default"
+					: "is strata-pool running?");
 		close(fd);
 		return 1;
 	}
@@ -759,10 +766,19 @@ main(int argc, char **argv)
 			 config, r->cfg.user, r->cfg.user);
 		bad = 1;
 	}
+	/* the control socket's group, given as root (docs/pool.conf.md, "controlgroup") */
+	if (!bad && geteuid() == 0 && getgrnam(r->cfg.controlgroup) == NULL) {
+		snprintf(err, sizeof(err),
+			 "%.200s: control group '%.40s' does not exist: the group of the control "
+			 "socket, whose members read status (hint: groupadd --system %.40s, or "
+			 "'controlgroup NAME' in the configuration)",
+			 config, r->cfg.controlgroup, r->cfg.controlgroup);
+		bad = 1;
+	}
 	if (bad) {
 		/* a start that fails says so last, as stratad's and strata-nts's */
 		if (check)
-			fprintf(stderr, "strata-pool: %s\n", err);
+			log_err("%s", err);
 		else
 			log_cannot_start("%s", err);
 		/* as stratad's: its unit does not restart a file that is wrong */
@@ -804,6 +820,12 @@ main(int argc, char **argv)
 	if (r->cfg.has_metrics)
 		r->metrics_fd = listen_on(&r->cfg.metrics, SOCK_STREAM, "metrics");
 	r->control_fd = listen_unix(r->cfg.control);
+	if (priv_socket_group(r->cfg.control, r->cfg.controlgroup) != 0) {
+		unlink(r->cfg.control);
+		log_cannot_start("cannot give the control socket to group %s (above)",
+				 r->cfg.controlgroup);
+		return 1;
+	}
 	/* nothing after this needs a capability: probes and answers are plain UDP and TCP */
 	if (priv_drop_to(r->cfg.user, 0, &ctl_dir, 1) != 0) {
 		unlink(r->cfg.control);
@@ -812,9 +834,13 @@ main(int argc, char **argv)
 	}
 	log_info("serving zone %s: %u pools, %u static members, probe interval %u s", r->cfg.zone,
 		 r->cfg.n_pool, r->cfg.n_member, r->cfg.interval);
+	/* every socket bound, the privileges dropped */
+	sd_notifyf("READY=1\nSTATUS=serving zone %s: %u pools", r->cfg.zone, r->cfg.n_pool);
+	sd_watchdog_init(mono_ns());
 
 	run(r);
 
+	sd_notifyf("STOPPING=1");
 	log_info("exiting");
 	unlink(r->cfg.control);
 	for (i = 0; i < MAX_CONNS; i++)

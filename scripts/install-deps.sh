@@ -19,7 +19,7 @@ chrony sntp ntpsec-ntpdig ntpsec-ntpdate tzdata iputils-ping
 libldns-dev libssl-dev knot knot-dnsutils bind9-dnsutils
 nettle-dev libgnutls28-dev gnutls-bin
 debootstrap qemu-system-x86 e2fsprogs
-pandoc
+debhelper lintian devscripts fakeroot pandoc systemd
 "
 
 # stratad drops to this user after setup (docs/security.md, "user" in docs/config.md)
@@ -31,6 +31,8 @@ if ! getent passwd _strata >/dev/null; then
 	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin _strata
 	echo "install-deps: created the system user _strata"
 fi
+# the control socket's group, read-only operators ("controlgroup" in docs/config.md)
+getent group strata-ops >/dev/null || groupadd --system strata-ops
 
 # NTPsec's ntpd, a client of the KoD test (tests/integration/ntpsec_kod.sh).
 # Its package conflicts with chrony's (both provide time-daemon) and would
@@ -53,6 +55,29 @@ if [ ! -x "$NTPSEC_ROOT/usr/sbin/ntpd" ]; then
 	dpkg-deb -x "$deb_dir"/ntpsec_*.deb "$NTPSEC_ROOT"
 	rm -rf "$deb_dir"
 	echo "install-deps: unpacked ntpsec's ntpd into $NTPSEC_ROOT"
+fi
+
+# promtool, which checks and unit-tests monitoring/strata.rules.yml (the meson
+# test promtool). It ships in Debian's prometheus package, whose install would
+# add and start a Prometheus server: only promtool is taken out of the .deb,
+# outside dpkg's database, as ntpsec's ntpd above.
+PROMTOOL_ROOT=/usr/local/lib/strata-test/prometheus
+if [ ! -x "$PROMTOOL_ROOT/usr/bin/promtool" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: need root to unpack promtool into $PROMTOOL_ROOT" >&2
+		exit 1
+	fi
+	deb_dir=$(mktemp -d)
+	chown _apt "$deb_dir" 2>/dev/null || true # apt downloads as _apt
+	if ! (cd "$deb_dir" && apt-get download -qq prometheus); then
+		apt-get update -qq
+		(cd "$deb_dir" && apt-get download -qq prometheus)
+	fi
+	mkdir -p "$PROMTOOL_ROOT"
+	dpkg-deb --fsys-tarfile "$deb_dir"/prometheus_*.deb |
+		tar -x -C "$PROMTOOL_ROOT" ./usr/bin/promtool
+	rm -rf "$deb_dir"
+	echo "install-deps: unpacked promtool into $PROMTOOL_ROOT"
 fi
 
 missing=""

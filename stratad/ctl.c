@@ -14,6 +14,7 @@
 #include <strata/reply.h>
 
 #include "outbuf.h"
+#include "reference.h"
 
 /* An answer being written: it either fits whole or is reported as too small. */
 
@@ -422,6 +423,98 @@ nts_json(struct out *o, const struct status *st)
 	out_put(o, "}}\n");
 }
 
+/* chronyc serverstats' totals, summed over every fast path */
+struct serverstats {
+	__u64 received, dropped, replies, kod_rate, kod_deny, passed;
+	__u64 ke_accepted, ke_dropped, nts_auth, nts_naks;
+};
+
+static __u64
+nts_naks(const __u64 *c)
+{
+	return c[STRATA_NTS_NAK_KEY] + c[STRATA_NTS_NAK_COOKIE] + c[STRATA_NTS_NAK_AUTH];
+}
+
+/*
+ * The XDP CPUs' and the DPDK workers' reasons (sum_cpus()), and the NTS
+ * counters that are not among them. A DPDK worker counts an NTS request in
+ * both its reasons and its NTS row, so only the NTS row's own figures
+ * (authenticated replies, NAKs) come from that row; the XDP program hands
+ * NTS requests to the AF_XDP sockets as pass_nts, so what those sockets did
+ * with them (replies, NAKs, drops) is added here.
+ */
+static void
+serverstats_sum(const struct status *st, struct serverstats *t)
+{
+	const struct status_nts *n = &st->nts;
+	__u64 total[STRATA_R_MAX], verdict[3];
+	unsigned int i, r;
+
+	sum_cpus(st, total, verdict);
+	memset(t, 0, sizeof(*t));
+	t->received = verdict[STRATA_REPLY] + verdict[STRATA_DROP] + total[STRATA_R_PASS_NTS];
+	t->dropped = verdict[STRATA_DROP];
+	t->replies = verdict[STRATA_REPLY];
+	t->kod_rate = total[STRATA_R_REPLY_KOD_RATE];
+	t->kod_deny = total[STRATA_R_REPLY_KOD_DENY];
+	t->passed = verdict[STRATA_PASS] - total[STRATA_R_PASS_NTS];
+	t->nts_auth = n->dp[STRATA_NTS_REPLY];
+	t->nts_naks = nts_naks(n->dp);
+	for (i = 0; i < n->n_xsk && i < STRATA_SHM_MAX_XSK; i++) {
+		const __u64 *c = n->xsk[i].c;
+
+		t->nts_auth += c[STRATA_NTS_REPLY];
+		t->nts_naks += nts_naks(c);
+		t->replies += c[STRATA_NTS_REPLY] + nts_naks(c);
+		for (r = STRATA_NTS_DROP_NO_UID; r <= STRATA_NTS_DROP_NO_KEYS; r++)
+			t->dropped += c[r];
+	}
+	t->ke_accepted = n->ke[STRATA_NTS_KE_ACCEPTED];
+	/* at the connection limit (maxntsconnections), as chrony's count */
+	t->ke_dropped = n->ke[STRATA_NTS_KE_REFUSED];
+}
+
+static void
+serverstats_text(struct out *o, const struct status *st)
+{
+	struct serverstats t;
+
+	serverstats_sum(st, &t);
+	out_put(o,
+		"NTP packets received       : %llu\n"
+		"NTP packets dropped        : %llu\n"
+		"NTP replies sent           : %llu\n"
+		"KoD RATE sent              : %llu\n"
+		"KoD DENY sent              : %llu\n"
+		"Passed to the kernel       : %llu\n"
+		"NTS-KE connections accepted: %llu\n"
+		"NTS-KE connections dropped : %llu\n"
+		"Authenticated NTP packets  : %llu\n"
+		"NTS NAKs sent              : %llu\n",
+		(unsigned long long)t.received, (unsigned long long)t.dropped,
+		(unsigned long long)t.replies, (unsigned long long)t.kod_rate,
+		(unsigned long long)t.kod_deny, (unsigned long long)t.passed,
+		(unsigned long long)t.ke_accepted, (unsigned long long)t.ke_dropped,
+		(unsigned long long)t.nts_auth, (unsigned long long)t.nts_naks);
+}
+
+static void
+serverstats_json(struct out *o, const struct status *st)
+{
+	struct serverstats t;
+
+	serverstats_sum(st, &t);
+	out_put(o,
+		"{\"ntp_received\":%llu,\"ntp_dropped\":%llu,\"ntp_replies\":%llu,"
+		"\"kod_rate\":%llu,\"kod_deny\":%llu,\"passed\":%llu,\"nts_ke_accepted\":%llu,"
+		"\"nts_ke_dropped\":%llu,\"nts_authenticated\":%llu,\"nts_naks\":%llu}\n",
+		(unsigned long long)t.received, (unsigned long long)t.dropped,
+		(unsigned long long)t.replies, (unsigned long long)t.kod_rate,
+		(unsigned long long)t.kod_deny, (unsigned long long)t.passed,
+		(unsigned long long)t.ke_accepted, (unsigned long long)t.ke_dropped,
+		(unsigned long long)t.nts_auth, (unsigned long long)t.nts_naks);
+}
+
 void
 ctl_server_view(const struct status *st, uint64_t now_mono_ns, struct snap_reply_view *v)
 {
@@ -515,6 +608,31 @@ sys_peer(const struct status *st)
 	return NULL;
 }
 
+/*
+ * Synchronised, as stratactl waitsync judges it: clients are told a time
+ * (not leap 3, a stratum of 1 to 15: RFC 5905 section 7.3) that comes from
+ * the source selection picked at its last pass (a system peer, reference
+ * clocks included) or from the local clock ("local stratum"); the holdover
+ * after the last source, and a snapshot adopted from the last stratad, do
+ * not count: they only carry clients over. *@error_s is the error clients
+ * may expect: the root distance they are served (root delay / 2 + root
+ * dispersion, RFC 5905 section 11.2) plus the last offset strata's clock
+ * measured against its sources.
+ */
+static int
+synchronised(const struct status *st, const struct snap_reply_view *v, double *error_s)
+{
+	int peer = sys_peer(st) != NULL;
+
+	*error_s = (double)ntp_short_to_ns(v->root_delay) / 2e9 +
+		   (double)ntp_short_to_ns(v->root_disp) / 1e9;
+	if (peer)
+		*error_s += st->sys_offset_s < 0 ? -st->sys_offset_s : st->sys_offset_s;
+	return (v->leap & 3) != NTP_LEAP_UNSYNC && v->stratum >= 1 &&
+	       v->stratum < NTP_STRATUM_UNSYNC &&
+	       (peer || v->refid == strata_htonl(REF_REFID_LOCAL));
+}
+
 static void
 tracking_text(struct out *o, const struct status *st, uint64_t now_mono_ns)
 {
@@ -522,6 +640,7 @@ tracking_text(struct out *o, const struct status *st, uint64_t now_mono_ns)
 	char refid[16];
 	unsigned int i;
 	int64_t age;
+	double err;
 
 	ctl_server_view(st, now_mono_ns, &v);
 	refid_text(st, refid, sizeof(refid));
@@ -529,6 +648,10 @@ tracking_text(struct out *o, const struct status *st, uint64_t now_mono_ns)
 	out_put(o, "Stratum         : %u\n", v.stratum);
 	out_put(o, "Reference ID    : %08X (%s)\n", strata_ntohl(v.refid), refid);
 	out_put(o, "Leap status     : %s\n", leap_names[v.leap & 3]);
+	if (synchronised(st, &v, &err))
+		out_put(o, "Synchronised    : yes, estimated error %.9f seconds\n", err);
+	else
+		out_put(o, "Synchronised    : no\n");
 	out_put(o, "Reference time  : ");
 	if (v.ref_time == 0) {
 		out_put(o, "never\n");
@@ -625,6 +748,8 @@ tracking_json(struct out *o, const struct status *st, uint64_t now_mono_ns)
 	struct snap_reply_view v;
 	char refid[16], word[32];
 	unsigned int i;
+	double err;
+	int sync;
 
 	ctl_server_view(st, now_mono_ns, &v);
 	refid_text(st, refid, sizeof(refid));
@@ -633,8 +758,10 @@ tracking_json(struct out *o, const struct status *st, uint64_t now_mono_ns)
 	out_put(o, ",\"stratum\":%u,\"refid_hex\":\"%08X\",\"refid\":", v.stratum,
 	    strata_ntohl(v.refid));
 	put_json_str(o, refid);
-	out_put(o, ",\"leap\":%u,\"leap_status\":\"%s\",\"ref_time_unix\":", v.leap & 3,
-	    leap_names[v.leap & 3]);
+	sync = synchronised(st, &v, &err);
+	out_put(o, ",\"leap\":%u,\"leap_status\":\"%s\",\"synchronised\":%s,\"error_s\":%.9f",
+		v.leap & 3, leap_names[v.leap & 3], sync ? "true" : "false", err);
+	out_put(o, ",\"ref_time_unix\":");
 	if (v.ref_time == 0) {
 		out_put(o, "null");
 	} else {
@@ -816,6 +943,10 @@ ctl_render(const char *cmd, const struct status *st, uint64_t now_mono_ns, char 
 		nts_text(&o, st);
 	} else if (n == 8 && memcmp(cmd, "nts json", 8) == 0) {
 		nts_json(&o, st);
+	} else if (n == 11 && memcmp(cmd, "serverstats", 11) == 0) {
+		serverstats_text(&o, st);
+	} else if (n == 16 && memcmp(cmd, "serverstats json", 16) == 0) {
+		serverstats_json(&o, st);
 	} else if (n == 7 && memcmp(cmd, "sources", 7) == 0) {
 		sources_text(&o, st);
 	} else if (n == 12 && memcmp(cmd, "sources json", 12) == 0) {
@@ -823,7 +954,7 @@ ctl_render(const char *cmd, const struct status *st, uint64_t now_mono_ns, char 
 	} else {
 		out_put(&o, "unknown command '");
 		put_cmd_echo(&o, cmd, n);
-		out_put(&o, "' (known: counters, nts, reload, sources, tracking)\n");
+		out_put(&o, "' (known: counters, nts, reload, serverstats, sources, tracking)\n");
 		ret = -1;
 	}
 	if (o.full)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The answers of stratad's control socket: what stratactl prints. One line
- * in ("counters", "counters json", "tracking", "tracking json"), text out.
+ * in ("counters", "serverstats", "tracking", each also with " json"), text out.
  */
 #pragma once
 

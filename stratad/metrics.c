@@ -17,6 +17,10 @@
 #include "ctl.h"
 #include "outbuf.h"
 
+#ifndef STRATA_VERSION
+#define STRATA_VERSION "unknown"
+#endif
+
 
 static const char *const verdict_names[3] = {
 	[STRATA_REPLY] = "reply",
@@ -87,8 +91,11 @@ source_sample(struct out *o, const char *name, const struct upstream_peer_report
 	out_put(o, "\"");
 }
 
-/* A family without samples would only say that the metric exists: none without sources. */
-/* The register lines: nothing without them. */
+/*
+ * The register lines: nothing without them. Named strata_registr*, not
+ * strata_pool_*: strata-pool's own metrics have that prefix, and its
+ * strata_pool_registrations_total counts what the registrar received.
+ */
 static void
 put_registrations(struct out *o, const struct status *st)
 {
@@ -97,7 +104,7 @@ put_registrations(struct out *o, const struct status *st)
 
 	if (st->n_regs == 0)
 		return;
-	family(o, "strata_pool_registrations_total", "counter",
+	family(o, "strata_registrations_total", "counter",
 	       "Registrations sent to strata-pool registrars, and their answers: acked, refused, "
 	       "bad (unauthenticated or malformed).");
 	for (i = 0; i < st->n_regs && i < CFG_MAX_REGISTER; i++) {
@@ -105,19 +112,19 @@ put_registrations(struct out *o, const struct status *st)
 		const uint64_t v[] = {r->sent, r->acked, r->refused, r->bad};
 
 		for (k = 0; k < 4; k++) {
-			out_put(o, "strata_pool_registrations_total{pool=\"");
+			out_put(o, "strata_registrations_total{pool=\"");
 			put_label(o, r->pool, sizeof(r->pool));
 			out_put(o, "\",registrar=\"");
 			put_label(o, r->registrar, sizeof(r->registrar));
 			out_put(o, "\",outcome=\"%s\"} %llu\n", outcome[k], (unsigned long long)v[k]);
 		}
 	}
-	family(o, "strata_pool_registered", "gauge",
+	family(o, "strata_registered", "gauge",
 	       "1 while a registrar holds an acknowledged registration of this server.");
 	for (i = 0; i < st->n_regs && i < CFG_MAX_REGISTER; i++) {
 		const struct reg_report *r = &st->regs[i];
 
-		out_put(o, "strata_pool_registered{pool=\"");
+		out_put(o, "strata_registered{pool=\"");
 		put_label(o, r->pool, sizeof(r->pool));
 		out_put(o, "\",registrar=\"");
 		put_label(o, r->registrar, sizeof(r->registrar));
@@ -229,6 +236,11 @@ metrics_render(const struct status *st, uint64_t now_mono_ns, char *buf, size_t 
 		return -2;
 	buf[0] = '\0';
 	ctl_server_view(st, now_mono_ns, &v);
+
+	/* the Prometheus convention for what a target runs: join on it in queries */
+	family(&o, "strata_build_info", "gauge",
+	       "Always 1: the program and version serving these metrics.");
+	out_put(&o, "strata_build_info{program=\"stratad\",version=\"%s\"} 1\n", STRATA_VERSION);
 
 	family(&o, "strata_packets_total", "counter",
 	       "Packets the fast path handled, by CPU and outcome (verdict reason).");

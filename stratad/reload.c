@@ -9,6 +9,7 @@
 #include "reload.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -84,6 +85,20 @@ reload_check(const char *path, struct cfg *c, char *err, size_t errlen)
 			 "%s: user '%s'%s does not exist (hint: useradd --system --no-create-home "
 			 "--shell /usr/sbin/nologin %s, or 'user NAME')",
 			 where, c->user, c->line.user != 0 ? "" : " (the default)", c->user);
+		return -1;
+	}
+	/* the control socket's group, given as root before the drop (OPS.md, "Operator group") */
+	if (geteuid() == 0 && getgrnam(c->controlgroup) == NULL) {
+		char where[CFG_FILE_MAX + 16];
+
+		snprintf(where, sizeof(where), c->line.controlgroup != 0 ? "%s:%u" : "%s", path,
+			 c->line.controlgroup);
+		snprintf(err, errlen,
+			 "%s: control group '%s'%s does not exist: the control socket's group, "
+			 "whose members read status (hint: groupadd --system %s, or "
+			 "'controlgroup NAME' naming a group that exists)",
+			 where, c->controlgroup, c->line.controlgroup != 0 ? "" : " (the default)",
+			 c->controlgroup);
 		return -1;
 	}
 	return 0;

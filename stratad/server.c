@@ -26,6 +26,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +184,40 @@ ask_reload(struct server *s, struct conn *c)
 		log_warn("reporting thread: cannot ask for the reload: %s", strerror(errno));
 }
 
+/*
+ * Commands that change state are for root and stratad's own user; the
+ * control group only reads (OPS.md, "Operator group"). SO_PEERCRED gives the
+ * credentials the peer had when it connected, which it cannot forge.
+ * @return 1 when @fd's peer may, else 0 with its uid in *@uid.
+ */
+static int
+may_change_state(int fd, uid_t *uid)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0) {
+		*uid = (uid_t)-1;
+		return 0;
+	}
+	*uid = cr.uid;
+	/* after the drop the process's uid is the configured user's */
+	return cr.uid == 0 || cr.uid == geteuid();
+}
+
+/* stratad's own user for messages: its name, or its uid where the lookup fails. */
+static void
+self_name(char *name, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	if (getpwuid_r(geteuid(), &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL)
+		snprintf(name, len, "%s", pw.pw_name);
+	else
+		snprintf(name, len, "uid %u", (unsigned int)geteuid());
+}
+
 static int
 is_reload(const char *cmd)
 {
@@ -199,6 +234,7 @@ static void
 serve_control(struct server *s, struct conn *c)
 {
 	const char *err = NULL;
+	char denied[256], name[96];
 	char *nl;
 	int len;
 
@@ -208,8 +244,26 @@ serve_control(struct server *s, struct conn *c)
 	else if (c->in_len > CTL_LINE_MAX)
 		err = CTL_ERROR_PREFIX "command longer than 256 bytes\n";
 	if (err == NULL && is_reload(c->in)) {
-		ask_reload(s, c);
-		return;
+		uid_t uid;
+
+		if (may_change_state(c->fd, &uid)) {
+			ask_reload(s, c);
+			return;
+		}
+		/* "root and _strata", or "root" for a stratad that kept root (debugging) */
+		snprintf(name, sizeof(name), "root");
+		if (geteuid() != 0) {
+			strcat(name, " and ");
+			self_name(name + strlen(name), sizeof(name) - strlen(name));
+			strcat(name, " (stratad's user)");
+		}
+		log_info("control socket: reload refused to uid %d: only %s may change state",
+			 (int)uid, name);
+		snprintf(denied, sizeof(denied),
+			 CTL_DENIED ": reload changes stratad's state, which only %s may ask; "
+				    "the control group reads status\n",
+			 name);
+		err = denied;
 	}
 
 	len = err == NULL ? render(s, c->in) : 0;

@@ -29,6 +29,7 @@
 
 #include "channel.h"
 #include "config.h"
+#include "ctlproto.h"
 #include "log.h"
 #include "monotime.h"
 #include "ntskeys.h"
@@ -36,6 +37,7 @@
 #include "reference.h"
 #include "register.h"
 #include "reload.h"
+#include "sdnotify.h"
 #include "server.h"
 #include "shmcheck.h"
 #include "status.h"
@@ -332,6 +334,26 @@ open_signals(sigset_t *mask)
 	return fd;
 }
 
+/*
+ * A reload under systemd: RELOADING=1 first (with the time, as
+ * sd_notify(3) asks of it), READY=1 after, with the outcome's first line
+ * as the unit's status. ExecReload= (stratactl reload) gives systemctl the
+ * outcome itself.
+ */
+static void
+reload_notified(struct reload *rl, char *answer, size_t len)
+{
+	const char *line = answer;
+
+	sd_notifyf("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s",
+		   (unsigned long long)(mono_ns() / 1000), rl->path);
+	reload_run(rl, answer, len);
+	/* "reload applied: ..." or "reload refused: ...; the running configuration stays" */
+	if (strncmp(line, CTL_ERROR_PREFIX, strlen(CTL_ERROR_PREFIX)) == 0)
+		line += strlen(CTL_ERROR_PREFIX);
+	sd_notifyf("READY=1\nSTATUS=%.*s", (int)strcspn(line, "\n"), line);
+}
+
 /* The main loop: poll and publish on every tick, until SIGTERM or SIGINT. */
 static int
 run(struct stratad *d, int tfd, int sfd)
@@ -364,7 +386,7 @@ run(struct stratad *d, int tfd, int sfd)
 
 			if (ticket != 0) {
 				log_info("reload asked on the control socket");
-				reload_run(&d->rl, answer, sizeof(answer));
+				reload_notified(&d->rl, answer, sizeof(answer));
 				server_reload_done(d->rl.srv, ticket, answer);
 			}
 		}
@@ -380,6 +402,8 @@ run(struct stratad *d, int tfd, int sfd)
 			ntskeys_tick(&d->keys, time(NULL));
 			if (publish(d, mono) != 0)
 				log_warn("cannot read the clocks: the snapshot ages");
+			/* here, not in a thread: a loop that hangs stops the pings */
+			sd_watchdog_tick(mono);
 		}
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
@@ -388,9 +412,10 @@ run(struct stratad *d, int tfd, int sfd)
 				continue;
 			if (si.ssi_signo == SIGHUP) {
 				log_info("SIGHUP: reloading %s", d->rl.path);
-				reload_run(&d->rl, answer, sizeof(answer));
+				reload_notified(&d->rl, answer, sizeof(answer));
 				continue;
 			}
+			sd_notifyf("STOPPING=1\nSTATUS=%s: stopping", strsignal((int)si.ssi_signo));
 			if (d->xdp.pin_dir[0] != '\0')
 				log_info("%s: exiting; the XDP program stays, answering from "
 					 "the last snapshot (stratad --remove detaches it)",
@@ -475,7 +500,7 @@ main(int argc, char **argv)
 	char err[512], why[256] = "";
 	sigset_t mask;
 	int c, verbose = 0, check = 0, tfd, sfd, rc = 1, remove = 0;
-	unsigned int i;
+	unsigned int i, wd_ms;
 
 	while ((c = getopt_long(argc, argv, "c:vhVs:t", longopts, NULL)) != -1) {
 		switch (c) {
@@ -514,7 +539,7 @@ main(int argc, char **argv)
 	if (reload_check(path, &d.cfg, err, sizeof(err)) != 0 ||
 	    (check && ntskeys_check(&d.cfg, err, sizeof(err)) != 0)) {
 		if (check)
-			fprintf(stderr, "stratad: %s\n", err);
+			log_err("%s", err);
 		else
 			log_cannot_start("%s", err);
 		return EX_CONFIG;
@@ -591,7 +616,7 @@ main(int argc, char **argv)
 	/*
 	 * The sockets are made as root, as OpenNTPD's parent makes them: the
 	 * control socket's directory may be root's alone (the socket is then
-	 * root's and the user's group's, mode 0660) and the metrics port may be
+	 * root's and the controlgroup's, mode 0660) and the metrics port may be
 	 * privileged; neither needs anything after the drop.
 	 */
 	if (priv_dirs(d.cfg.user, &ctl_dir, 1) != 0) {
@@ -602,7 +627,7 @@ main(int argc, char **argv)
 	srv = server_bind(d.cfg.control,
 			  d.cfg.has_metrics ? (struct sockaddr *)&d.cfg.metrics : NULL,
 			  d.cfg.metrics_len, get_status, &d);
-	if (srv == NULL || priv_socket_group(d.cfg.control, d.cfg.user) != 0) {
+	if (srv == NULL || priv_socket_group(d.cfg.control, d.cfg.controlgroup) != 0) {
 		snprintf(why, sizeof(why), "no control socket %s%s (above)", d.cfg.control,
 			 d.cfg.has_metrics ? " or metrics listener" : "");
 		goto detach;
@@ -628,6 +653,16 @@ main(int argc, char **argv)
 	log_info("ready: serving NTP on %u XDP interface%s%s, control socket %s", d.xdp.n_ifs,
 		 d.xdp.n_ifs == 1 ? "" : "s", d.n_xdp < (int)d.cfg.n_listen ? " and strata-dpdk" : "",
 		 d.cfg.control);
+	/* the program is attached, the first snapshot published, the sockets bound */
+	if (d.xdp.n_ifs == 0)
+		sd_notifyf("READY=1\nSTATUS=serving NTP through strata-dpdk");
+	else
+		sd_notifyf("READY=1\nSTATUS=serving NTP on %u XDP interface%s%s", d.xdp.n_ifs,
+			   d.xdp.n_ifs == 1 ? "" : "s",
+			   d.n_xdp < (int)d.cfg.n_listen ? " and strata-dpdk" : "");
+	wd_ms = sd_watchdog_init(mono_ns());
+	if (wd_ms != 0)
+		log_debug("systemd's watchdog: WATCHDOG=1 every %u ms", wd_ms);
 	rc = run(&d, tfd, sfd) == 0 ? 0 : 1;
 	if (rc != 0)
 		log_info("stopping: the main loop failed (above); exiting");

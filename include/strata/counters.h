@@ -39,7 +39,7 @@ enum strata_reason {
 	STRATA_R_DROP_MODE_CONTROL, /* mode 6 or 7: never answered */
 	STRATA_R_DROP_SHORT,        /* NTP payload under 48 octets */
 	STRATA_R_DROP_VERSION,      /* version 0 or above 4 */
-	STRATA_R_DROP_MODE,         /* any mode but client (3), or v1 mode 0 from port 123 */
+	STRATA_R_DROP_MODE,         /* modes 0, 2, 4, 5; v1 mode 0 from port 123; mode 1 with NTS */
 	STRATA_R_DROP_BAD_EXT,      /* malformed extension fields or MAC */
 	STRATA_R_DROP_NO_TIME,      /* no valid snapshot map for the clocks in use */
 	STRATA_R_DROP_RATE,         /* over the rate limit, not leaked, KoD already sent */
@@ -47,6 +47,7 @@ enum strata_reason {
 	/* added later, at the end so that no slot moves (strata_verdict_of() knows its verdict) */
 	STRATA_R_PASS_OTHER_MAC, /* PASS: a request to another host's MAC (promiscuous NIC) */
 	STRATA_R_DROP_UDP_CSUM0, /* IPv6 UDP checksum 0: forbidden (RFC 8200 section 8.1) */
+	STRATA_R_REPLY_PASSIVE,  /* REPLY: a symmetric active request answered in mode 2 */
 	STRATA_R_MAX
 };
 
@@ -93,5 +94,6 @@ static const char *const strata_reason_names[STRATA_R_MAX] = {
 	[STRATA_R_DROP_DENY] = "drop_deny",
 	[STRATA_R_PASS_OTHER_MAC] = "pass_other_mac",
 	[STRATA_R_DROP_UDP_CSUM0] = "drop_udp_csum0",
+	[STRATA_R_REPLY_PASSIVE] = "reply_passive",
 };
 #endif

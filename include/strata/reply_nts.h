@@ -101,7 +101,7 @@ strata_nts_seal(struct nts_server *nts, const struct nts_request *r, __u32 nts_r
 		__u32 *cookies)
 {
 	/* first: the authenticator covers the header (RFC 8915 section 5.6) */
-	strata_write_ntp((struct ntp_hdr *)ntp, k->version, k->poll, &k->xmt, v, 0);
+	strata_write_ntp((struct ntp_hdr *)ntp, k, v, 0);
 	if (nts_reason == STRATA_NTS_REPLY)
 		return nts_server_seal(nts, r, ntp, cookies);
 	return nts_server_nak(r, ntp);

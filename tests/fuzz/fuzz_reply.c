@@ -9,10 +9,11 @@
  * promises, with a parser and a checksum written here from the RFCs and not
  * from reply.h, so that a shared mistake cannot hide itself:
  *  - the verdict is the one of the reason;
- *  - only a client request (RFC 5905 section 9.2) to a service address on
- *    UDP port 123 is answered;
+ *  - only a client or symmetric active request (RFC 5905 section 9.2) to
+ *    a service address on UDP port 123 is answered;
  *  - a reply is no longer than the request and carries valid checksums,
- *    mode 4 and the request's transmit timestamp as origin;
+ *    mode 4 (mode 2 to a symmetric active request, table 9) and the
+ *    request's transmit timestamp as origin;
  *  - a frame that is passed or dropped is left untouched, also when the
  *    snapshot holds no time, the last refusal before the frame is rewritten.
  */
@@ -117,8 +118,9 @@ setup(void)
  * Decide from the RFCs alone whether a frame is an NTP client request to us:
  * Ethernet to our own unicast address, at most one 802.1Q tag, IPv4 or IPv6 (no
  * extension headers) to a service address, UDP from a nonzero port to port
- * 123, an NTP header of mode 3, or of mode 0 and version 1 from a port other
- * than 123 (RFC 1059 had no mode field). The lengths, checksums and source
+ * 123, an NTP header of mode 3 or 1 (symmetric active: answered in mode 2), or
+ * of mode 0 and version 1 from a port other than 123 (RFC 1059 had no mode
+ * field). The lengths, checksums and source
  * addresses strata also checks only make it refuse more.
  */
 static void
@@ -167,7 +169,8 @@ parse(const uint8_t *p, size_t n, struct req *r)
 	version = p[ntp] >> 3 & 7;
 	if (version < 1 || version > 4)
 		return;
-	r->answer = mode == 3 || (mode == 0 && version == 1 && get16(p + r->l4) != 123);
+	r->answer = mode == 3 || mode == 1 ||
+		    (mode == 0 && version == 1 && get16(p + r->l4) != 123);
 }
 
 static int
@@ -230,11 +233,14 @@ check_reply(const uint8_t *f, size_t len, const uint8_t *q, const struct req *r)
 		abort();
 
 	/*
-	 * NTP: mode 4, the request's version, origin = the request's transmit
-	 * timestamp (RFC 5905 section 9.2), and the times of the snapshot.
+	 * NTP: mode 4 (2 to mode 1), the request's version, origin = the
+	 * request's transmit timestamp (RFC 5905 section 9.2), and the times of
+	 * the snapshot.
 	 */
 	ntp = l4 + UDP_LEN;
-	if ((f[ntp] & 7) != NTP_MODE_SERVER || (f[ntp] >> 3 & 7) != (q[r->l4 + UDP_LEN] >> 3 & 7))
+	if ((f[ntp] & 7) != ((q[r->l4 + UDP_LEN] & 7) == NTP_MODE_ACTIVE ? NTP_MODE_PASSIVE
+									 : NTP_MODE_SERVER) ||
+	    (f[ntp] >> 3 & 7) != (q[r->l4 + UDP_LEN] >> 3 & 7))
 		abort();
 	if (memcmp(f + ntp + 24, q + r->l4 + UDP_LEN + 40, 8) != 0)
 		abort();

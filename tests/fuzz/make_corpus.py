@@ -169,6 +169,11 @@ def frames():
         "mode6_control": v4(control),
         "mode7_private": v4(private),
         "v4_mode4_server": v4(ntp(4, 4)),
+        # symmetric active (w32time, a peer): answered in mode 2; never with NTS
+        "v4_mode1_ipv4": v4(ntp(4, 1), sport=123),
+        "v3_mode1_ipv6": v6(ntp(3, 1)),
+        "v4_mode1_mac_md5": v4(ntp(4, 1, tail=mac_md5)),
+        "v4_mode1_nts": v4(ntp(4, 1, tail=nts)),
         "v4_csum_zero_ipv4": v4(ntp(xmt=xmt_for_zero_csum(CLI4, SVC4))),
         "v4_csum_zero_ipv6": v6(ntp(xmt=xmt_for_zero_csum(CLI6, SVC6))),
         "src_loopback_ipv6": eth(0x86DD, ip6(udp(ntp(), bytes(15) + b"\1", SVC6),
@@ -293,7 +298,7 @@ minsources 2
 driftfile /var/lib/strata/drift
 leapfile /usr/share/zoneinfo/leap-seconds.list
 local stratum 10        # after the holdover, rather than unsynchronised
-metrics 127.0.0.1:9123
+metrics 127.0.0.1:11123
 """
 
 DOCS_SYSTEM = """# /etc/strata/strata.conf
@@ -304,7 +309,7 @@ listen xdp eth1 address 198.51.100.7
 
 refclock system        # serve the host clock
 
-metrics 127.0.0.1:9123 # Prometheus scrapes http://127.0.0.1:9123/metrics
+metrics 127.0.0.1:11123 # Prometheus scrapes http://127.0.0.1:11123/metrics
 control /run/strata/stratad.sock
 """
 
@@ -335,7 +340,7 @@ def config_seeds():
         "eight_addresses": "listen xdp eth0" + "".join(" address 192.0.2.%d" % i
                                                       for i in range(1, 9))
         + "".join(" address 2001:db8::%x" % i for i in range(1, 9)) + "\nrefclock system\n",
-        "metrics_ipv6": BASE + "refclock system\nmetrics [::1]:9123\n",
+        "metrics_ipv6": BASE + "refclock system\nmetrics [::1]:11123\n",
         "allow_deny": BASE + "local stratum 10\nallow 192.0.2.0/24\nallow 2001:db8::/32\n"
         "deny 198.51.100.0/24 kod\ndeny 203.0.113.7\ndeny 2001:db8:bad::/48\n",
         "deny_all": BASE + "local stratum 10\ndeny all kod\nallow 192.0.2.128/25\n",
@@ -348,7 +353,7 @@ def config_seeds():
         "register": BASE + "local stratum 2\nregister pool.strata.test via 192.0.2.53 key "
         "/etc/strata/pool.key\nregister pool.example.net via [2001:db8::53]:4460 key /k\n"
         "register pool.example.net via registrar.example.net:4461 key /k\n",
-        "user": BASE + "local stratum 10\nuser strata\n",
+        "user": BASE + "local stratum 10\nuser _strata\n",
         "user_root": BASE + "local stratum 10\nuser root\n",
         "docs_acl": BASE + "local stratum 10\nallow 192.0.2.0/24\nallow 2001:db8::/32\n"
         "deny 192.0.2.128/25 kod\nratelimit interval 3 burst 8 leak 2 kod\n",

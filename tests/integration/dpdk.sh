@@ -91,7 +91,7 @@ cat >"$TMP/strata.conf" <<CONF
 listen dpdk $PORT address 192.0.2.1 address 2001:db8::1
 local stratum 5
 control $SOCK
-metrics 127.0.0.1:9123
+metrics 127.0.0.1:11123
 CONF
 spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/strata.conf"
 STRATAD_PID=$LAST_PID
@@ -170,6 +170,11 @@ for k in mode6:drop_mode_control mode7:drop_mode_control short:drop_short bad_ex
 	[ "$after" -eq $((before + 1)) ] || fail "$kind: $c went from $before to $after"
 	ok "$kind: no reply, counted as $c"
 done
+# symmetric active (w32time, a peer): the worker answers in mode 2, as XDP does
+before=$(counter reply_passive)
+in_c $PROBE send 192.0.2.1 mode1 --expect reply || fail "mode 1: no mode-2 reply from the worker"
+[ "$(counter reply_passive)" -eq $((before + 1)) ] || fail "mode 1: not counted as reply_passive"
+ok "mode1: answered in mode 2 by the DPDK worker, counted as reply_passive"
 
 # a TCP connection to a server in the host namespace, through the TAP
 spawn ip netns exec "$NS_S" python3 -c "
@@ -218,7 +223,7 @@ dpc() {
 	ctl --json counters | python3 -c "import json,sys; print(json.load(sys.stdin)['dpdk_total'][sys.argv[1]])" "$1"
 }
 metric() {
-	in_s python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9123/metrics', timeout=2).read().decode())" |
+	in_s python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:11123/metrics', timeout=2).read().decode())" |
 		awk -v c="counter=\"$1\"" 'index($0, "strata_dpdk_events_total{") == 1 && index($0, c) { s += $2 } END { print s + 0 }'
 }
 for name in arp_reply nd_reply echo_reply; do

@@ -132,6 +132,34 @@ wait_for() {
 	return 1
 }
 
+# systemd's side of sd_notify(3), for a daemon started with "env $SD_ENV":
+#   notify_start [CMD]        a socket standing in for /run/systemd/notify
+#                             (notify_listen.py; CMD is run when the first
+#                             READY=1 arrives, its status logged)
+#   notes PID MARK            PID's datagrams after line MARK of $NLOG, one a
+#                             line, fields joined by '|', WATCHDOG=1 left out
+#   note_is PID MARK TEXT     exactly TEXT
+#   reload_notified PID MARK STATUS   RELOADING=1, then READY=1 with STATUS...
+# WATCHDOG_USEC=400000: a ping every 200 ms, many in any test.
+NLOG="$TMP/notify.log"
+notify_start() {
+	: >"$NLOG"
+	NOTIFY_AT_READY=${1:-true}
+	spawn python3 "$(dirname "$0")/notify_listen.py" "$TMP/notify" "$NLOG" "$NOTIFY_AT_READY"
+	wait_for 5 test -S "$TMP/notify" || fail "no notification socket"
+	# shellcheck disable=SC2034 # for the tests that source this file
+	SD_ENV="NOTIFY_SOCKET=$TMP/notify WATCHDOG_USEC=400000"
+}
+notes() {
+	tail -n +"$(($2 + 1))" "$NLOG" | grep "^$1 " | cut -d' ' -f3- | grep -vx 'WATCHDOG=1' || true
+}
+note_is() { [ "$(notes "$1" "$2")" = "$3" ]; }
+reload_notified() {
+	notes "$1" "$2" >"$TMP/since"
+	sed -n 1p "$TMP/since" | grep -q '^RELOADING=1|MONOTONIC_USEC=[0-9]*|STATUS=' &&
+		sed -n 2p "$TMP/since" | grep -q "^READY=1|STATUS=$3"
+}
+
 # A LAN instead of a cable: a bridge in a hub namespace, and hosts on it.
 #   setup_lan                 creates the hub and the server $NS_S (s0: 192.0.2.1,
 #                             2001:db8::1) and client $NS_C (c0: 192.0.2.2, 2001:db8::2)

@@ -67,7 +67,8 @@ KINDS = {
     "short": ntp()[:20],
     "version0": ntp(lvm=0x03),
     "version5": ntp(lvm=0x2b),
-    "mode1": ntp(lvm=0x21),
+    "mode1": ntp(lvm=0x21),  # symmetric active: w32time, a peer; answered in mode 2
+    "mode1_nts": ntp(lvm=0x21, extra=struct.pack("!HH", 0x0104, 36) + b"strata-nts-uid-" + bytes(17)),
     # an extension field whose length (10) is below the minimum of 16 (RFC 7822)
     "bad_ext": ntp(extra=struct.pack("!HH", 0x2005, 10) + bytes(12)),
     # NTS-looking (RFC 8915 section 5.3: a Unique Identifier field), no cookie
@@ -100,7 +101,10 @@ def cmd_send(host, kind, expect):
         data, _ = s.recvfrom(2048)
     except socket.timeout:
         data = None
-    if expect == "reply" and (data is None or len(data) < 48 or data[0] & 7 != 4):
+    # RFC 5905 section 9.2, table 9: mode 2 answers mode 1, mode 4 the rest
+    mode = 2 if KINDS[kind][0] & 7 == 1 else 4
+    if expect == "reply" and (data is None or len(data) < 48 or data[0] & 7 != mode or
+                              data[24:32] != KINDS[kind][40:48]):
         sys.exit("no valid reply to %s" % kind)
     if expect == "none" and data is not None:
         sys.exit("unexpected reply to %s: %d octets" % (kind, len(data)))

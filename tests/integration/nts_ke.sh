@@ -23,6 +23,11 @@
 #   - a worker killed outright is restarted; NTS-KE goes on while stratad
 #     restarts (the master keys stay in the shared memory);
 #   - chronyd, if installed, completes NTS-KE (chronyc -N authdata);
+#   - systemd's notifications (sd_notify(3), lib.sh notify_start): READY=1
+#     from the supervisor once it listens, RELOADING=1 then READY=1 with the
+#     outcome around both SIGHUPs, WATCHDOG=1 pings, STOPPING=1 on SIGTERM,
+#     and nothing from its children; --check fails on the missing key, as
+#     the unit's ExecReload= runs it before the signal;
 #   - stratactl nts shows strata-nts's PID and counters; SIGTERM: strata-nts
 #     stops, clears its PID, and its counters add up.
 #
@@ -76,7 +81,9 @@ out=$("$STRATA_NTS" -c "$TMP/nonts.conf" --shm "$SHM" 2>&1) || rc=$?
 ok "no certificate: exit 78; --check reads the certificate and key"
 
 # strata-nts first: it waits for stratad's shared memory, once a second
-spawn ip netns exec "$NS_S" "$STRATA_NTS" -c "$CONF" --shm "$SHM" -v 2>"$NTS_LOG"
+notify_start "ip netns exec $NS_S ss -Hltn 'sport = :4460' | grep -q ."
+# shellcheck disable=SC2086 # split on purpose: two VAR=VALUE words
+spawn ip netns exec "$NS_S" env $SD_ENV "$STRATA_NTS" -c "$CONF" --shm "$SHM" -v 2>"$NTS_LOG"
 NTS_PID=$LAST_PID
 wait_for 10 grep -q "waiting for stratad's shared memory" "$NTS_LOG" ||
 	fail "strata-nts did not wait for the shared memory"
@@ -84,6 +91,11 @@ spawn ip netns exec "$NS_S" "$STRATAD" -c "$CONF" --shm "$SHM"
 STRATAD_PID=$LAST_PID
 wait_for 20 served || fail "no NTS-KE answer from strata-nts"
 ok "strata-nts waited for stratad's shared memory, then served"
+wait_for 5 grep -q '^CMD-AT-READY' "$NLOG" || fail "no READY=1 from strata-nts: $(cat "$NLOG")"
+first=$(grep -v 'WATCHDOG=1$' "$NLOG" | head -2 | tr '\n' ' ')
+echo "$first" | grep -q "^$NTS_PID 0 READY=1|STATUS=NTS-KE on port 4460, 2 workers CMD-AT-READY 0 $" ||
+	fail "READY=1 is not strata-nts's first notification, or came before it listened: $first"
+ok "READY=1 from strata-nts's supervisor once it listened: $(notes "$NTS_PID" 0 | head -1)"
 
 # the answer, for each AEAD preference, on both families
 for pref in 15,17 17,15 30,17; do
@@ -146,21 +158,31 @@ chmod +x "$TMP/during.sh"
 in_c sh "$TMP/during.sh" >"$TMP/during.out" 2>&1 &
 DURING=$!
 sleep 0.3
+mark=$(wc -l <"$NLOG")
 kill -HUP "$NTS_PID"
 wait $DURING || true
 [ ! -s "$TMP/during.out" ] || fail "clients refused during the reload: $(cat "$TMP/during.out")"
 cur=$(field "$(probe 192.0.2.1 4460 --ca "$TMP/ca/ca.pem")" cert_sha256)
 [ "$cur" = "$new" ] && [ "$cur" != "$old" ] ||
 	fail "after SIGHUP, $cur served, not the renewed $new (before: $old)"
-ok "SIGHUP: the renewed certificate served, 30 clients during the reload all served"
+wait_for 5 reload_notified "$NTS_PID" "$mark" "reloaded: fresh workers take the new certificate" ||
+	fail "SIGHUP: not RELOADING=1 then READY=1: $(notes "$NTS_PID" "$mark")"
+ok "SIGHUP: the renewed certificate served, 30 clients during the reload all served; RELOADING=1, READY=1"
 
 write_conf "$TMP/ca/renewed.pem" "$TMP/ca/missing.key"
+# the unit's first ExecReload=: a bad key fails 'systemctl reload' before any signal
+rc=0
+"$STRATA_NTS" -c "$CONF" --check >/dev/null 2>&1 || rc=$?
+[ $rc = 78 ] || fail "strata-nts --check with a missing key: exit $rc, not 78"
+mark=$(wc -l <"$NLOG")
 kill -HUP "$NTS_PID"
 wait_for 5 grep -q "reload: .*missing.key" "$NTS_LOG" 2>/dev/null || true
 cur=$(field "$(probe 192.0.2.1 4460 --ca "$TMP/ca/ca.pem")" cert_sha256)
 [ "$cur" = "$new" ] || fail "a reload with a missing key changed what is served"
+wait_for 5 reload_notified "$NTS_PID" "$mark" "reload refused" ||
+	fail "a refused SIGHUP: not RELOADING=1 then READY=1: $(notes "$NTS_PID" "$mark")"
 write_conf "$TMP/ca/renewed.pem" "$TMP/ca/renewed.key"
-ok "SIGHUP with a missing key: the running workers go on"
+ok "SIGHUP with a missing key: the running workers go on; --check exits 78, READY=1 says refused"
 
 # Connections that send nothing: below the limit they delay no one
 spawn ip netns exec "$NS_C" python3 "$PROBE" 192.0.2.1 4460 --hold 10 --seconds 4
@@ -228,10 +250,18 @@ fi
 ctl_nts() { in_s "$STRATACTL" -s "$TMP/stratad.sock" nts; }
 ctl_nts | grep -q "^strata-nts *: PID $NTS_PID\$" || fail "stratactl nts: $(ctl_nts)"
 ctl_nts | grep -Eq "^NTS-KE *: accepted [1-9]" || fail "stratactl nts: $(ctl_nts)"
+pings=$(grep -c "^$NTS_PID 0 WATCHDOG=1$" "$NLOG" || true)
+[ "$pings" -ge 5 ] || fail "strata-nts: $pings WATCHDOG=1 pings with WATCHDOG_USEC=400000"
+mark=$(wc -l <"$NLOG")
 kill "$NTS_PID"
 rc=0
 wait "$NTS_PID" || rc=$?
 [ $rc = 0 ] || fail "strata-nts exited $rc on SIGTERM"
+wait_for 2 note_is "$NTS_PID" "$mark" "STOPPING=1|STATUS=Terminated: stopping" ||
+	fail "strata-nts on SIGTERM: $(notes "$NTS_PID" "$mark")"
+others=$(grep -v "^$NTS_PID \|^CMD-AT-READY" "$NLOG" || true)
+[ -z "$others" ] || fail "notifications from strata-nts's children: $others"
+ok "strata-nts: $pings watchdog pings, STOPPING=1 on SIGTERM, nothing from its children"
 ctl_nts | grep -q "^strata-nts *: not running" || fail "strata-nts's PID left behind: $(ctl_nts)"
 line=$(grep "NTS-KE since" "$NTS_LOG") || fail "no counters at exit"
 echo "$line"

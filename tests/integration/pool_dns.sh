@@ -9,9 +9,11 @@
 # keep Knot's copy of the pool the same; an empty pool is NODATA. Once its
 # sockets are bound (port 53 among them) strata-pool runs as the _strata user
 # with no capability and no_new_privs, and still removes its socket at exit.
+# systemd's notifications (lib.sh notify_start): READY=1 from its PID as
+# _strata with port 53 already bound, WATCHDOG=1 pings, STOPPING=1 on SIGTERM.
 #
 #   hub:        bridge br0
-#   registrar:  192.0.2.1        strata-pool: DNS :53, metrics :9124
+#   registrar:  192.0.2.1        strata-pool: DNS :53, metrics :11124
 #   m1:         192.0.2.11 2001:db8::11     m2: 192.0.2.12     m3: 192.0.2.13
 #   knot:       192.0.2.53       knotd, zone pool.test, TSIG key strata-pool
 #   client:     192.0.2.2
@@ -19,7 +21,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 require_root
-require_cmd ip dig knotd python3 getent
+require_cmd ip dig knotd python3 getent setpriv setfacl
 [ -x "${STRATA_POOL:-}" ] || skip "STRATA_POOL is not set to the strata-pool binary"
 getent passwd _strata >/dev/null || skip "no _strata user (scripts/install-deps.sh creates it)"
 PROBE="$(dirname "$0")/ntp_probe.py"
@@ -126,7 +128,7 @@ registration 192.0.2.1:4460 key $TMP/pool.key
 listen dns 192.0.2.1:53
 listen dns [2001:db8::1]:53
 probe interval $INTERVAL
-metrics 127.0.0.1:9124
+metrics 127.0.0.1:11124
 control $TMP/pool.sock
 update 192.0.2.53:53 zone pool.test tsig strata-pool hmac-sha256 $TMP/tsig.key
 CONF
@@ -152,7 +154,9 @@ tail -n 1 "$TMP/nouser.err" | grep -q "^strata-pool: cannot start: .*; exiting$"
 	fail "no user, last line: $(cat "$TMP/nouser.err")"
 ok "a missing user is a startup error with a hint"
 
-spawn ip netns exec "$NS_R" "$STRATA_POOL" -c "$TMP/pool.conf"
+notify_start "ip netns exec $NS_R ss -Hlun 'sport = :53' | grep -q ."
+# shellcheck disable=SC2086 # split on purpose: two VAR=VALUE words
+spawn ip netns exec "$NS_R" env $SD_ENV "$STRATA_POOL" -c "$TMP/pool.conf"
 POOL_PID=$LAST_PID
 
 a_set() { # SERVER [TYPE]: the sorted answer set
@@ -182,6 +186,11 @@ for set in CapEff CapPrm CapBnd CapAmb; do
 done
 grep -q "^NoNewPrivs:	1$" "$st" || fail "no_new_privs is not set"
 ok "strata-pool runs as strata (uid $S_UID), no capabilities, NoNewPrivs 1"
+wait_for 5 grep -q '^CMD-AT-READY' "$NLOG" || fail "no READY=1 from strata-pool: $(cat "$NLOG")"
+first=$(grep -v 'WATCHDOG=1$' "$NLOG" | head -2 | tr '\n' ' ')
+echo "$first" | grep -q "^$POOL_PID $S_UID READY=1|STATUS=serving zone .* CMD-AT-READY 0 $" ||
+	fail "READY=1 is not strata-pool's first notification, not sent as _strata, or before port 53: $first"
+ok "READY=1 from strata-pool's PID as _strata, port 53 bound: $(notes "$POOL_PID" 0 | head -1)"
 wait_for 5 has_set 192.0.2.1 "2001:db8::11 " AAAA ||
 	fail "AAAA answer is '$(a_set 192.0.2.1 AAAA)'"
 in_c dig @2001:db8::1 ntp.pool.test A >"$TMP/dig.out"
@@ -248,9 +257,24 @@ grep -Eq "^  192\.0\.2\.13 +line6 +out .* offset " "$TMP/status.out" ||
 	fail "status does not show m3 out for its offset: $(cat "$TMP/status.out")"
 grep -Eq "^  192\.0\.2\.11 +line4 +out .* no_reply " "$TMP/status.out" ||
 	fail "status does not show m1 out, silent: $(cat "$TMP/status.out")"
+# the control socket is root's and strata-ops' (controlgroup): operators read status
+OPS_GID=$(getent group strata-ops | cut -d: -f3)
+[ -n "$OPS_GID" ] || fail "no strata-ops group (scripts/install-deps.sh creates it)"
+[ "$(stat -c '%a %u %g' "$TMP/pool.sock")" = "660 0 $OPS_GID" ] ||
+	fail "pool control socket: $(stat -c '%a %u %g' "$TMP/pool.sock"), want 660 0 $OPS_GID"
+setfacl -m g:strata-ops:x "$TMP"
+setpriv --reuid=65534 --regid="$OPS_GID" --clear-groups "$STRATA_POOL" -s "$TMP/pool.sock" \
+	status >"$TMP/op.out" 2>&1 || fail "an operator's strata-pool status: $(cat "$TMP/op.out")"
+cmp -s "$TMP/op.out" "$TMP/status.out" || grep -q "^  192\.0\.2\.12 " "$TMP/op.out" ||
+	fail "an operator's status: $(cat "$TMP/op.out")"
+if setpriv --reuid=65534 --regid=65534 --clear-groups "$STRATA_POOL" -s "$TMP/pool.sock" \
+	status >/dev/null 2>&1; then
+	fail "a user outside strata-ops read the pool's status"
+fi
+ok "pool control socket root:strata-ops 0660: the group reads status, others do not"
 ip netns exec "$NS_R" python3 -c '
 import urllib.request
-print(urllib.request.urlopen("http://127.0.0.1:9124/metrics", timeout=5).read().decode())' \
+print(urllib.request.urlopen("http://127.0.0.1:11124/metrics", timeout=5).read().decode())' \
 	>"$TMP/metrics.out" || fail "no metrics"
 grep -q '^strata_pool_served{pool="ntp.pool.test",address="192.0.2.12"} 1$' "$TMP/metrics.out" ||
 	fail "metrics: m2 not served"
@@ -264,7 +288,12 @@ ok "status and metrics show scores, states and counters"
 
 # SIGTERM: exit 0, and the socket bound as root is removed without privilege
 [ -S "$TMP/pool.sock" ] || fail "no control socket"
+pings=$(grep -c "^$POOL_PID $S_UID WATCHDOG=1$" "$NLOG" || true)
+[ "$pings" -ge 5 ] || fail "strata-pool: $pings WATCHDOG=1 pings with WATCHDOG_USEC=400000"
+mark=$(wc -l <"$NLOG")
 kill -TERM "$POOL_PID"
 wait "$POOL_PID" || fail "strata-pool did not exit 0 on SIGTERM"
 [ -e "$TMP/pool.sock" ] && fail "control socket left behind"
-ok "SIGTERM: exit 0, control socket removed after the drop"
+wait_for 2 note_is "$POOL_PID" "$mark" "STOPPING=1" ||
+	fail "strata-pool on SIGTERM: $(notes "$POOL_PID" "$mark")"
+ok "SIGTERM: exit 0, control socket removed after the drop; $pings watchdog pings, STOPPING=1"

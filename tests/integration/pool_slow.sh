@@ -10,7 +10,7 @@
 # Then more silent peers than the public DNS/TCP slots hold port 53, and
 # the operator's control socket and metrics are still answered.
 #
-#   server namespace: strata-pool on s0 192.0.2.1 (DNS :53, metrics :9124),
+#   server namespace: strata-pool on s0 192.0.2.1 (DNS :53, metrics :11124),
 #   a member answering NTP on 192.0.2.11, 240 member addresses in
 #   198.51.100.0/24 that never answer (routed into a veth pair with nobody
 #   behind it)
@@ -57,7 +57,7 @@ spawn ip netns exec "$NS_S" python3 "$PROBE" liar 192.0.2.11 0 120
 	done
 	echo "listen dns 192.0.2.1:53"
 	echo "probe interval 1"
-	echo "metrics 192.0.2.1:9124"
+	echo "metrics 192.0.2.1:11124"
 	echo "control $TMP/pool.sock"
 } >"$TMP/pool.conf"
 spawn ip netns exec "$NS_S" "$STRATA_POOL" -c "$TMP/pool.conf" 2>"$TMP/pool.log"
@@ -75,7 +75,7 @@ status_ok() { # the operator's view, with the member in service
 metrics() { # -> $TMP/metrics.out
 	in_c python3 -c '
 import urllib.request
-print(urllib.request.urlopen("http://192.0.2.1:9124/metrics", timeout=5).read().decode())' \
+print(urllib.request.urlopen("http://192.0.2.1:11124/metrics", timeout=5).read().decode())' \
 		>"$TMP/metrics.out"
 }
 
@@ -86,7 +86,7 @@ size=$(wc -c <"$TMP/metrics.out")
 ok "member served; metrics are $size bytes"
 
 # --- slow readers of the metrics, 12 s; the checks run while they are connected --
-spawn ip netns exec "$NS_C" python3 "$SLOW" reader 192.0.2.1 9124 12
+spawn ip netns exec "$NS_C" python3 "$SLOW" reader 192.0.2.1 11124 12
 READER=$LAST_PID
 sleep 1
 for i in 1 2 3 4 5 6 7 8; do

@@ -56,11 +56,11 @@ for n in 1 2 3; do
 		fail "member $n does not say it is registered: $(member_ctl $n tracking | grep Pool)"
 done
 m=$(member_metrics 1)
-echo "$m" | grep -q "^strata_pool_registered{pool=\"$POOL\",registrar=\"$REG:4460\"} 1$" ||
-	fail "member 1's metrics: $(echo "$m" | grep strata_pool_)"
-echo "$m" | grep -q 'strata_pool_registrations_total{.*outcome="acked"} [1-9]' ||
-	fail "member 1's metrics count no ACK: $(echo "$m" | grep strata_pool_)"
-member_metrics 4 | grep -q '^strata_pool_registered{.*} 0$' ||
+echo "$m" | grep -q "^strata_registered{pool=\"$POOL\",registrar=\"$REG:4460\"} 1$" ||
+	fail "member 1's metrics: $(echo "$m" | grep strata_regist)"
+echo "$m" | grep -q 'strata_registrations_total{.*outcome="acked"} [1-9]' ||
+	fail "member 1's metrics count no ACK: $(echo "$m" | grep strata_regist)"
+member_metrics 4 | grep -q '^strata_registered{.*} 0$' ||
 	fail "member 4 (wrong key) registered, say its metrics"
 ok "members 1 to 3 registered (stratactl tracking, metrics)"
 

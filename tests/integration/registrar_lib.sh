@@ -17,7 +17,7 @@ POOL=pool.strata.test
 REG=192.0.2.1
 KEY="$TMP/pool.key"
 POOL_SOCK="$TMP/pool.sock"
-POOL_METRICS=127.0.0.1:9124
+POOL_METRICS=127.0.0.1:11124
 
 require_root
 require_cmd ip python3 dig curl
@@ -93,7 +93,7 @@ member_host() {
 listen xdp eth0 $addrs
 local stratum 2
 control $TMP/m$n.sock
-metrics 127.0.0.1:9123
+metrics 127.0.0.1:11123
 register $POOL via $REG key $KEY
 EOF
 }
@@ -114,7 +114,7 @@ wait_member() {
 }
 
 member_metrics() { # N
-	ip netns exec "strata-m$1-$$" curl -sf http://127.0.0.1:9123/metrics
+	ip netns exec "strata-m$1-$$" curl -sf http://127.0.0.1:11123/metrics
 }
 
 member_ctl() { # N ARGS...

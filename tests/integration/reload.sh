@@ -18,7 +18,15 @@
 #   - stratactl reload exits 1 for the broken file, 0 for a good one;
 #   - a new register line registers, one whose key file only root can read
 #     is named as needing a restart, a removed one leaves its pool;
-#   - a time line (local stratum) applies through the reference pipeline.
+#   - a time line (local stratum) applies through the reference pipeline;
+#   - systemd's notifications (sd_notify(3)), to a socket standing in for
+#     systemd's: READY=1 once the XDP program is attached (xdp) or the
+#     shared memory made (dpdk), from stratad's PID and after its drop to
+#     _strata; RELOADING=1 then READY=1 with the outcome around each reload,
+#     a refused one included; WATCHDOG=1 pings with WATCHDOG_USEC set;
+#     STOPPING=1 on SIGTERM. strata-dpdk likewise: READY=1 once its workers
+#     run, its pings, STOPPING=1; its --check exits 78 on a configuration
+#     error.
 #
 # Environment (set by meson): STRATAD, STRATACTL, STRATA_GEN, XDP_PASS_OBJ,
 # and STRATA_DPDK for the dpdk mode.
@@ -71,7 +79,15 @@ conf() { # EXTRA-LINES: the base configuration and more
 		"$LISTEN" "${ADDR:-}" "$SOCK" "$1" >"$TMP/stratad.conf"
 }
 ADDR=""
-conf 'metrics 127.0.0.1:9123\n'
+conf 'metrics 127.0.0.1:11123\n'
+
+# systemd's notification socket (lib.sh notify_start)
+if [ "$MODE" = xdp ]; then
+	notify_start "ip -n $NS_S link show s0 | grep -q xdp"
+else
+	notify_start "test -s /dev/shm$SHM"
+fi
+at_ready=$NOTIFY_AT_READY
 
 # --- stratad --check --------------------------------------------------------------
 out=$("$STRATAD" --check -c "$TMP/stratad.conf" 2>&1) || fail "--check of a valid file: $out"
@@ -82,27 +98,55 @@ out=$("$STRATAD" --check -c "$TMP/broken.conf" 2>&1) || rc=$?
 [ "$rc" -eq 78 ] || fail "--check of a broken file: exit $rc, not 78: $out"
 echo "$out" | grep -qF "$TMP/broken.conf:3:" || fail "--check does not name the line: $out"
 ok "--check, broken file: exit 78: $out"
+if [ "$MODE" = dpdk ]; then
+	# strata-dpdk --check (its unit's ExecStartPre=): the file and EAL's -l and
+	# -a, without starting EAL; 78 for each error
+	out=$("$STRATA_DPDK" --check -c "$TMP/stratad.conf" -- -l 0-1 -a 0000:01:00.0,x=1 2>&1) ||
+		fail "strata-dpdk --check of a valid file: $out"
+	printf 'listen xdp s0 address 192.0.2.1\nlocal stratum 5\n' >"$TMP/nodpdk.conf"
+	for bad in "$TMP/broken.conf --" "$TMP/stratad.conf -- -l zero" \
+		"$TMP/stratad.conf -- -a eth0" "$TMP/nodpdk.conf --"; do
+		rc=0
+		# shellcheck disable=SC2086 # split on purpose: the file, then EAL's arguments
+		out=$("$STRATA_DPDK" --check -c $bad 2>&1) || rc=$?
+		[ "$rc" -eq 78 ] || fail "strata-dpdk --check -c $bad: exit $rc, not 78: $out"
+	done
+	ok "strata-dpdk --check: 0 for a valid file, 78 for a broken one, a bad -l or -a, no 'listen dpdk'"
+fi
 
-spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf" 2>"$LOG"
+# shellcheck disable=SC2086 # split on purpose: two VAR=VALUE words
+spawn ip netns exec "$NS_S" env $SD_ENV "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf" 2>"$LOG"
 SPID=$LAST_PID
 wait_for 10 ctl tracking || fail "stratad did not come up: $(cat "$LOG")"
 adopted() { :; } # XDP: the maps are written when stratad logs the generation
 if [ "$MODE" = dpdk ]; then
-	spawn ip netns exec "$NS_S" "$STRATA_DPDK" -c "$TMP/stratad.conf" --shm "$SHM" -- \
-		--no-huge -m 1024 --no-pci -l 0-1 --file-prefix "strata$$" --log-level 4 \
-		>"$TMP/dp.log" 2>&1
+	# shellcheck disable=SC2086 # split on purpose: two VAR=VALUE words
+	spawn ip netns exec "$NS_S" env $SD_ENV "$STRATA_DPDK" -c "$TMP/stratad.conf" \
+		--shm "$SHM" -- --no-huge -m 1024 --no-pci -l 0-1 --file-prefix "strata$$" \
+		--log-level 4 >"$TMP/dp.log" 2>&1
+	DPID=$LAST_PID
 	wait_for 20 grep -q 'ready:' "$TMP/dp.log" ||
 		fail "strata-dpdk did not come up: $(cat "$TMP/dp.log")"
+	wait_for 5 sh -c "grep -q '^$DPID 0 READY=1|STATUS=[0-9]* workers* serving 1 port$' '$NLOG'" ||
+		fail "no READY=1 from strata-dpdk ($DPID): $(cat "$NLOG")"
+	ok "strata-dpdk: READY=1 once its workers run"
 	adopted() { # GEN: strata-dpdk's workers serve generation GEN
 		wait_for 5 grep -q "generation $1 adopted" "$TMP/dp.log" ||
 			fail "strata-dpdk did not adopt generation $1: $(tail -3 "$TMP/dp.log")"
 	}
 fi
 wait_for 10 in_c $PROBE send 192.0.2.1 client || fail "no answer from the XDP path"
-wait_for 5 metrics_up 9123 || fail "no metrics on port 9123: $(cat "$LOG")"
+wait_for 5 metrics_up 11123 || fail "no metrics on port 11123: $(cat "$LOG")"
 gen0=$(sed -n 's/.*fast paths: generation \([0-9]*\):.*/\1/p' "$LOG" | tail -1)
 adopted "$gen0"
-ok "stratad up: generation $gen0, metrics on 9123"
+ok "stratad up: generation $gen0, metrics on 11123"
+uid=$(id -u _strata)
+wait_for 5 grep -q '^CMD-AT-READY' "$NLOG" ||
+	fail "no READY=1 from stratad ($SPID) as _strata ($uid): $(cat "$NLOG")"
+first=$(grep -v 'WATCHDOG=1$' "$NLOG" | head -2 | tr '\n' ' ')
+echo "$first" | grep -q "^$SPID $uid READY=1|STATUS=serving NTP .* CMD-AT-READY 0 $" ||
+	fail "READY=1 is not stratad's first notification, or came before it served ($at_ready): $first"
+ok "READY=1 from stratad's PID, sent as _strata after the drop, once it served ($at_ready): $(notes "$SPID" 0 | head -1)"
 
 # before: the address is not served, the client not denied
 in_c $PROBE send 192.0.2.10 client --expect none || fail "192.0.2.10 answered before the reload"
@@ -130,8 +174,9 @@ ok "baseline, ${WINDOW} s at $RATE/s without a reload: sent $1, valid $2, lost $
 # --- the same window with SIGHUPs: a new address, a deny prefix, new metrics -----
 load "$WINDOW" "$TMP/reload.json"
 sleep 1
+mark=$(wc -l <"$NLOG")
 ADDR=" address 192.0.2.10"
-conf 'metrics 127.0.0.1:9124\ndeny 192.0.2.64/26\n'
+conf 'metrics 127.0.0.1:11125\ndeny 192.0.2.64/26\n'
 # the prober asks the new address every 2 ms, each request carrying its send
 # time as its transmit timestamp, which the reply returns as its origin: it
 # prints the send times of the last request not answered and the first one
@@ -181,15 +226,18 @@ echo "reload window: sent $1, valid $2, lost $3, invalid $4 (baseline lost $base
 ok "SIGHUP under $RATE/s: lost $3 (baseline $base_lost); 192.0.2.10 answered from $hup_ms ms after the signal (stratad: reload in $took ms)"
 gen1=$(sed -n 's/.*reload applied: generation \([0-9]*\).*/\1/p' "$LOG" | tail -1)
 [ "$gen1" -gt "$gen0" ] || fail "generation $gen1 after the reload, $gen0 before"
+wait_for 5 reload_notified "$SPID" "$mark" "reload applied: generation $gen1" ||
+	fail "SIGHUP: not RELOADING=1 then READY=1 with the outcome: $(notes "$SPID" "$mark")"
+ok "SIGHUP notified: $(notes "$SPID" "$mark" | tr '\n' ' ')"
 adopted "$gen1"
 
 d=$(in_c $PROBE flood 192.0.2.66 192.0.2.1 5 50)
 [ "$(field "$d" reply)" -eq 0 ] || fail "192.0.2.66 still answered after deny 192.0.2.64/26: $d"
 d=$(in_c $PROBE flood 192.0.2.2 192.0.2.10 5 50)
 [ "$(field "$d" reply)" -eq 5 ] || fail "192.0.2.2 not answered on 192.0.2.10: $d"
-wait_for 5 metrics_up 9124 || fail "no metrics on port 9124 after the reload: $(tail -5 "$LOG")"
-metrics_up 9123 2>/dev/null && fail "metrics still on port 9123 after the reload"
-ok "generation $gen0 -> $gen1: 192.0.2.66 denied, 192.0.2.10 answered, metrics moved to 9124"
+wait_for 5 metrics_up 11125 || fail "no metrics on port 11125 after the reload: $(tail -5 "$LOG")"
+metrics_up 11123 2>/dev/null && fail "metrics still on port 11123 after the reload"
+ok "generation $gen0 -> $gen1: 192.0.2.66 denied, 192.0.2.10 answered, metrics moved to 11125"
 
 # --- lines that need a restart: the rest still applies -----------------------------
 conf 'metrics 127.0.0.1:80\ndeny 192.0.2.64/26\nuser nobody\nlisten xdp nosuch0 address 198.51.100.1\nratelimit interval 0 burst 16\n'
@@ -200,7 +248,7 @@ for l in "line 4: metrics: port 80 is privileged" "line 6: user nobody" \
 	"line 7: listen xdp nosuch0: a new interface"; do
 	echo "$out" | grep -qF "$l" || fail "'$l' not listed as needing a restart: $out"
 done
-metrics_up 9124 || fail "the metrics listener did not stay on 9124"
+metrics_up 11125 || fail "the metrics listener did not stay on 11125"
 grep -q "fast paths: generation .* rate limit on" "$LOG" || fail "the rate limit did not apply"
 adopted "$(sed -n 's/.*reload applied: generation \([0-9]*\).*/\1/p' "$LOG" | tail -1)"
 ok "metrics on a privileged port, another user, a new interface: named; the rate limit applied"
@@ -210,6 +258,7 @@ gen2=$(sed -n 's/.*reload applied: generation \([0-9]*\).*/\1/p' "$LOG" | tail -
 cp "$TMP/stratad.conf" "$TMP/good.conf"
 printf 'allow 192.0.2.0/33\n' >>"$TMP/stratad.conf"
 n=$(grep -c "reload refused" "$LOG" || true)
+mark=$(wc -l <"$NLOG")
 kill -HUP "$SPID"
 wait_for 5 sh -c "[ \$(grep -c 'reload refused' '$LOG') -gt $n ]" ||
 	fail "no refusal logged: $(tail -3 "$LOG")"
@@ -221,12 +270,17 @@ d=$(in_c $PROBE flood 192.0.2.2 192.0.2.10 5 50)
 [ "$(field "$d" reply)" -eq 5 ] || fail "192.0.2.10 not answered after a refused reload: $d"
 d=$(in_c $PROBE flood 192.0.2.66 192.0.2.1 5 50)
 [ "$(field "$d" reply)" -eq 0 ] || fail "192.0.2.66 answered after a refused reload: $d"
-ok "SIGHUP with a broken file: refused with file:line, generation $gen2 kept, still serving"
+wait_for 5 reload_notified "$SPID" "$mark" "reload refused: $TMP/stratad.conf:9:" ||
+	fail "a refused SIGHUP: not RELOADING=1 then READY=1 with the refusal: $(notes "$SPID" "$mark")"
+ok "SIGHUP with a broken file: refused with file:line, generation $gen2 kept, still serving; READY=1 says so"
 
 # --- stratactl reload: 1 for the broken file, 0 for a good one --------------------------
 rc=0
+mark=$(wc -l <"$NLOG")
 out=$(ctl reload 2>&1) || rc=$?
 [ "$rc" -eq 1 ] || fail "stratactl reload of a broken file: exit $rc: $out"
+wait_for 5 reload_notified "$SPID" "$mark" "reload refused: $TMP/stratad.conf:9:" ||
+	fail "stratactl reload refused: not RELOADING=1 then READY=1: $(notes "$SPID" "$mark")"
 echo "$out" | grep -qF "$TMP/stratad.conf:9:" || fail "stratactl does not show the error: $out"
 ok "stratactl reload, broken file: exit 1: $out"
 # root's alone: the dropped stratad cannot read it, and says so
@@ -275,6 +329,23 @@ echo "$out" | grep -q "line 2" && fail "local stratum named as needing a restart
 wait_for 2 stratum_is 7 || fail "local stratum 7 not served: $(ctl tracking)"
 ok "local stratum 5 -> 7: served without a restart"
 
+# --- the watchdog, and the end ----------------------------------------------------------
+pings=$(grep -c "^$SPID [0-9]* WATCHDOG=1$" "$NLOG" || true)
+[ "$pings" -ge 5 ] || fail "stratad: $pings WATCHDOG=1 pings with WATCHDOG_USEC=400000"
+if [ "$MODE" = dpdk ]; then
+	dpings=$(grep -c "^$DPID 0 WATCHDOG=1$" "$NLOG" || true)
+	[ "$dpings" -ge 5 ] || fail "strata-dpdk: $dpings WATCHDOG=1 pings"
+	mark=$(wc -l <"$NLOG")
+	kill -TERM "$DPID"
+	wait "$DPID" || fail "strata-dpdk did not exit 0 on SIGTERM: $(tail -5 "$TMP/dp.log")"
+	wait_for 2 note_is "$DPID" "$mark" "STOPPING=1" ||
+		fail "strata-dpdk on SIGTERM: $(notes "$DPID" "$mark")"
+	ok "strata-dpdk: $dpings watchdog pings, STOPPING=1 on SIGTERM"
+fi
+mark=$(wc -l <"$NLOG")
 kill -TERM "$SPID"
 wait "$SPID" || fail "stratad did not exit 0 on SIGTERM: $(tail -5 "$LOG")"
+wait_for 2 note_is "$SPID" "$mark" "STOPPING=1|STATUS=Terminated: stopping" ||
+	fail "stratad on SIGTERM: $(notes "$SPID" "$mark")"
+ok "stratad: $pings watchdog pings at 200 ms, STOPPING=1 on SIGTERM"
 echo "1 passed, 0 failed"

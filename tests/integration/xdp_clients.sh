@@ -2,19 +2,28 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # stratad serves NTP from XDP on a veth; real clients from Debian (sntp,
-# ntpdig, ntpdate, chronyd) synchronise to it over IPv4 and IPv6; what is not
-# ours still reaches the kernel; malformed and mode 6/7 requests get no reply
-# and land in the right counter; the counters add up to the frames sent.
+# ntpdig, ntpdate, chronyd) synchronise to it over IPv4 and IPv6; so do
+# symmetric peers (chronyd's `peer`, whose mode-1 requests strata answers in
+# mode 2, as w32time's are; NTPsec's `peer`, which NTPsec 1.2 turns into a
+# server association); what is not ours still reaches the kernel; malformed
+# and mode 6/7 requests get no reply and land in the right counter; the
+# counters add up to the frames sent.
 #
-# Environment (set by meson): STRATAD, STRATACTL, XDP_PASS_OBJ.
+# Environment (set by meson): STRATAD, STRATACTL, XDP_PASS_OBJ; NTPSEC_ROOT
+# where scripts/install-deps.sh unpacked the ntpsec package.
 set -eu
 . "$(dirname "$0")/lib.sh"
 PROBE="python3 $(dirname "$0")/ntp_probe.py"
+NTPSEC_ROOT=${NTPSEC_ROOT:-/usr/local/lib/strata-test/ntpsec}
+NTPD="$NTPSEC_ROOT/usr/sbin/ntpd"
+NTPQ="$NTPSEC_ROOT/usr/bin/ntpq"
 
 require_root
-require_cmd ip python3 sntp ntpdig ntpdate chronyd chronyc
+require_cmd ip python3 setpriv timeout sntp ntpdig ntpdate chronyd chronyc
 [ -x "${STRATAD:-}" ] || skip "STRATAD not set to the stratad binary"
 [ -x "${STRATACTL:-}" ] || skip "STRATACTL not set to the stratactl binary"
+[ -x "$NTPD" ] && [ -x "$NTPQ" ] ||
+	skip "NTPsec's ntpd and ntpq are not in $NTPSEC_ROOT (sh scripts/install-deps.sh)"
 
 setup_topology
 SOCK="$TMP/stratad.sock"
@@ -23,7 +32,7 @@ cat >"$TMP/stratad.conf" <<EOF
 listen xdp s0 address 192.0.2.1 address 2001:db8::1
 local stratum 5
 control $SOCK
-metrics 127.0.0.1:9123
+metrics 127.0.0.1:11123
 EOF
 spawn ip netns exec "$NS_S" "$STRATAD" --shm "$SHM" -c "$TMP/stratad.conf"
 STRATAD_PID=$LAST_PID
@@ -106,6 +115,64 @@ done
 kill "$CHRONY_PID"
 wait "$CHRONY_PID" 2>/dev/null || true
 
+# --- symmetric peers -----------------------------------------------------------
+# chronyd with `peer` sends mode 1 (symmetric active) from port 123, as
+# w32time does without its client flag 0x8; strata answers each statelessly
+# in mode 2 (RFC 5905 section 9.2, table 9), and chronyd takes strata as a
+# peer it can synchronise to (`=*` in chronyc sources).
+passive0=$(counter reply_passive)
+cat >"$TMP/chrony-peer.conf" <<EOF
+peer 192.0.2.1 minpoll -2 maxpoll -2
+peer 2001:db8::1 minpoll -2 maxpoll -2
+pidfile $TMP/chronyd-peer.pid
+bindcmdaddress $TMP/chronyd-peer.sock
+cmdport 0
+EOF
+spawn ip netns exec "$NS_C" chronyd -x -d -u root -f "$TMP/chrony-peer.conf"
+CHRONY_PID=$LAST_PID
+chronyc() { in_c /usr/bin/chronyc -h "$TMP/chronyd-peer.sock" "$@"; }
+peer_synced() { chronyc -n sources | grep -Eq '^=\* (192\.0\.2\.1|2001:db8::1) +5 '; }
+wait_for 30 peer_synced || fail "chronyd did not select strata as a peer: $(chronyc -n sources 2>&1)"
+ok "chronyd selected strata as a symmetric peer: $(chronyc -n sources | grep '^=\*')"
+for addr in 192.0.2.1 2001:db8::1; do
+	nd=$(chronyc ntpdata "$addr")
+	echo "$nd" | grep -Eq '^Mode +: Symmetric passive$' || fail "chronyc ntpdata $addr: mode: $nd"
+	echo "$nd" | grep -Eq '^Stratum +: 5$' || fail "chronyc ntpdata $addr: stratum: $nd"
+	ok "chronyc ntpdata $addr: symmetric passive, stratum 5"
+done
+kill "$CHRONY_PID"
+wait "$CHRONY_PID" 2>/dev/null || true
+passive1=$(counter reply_passive)
+[ "$passive1" -gt "$passive0" ] || fail "reply_passive did not count chronyd's peer requests"
+ok "reply_passive counted $((passive1 - passive0)) answers to chronyd's mode-1 requests"
+
+# NTPsec 1.2 reads `peer` as `server` ("peer deprecated, treated as server"
+# in its log): it sends mode 3, and must synchronise all the same. It never
+# touches the host's clock: no CAP_SYS_TIME in its bounding set, and the
+# discipline disabled (as in ntpsec_kod.sh). Without restrict lines its
+# ntpq gets no answer over loopback here.
+cat >"$TMP/ntp.conf" <<EOF
+peer 192.0.2.1 iburst minpoll 3 maxpoll 4
+restrict default
+restrict 127.0.0.1
+disable ntp
+disable kernel
+EOF
+spawn ip netns exec "$NS_C" setpriv --bounding-set -sys_time \
+	timeout 60 "$NTPD" -n -c "$TMP/ntp.conf" -f "$TMP/ntp.drift" -l "$TMP/ntpd.log" \
+	-p "$TMP/ntpd.pid"
+NTPD_PID=$LAST_PID
+ntpq() { in_c timeout 5 "$NTPQ" -n -p 127.0.0.1; }
+ntpq_synced() { ntpq 2>/dev/null | grep -Eq '^\*192\.0\.2\.1 '; }
+if ! wait_for 40 ntpq_synced; then
+	ntpq || true
+	cat "$TMP/ntpd.log"
+	fail "NTPsec's ntpd with peer 192.0.2.1 did not select strata"
+fi
+ok "NTPsec (peer 192.0.2.1) selected strata: $(ntpq | grep '^\*')"
+kill "$NTPD_PID"
+wait "$NTPD_PID" 2>/dev/null || true
+
 # --- what is not ours reaches the kernel -----------------------------------
 for addr in 192.0.2.1 2001:db8::1; do
 	rm -f "$TMP/udp.out"
@@ -134,9 +201,15 @@ check_drop mode7 drop_mode_control
 check_drop short drop_short
 check_drop version0 drop_version
 check_drop version5 drop_version
-check_drop mode1 drop_mode
+check_drop mode1_nts drop_mode
 check_drop bad_ext drop_bad_ext
 in_c $PROBE send 192.0.2.1 client --expect reply || fail "a plain request got no reply"
+# mode 1 was dropped here too before strata answered it: now mode 2 comes back
+before=$(counter reply_passive)
+in_c $PROBE send 192.0.2.1 mode1 --expect reply || fail "a mode-1 request got no mode-2 reply"
+in_c $PROBE send 2001:db8::1 mode1 --expect reply || fail "a mode-1 request got no mode-2 reply"
+[ "$(counter reply_passive)" -eq $((before + 2)) ] || fail "mode 1: reply_passive did not count 2"
+ok "mode1: answered in mode 2 with its transmit timestamp as origin, counted as reply_passive"
 
 smac=$(in_s cat /sys/class/net/s0/address)
 for kind in bad_ip_csum:drop_bad_ip_csum fragment:drop_fragment; do
@@ -166,7 +239,7 @@ ok "counters add up: requests seen = replies + drops + passes = frames sent"
 
 ctl counters
 ctl tracking
-out=$(in_s python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9123/metrics', timeout=2).read().decode())")
+out=$(in_s python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:11123/metrics', timeout=2).read().decode())")
 echo "$out" | grep -q '^strata_stratum 5' || fail "metrics: no strata_stratum 5"
 echo "$out" | grep -q 'outcome="drop_mode_control"' || fail "metrics: no per-outcome counters"
 ok "metrics endpoint serves Prometheus text"

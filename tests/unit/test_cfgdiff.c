@@ -17,7 +17,7 @@
 	"listen xdp eth0 address 192.0.2.1\n"                                                      \
 	"listen xdp eth1 address 192.0.2.2 address 2001:db8::2\n"                                  \
 	"server 192.0.2.100 iburst\n"                                                              \
-	"metrics 127.0.0.1:9123\n"
+	"metrics 127.0.0.1:11123\n"
 
 static struct cfg run, next;
 
@@ -67,6 +67,7 @@ test_parts(void)
 			CFG_PART_REGISTER);
 	CU_ASSERT_EQUAL(diff_extra("user nobody\n"), CFG_PART_RESTART);
 	CU_ASSERT_EQUAL(diff_extra("control /run/other.sock\n"), CFG_PART_RESTART);
+	CU_ASSERT_EQUAL(diff_extra("controlgroup adm\n"), CFG_PART_RESTART);
 	CU_ASSERT_EQUAL(diff_extra("xdpmode generic\n"), CFG_PART_RESTART);
 	CU_ASSERT_EQUAL(diff_extra("driftfile /var/lib/strata/drift\n"), CFG_PART_RESTART);
 	CU_ASSERT_EQUAL(diff_extra("bpffs none\n"), CFG_PART_RESTART);
@@ -78,19 +79,19 @@ test_parts(void)
 	parse(BASE, &run);
 	parse("listen xdp eth0 address 192.0.2.1 address 192.0.2.2\n"
 	      "listen xdp eth1 address 2001:db8::2\n"
-	      "server 192.0.2.100 iburst\nmetrics 127.0.0.1:9123\n",
+	      "server 192.0.2.100 iburst\nmetrics 127.0.0.1:11123\n",
 	      &next);
 	CU_ASSERT_EQUAL(cfg_diff(&run, &next), 0);
 	/* an address added to a kept interface: the fast paths only */
 	parse("listen xdp eth0 address 192.0.2.1 address 192.0.2.9\n"
 	      "listen xdp eth1 address 192.0.2.2 address 2001:db8::2\n"
-	      "server 192.0.2.100 iburst\nmetrics 127.0.0.1:9123\n",
+	      "server 192.0.2.100 iburst\nmetrics 127.0.0.1:11123\n",
 	      &next);
 	CU_ASSERT_EQUAL(cfg_diff(&run, &next), CFG_PART_FASTPATH);
 	/* metrics moved or gone */
 	parse("listen xdp eth0 address 192.0.2.1\n"
 	      "listen xdp eth1 address 192.0.2.2 address 2001:db8::2\n"
-	      "server 192.0.2.100 iburst\nmetrics 127.0.0.1:9124\n",
+	      "server 192.0.2.100 iburst\nmetrics 127.0.0.1:11125\n",
 	      &next);
 	CU_ASSERT_EQUAL(cfg_diff(&run, &next), CFG_PART_METRICS);
 	parse("listen xdp eth0 address 192.0.2.1\n"
@@ -101,7 +102,7 @@ test_parts(void)
 	/* a source option */
 	parse("listen xdp eth0 address 192.0.2.1\n"
 	      "listen xdp eth1 address 192.0.2.2 address 2001:db8::2\n"
-	      "server 192.0.2.100 iburst prefer\nmetrics 127.0.0.1:9123\n",
+	      "server 192.0.2.100 iburst prefer\nmetrics 127.0.0.1:11123\n",
 	      &next);
 	CU_ASSERT_EQUAL(cfg_diff(&run, &next), CFG_PART_TIME);
 }
@@ -117,7 +118,7 @@ test_keep_restart(void)
 	      "listen xdp eth2 address 192.0.2.3\n"		      /* 2: new interface */
 	      "listen dpdk net_null0 address 192.0.2.4\n"	      /* 3: new port */
 	      "server 192.0.2.100 iburst\n"
-	      "metrics 127.0.0.1:9123\n"
+	      "metrics 127.0.0.1:11123\n"
 	      "user nobody\n"		  /* 6 */
 	      "control /run/other.sock\n" /* 7 */
 	      "xdpmode generic\n"	  /* 8 */
@@ -155,6 +156,15 @@ test_keep_restart(void)
 	CU_ASSERT_EQUAL(next.listen[1].n_addr6, 1);
 	/* nothing left for a restart; the deny and eth0's address still to apply */
 	CU_ASSERT_EQUAL(cfg_diff(&run, &next), CFG_PART_FASTPATH);
+
+	/* the socket's group is given before the drop: named, the running one kept */
+	memset(&r, 0, sizeof(r));
+	parse(BASE "controlgroup adm\n", &next);
+	cfg_keep_restart(&run, &next, &r);
+	CU_ASSERT_EQUAL_FATAL(r.n, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.l[0].what, "controlgroup adm"));
+	CU_ASSERT_STRING_EQUAL(next.controlgroup, CFG_DEFAULT_CONTROLGROUP);
+	CU_ASSERT_EQUAL(cfg_diff(&run, &next), 0);
 }
 
 static void

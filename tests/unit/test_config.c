@@ -86,7 +86,7 @@ test_full_config(void)
 		"xdpmode generic\n"
 		"refclock system\t# chronyd disciplines the host clock\n"
 		"local stratum 10\n"
-		"metrics [::1]:9123\n"
+		"metrics [::1]:11123\n"
 		"control /run/strata/test.sock\n"
 		"#listen xdp eth9 address 192.0.2.9\n";
 	static const unsigned char v6_1[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
@@ -129,7 +129,7 @@ test_full_config(void)
 	CU_ASSERT_EQUAL(c.metrics_len, sizeof(struct sockaddr_in6));
 	sin6 = (const struct sockaddr_in6 *)&c.metrics;
 	CU_ASSERT_EQUAL(sin6->sin6_family, AF_INET6);
-	CU_ASSERT_EQUAL(sin6->sin6_port, htons(9123));
+	CU_ASSERT_EQUAL(sin6->sin6_port, htons(11123));
 	CU_ASSERT(IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
 
 	CU_ASSERT_STRING_EQUAL(c.control, "/run/strata/test.sock");
@@ -542,7 +542,7 @@ test_arguments(void)
 		{BASE "local stratum\n", 3, "missing argument to 'local stratum'"},
 		{BASE "local stratum 10 11\n", 3, "too many arguments to 'local stratum'"},
 		{BASE "metrics\n", 3, "missing argument to 'metrics'"},
-		{BASE "metrics 127.0.0.1:9123 [::1]:9123\n", 3, "too many arguments to 'metrics'"},
+		{BASE "metrics 127.0.0.1:11123 [::1]:11123\n", 3, "too many arguments to 'metrics'"},
 		{BASE "control\n", 3, "missing argument to 'control'"},
 		{BASE "control /run/a.sock /run/b.sock\n", 3, "too many arguments to 'control'"},
 	};
@@ -745,6 +745,42 @@ test_user(void)
 	CU_ASSERT_STRING_EQUAL(c.user, name);
 }
 
+/* "controlgroup NAME": the syntax here; whether the group exists is stratad's check at start. */
+static void
+test_controlgroup(void)
+{
+	char text[512], name[CFG_USER_MAX + 1], err[512];
+	static const struct bad bad[] = {
+		{BASE "controlgroup\n", 3, "'controlgroup'"},
+		{BASE "controlgroup a b\n", 3, "'controlgroup'"},
+		{BASE "controlgroup -ops\n", 3, "group name '-ops' is not 1 to 32 letters"},
+		{BASE "controlgroup op/s\n", 3, "(hint: controlgroup strata-ops)"},
+		{BASE "controlgroup adm\ncontrolgroup ops\n", 4,
+		 "'controlgroup' is already set on line 3"},
+	};
+	struct bad too_long[] = {
+		{text, 3, "is not 1 to 32 letters"},
+	};
+	struct cfg c;
+
+	CHECK_BAD(bad);
+	CU_ASSERT_EQUAL(parse(BASE, &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(c.controlgroup, "strata-ops");
+	CU_ASSERT_EQUAL(c.line.controlgroup, 0);
+	CU_ASSERT_EQUAL(parse(BASE "controlgroup adm\n", &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(c.controlgroup, "adm");
+	CU_ASSERT_EQUAL(c.line.controlgroup, 3);
+
+	memset(name, 'g', CFG_USER_MAX);
+	name[CFG_USER_MAX] = '\0'; /* 33 characters */
+	snprintf(text, sizeof(text), BASE "controlgroup %s\n", name);
+	CHECK_BAD(too_long);
+	name[CFG_USER_MAX - 1] = '\0';
+	snprintf(text, sizeof(text), BASE "controlgroup %s\n", name);
+	CU_ASSERT_EQUAL(parse(text, &c, err), 0);
+	CU_ASSERT_STRING_EQUAL(c.controlgroup, name);
+}
+
 static void
 test_metrics(void)
 {
@@ -754,10 +790,10 @@ test_metrics(void)
 		{BASE "metrics 127.0.0.1:0\n", 3, "port '0' is not a number from 1 to 65535"},
 		{BASE "metrics 127.0.0.1:70000\n", 3, "port '70000' is not a number"},
 		{BASE "metrics [::1]:\n", 3, "port '' is not a number"},
-		{BASE "metrics ::1:9123\n", 3,
-		 "IPv6 address '::1' needs brackets (hint: metrics [::1]:9123)"},
-		{BASE "metrics [127.0.0.1]:9123\n", 3, "'127.0.0.1' is not an IPv6 address"},
-		{BASE "metrics localhost:9123\n", 3, "'localhost' is not an IPv4 address"},
+		{BASE "metrics ::1:11123\n", 3,
+		 "IPv6 address '::1' needs brackets (hint: metrics [::1]:11123)"},
+		{BASE "metrics [127.0.0.1]:11123\n", 3, "'127.0.0.1' is not an IPv6 address"},
+		{BASE "metrics localhost:11123\n", 3, "'localhost' is not an IPv4 address"},
 	};
 
 	CHECK_BAD(bad);
@@ -1036,6 +1072,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_control),
 	TEST_CASE(test_bpffs),
 	TEST_CASE(test_user),
+	TEST_CASE(test_controlgroup),
 	TEST_CASE(test_long_line),
 	TEST_CASE(test_bad_characters),
 	TEST_CASE(test_no_listen),

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -19,11 +20,15 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <strata/reply.h>
 
 #include "ctl.h"
 #include "metrics.h"
 #include "server.h"
+#include "waitsync.h"
 
 #include "cunit_main.h"
 
@@ -330,7 +335,8 @@ test_counters_json(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"drop_short\":1,\"drop_version\":0,\"drop_mode\":3,"
 					   "\"drop_bad_ext\":0,\"drop_no_time\":0,"
 					   "\"drop_rate\":0,\"drop_deny\":0,"
-					   "\"pass_other_mac\":0,\"drop_udp_csum0\":0},"));
+					   "\"pass_other_mac\":0,\"drop_udp_csum0\":0,"
+					   "\"reply_passive\":0},"));
 	CU_ASSERT_PTR_NOT_NULL(
 		strstr(buf, "},\"seen\":19,\"replies\":13,\"passes\":2,\"drops\":4}\n"));
 	for (r = 0; r < STRATA_R_MAX; r++) {
@@ -350,6 +356,7 @@ test_tracking_text(void)
 		"Stratum         : 2\n"
 		"Reference ID    : C0000205 (192.0.2.5)\n"
 		"Leap status     : Normal\n"
+		"Synchronised    : no\n"
 		"Reference time  : 2023-11-14T22:13:20.500000000Z\n"
 		"Root delay      : 1.500000000 seconds\n"
 		"Root dispersion : 0.003906250 seconds\n"
@@ -374,6 +381,7 @@ test_tracking_json(void)
 	static const char want[] =
 		"{\"source\":\"refclock system\",\"stratum\":2,\"refid_hex\":\"C0000205\","
 		"\"refid\":\"192.0.2.5\",\"leap\":0,\"leap_status\":\"Normal\","
+		"\"synchronised\":false,\"error_s\":0.753906250,"
 		"\"ref_time_unix\":1700000000.500000000,\"root_delay_s\":1.500000000,"
 		"\"root_dispersion_s\":0.003906250,\"precision\":-20,\"est_error_s\":0.000001500,"
 		"\"max_error_s\":null,\"snapshot_age_s\":0.250000000,\"publishes\":42,"
@@ -557,6 +565,7 @@ static void
 test_metrics(void)
 {
 	static const char *const want[] = {
+		"\n# TYPE strata_build_info gauge\nstrata_build_info{program=\"stratad\",version=\"",
 		"# HELP strata_packets_total ",
 		"\n# TYPE strata_packets_total counter\n",
 		"\nstrata_packets_total{cpu=\"1\",outcome=\"reply\",verdict=\"reply\"} 7\n",
@@ -694,6 +703,29 @@ test_metrics_sources(void)
 }
 
 /*
+ * A member's registrations are strata_registr*: strata-pool's metrics own the
+ * strata_pool_ prefix, and the same name from both would mean two things.
+ */
+static void
+test_metrics_registrations(void)
+{
+	struct status *st = new_status();
+
+	st->n_regs = 1;
+	strcpy(st->regs[0].pool, "pool.example.net");
+	strcpy(st->regs[0].registrar, "192.0.2.53:4460");
+	st->regs[0].state = "registered";
+	st->regs[0].acked = 3;
+	metrics_render(st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_registered{pool=\"pool.example.net\","
+					   "registrar=\"192.0.2.53:4460\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nstrata_registrations_total{pool=\"pool.example.net\","
+					   "registrar=\"192.0.2.53:4460\",outcome=\"acked\"} 3\n"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "strata_pool_"));
+	free(st);
+}
+
+/*
  * Every buffer shorter than the answer and its NUL gives -2 and writes
  * nothing past its end; one byte more gives the whole answer.
  */
@@ -746,19 +778,23 @@ test_unknown_command(void)
 	char cmd[300];
 
 	CU_ASSERT_EQUAL(ctl_render("foo", st, NOW_NS, buf, sizeof(buf)), -1);
-	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'foo' (known: counters, nts, reload, sources, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'foo' (known: counters, nts, reload, "
+				    "serverstats, sources, tracking)\n");
 	CU_ASSERT_EQUAL(ctl_render("counters xml", st, NOW_NS, buf, sizeof(buf)), -1);
 	CU_ASSERT_EQUAL(ctl_render("", st, NOW_NS, buf, sizeof(buf)), -1);
-	CU_ASSERT_STRING_EQUAL(buf, "unknown command '' (known: counters, nts, reload, sources, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command '' (known: counters, nts, reload, "
+				    "serverstats, sources, tracking)\n");
 	CU_ASSERT_EQUAL(ctl_render("a\x01\x1b[2Jb\n", st, NOW_NS, buf, sizeof(buf)), -1);
-	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'a??[2Jb' (known: counters, nts, reload, sources, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "unknown command 'a??[2Jb' (known: counters, nts, reload, "
+				    "serverstats, sources, tracking)\n");
 
 	memset(cmd, 'x', sizeof(cmd) - 1);
 	cmd[sizeof(cmd) - 1] = '\0';
 	CU_ASSERT_EQUAL(ctl_render(cmd, st, NOW_NS, buf, sizeof(buf)), -1);
 	/* the echo stops at 64 characters and "...": the answer is the echo and the fixed text */
 	CU_ASSERT_EQUAL(strlen(buf), strlen("unknown command '") + 64 + 3 +
-					     strlen("' (known: counters, nts, reload, sources, tracking)\n"));
+					     strlen("' (known: counters, nts, reload, serverstats, "
+						    "sources, tracking)\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "xxx...' (known"));
 	free(st);
 }
@@ -909,7 +945,8 @@ test_server(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "seen 19 = replies 13 + passes 2 + drops 4\n"));
 
 	CU_ASSERT(ask_control(path, "bogus\n", 0) > 0);
-	CU_ASSERT_STRING_EQUAL(buf, "error: unknown command 'bogus' (known: counters, nts, reload, sources, tracking)\n");
+	CU_ASSERT_STRING_EQUAL(buf, "error: unknown command 'bogus' (known: counters, nts, reload, "
+				    "serverstats, sources, tracking)\n");
 
 	p = malloc(400);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
@@ -1062,6 +1099,71 @@ test_server_reload(void)
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	CU_ASSERT_EQUAL(connect(fd, (struct sockaddr *)&sin2, sizeof(sin2)), -1);
 	close(fd);
+	server_stop(s);
+}
+
+/* ask_control() without CUnit, for a forked child. @return 1 with the answer in buf, else 0. */
+static int
+child_ask(const char *path, const char *req)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t n = 0;
+	ssize_t r;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	strcpy(sun.sun_path, path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+		return 0;
+	set_timeouts(fd);
+	while (n + 1 < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(fd);
+	return n > 0;
+}
+
+/*
+ * A reload from a peer that is neither root nor stratad's user is refused
+ * with CTL_DENIED and never reaches the main loop; reads still work for it.
+ * The peer is a child that became nobody: only a test run as root can.
+ */
+static void
+test_server_reload_denied(void)
+{
+	char path[96];
+	struct server *s;
+	pid_t pid;
+	int st;
+
+	if (geteuid() != 0) {
+		printf("\n  (not root: a peer of another uid cannot be made; skipped)\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "/tmp/strata-test-denied.%d.sock", (int)getpid());
+	s = server_start(path, NULL, 0, get_status, &gets);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(chmod(path, 0666), 0);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		/* no CUnit here: a failed assertion would run the suite on in the child */
+		int ok;
+
+		if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(2);
+		ok = child_ask(path, "reload\n") &&
+		     strncmp(buf, CTL_DENIED ": reload changes", strlen(CTL_DENIED) + 16) == 0;
+		ok = ok && child_ask(path, "tracking\n") && strstr(buf, "Reference ID") != NULL;
+		_exit(ok ? 0 : 1);
+	}
+	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* nothing was handed to the main loop; root still may */
+	CU_ASSERT_EQUAL(server_reload_take(s), 0);
+	st = send_control(path, "reload\n");
+	CU_ASSERT_EQUAL(take_reload(s), 1);
+	close(st);
 	server_stop(s);
 }
 
@@ -1454,6 +1556,187 @@ test_nts(void)
 	free(st);
 }
 
+/*
+ * waitsync's judgement in tracking: a system peer or the local clock, with
+ * clients told a time; the holdover, an adopted snapshot and leap 3 are not.
+ * The error is the root distance served plus the last offset.
+ */
+static void
+test_synchronised(void)
+{
+	struct status *st = new_status();
+
+	/* fill_status(): leap 0, stratum 2, but no system peer (an adopted snapshot, say) */
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"synchronised\":false,\"error_s\":0.753906250,"));
+	fill_peers(st);
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	/* 1.5 / 2 + 2^-8 + 12 us */
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"synchronised\":true,\"error_s\":0.753918250,"));
+	ctl_render("tracking", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(buf, "Synchronised    : yes, estimated error 0.753918250 seconds\n"));
+	/* the system peer in holdover has no mark: selection has none now */
+	st->peers[0].mark = '+';
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"synchronised\":false,"));
+	st->peers[0].mark = '*';
+	st->slot.srv.leap = NTP_LEAP_UNSYNC;
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"synchronised\":false,"));
+	st->slot.srv.leap = NTP_LEAP_NONE;
+	st->slot.srv.stratum = NTP_STRATUM_UNSYNC;
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"synchronised\":false,"));
+
+	/* local stratum 10, no source: the local clock's refid */
+	fill_status(st);
+	st->slot.srv.stratum = 10;
+	st->slot.srv.refid = htonl(0x7f7f0101);
+	st->slot.srv.root_delay = 0;
+	st->slot.srv.root_disp = 0;
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"synchronised\":true,\"error_s\":0.000000000,"));
+	CU_ASSERT(json_valid(buf));
+	free(st);
+}
+
+/*
+ * serverstats: chronyc's totals over the XDP CPUs, the DPDK workers and the
+ * AF_XDP NTS sockets; a DPDK worker's NTS requests are in its reasons
+ * already, an AF_XDP socket's came as pass_nts.
+ */
+static void
+test_serverstats(void)
+{
+	static const char want[] = "NTP packets received       : 34\n"
+				   "NTP packets dropped        : 8\n"
+				   "NTP replies sent           : 26\n"
+				   "KoD RATE sent              : 2\n"
+				   "KoD DENY sent              : 1\n"
+				   "Passed to the kernel       : 2\n"
+				   "NTS-KE connections accepted: 12\n"
+				   "NTS-KE connections dropped : 3\n"
+				   "Authenticated NTP packets  : 8\n"
+				   "NTS NAKs sent              : 2\n";
+	struct status *st = new_status();
+	struct status_nts *n = &st->nts;
+	__u64 sum = 0;
+	unsigned int r;
+	int len;
+
+	/* XDP as fill_status(): replies 13, passes 2 (not IP), drops 4; seen 19 */
+	len = ctl_render("serverstats json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(len > 0 && json_valid(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "{\"ntp_received\":17,\"ntp_dropped\":4,\"ntp_replies\":13,"
+				    "\"kod_rate\":0,\"kod_deny\":0,\"passed\":2,"
+				    "\"nts_ke_accepted\":0,\"nts_ke_dropped\":0,"
+				    "\"nts_authenticated\":0,\"nts_naks\":0}\n");
+
+	/* cpu 1 also: 2 RATE kisses, 1 DENY kiss, 1 rate drop, 5 NTS requests to the sockets */
+	st->cpu[1].c[STRATA_R_REPLY_KOD_RATE] = 2;
+	st->cpu[1].c[STRATA_R_REPLY_KOD_DENY] = 1;
+	st->cpu[1].c[STRATA_R_DROP_RATE] = 1;
+	st->cpu[1].c[STRATA_R_PASS_NTS] = 5;
+	/* a DPDK worker: 6 replies (5 NTS, 1 an NTS NAK), 2 drops (bad extension fields) */
+	st->n_dp = 1;
+	st->dp[0].c[STRATA_R_REPLY] = 6;
+	st->dp[0].c[STRATA_R_DROP_BAD_EXT] = 2;
+	n->dp[STRATA_NTS_REPLY] = 5;
+	n->dp[STRATA_NTS_NAK_AUTH] = 1;
+	n->dp[STRATA_NTS_DROP_MALFORMED] = 2;
+	/* an AF_XDP socket: 3 replies, 1 NAK (a key we do not keep), 1 without a cookie */
+	n->n_xsk = 1;
+	n->xsk[0].c[STRATA_NTS_REPLY] = 3;
+	n->xsk[0].c[STRATA_NTS_NAK_KEY] = 1;
+	n->xsk[0].c[STRATA_NTS_DROP_NO_COOKIE] = 1;
+	n->xsk[0].c[STRATA_NTS_COOKIES] = 3;
+	n->ke[STRATA_NTS_KE_ACCEPTED] = 12;
+	n->ke[STRATA_NTS_KE_REFUSED] = 3;
+	len = ctl_render("serverstats", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(len, (int)strlen(want));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+
+	/* received: every reason but the passes to the kernel, over both fast paths */
+	for (r = 0; r < STRATA_R_MAX; r++)
+		if (strata_verdict_of(r) != STRATA_PASS || r == STRATA_R_PASS_NTS)
+			sum += st->cpu[0].c[r] + st->cpu[1].c[r] + st->dp[0].c[r];
+	CU_ASSERT_EQUAL(sum, 34);
+	ctl_render(" serverstats json \n", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT(json_valid(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"ntp_received\":34,\"ntp_dropped\":8,"));
+	free(st);
+}
+
+/* stratactl waitsync's arguments: chronyc's order, strict numbers, chronyc's floor */
+static void
+test_waitsync_args(void)
+{
+	char *const a3[] = {"60", "0.01", "0.5"}, *const big[] = {"99999999999999999999999"};
+	char *const bad[][1] = {{"x"}, {"-1"}, {"1x"}, {""}, {" 1"}};
+	char *const badsec[][2] = {{"1", "-0.1"}, {"1", "nan"}, {"1", "inf"}, {"1", "1e999"}};
+	char *const tiny[] = {"1", "0", "0.001"}, *const four[] = {"1", "2", "3", "4"};
+	struct waitsync w;
+	char err[256];
+	unsigned int i;
+
+	CU_ASSERT_EQUAL(waitsync_parse(0, NULL, &w, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(w.tries, 0);
+	CU_ASSERT_EQUAL(w.max_error, 0);
+	CU_ASSERT_EQUAL(w.interval, 10.0);
+	CU_ASSERT_EQUAL(waitsync_parse(3, a3, &w, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(w.tries, 60);
+	CU_ASSERT_EQUAL(w.max_error, 0.01);
+	CU_ASSERT_EQUAL(w.interval, 0.5);
+	CU_ASSERT_EQUAL(waitsync_parse(3, tiny, &w, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(w.interval, WAITSYNC_INTERVAL_MIN);
+	CU_ASSERT_EQUAL(waitsync_parse(4, four, &w, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most 3 arguments"));
+	CU_ASSERT_EQUAL(waitsync_parse(1, big, &w, err, sizeof(err)), -1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(waitsync_parse(1, bad[i], &w, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "MAX-TRIES"));
+	}
+	for (i = 0; i < sizeof(badsec) / sizeof(badsec[0]); i++) {
+		CU_ASSERT_EQUAL(waitsync_parse(2, badsec[i], &w, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "MAX-CORRECTION"));
+	}
+}
+
+/* stratactl waitsync reads stratad's own "tracking json", as ctl.c renders it. */
+static void
+test_waitsync_judge(void)
+{
+	struct waitsync w = {.interval = 10};
+	struct status *st = new_status();
+	char line[256];
+
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(waitsync_judge(&w, buf, 1, line, sizeof(line)), 0);
+	CU_ASSERT_STRING_EQUAL(line, "try: 1, synchronised: no, leap: 0, stratum: 2, error: "
+				     "0.753906250, source: refclock system");
+	fill_peers(st);
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(waitsync_judge(&w, buf, 2, line, sizeof(line)), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "try: 2, synchronised: yes,"));
+	/* MAX-CORRECTION: synchronised, but the error is above it */
+	w.max_error = 0.5;
+	CU_ASSERT_EQUAL(waitsync_judge(&w, buf, 3, line, sizeof(line)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "error: 0.753918250 (above MAX-CORRECTION)"));
+	w.max_error = 0.76;
+	CU_ASSERT_EQUAL(waitsync_judge(&w, buf, 4, line, sizeof(line)), 1);
+	/* a source name with escapes is shown as sent */
+	strcpy(st->source, "a \"b\"");
+	ctl_render("tracking json", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(waitsync_judge(&w, buf, 5, line, sizeof(line)), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "source: a \\\"b\\\""));
+	/* an older stratad: no such keys */
+	CU_ASSERT_EQUAL(waitsync_judge(&w, "{\"source\":\"x\",\"stratum\":2,\"leap\":0}", 6, line,
+				       sizeof(line)),
+			-1);
+	free(st);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_json_validator), TEST_CASE(test_counters_text),
 	TEST_CASE(test_counters_json),	TEST_CASE(test_tracking_text),
@@ -1461,10 +1744,17 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_refid_ascii),	TEST_CASE(test_leap_status),
 	TEST_CASE(test_holdover_view),	TEST_CASE(test_escaping),
 	TEST_CASE(test_metrics),	TEST_CASE(test_metrics_sources),
+	TEST_CASE(test_metrics_registrations),
 	TEST_CASE(test_small_buffers),	TEST_CASE(test_unknown_command),
 	TEST_CASE(test_sources),	TEST_CASE(test_dp_counters),
 	TEST_CASE(test_nts),
-	TEST_CASE(test_server),		TEST_CASE(test_server_start_errors),
+	TEST_CASE(test_synchronised),
+	TEST_CASE(test_serverstats),
+	TEST_CASE(test_waitsync_args),
+	TEST_CASE(test_waitsync_judge),
+	TEST_CASE(test_server),
+	TEST_CASE(test_server_start_errors),
+	TEST_CASE(test_server_reload_denied),
 	TEST_CASE(test_server_reload),
 	TEST_CASE(test_server_slow_peers),
 };

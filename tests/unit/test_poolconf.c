@@ -44,9 +44,10 @@ test_full(void)
 		"listen dns 192.0.2.1:53\n"
 		"listen dns [2001:db8::1]:53\n"
 		"probe interval 4\n"
-		"metrics 127.0.0.1:9124\n"
+		"metrics 127.0.0.1:11124\n"
 		"control /run/pool.sock\n"
 		"user _strata-pool.1\n"
+		"controlgroup adm\n"
 		"update 192.0.2.53:53 zone pool.example.net tsig strata-pool hmac-sha256 /etc/k\n";
 	struct pcfg c;
 	char err[512];
@@ -75,6 +76,7 @@ test_full(void)
 	CU_ASSERT(c.has_metrics);
 	CU_ASSERT_STRING_EQUAL(c.control, "/run/pool.sock");
 	CU_ASSERT_STRING_EQUAL(c.user, "_strata-pool.1");
+	CU_ASSERT_STRING_EQUAL(c.controlgroup, "adm");
 	CU_ASSERT(c.has_update);
 	CU_ASSERT_STRING_EQUAL(c.update_zone, "pool.example.net");
 	CU_ASSERT_STRING_EQUAL(c.tsig_name, "strata-pool");
@@ -84,6 +86,7 @@ test_full(void)
 	CU_ASSERT_EQUAL(c.interval, PCFG_INTERVAL_DEFAULT);
 	CU_ASSERT_STRING_EQUAL(c.control, PCFG_DEFAULT_CONTROL);
 	CU_ASSERT_STRING_EQUAL(c.user, PCFG_DEFAULT_USER);
+	CU_ASSERT_STRING_EQUAL(c.controlgroup, "strata-ops");
 	CU_ASSERT_STRING_EQUAL(c.zone, "pool.example.net");
 	CU_ASSERT(!c.has_update && !c.has_registration && !c.has_metrics);
 }
@@ -152,12 +155,17 @@ test_errors(void)
 		{HEAD TAIL "probe every 3\n", "5: unknown directive 'probe every'"},
 		{HEAD TAIL "probe interval 4\nprobe interval 8\n",
 		 "6: 'probe interval' is already set on line 5 (hint: keep one of them)"},
-		{HEAD TAIL "metrics localhost:9124\n", "5: 'localhost' is not an IPv4 address"},
+		{HEAD TAIL "metrics localhost:11124\n", "5: 'localhost' is not an IPv4 address"},
 		{HEAD TAIL "user -strata\n",
 		 "5: user name '-strata' is not 1 to 32 letters, digits, '.', '_' or '-' (hint: "
 		 "user _strata)"},
 		{HEAD TAIL "user _strata\nuser ntp\n", "6: 'user' is already set on line 5"},
 		{HEAD TAIL "user\n", "5: missing argument to 'user' (hint: user _strata)"},
+		{HEAD TAIL "controlgroup op/s\n",
+		 "5: group name 'op/s' is not 1 to 32 letters, digits, '.', '_' or '-' (hint: "
+		 "controlgroup strata-ops)"},
+		{HEAD TAIL "controlgroup adm\ncontrolgroup ops\n",
+		 "6: 'controlgroup' is already set on line 5"},
 		{HEAD TAIL "control pool.sock\n",
 		 "5: control path 'pool.sock' is not an absolute path"},
 		{HEAD TAIL "update 192.0.2.53:53 zone pool.example.net tsig k hmac-md5 /k\n",

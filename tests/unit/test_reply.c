@@ -89,6 +89,7 @@ static const enum strata_verdict verdict_want[STRATA_R_MAX] = {
 	[STRATA_R_DROP_DENY] = STRATA_DROP,
 	[STRATA_R_PASS_OTHER_MAC] = STRATA_PASS,
 	[STRATA_R_DROP_UDP_CSUM0] = STRATA_DROP,
+	[STRATA_R_REPLY_PASSIVE] = STRATA_REPLY,
 };
 
 /* The encapsulations each reason is tried over, where it applies. */
@@ -436,6 +437,13 @@ near(uint64_t a, uint64_t b)
 	return a - b + 1 <= 2;
 }
 
+/* The mode of the reply to the NTP request @qn: 2 to mode 1, else 4. */
+static uint8_t
+reply_mode(const uint8_t *qn)
+{
+	return (qn[0] & 7) == 1 ? 2 : 4;
+}
+
 /* The reply @rep of @len octets to the request @f, with an NTP payload of @rplen. */
 static void
 check_reply(const struct frame *f, const uint8_t *rep, size_t len, size_t rplen)
@@ -484,8 +492,11 @@ check_reply(const struct frame *f, const uint8_t *rep, size_t len, size_t rplen)
 	CU_ASSERT_NOT_EQUAL(get16(u + 6), 0);
 	CU_ASSERT_EQUAL(fold(udp_sum(ip, f->ip6, u, UDP_LEN + rplen)), 0xffff);
 
-	/* RFC 5905 section 9.2 fast_xmit(): version and poll copied, mode 4 */
-	lvm = (uint8_t)(want.leap << 6 | (qn[0] & 0x38) | 4);
+	/*
+	 * RFC 5905 section 9.2 fast_xmit(): version and poll copied, mode 4;
+	 * mode 2 to a symmetric active request (table 9)
+	 */
+	lvm = (uint8_t)(want.leap << 6 | (qn[0] & 0x38) | reply_mode(qn));
 	CU_ASSERT_EQUAL(n[0], lvm);
 	CU_ASSERT_EQUAL(n[1], want.stratum);
 	CU_ASSERT_EQUAL(n[2], qn[2]);
@@ -510,7 +521,7 @@ expect(const struct frame *f, uint32_t reason)
 	size_t len;
 
 	len = run(f, reason, out);
-	if (reason == STRATA_R_REPLY)
+	if (reason == STRATA_R_REPLY || reason == STRATA_R_REPLY_PASSIVE)
 		check_reply(f, out, len, NTP_LEN);
 	else if (reason == STRATA_R_REPLY_CRYPTO_NAK)
 		check_reply(f, out, len, NTP_LEN + 4);
@@ -662,6 +673,57 @@ test_reply_v1_mode0(void)
 		/* only version 1 lacks the mode */
 		ntp_put(r.ntp, 2, 0);
 		r.sport = 1023;
+		expect_req(&r, STRATA_R_DROP_MODE);
+	}
+}
+
+/*
+ * RFC 5905 section 9.2, table 9: a symmetric active request (mode 1: w32time
+ * without its client flag 0x8, chrony's and ntpd's peer) from a host that no
+ * association knows is answered by a passive one, statelessly, as chrony's
+ * NCR_ProcessRxUnknown() does: the server's answer in mode 2. check_reply()
+ * checks every field (mode 2, version and poll copied, origin = the
+ * request's transmit timestamp, the snapshot's fields and timestamps).
+ */
+static void
+test_reply_symmetric(void)
+{
+	unsigned int version;
+	struct req r;
+	size_t k;
+
+	reset();
+	for (k = 0; k < NVARIANTS; k++) {
+		for (version = 1; version <= 4; version++) {
+			req_init(&r, &variants[k]);
+			ntp_put(r.ntp, version, 1);
+			r.ntp[2] = (uint8_t)(4 + version); /* each poll copied */
+			expect_req(&r, STRATA_R_REPLY_PASSIVE);
+			/* from port 123, as peers send: the same */
+			r.sport = NTP_PORT;
+			expect_req(&r, STRATA_R_REPLY_PASSIVE);
+		}
+		/* unknown extension fields are ignored, as for a client */
+		req_init(&r, &variants[k]);
+		ntp_put(r.ntp, 4, 1);
+		req_ef(&r, 0x2005, 28);
+		expect_req(&r, STRATA_R_REPLY_PASSIVE);
+		/* a peer with a symmetric key: the crypto-NAK, in mode 2 */
+		req_init(&r, &variants[k]);
+		ntp_put(r.ntp, 4, 1);
+		req_mac(&r, 20);
+		expect_req(&r, STRATA_R_REPLY_CRYPTO_NAK);
+		/* RFC 8915 section 1: NTS is for client-server mode only */
+		req_init(&r, &variants[k]);
+		ntp_put(r.ntp, 4, 1);
+		req_ef(&r, NTP_EF_NTS_UNIQUE_ID, 36);
+		req_ef(&r, NTP_EF_NTS_COOKIE, 104);
+		req_ef(&r, NTP_EF_NTS_AUTHENTICATOR, 40);
+		expect_req(&r, STRATA_R_DROP_MODE);
+		req_init(&r, &variants[k]);
+		ntp_put(r.ntp, 4, 1);
+		req_ef(&r, 0x2005, 16);
+		req_ef(&r, NTP_EF_NTS_COOKIE, 52);
 		expect_req(&r, STRATA_R_DROP_MODE);
 	}
 }
@@ -1490,11 +1552,15 @@ test_drop_version(void)
 	}
 }
 
-/* Only client requests: symmetric, server and broadcast packets are not ours to answer */
+/*
+ * Client and symmetric active requests only: symmetric passive, server and
+ * broadcast packets are not ours to answer (mode 1 was dropped here too
+ * before strata answered it; test_reply_symmetric has it now)
+ */
 static void
 test_drop_mode(void)
 {
-	static const unsigned int modes[] = { 0, 1, 2, 4, 5 };
+	static const unsigned int modes[] = { 0, 2, 4, 5 };
 	unsigned int version;
 	struct req r;
 	size_t k, i;
@@ -1513,7 +1579,7 @@ test_drop_mode(void)
 		ntp_put(r.ntp, 1, 0);
 		r.sport = NTP_PORT;
 		expect_req(&r, STRATA_R_DROP_MODE);
-		ntp_put(r.ntp, 1, 1);
+		ntp_put(r.ntp, 1, 2);
 		r.sport = 1023;
 		expect_req(&r, STRATA_R_DROP_MODE);
 	}
@@ -1841,7 +1907,7 @@ expect_kod(const struct req *r, uint32_t reason, const char *code)
 	CU_ASSERT_EQUAL_FATAL(len, f.l3 + (f.ip6 ? IP6_LEN : IP4_LEN) + UDP_LEN + NTP_LEN);
 	n = out + f.l3 + (f.ip6 ? IP6_LEN : IP4_LEN) + UDP_LEN;
 	qn = f.b + f.ntp;
-	CU_ASSERT_EQUAL(n[0], (uint8_t)(3 << 6 | (qn[0] & 0x38) | 4));
+	CU_ASSERT_EQUAL(n[0], (uint8_t)(3 << 6 | (qn[0] & 0x38) | reply_mode(qn)));
 	CU_ASSERT_EQUAL(n[1], 0);
 	/* the request's poll; RATE asks for the limiter's interval if longer */
 	if (reason == STRATA_R_REPLY_KOD_RATE && pconf.kod_poll > (int8_t)qn[2]) {
@@ -1921,6 +1987,55 @@ test_policy_rate(void)
 		for (i = 0; i < 3; i++)
 			expect_req(&r, STRATA_R_REPLY);
 		expect_req(&r, STRATA_R_DROP_RATE);
+	}
+	policy_off();
+}
+
+/*
+ * The same policy for symmetric active requests as for clients: one limiter
+ * entry per address whatever the mode, a RATE or DENY kiss-o'-death in mode
+ * 2 (chrony's transmit_packet() sends its KoD in the mode it answers with),
+ * drops, and the access list.
+ */
+static void
+test_policy_symmetric(void)
+{
+	struct req r;
+	size_t k;
+	int i;
+
+	for (k = 0; k < NVARIANTS; k++) {
+		policy_on(3, 16, 1);
+		pconf.kod_poll = 6;
+		req_init(&r, &variants[k]);
+		ntp_put(r.ntp, 4, 1);
+		expect_req(&r, STRATA_R_REPLY_PASSIVE);
+		ntp_put(r.ntp, 4, 3); /* the same address as a client: one limiter entry */
+		expect_req(&r, STRATA_R_REPLY);
+		ntp_put(r.ntp, 3, 1);
+		expect_req(&r, STRATA_R_REPLY_PASSIVE);
+		ntp_put(r.ntp, 4, 1);
+		expect_kod(&r, STRATA_R_REPLY_KOD_RATE, "RATE");
+		expect_req(&r, STRATA_R_DROP_RATE);
+		pol.now += 10 * 1000;
+		for (i = 0; i < 3; i++)
+			expect_req(&r, STRATA_R_REPLY_PASSIVE);
+		/* without kod: dropped */
+		pconf.kod = 0;
+		expect_req(&r, STRATA_R_DROP_RATE);
+
+		/* the access list: deny with a DENY KoD, deny silently, allow */
+		policy_on(100, 16, 1);
+		pconf.rl_on = 0;
+		pconf.acl_on = 1;
+		pconf.acl_default = STRATA_ACL_DENY_KOD;
+		req_init(&r, &variants[k]);
+		ntp_put(r.ntp, 2, 1);
+		expect_kod(&r, STRATA_R_REPLY_KOD_DENY, "DENY");
+		pconf.acl_default = STRATA_ACL_DENY;
+		expect_req(&r, STRATA_R_DROP_DENY);
+		pconf.acl_default = STRATA_ACL_ALLOW;
+		expect_req(&r, STRATA_R_REPLY_PASSIVE);
 	}
 	policy_off();
 }
@@ -2181,6 +2296,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_verdict_table),
 	TEST_CASE(test_reply_versions),
 	TEST_CASE(test_reply_v1_mode0),
+	TEST_CASE(test_reply_symmetric),
 	TEST_CASE(test_reply_strips_options),
 	TEST_CASE(test_reply_cuts_padding),
 	TEST_CASE(test_reply_clock_scales),
@@ -2221,6 +2337,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_policy_leak),
 	TEST_CASE(test_policy_acl),
 	TEST_CASE(test_policy_nts),
+	TEST_CASE(test_policy_symmetric),
 	TEST_CASE(test_policy_table),
 	TEST_CASE(test_every_reason),
 };

@@ -605,6 +605,15 @@ test_drop(void)
 	expect_drop(ntp, n, &srv, NULL, STRATA_R_DROP_NO_TIME, STRATA_NTS_MAX);
 	/* without an NTS server, passed as by strata_reply_policy() */
 	expect_drop(ntp, n, NULL, NULL, STRATA_R_PASS_NTS, STRATA_NTS_MAX);
+	/*
+	 * RFC 8915 section 1: NTS is for client-server mode; a symmetric
+	 * active request with NTS fields never reaches the NTS server
+	 */
+	reset();
+	n = nts_request(&c, 0, ntp);
+	ntp[0] = NTP_LVM(0, 4, NTP_MODE_ACTIVE);
+	expect_drop(ntp, n, &srv, NULL, STRATA_R_DROP_MODE, STRATA_NTS_MAX);
+	expect_drop(ntp, n, NULL, NULL, STRATA_R_DROP_MODE, STRATA_NTS_MAX);
 }
 
 /*
@@ -685,6 +694,21 @@ test_plain(void)
 		build(&f, &variants[k], ntp, NTP_LEN + 20);
 		run(&f, NULL, &srv, &o);
 		CU_ASSERT_EQUAL(o.res.reason, STRATA_R_REPLY_CRYPTO_NAK);
+		/* symmetric active: the same answer in mode 2 (the DPDK worker's path) */
+		ntp_header(ntp);
+		ntp[0] = NTP_LVM(0, 4, NTP_MODE_ACTIVE);
+		build(&f, &variants[k], ntp, NTP_LEN);
+		memcpy(want, f.b, f.len);
+		CU_ASSERT_EQUAL(strata_reply_policy(want, want + f.len, &svc, mac_srv, &snap, &clk,
+						    NULL, &res),
+				STRATA_REPLY);
+		CU_ASSERT_EQUAL(res.reason, STRATA_R_REPLY_PASSIVE);
+		run(&f, NULL, &srv, &o);
+		CU_ASSERT_EQUAL(o.res.reason, STRATA_R_REPLY_PASSIVE);
+		CU_ASSERT_EQUAL(o.nts_reason, STRATA_NTS_MAX);
+		CU_ASSERT_EQUAL_FATAL(o.len, res.len);
+		CU_ASSERT(memcmp(o.out, want, o.len) == 0);
+		CU_ASSERT_EQUAL(o.out[o.len - NTP_LEN] & 7, NTP_MODE_PASSIVE);
 	}
 	/* not IP, and truncated */
 	build(&f, &variants[0], ntp, NTP_LEN);
