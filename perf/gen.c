@@ -129,6 +129,8 @@ usage(FILE *f)
 		"  --base-port N          first source port (40000)\n"
 		"  --tolerance S          slack of the timestamp checks in seconds (0.001)\n"
 		"  --json FILE            write the summary as JSON\n"
+		"  --plot-data FILE       write the steps and the latency distribution for\n"
+		"                         gnuplot (perf/ramp.gp, perf/latency.gp)\n"
 		"  --quiet                no progress line\n"
 		"  --help                 this text\n"
 		"  --version              print the version\n"
@@ -581,6 +583,36 @@ report_json(const struct run *r, const char *path, const char *server, uint16_t 
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
+/*
+ * The data behind perf/ramp.gp and perf/latency.gp, in gnuplot's format: two
+ * blocks, each found by the name in its first comment (`index "steps"`,
+ * `index "latency"`). Loss of a step that sent nothing is NaN, which gnuplot
+ * leaves out.
+ */
+static int
+report_plot(const struct run *r, const char *path)
+{
+	unsigned int i;
+	FILE *f;
+
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -errno;
+	fprintf(f, "# steps: offered/s sent/s answered/s valid/s lost%%\n");
+	for (i = 0; i < r->nsteps; i++) {
+		const struct step *s = &r->steps[i];
+
+		fprintf(f, "%llu %.1f %.1f %.1f %.3f\n", (unsigned long long)s->rate,
+			(double)s->sent / s->seconds, (double)s->matched / s->seconds,
+			(double)s->valid / s->seconds,
+			s->sent > 0 ? 100.0 * (double)(s->sent - s->matched) / (double)s->sent
+				    : NAN);
+	}
+	fprintf(f, "\n\n# latency: from_us to_us count cumulative (valid replies)\n");
+	gen_hist_write(&r->hist, f);
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
 static int
 bad(const char *opt, const char *val)
 {
@@ -604,6 +636,7 @@ main(int argc, char **argv)
 		{"nts-aead", required_argument, NULL, 'A'},
 		{"nts-ca", required_argument, NULL, 'C'},
 		{"nts-placeholders", required_argument, NULL, 'H'},
+		{"plot-data", required_argument, NULL, 'g'},
 		{"port", required_argument, NULL, 'p'},
 		{"ports", required_argument, NULL, 'P'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -620,7 +653,7 @@ main(int argc, char **argv)
 	const char *nts_host = NULL, *nts_ca = NULL;
 	int nts_opts = 0; /* an --nts-* option given */
 	double duration = 5, tol = 0.001, ramp_seconds = 0, expect;
-	const char *json = NULL, *server;
+	const char *json = NULL, *plot = NULL, *server;
 	int c, quiet = 0, have_ramp = 0, have_duration = 0, ret = 1;
 	struct run r = {.eng = &gen_sock_engine};
 	struct gen_target t = {0};
@@ -683,6 +716,9 @@ main(int argc, char **argv)
 			return 0;
 		case 'j':
 			json = optarg;
+			break;
+		case 'g':
+			plot = optarg;
 			break;
 		case 'N':
 			nts_host = optarg;
@@ -832,6 +868,11 @@ main(int argc, char **argv)
 	report(&r, stdout, server, (uint16_t)port, t.nports);
 	if (json != NULL && (ret = report_json(&r, json, server, (uint16_t)port, t.nports)) < 0) {
 		fprintf(stderr, "strata-gen: %s: %s\n", json, strerror(-ret));
+		ret = 1;
+		goto out_close;
+	}
+	if (plot != NULL && (ret = report_plot(&r, plot)) < 0) {
+		fprintf(stderr, "strata-gen: %s: %s\n", plot, strerror(-ret));
 		ret = 1;
 		goto out_close;
 	}

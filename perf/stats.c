@@ -66,6 +66,23 @@ gen_hist_quantile(const struct gen_hist *h, double q)
 }
 
 void
+gen_hist_write(const struct gen_hist *h, FILE *f)
+{
+	uint64_t seen = 0, lo, hi;
+	unsigned int b;
+
+	for (b = 0; b < GEN_HIST_BUCKETS; b++) {
+		if (h->bucket[b] == 0)
+			continue;
+		seen += h->bucket[b];
+		lo = b == 0 ? 0 : bucket_top(b - 1);
+		hi = bucket_top(b) < h->max_ns ? bucket_top(b) : h->max_ns;
+		fprintf(f, "%.3f %.3f %llu %.6f\n", (double)lo / 1e3, (double)hi / 1e3,
+			(unsigned long long)h->bucket[b], (double)seen / (double)h->count);
+	}
+}
+
+void
 gen_welford_add(struct gen_welford *w, double x)
 {
 	double d = x - w->mean;

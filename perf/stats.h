@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <stdio.h>
 
 /*
  * Four decades of 1 us, 10 us, 100 us and 1 ms buckets cover 0 to 1 s; the
@@ -30,6 +31,14 @@ void gen_hist_add(struct gen_hist *h, uint64_t ns);
 
 /* The @q quantile (0..1) in nanoseconds: a bucket's upper edge, never above the maximum. */
 uint64_t gen_hist_quantile(const struct gen_hist *h, double q);
+
+/*
+ * Write the distribution for gnuplot (perf/latency.gp): one line per
+ * non-empty bucket with its lower and upper edge in microseconds (the upper
+ * edge no higher than the maximum), its count and the fraction of samples at
+ * or below its upper edge.
+ */
+void gen_hist_write(const struct gen_hist *h, FILE *f);
 
 /* Add one sample. */
 void gen_welford_add(struct gen_welford *w, double x);

@@ -13,7 +13,7 @@ libbpf-dev libxdp-dev bpftool linux-libc-dev
 dpdk dpdk-dev libdpdk-dev
 libhwloc-dev
 libcunit1-dev
-libbenchmark-dev
+libbenchmark-dev gnuplot-nox
 iproute2 ethtool python3 acl
 chrony sntp ntpsec-ntpdig ntpsec-ntpdate tzdata iputils-ping
 libldns-dev libssl-dev knot knot-dnsutils bind9-dnsutils
