@@ -13,6 +13,15 @@ P=$(cd "$(dirname "$0")" && pwd)
 export CI=true
 export STRATAD="$P/bin/stratad" STRATACTL="$P/bin/stratactl" XDP_PASS_OBJ="$P/bin/xdp_pass.bpf.o"
 
+# What scripts/install-deps.sh makes on a test host: the user stratad drops
+# to and the operators' group of its control socket. Not in the image, where
+# the packages' test (walk.sh) checks that the strata package makes them
+# (sysusers.d); the root disk is a snapshot, so they go at power-off.
+getent passwd _strata >/dev/null ||
+	useradd --system --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin _strata
+getent group strata-ops >/dev/null || groupadd --system strata-ops
+
 # What systemd would have mounted: shm_open(3) needs /dev/shm; bpffs as usual
 mkdir -p /dev/shm
 mountpoint -q /dev/shm || mount -t tmpfs -o mode=1777 shm /dev/shm

@@ -7,6 +7,8 @@
 #   $STRATA_VM_CACHE/<key>/vmlinuz, initrd.img   the 6.1 kernel, for a direct boot
 #   $STRATA_VM_CACHE/<key>/root.img              ext4, the whole root file system
 #   $STRATA_VM_CACHE/<key>/manifest              kernel release, package versions
+#   $STRATA_VM_CACHE/<key>/provides              every package installed, and
+#                                                what it provides, one a line
 #
 # The key hashes this file, the kernel flavour and the mirrors: any change to
 # the recipe builds a new image, an unchanged one is reused. The build happens
@@ -14,7 +16,11 @@
 # interrupted or concurrent build never leaves a half image behind.
 #
 # No strata binary goes into the image: debian12.sh brings the ones built on
-# the host (Debian 12 userspace too) on a second disk at each run.
+# the host (Debian 12 userspace too), or the .deb packages, on a second disk
+# at each run. The same image boots two ways: with a shell script as PID 1
+# (init=/sbin/strata-vm-init, the kernel test) or with systemd (the packages'
+# test, debian12.sh --systemd), which runs the payload's walk.sh from a
+# oneshot unit after multi-user.target and powers off.
 #
 # Usage: image.sh            prints the image directory, building it if needed
 # Environment:
@@ -32,6 +38,17 @@ SUITE=bookworm
 # python3 for ntp_probe.py) and the libraries the host-built binaries link
 # (ldd build/stratad/stratad build/tests/unit/test_xdp).
 PKGS="iproute2 procps ntpsec-ntpdig sntp acl python3 libbpf1 libelf1 libssl3 zlib1g libcunit1"
+# systemd as an init for the packages' test, without udev, dbus or logind
+# (--no-install-recommends), and the run-time libraries of strata's packages,
+# which the guest, without network, cannot fetch: the shared libraries of
+# stratad, stratactl, strata-nts, strata-pool, strata-dpdk and strata-gen
+# (ldd, dpkg -S). debian12.sh --systemd checks the debs' Depends against
+# the image's `provides` list before it boots, and names what is missing here.
+SYSTEMD_PKGS="systemd systemd-sysv
+libxdp1 libgnutls30 libnettle8 libhogweed6 libldns3 libhwloc15 libnuma1 libbsd0 libfdt1
+librte-eal23 librte-ethdev23 librte-hash23 librte-kvargs23 librte-lpm23 librte-mbuf23
+librte-mempool23 librte-meter23 librte-net23 librte-pci23 librte-rcu23 librte-ring23
+librte-telemetry23"
 
 log() {
 	echo "image: $*" >&2
@@ -163,22 +180,20 @@ done
 
 mount -t proc proc "$ROOT/proc"
 mount -t sysfs sys "$ROOT/sys"
-log "installing linux-image-$FLAVOUR and the security updates"
+log "installing linux-image-$FLAVOUR, systemd and the security updates"
+# shellcheck disable=SC2086 # one word per package
 run 1800 chroot "$ROOT" sh -c "
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get -q update &&
 	apt-get -q -y upgrade &&
-	apt-get -q -y install --no-install-recommends linux-image-$FLAVOUR initramfs-tools &&
+	apt-get -q -y install --no-install-recommends linux-image-$FLAVOUR initramfs-tools \
+		$(echo $SYSTEMD_PKGS) &&
 	apt-get clean" >"$WORK/apt.log" 2>&1 || {
 	tail -20 "$WORK/apt.log" >&2
 	log "installing the kernel failed"
 	exit 1
 }
 umount "$ROOT/sys" "$ROOT/proc"
-
-# stratad drops to this user after setup (scripts/install-deps.sh does the same)
-chroot "$ROOT" useradd --system --no-create-home --home-dir /nonexistent \
-	--shell /usr/sbin/nologin _strata
 
 # The guest's init: the test the host puts on the second disk, then power off.
 # A shell as PID 1 instead of systemd: the guest boots in seconds under TCG.
@@ -208,6 +223,42 @@ EOF
 chmod 755 "$ROOT/sbin/strata-vm-init"
 echo strata-vm >"$ROOT/etc/hostname"
 
+# Booted with systemd (no init= on the command line): multi-user.target,
+# then the payload's walk, then power off whatever its outcome; the host
+# bounds the whole with its own time limit. What would only slow a boot
+# under emulation, or fail without dbus, is masked: gettys (the console is
+# the walk's), logind, the periodic timers.
+cat >"$ROOT/etc/systemd/system/strata-vm.service" <<'EOF'
+# SPDX-License-Identifier: BSD-3-Clause
+# The strata test VM under systemd (tests/vm/image.sh): the payload's walk
+[Unit]
+Description=strata test VM: the payload's walk, then power off
+After=multi-user.target
+ConditionPathExists=/dev/vdb
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+
+[Service]
+Type=oneshot
+ExecStartPre=/bin/mkdir -p /run/payload
+ExecStartPre=/bin/mount -o ro /dev/vdb /run/payload
+ExecStart=/bin/sh /run/payload/walk.sh
+# straight to the serial console, without journald's prefixes
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/console
+TimeoutStartSec=infinity
+
+[Install]
+WantedBy=multi-user.target
+EOF
+: >"$ROOT/etc/fstab" # the kernel mounts the root (root=, rw); nothing else
+chroot "$ROOT" systemctl set-default multi-user.target >&2
+chroot "$ROOT" systemctl enable strata-vm.service >&2
+chroot "$ROOT" systemctl mask getty.target systemd-logind.service \
+	apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+	e2scrub_all.timer e2scrub_reap.service fstrim.timer >&2
+
 kver=$(ls "$ROOT/lib/modules")
 cp "$ROOT/boot/vmlinuz-$kver" "$WORK/vmlinuz"
 cp "$ROOT/boot/initrd.img-$kver" "$WORK/initrd.img"
@@ -216,8 +267,11 @@ cp "$ROOT/boot/initrd.img-$kver" "$WORK/initrd.img"
 	echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) from $MIRROR ${SECURITY:+and $SECURITY}"
 	# shellcheck disable=SC2086 # one word per package
 	chroot "$ROOT" dpkg-query -W -f '${Package} ${Version}\n' \
-		"linux-image-$kver" $PKGS
+		"linux-image-$kver" $PKGS $SYSTEMD_PKGS
 } >"$WORK/manifest.new"
+chroot "$ROOT" dpkg-query -W -f '${Package}\n${Provides}\n' |
+	tr ',' '\n' | sed 's/(.*//; s/:.*//; s/[[:space:]]//g' | sed '/^$/d' |
+	sort -u >"$WORK/provides"
 
 rm -rf "$ROOT/var/lib/apt/lists/"* "$ROOT/var/cache/apt/"*.bin
 # mke2fs copies the tree with its owners and modes: no loop mount, no mount privilege
