@@ -24,10 +24,12 @@ require_cmd systemd-analyze systemd-sysusers systemd-tmpfiles
 # with the reason in the unit.
 ceiling() {
 	case "$1" in
-	strata) echo 3.0 ;;
+	# 3.1: CAP_CHOWN, to give the control socket to strata-ops (gone at the drop)
+	strata) echo 3.1 ;;
 	strata-dpdk) echo 3.4 ;;
 	strata-nts) echo 3.0 ;;
-	strata-pool) echo 2.2 ;;
+	# 2.3: CAP_CHOWN, as strata's
+	strata-pool) echo 2.3 ;;
 	esac
 }
 
@@ -78,11 +80,13 @@ grep -q '^_strata:x:[0-9]*:[0-9]*:.*:/usr/sbin/nologin$' "$TMP/root/etc/passwd" 
 for g in _strata strata-ops; do
 	grep -q "^$g:" "$TMP/root/etc/group" || fail "no group $g: $(cat "$TMP/root/etc/group")"
 done
-uid=$(sed -n 's/^_strata:x:\([0-9]*\):.*/\1/p' "$TMP/root/etc/passwd")
+gid=$(sed -n 's/^_strata:x:\([0-9]*\):.*/\1/p' "$TMP/root/etc/group")
 systemd-tmpfiles --root="$TMP/root" --create "$STRATA_SRC_SYSTEMD/strata.tmpfiles" ||
 	fail "systemd-tmpfiles refused strata.tmpfiles"
 for d in run/strata var/lib/strata; do
-	got=$(stat -c '%u %a' "$TMP/root/$d")
-	[ "$got" = "$uid 755" ] || fail "/$d: owner and mode $got, not _strata's ($uid) 755"
+	# root's, so that the daemons bind their sockets there before the drop
+	# without CAP_DAC_OVERRIDE; the group _strata (not strata-ops) writes
+	got=$(stat -c '%u %g %a' "$TMP/root/$d")
+	[ "$got" = "0 $gid 770" ] || fail "/$d: owner, group and mode $got, not root, _strata ($gid), 770"
 done
-ok "sysusers.d: user _strata, groups _strata and strata-ops; tmpfiles.d: /run/strata and /var/lib/strata _strata's, mode 755"
+ok "sysusers.d: user _strata, groups _strata and strata-ops; tmpfiles.d: /run/strata and /var/lib/strata root:_strata, mode 770"
