@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -278,14 +277,8 @@ main(int argc, char **argv)
 		else if (check_eal(argc - optind, &argv[optind], err, sizeof(err)) == 0)
 			err[0] = '\0';
 	}
-	if (err[0] != '\0') {
-		/* EX_CONFIG, as stratad's: its unit does not restart a file that is wrong */
-		if (check)
-			log_err("%s", err);
-		else
-			log_cannot_start("%s", err);
-		return EX_CONFIG;
-	}
+	if (err[0] != '\0')
+		return log_config_error(check, err);
 	if (check) {
 		printf("%s: valid\n", path);
 		return 0;

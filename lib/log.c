@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sysexits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -130,4 +131,14 @@ fatal(const char *fmt, ...)
 	vcannot_start(fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+int
+log_config_error(int check, const char *err)
+{
+	if (check)
+		log_err("%s", err);
+	else
+		log_cannot_start("%s", err);
+	return EX_CONFIG;
 }

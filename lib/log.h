@@ -23,5 +23,13 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void log_cannot_start(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * A configuration the daemon refuses, at start or under --check (@check):
+ * logs @err as --check's error or as the start's last line, and returns
+ * EX_CONFIG (78), the exit status every strata unit's
+ * RestartPreventExitStatus= names: a wrong file is not fixed by a restart.
+ */
+int log_config_error(int check, const char *err);
+
 /* Startup errors only: log_cannot_start() and exit(1). */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -693,13 +693,8 @@ main(int argc, char **argv)
 	log_init("strata-nts", verbose);
 	if (cfg_load(s.path, &s.cfg, err, sizeof(err)) != 0 ||
 	    check_cfg(s.path, &s.cfg, err, sizeof(err)) != 0 ||
-	    load_cred(&s.cfg, &s.cred, err, sizeof(err)) != 0) {
-		if (check)
-			log_err("%s", err);
-		else
-			log_cannot_start("%s", err);
-		return EX_CONFIG;
-	}
+	    load_cred(&s.cfg, &s.cred, err, sizeof(err)) != 0)
+		return log_config_error(check, err);
 	if (check) {
 		printf("%s: valid\n", s.path);
 		gnutls_certificate_free_credentials(s.cred);

@@ -775,15 +775,8 @@ main(int argc, char **argv)
 			 config, r->cfg.controlgroup, r->cfg.controlgroup);
 		bad = 1;
 	}
-	if (bad) {
-		/* a start that fails says so last, as stratad's and strata-nts's */
-		if (check)
-			log_err("%s", err);
-		else
-			log_cannot_start("%s", err);
-		/* as stratad's: its unit does not restart a file that is wrong */
-		return EX_CONFIG;
-	}
+	if (bad)
+		return log_config_error(check, err);
 	if (check) {
 		printf("%s: configuration OK\n", config);
 		return 0;

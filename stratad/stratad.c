@@ -537,13 +537,8 @@ main(int argc, char **argv)
 	}
 	log_init("stratad", verbose);
 	if (reload_check(path, &d.cfg, err, sizeof(err)) != 0 ||
-	    (check && ntskeys_check(&d.cfg, err, sizeof(err)) != 0)) {
-		if (check)
-			log_err("%s", err);
-		else
-			log_cannot_start("%s", err);
-		return EX_CONFIG;
-	}
+	    (check && ntskeys_check(&d.cfg, err, sizeof(err)) != 0))
+		return log_config_error(check, err);
 	if (check) {
 		printf("%s: valid\n", path);
 		return 0;
