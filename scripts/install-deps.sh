@@ -34,51 +34,40 @@ fi
 # the control socket's group, read-only operators ("controlgroup" in docs/config.md)
 getent group strata-ops >/dev/null || groupadd --system strata-ops
 
-# NTPsec's ntpd, a client of the KoD test (tests/integration/ntpsec_kod.sh).
-# Its package conflicts with chrony's (both provide time-daemon) and would
-# start a system ntpd, so it is not installed: its files are unpacked here,
-# outside dpkg's database and any service manager (its ntpq runs on the
-# python3-ntp that ntpsec-ntpdig brings).
-NTPSEC_ROOT=/usr/local/lib/strata-test/ntpsec
-if [ ! -x "$NTPSEC_ROOT/usr/sbin/ntpd" ]; then
+# Files of a Debian package unpacked under ROOT, outside dpkg's database and
+# any service manager, for a test tool whose package must not be installed.
+unpack_deb() { # PACKAGE ROOT [PATH...]: the whole package, or only PATHs
+	pkg=$1
+	root=$2
+	shift 2
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "install-deps: need root to unpack ntpsec into $NTPSEC_ROOT" >&2
+		echo "install-deps: need root to unpack $pkg into $root" >&2
 		exit 1
 	fi
 	deb_dir=$(mktemp -d)
 	chown _apt "$deb_dir" 2>/dev/null || true # apt downloads as _apt
-	if ! (cd "$deb_dir" && apt-get download -qq ntpsec); then
+	if ! (cd "$deb_dir" && apt-get download -qq "$pkg"); then
 		apt-get update -qq
-		(cd "$deb_dir" && apt-get download -qq ntpsec)
+		(cd "$deb_dir" && apt-get download -qq "$pkg")
 	fi
-	mkdir -p "$NTPSEC_ROOT"
-	dpkg-deb -x "$deb_dir"/ntpsec_*.deb "$NTPSEC_ROOT"
+	mkdir -p "$root"
+	dpkg-deb --fsys-tarfile "$deb_dir/${pkg}_"*.deb | tar -x -C "$root" "$@"
 	rm -rf "$deb_dir"
-	echo "install-deps: unpacked ntpsec's ntpd into $NTPSEC_ROOT"
-fi
+	echo "install-deps: unpacked $pkg${*:+ ($*)} into $root"
+}
+
+# NTPsec's ntpd, a client of the KoD test (tests/integration/ntpsec_kod.sh).
+# Its package conflicts with chrony's (both provide time-daemon) and would
+# start a system ntpd, so it is not installed (its ntpq runs on the
+# python3-ntp that ntpsec-ntpdig brings).
+NTPSEC_ROOT=/usr/local/lib/strata-test/ntpsec
+[ -x "$NTPSEC_ROOT/usr/sbin/ntpd" ] || unpack_deb ntpsec "$NTPSEC_ROOT"
 
 # promtool, which checks and unit-tests monitoring/strata.rules.yml (the meson
 # test promtool). It ships in Debian's prometheus package, whose install would
-# add and start a Prometheus server: only promtool is taken out of the .deb,
-# outside dpkg's database, as ntpsec's ntpd above.
+# add and start a Prometheus server: only promtool is taken out of the .deb.
 PROMTOOL_ROOT=/usr/local/lib/strata-test/prometheus
-if [ ! -x "$PROMTOOL_ROOT/usr/bin/promtool" ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "install-deps: need root to unpack promtool into $PROMTOOL_ROOT" >&2
-		exit 1
-	fi
-	deb_dir=$(mktemp -d)
-	chown _apt "$deb_dir" 2>/dev/null || true # apt downloads as _apt
-	if ! (cd "$deb_dir" && apt-get download -qq prometheus); then
-		apt-get update -qq
-		(cd "$deb_dir" && apt-get download -qq prometheus)
-	fi
-	mkdir -p "$PROMTOOL_ROOT"
-	dpkg-deb --fsys-tarfile "$deb_dir"/prometheus_*.deb |
-		tar -x -C "$PROMTOOL_ROOT" ./usr/bin/promtool
-	rm -rf "$deb_dir"
-	echo "install-deps: unpacked promtool into $PROMTOOL_ROOT"
-fi
+[ -x "$PROMTOOL_ROOT/usr/bin/promtool" ] || unpack_deb prometheus "$PROMTOOL_ROOT" ./usr/bin/promtool
 
 missing=""
 for p in $PKGS; do
