@@ -297,8 +297,17 @@ open_obj(struct xdp_state *x, struct xdp_iface *xi, int rx_meta, int quiet)
 	size_t sz;
 	int err;
 
-	elf = rx_meta ? strata_rxmeta_bpf__elf_bytes(&sz) : strata_bpf__elf_bytes(&sz);
-	obj = bpf_object__open_mem(elf, sz, &opts);
+	if (x->obj_override != NULL) {
+		/*
+		 * STRATA_XDP_OBJECT: a benchmark's or ablation's build in place of
+		 * both variants, tried as both: bound to the device first, as the
+		 * RX-metadata one is (a build without the kfunc loads so too)
+		 */
+		obj = bpf_object__open_file(x->obj_override, &opts);
+	} else {
+		elf = rx_meta ? strata_rxmeta_bpf__elf_bytes(&sz) : strata_bpf__elf_bytes(&sz);
+		obj = bpf_object__open_mem(elf, sz, &opts);
+	}
 	if (obj == NULL)
 		return NULL;
 	prog = bpf_object__find_program_by_name(obj, "strata_xdp");
@@ -852,6 +861,18 @@ xdp_setup(struct xdp_state *x, const struct cfg *c, const struct strata_fastcfg 
 	x->pol_fd = x->acl4_fd = x->acl6_fd = x->rl_fd = -1;
 	x->sync_fd = x->sync_inner_fd = -1;
 	libbpf_set_print(libbpf_print);
+	/*
+	 * perf/xdp-cost times builds of the program with parts taken out
+	 * (xdp/meson.build, "ablation"): the same maps and the same loader, so
+	 * that the one thing that differs is the part taken out.
+	 */
+	x->obj_override = getenv("STRATA_XDP_OBJECT");
+	if (x->obj_override != NULL && x->obj_override[0] == '\0')
+		x->obj_override = NULL;
+	if (x->obj_override != NULL)
+		log_warn("STRATA_XDP_OBJECT: loading the XDP program from %s, not the built-in one "
+			 "(for benchmarks only)",
+			 x->obj_override);
 	err = pin_open(x, c->bpffs);
 	if (err != 0)
 		return err;

@@ -54,6 +54,7 @@ struct xdp_state {
 	int sync_inner_fd;
 	char pin_dir[CFG_PATH_MAX]; /* the bpffs directory in use, "" when unpinned */
 	int adopted;                /* the maps were a running strata's: snapshot kept */
+	const char *obj_override;   /* STRATA_XDP_OBJECT: load this file, not the built-in */
 };
 
 /*

@@ -24,6 +24,10 @@
  * That variant must be loaded bound to its device; stratad tries it first
  * and falls back to the plain one where the driver or kernel lacks it.
  *
+ * Ablation builds (perf/xdp-cost, docs/performance.md) define one of
+ * STRATA_ABLATE_TIME, _SNAP, _WRITE, _CSUM, _IPCSUM or _COUNTER to take that
+ * part out: they answer wrongly on purpose and are never installed.
+ *
  * NTS requests (RFC 8915) are not answered here: the keys and the AEAD are
  * user space's. Once the policy allowed one, it goes with its receive stamp
  * to strata-nts's AF_XDP socket on its queue, or to the kernel when there
@@ -256,7 +260,11 @@ strata_xdp(struct xdp_md *ctx)
 	int delta;
 
 	/* the software receive stamp: as early as the program can take it */
+#ifdef STRATA_ABLATE_TIME
+	clk.rx = 0x100000000ull + ctx->rx_queue_index; /* ablation: no clock read */
+#else
 	clk.rx = bpf_ktime_get_ns();
+#endif
 	clk.tx = clk.rx;
 	clk.rx_scale = SNAP_SCALE_MONO;
 	clk.tx_scale = SNAP_SCALE_MONO;
@@ -299,6 +307,9 @@ strata_xdp(struct xdp_md *ctx)
 	 * dropping the mask it knows to be redundant.
 	 */
 	reason = res.reason;
+#ifdef STRATA_ABLATE_COUNTER
+	reason = STRATA_R_MAX; /* ablation: no counter */
+#endif
 	if (reason < STRATA_R_MAX) {
 		asm volatile("" : "+r"(reason));
 		ctr->c[reason & (STRATA_R_SLOTS - 1)]++;

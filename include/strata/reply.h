@@ -539,7 +539,14 @@ strata_reply_view(__be32 kiss, const struct snap *snap, const struct strata_cloc
 		v->pad = 0;
 		return 0;
 	}
+#ifdef STRATA_ABLATE_SNAP
+	/* ablation (xdp/strata.bpf.c): no snapshot read, the clock readings as they are */
+	*v = (struct snap_reply_view){.rx = clk->rx, .tx = clk->tx, .stratum = 2};
+	(void)snap;
+	return 0;
+#else
 	return snap_read_reply(snap, clk->rx_scale, clk->rx, clk->tx_scale, clk->tx, v);
+#endif
 }
 
 /*
@@ -614,6 +621,9 @@ strata_check4(struct strata_eth *eth, struct strata_ip4 *ip, __u8 *end,
 			break;
 		sum += *w;
 	}
+#ifdef STRATA_ABLATE_IPCSUM
+	sum = 0xffff; /* ablation: the header checksum summed, not checked */
+#endif
 	if (strata_csum_fold(sum) != 0xffff)
 		return STRATA_R_DROP_BAD_IP_CSUM;
 
@@ -715,9 +725,15 @@ strata_answer4(struct strata_eth *eth, __u32 l2len, struct strata_ip4 *ip, struc
 	udp = (struct strata_udp *)(ip + 1);
 	if ((__u8 *)(udp + 1) + rplen > end)
 		return strata_out(res, STRATA_R_DROP_TRUNCATED);
+#ifndef STRATA_ABLATE_WRITE
 	strata_write_ntp((struct ntp_hdr *)(udp + 1), &k, &v, nak);
+#endif
 	pseudo = strata_headers4(eth, ip, svc, mac, &k, rplen);
+#ifndef STRATA_ABLATE_CSUM
 	strata_udp_csum(udp, pseudo, strata_csum_udp_reply(udp, rplen, end));
+#else
+	(void)pseudo; /* ablation: checksum left 0 */
+#endif
 
 	res->len = l2len + sizeof(*ip) + sizeof(*udp) + rplen;
 	return strata_out(res, reason);
@@ -827,9 +843,15 @@ strata_answer6(struct strata_eth *eth, __u32 l2len, struct strata_ip6 *ip6, stru
 	strata_keep(&k, udp, nh);
 	strata_kod_stamps(kiss, &k, &v);
 	strata_kod_poll(reason, pol, &k);
+#ifndef STRATA_ABLATE_WRITE
 	strata_write_ntp(nh, &k, &v, nak);
+#endif
 	pseudo = strata_headers6(eth, ip6, svc, mac, &k, rplen);
+#ifndef STRATA_ABLATE_CSUM
 	strata_udp_csum(udp, pseudo, strata_csum_udp_reply(udp, rplen, end));
+#else
+	(void)pseudo; /* ablation: checksum left 0 */
+#endif
 
 	res->len = l2len + sizeof(*ip6) + sizeof(*udp) + rplen;
 	return strata_out(res, reason);
