@@ -84,6 +84,34 @@ strata_csum_fold(__u64 sum)
 	return (__u16)sum;
 }
 
+/*
+ * The words that values make in memory, as a checksum loop would read them
+ * back: a header written field by field and then read as 32-bit words costs
+ * a failed store-to-load forward per word (the loads wait for the narrower
+ * stores to retire), so the reply builder sums the words it writes instead.
+ * Octets @a, @b in memory order make a 16-bit word; 16-bit words @lo, @hi
+ * (each as stored: network order already where the field is) a 32-bit one.
+ */
+STRATA_INLINE __u16
+strata_w16_of(__u8 a, __u8 b)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (__u16)(a | b << 8);
+#else
+	return (__u16)(a << 8 | b);
+#endif
+}
+
+STRATA_INLINE __u32
+strata_w32_of(__u16 lo, __u16 hi)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return lo | (__u32)hi << 16;
+#else
+	return (__u32)lo << 16 | hi;
+#endif
+}
+
 /** The 32-bit words of a run already known to lie inside the frame. */
 STRATA_INLINE __u64
 strata_csum_words(const void *p, __u32 nwords)

@@ -201,7 +201,9 @@ snap_read_reply(const struct snap *s, __u32 rx_scale, __u64 rx_t, __u32 tx_scale
 		strata_rmb();
 		slot = &s->slot[seq & 1];
 		snap_copy_map(&mrx, &slot->map[rx_scale]);
-		snap_copy_map(&mtx, &slot->map[tx_scale]);
+		/* one timescale for both (XDP's kernel clock, DPDK's TSC): one copy */
+		if (tx_scale != rx_scale)
+			snap_copy_map(&mtx, &slot->map[tx_scale]);
 		snap_copy_server(&srv, &slot->srv);
 		/* the copies above must complete before the sequence is read again */
 		strata_rmb();
@@ -210,11 +212,14 @@ snap_read_reply(const struct snap *s, __u32 rx_scale, __u64 rx_t, __u32 tx_scale
 			break;
 		}
 	}
+	if (tx_scale == rx_scale)
+		mtx = mrx;
 	if (!ok || !(mrx.flags & mtx.flags & SNAP_MAP_VALID))
 		return -1;
 
 	v->rx = snap_map_apply(&mrx, rx_t);
-	v->tx = snap_map_apply(&mtx, tx_t);
+	/* the XDP program stamps once for both: the same reading converts once */
+	v->tx = tx_scale == rx_scale && tx_t == rx_t ? v->rx : snap_map_apply(&mtx, tx_t);
 	v->ref_time = srv.ref_time;
 	v->root_delay = srv.root_delay;
 	v->refid = srv.refid;
