@@ -197,6 +197,12 @@ print_stats(const struct strata_shm *m, unsigned int n_workers)
 			 w, s->c[STRATA_DP_ARP_REPLY], s->c[STRATA_DP_ND_REPLY],
 			 s->c[STRATA_DP_ECHO_REPLY], s->c[STRATA_DP_NEIGH_DROP],
 			 s->c[STRATA_DP_TX_DROP], s->c[STRATA_DP_EXC_RING_DROP]);
+		/* testpmd's "CPU cycles/packet", on its boundary (include/strata/shm.h) */
+		if (s->c[STRATA_DP_BURST_PACKETS] > 0)
+			log_info("worker %u: %.1f TSC cycles/packet (%llu cycles, %llu packets)", w,
+				 (double)s->c[STRATA_DP_BURST_CYCLES] /
+					 (double)s->c[STRATA_DP_BURST_PACKETS],
+				 s->c[STRATA_DP_BURST_CYCLES], s->c[STRATA_DP_BURST_PACKETS]);
 		log_info("worker %u: NTS replies %llu with %llu cookies, NAKs %llu, drops %llu", w,
 			 t->c[STRATA_NTS_REPLY], t->c[STRATA_NTS_COOKIES],
 			 t->c[STRATA_NTS_NAK_KEY] + t->c[STRATA_NTS_NAK_COOKIE] +

@@ -172,9 +172,15 @@ burst(struct dp_worker *w, const struct dp_wport *p)
 	struct rte_mbuf *rx[DP_BURST], *tx[DP_BURST], *exc[DP_BURST];
 	const struct dp_gen *g;
 	uint16_t n, i, ntx, nexc, sent;
-	uint64_t tsc, nts_tx = 0; /* bit i: tx[i] is an NTS answer */
+	uint64_t start, tsc, nts_tx = 0; /* bit i: tx[i] is an NTS answer */
 	int phc;
 
+	/*
+	 * The forwarding cost, on testpmd's boundary (--record-core-cycles,
+	 * app/test-pmd/5tswap.c): from before rx_burst to after tx_burst, in
+	 * bursts that received frames; an empty poll is not counted.
+	 */
+	start = rte_rdtsc();
 	n = rte_eth_rx_burst(p->nic, w->queue, rx, DP_BURST);
 	if (n == 0)
 		return;
@@ -219,6 +225,8 @@ burst(struct dp_worker *w, const struct dp_wport *p)
 			rte_pktmbuf_free_bulk(&exc[q], nexc - q);
 		}
 	}
+	w->dpc->c[STRATA_DP_BURST_CYCLES] += rte_rdtsc() - start;
+	w->dpc->c[STRATA_DP_BURST_PACKETS] += n;
 }
 
 int

@@ -167,6 +167,78 @@ dp_counters_text(struct out *o, const struct status *st)
 	}
 }
 
+/* @cycles over @packets, times @scale, with one decimal; "-" without packets. */
+static void
+per_packet(char *s, size_t len, __u64 cycles, __u64 packets, double scale)
+{
+	if (packets == 0)
+		snprintf(s, len, "-");
+	else
+		snprintf(s, len, "%.1f", (double)cycles / (double)packets * scale);
+}
+
+/* One row of the cycles table: @v[i] for the workers, then the total. */
+static void
+dp_cycles_row(struct out *o, const char *name, int name_w, const __u64 *v, unsigned int n,
+	      __u64 total, int w)
+{
+	unsigned int i;
+
+	out_put(o, "%-*s", name_w, name);
+	for (i = 0; i < n; i++)
+		out_put(o, "  %*llu", w, (unsigned long long)v[i]);
+	out_put(o, "  %*llu\n", w, (unsigned long long)total);
+}
+
+/*
+ * The workers' forwarding cost on testpmd's boundary (include/strata/shm.h,
+ * enum strata_dp_cycles): the two counters, their quotient (testpmd's "CPU
+ * cycles/packet") per worker and over all, and that in ns at the TSC's rate.
+ */
+static void
+dp_cycles_text(struct out *o, const struct status *st)
+{
+	unsigned int n = st->n_dp < STRATA_SHM_MAX_LCORES ? st->n_dp : STRATA_SHM_MAX_LCORES;
+	int name_w = (int)strlen("cycles/packet"), w = (int)strlen("total");
+	__u64 cyc[STRATA_SHM_MAX_LCORES], pkt[STRATA_SHM_MAX_LCORES], tc = 0, tp = 0;
+	double ns = st->tsc_hz > 0 ? 1e9 / st->tsc_hz : 0;
+	unsigned int i, row, rows = ns > 0 ? 2 : 1; /* ns/packet with a TSC rate only */
+	char s[32];
+
+	for (i = 0; i < n; i++) {
+		cyc[i] = st->dpc[i].c[STRATA_DP_BURST_CYCLES];
+		pkt[i] = st->dpc[i].c[STRATA_DP_BURST_PACKETS];
+		tc += cyc[i];
+		tp += pkt[i];
+	}
+	w = max_int(w, max_int(digits(tc), digits(tp)));
+	for (row = 0; row < rows; row++)
+		for (i = 0; i <= n; i++) {
+			per_packet(s, sizeof(s), i < n ? cyc[i] : tc, i < n ? pkt[i] : tp,
+				   row == 0 ? 1 : ns);
+			w = max_int(w, (int)strlen(s));
+		}
+	out_put(o, "\n%-*s", name_w, "cycles");
+	for (i = 0; i < n; i++) {
+		snprintf(s, sizeof(s), "dp%u", i);
+		out_put(o, "  %*s", w, s);
+	}
+	out_put(o, "  %*s\n", w, "total");
+	put_rep(o, '=', name_w + (int)(n + 1) * (w + 2));
+	out_put(o, "\n");
+	dp_cycles_row(o, "burst_cycles", name_w, cyc, n, tc, w);
+	dp_cycles_row(o, "burst_packets", name_w, pkt, n, tp, w);
+	for (row = 0; row < rows; row++) {
+		out_put(o, "%-*s", name_w, row == 0 ? "cycles/packet" : "ns/packet");
+		for (i = 0; i <= n; i++) {
+			per_packet(s, sizeof(s), i < n ? cyc[i] : tc, i < n ? pkt[i] : tp,
+				   row == 0 ? 1 : ns);
+			out_put(o, "  %*s", w, s);
+		}
+		out_put(o, "\n");
+	}
+}
+
 static void
 counters_text(struct out *o, const struct status *st)
 {
@@ -211,8 +283,10 @@ counters_text(struct out *o, const struct status *st)
 	out_put(o, "\nseen %llu = replies %llu + passes %llu + drops %llu\n", (unsigned long long)seen,
 	    (unsigned long long)verdict[STRATA_REPLY], (unsigned long long)verdict[STRATA_PASS],
 	    (unsigned long long)verdict[STRATA_DROP]);
-	if (st->n_dp > 0)
+	if (st->n_dp > 0) {
 		dp_counters_text(o, st);
+		dp_cycles_text(o, st);
+	}
 }
 
 /* One JSON object of @n counters @c, keyed by @names. */
@@ -228,32 +302,46 @@ counters_json_obj(struct out *o, const __u64 *c, const char *const *names, unsig
 #define REASONS_JSON(o, c) counters_json_obj(o, c, strata_reason_names, STRATA_R_MAX)
 #define DP_JSON(o, c) counters_json_obj(o, c, strata_dp_counter_names, STRATA_DP_MAX)
 
+/* A worker's cycles (enum strata_dp_cycles), after its other keys. */
+static void
+dp_cycles_json(struct out *o, const __u64 *c)
+{
+	out_put(o, ",\"burst_cycles\":%llu,\"burst_packets\":%llu",
+		(unsigned long long)c[STRATA_DP_BURST_CYCLES],
+		(unsigned long long)c[STRATA_DP_BURST_PACKETS]);
+}
+
 /*
- * As dp_counters_text(), with a dataplane attached: "dpdk_counters" per
- * worker, "dpdk_exception", "dpdk_total".
+ * As dp_counters_text() and dp_cycles_text(), with a dataplane attached:
+ * "dpdk_counters" per worker, "dpdk_exception", "dpdk_total" (the cycles in
+ * both, not in the exception path's), and "tsc_hz" (0: not measured).
  */
 static void
 dp_counters_json(struct out *o, const struct status *st)
 {
 	unsigned int n = st->n_dp < STRATA_SHM_MAX_LCORES ? st->n_dp : STRATA_SHM_MAX_LCORES;
-	__u64 t[STRATA_DP_MAX];
+	struct strata_dp_counters t = {{0}};
 	unsigned int i, r;
 
 	out_put(o, ",\"dpdk_counters\":[");
 	for (r = 0; r < STRATA_DP_MAX; r++)
-		t[r] = st->dpc_exc.c[r];
+		t.c[r] = st->dpc_exc.c[r];
 	for (i = 0; i < n; i++) {
 		out_put(o, "%s{\"worker\":%u,", i == 0 ? "" : ",", i);
 		DP_JSON(o, st->dpc[i].c);
+		dp_cycles_json(o, st->dpc[i].c);
 		out_put(o, "}");
 		for (r = 0; r < STRATA_DP_MAX; r++)
-			t[r] += st->dpc[i].c[r];
+			t.c[r] += st->dpc[i].c[r];
+		t.c[STRATA_DP_BURST_CYCLES] += st->dpc[i].c[STRATA_DP_BURST_CYCLES];
+		t.c[STRATA_DP_BURST_PACKETS] += st->dpc[i].c[STRATA_DP_BURST_PACKETS];
 	}
 	out_put(o, "],\"dpdk_exception\":{");
 	DP_JSON(o, st->dpc_exc.c);
 	out_put(o, "},\"dpdk_total\":{");
-	DP_JSON(o, t);
-	out_put(o, "}");
+	DP_JSON(o, t.c);
+	dp_cycles_json(o, t.c);
+	out_put(o, "},\"tsc_hz\":%.0f", st->tsc_hz);
 }
 
 static void

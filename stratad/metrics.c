@@ -269,6 +269,24 @@ metrics_render(const struct status *st, uint64_t now_mono_ns, char *buf, size_t 
 		for (r = 0; r < STRATA_DP_MAX; r++)
 			out_put(&o, "strata_dpdk_events_total{worker=\"exc\",counter=\"%s\"} %llu\n",
 				strata_dp_counter_names[r], (unsigned long long)st->dpc_exc.c[r]);
+		/* testpmd's --record-core-cycles boundary (include/strata/shm.h) */
+		family(&o, "strata_dpdk_burst_cycles_total", "counter",
+		       "TSC cycles of the DPDK workers' bursts that received packets, from before "
+		       "rx_burst to after tx_burst, by worker.");
+		for (cpu = 0; cpu < st->n_dp && cpu < STRATA_SHM_MAX_LCORES; cpu++)
+			out_put(&o, "strata_dpdk_burst_cycles_total{worker=\"%u\"} %llu\n", cpu,
+				(unsigned long long)st->dpc[cpu].c[STRATA_DP_BURST_CYCLES]);
+		family(&o, "strata_dpdk_burst_packets_total", "counter",
+		       "Packets those bursts received, by worker: cycles over packets is testpmd's "
+		       "CPU cycles/packet.");
+		for (cpu = 0; cpu < st->n_dp && cpu < STRATA_SHM_MAX_LCORES; cpu++)
+			out_put(&o, "strata_dpdk_burst_packets_total{worker=\"%u\"} %llu\n", cpu,
+				(unsigned long long)st->dpc[cpu].c[STRATA_DP_BURST_PACKETS]);
+		if (st->tsc_hz > 0) {
+			family(&o, "strata_dpdk_tsc_hertz", "gauge",
+			       "The TSC's rate, as stratad measures it against CLOCK_MONOTONIC.");
+			out_put(&o, "strata_dpdk_tsc_hertz %.0f\n", st->tsc_hz);
+		}
 	}
 
 	family(&o, "strata_stratum", "gauge", "Stratum of the replies (16: unsynchronised).");

@@ -85,6 +85,7 @@ struct status {
 	/* its own counters (enum strata_dp_counter): per worker, and the exception path's */
 	struct strata_dp_counters dpc[STRATA_SHM_MAX_LCORES];
 	struct strata_dp_counters dpc_exc;
+	double tsc_hz; /* the TSC's rate as stratad measures it, 0 without a usable TSC */
 
 	struct status_nts nts;
 };

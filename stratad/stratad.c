@@ -278,6 +278,7 @@ publish(struct stratad *d, uint64_t mono)
 	d->st.slot = sl;
 	d->st.publish_mono_ns = r.mono_ns;
 	d->st.publishes++;
+	d->st.tsc_hz = d->have_tsc ? d->tsc.per_ns * 1e9 : 0;
 	d->st.cfg_gen = d->chan.published;
 	d->st.est_error_ns = r.est_error_ns;
 	d->st.max_error_ns = r.max_error_ns;

@@ -54,11 +54,25 @@ enum strata_dp_counter {
 	STRATA_DP_MAX
 };
 
-/** One row of enum strata_dp_counter, two cache lines; the slots past STRATA_DP_MAX stay 0. */
+/**
+ * A worker's forwarding cost, on the boundary of testpmd's --record-core-cycles
+ * (DPDK app/test-pmd: get_start_cycles() before rx_burst, get_end_cycles()
+ * after tx_burst and the frees, empty polls not counted): the TSC cycles of
+ * every burst that received frames, and those frames. Cycles over packets is
+ * testpmd's "CPU cycles/packet" (docs/dpdk.md, "Cycles per packet"). Not
+ * events: they live in the last slots of a worker's row, past STRATA_DP_MAX,
+ * where no loop over the counter names shows them.
+ */
+enum strata_dp_cycles {
+	STRATA_DP_BURST_CYCLES = 14, /* TSC cycles, rx_burst to tx_burst, bursts with frames */
+	STRATA_DP_BURST_PACKETS = 15, /* the frames those bursts received */
+};
+
+/** One row of enum strata_dp_counter and enum strata_dp_cycles, two cache lines. */
 struct strata_dp_counters {
 	__u64 c[16];
 };
-_Static_assert(STRATA_DP_MAX <= 16, "strata_dp_counters has room");
+_Static_assert((int)STRATA_DP_MAX <= (int)STRATA_DP_BURST_CYCLES, "strata_dp_counters has room");
 
 #if !defined(__bpf__)
 /** Stable names for `stratactl counters` rows and the metric's counter label. */

@@ -6,7 +6,8 @@
 # works, malformed and mode 6/7 requests are dropped and counted, and a TCP
 # connection reaches a server in the host namespace through the exception
 # path (TAP). The workers' own counters (ARP, ND and echo answers) show in
-# stratactl and the metrics under one name each. stratad restarted with
+# stratactl and the metrics under one name each, and so does their cost in
+# TSC cycles per packet (testpmd's boundary). stratad restarted with
 # another address and access list: the running dataplane adopts the new
 # generation from the shared memory, without a restart of its own.
 #
@@ -234,6 +235,40 @@ for name in arp_reply nd_reply echo_reply; do
 	[ "$m" -ge "$n" ] || fail "$name: metrics say $m, stratactl $n"
 	ok "$name: $n in stratactl counters (row and --json) and the metrics"
 done
+
+# the workers' forwarding cost on testpmd's boundary: cycles and packets of
+# the bursts that received frames moved, every frame the workers judged is
+# among those packets, stratactl prints cycles per packet, and the metrics
+# carry both counters and the TSC's rate
+ctl --json counters >"$TMP/cyc.json"
+python3 - "$TMP/cyc.json" <<'PY' || fail "burst cycles: $(ctl counters)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = d["dpdk_total"]
+print("burst_cycles %d, burst_packets %d, seen %d, tsc_hz %d"
+      % (t["burst_cycles"], t["burst_packets"], d["seen"], d["tsc_hz"]))
+ok = t["burst_packets"] >= d["seen"] > 0 and t["burst_cycles"] > t["burst_packets"]
+ok = ok and sum(w["burst_packets"] for w in d["dpdk_counters"]) == t["burst_packets"]
+sys.exit(0 if ok and d["tsc_hz"] > 0 else 1)
+PY
+ctl counters | grep -Eq '^cycles/packet( +[0-9]+\.[0-9]| +-)+$' ||
+	fail "no cycles/packet row: $(ctl counters)"
+cpp=$(ctl counters | awk '$1 == "cycles/packet" { print $NF }')
+ok "stratactl counters: $cpp TSC cycles per packet over all workers"
+in_s python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:11123/metrics', timeout=2).read().decode())" >"$TMP/metrics.txt"
+python3 - "$TMP/metrics.txt" <<'PY' || fail "metrics: $(grep -E 'burst|tsc' "$TMP/metrics.txt")"
+import sys
+v = {}
+for line in open(sys.argv[1]):
+    if line.startswith("strata_dpdk_burst_") or line.startswith("strata_dpdk_tsc_hertz "):
+        name = line.split("{")[0].split(" ")[0]
+        v[name] = v.get(name, 0) + float(line.split()[-1])
+print(v)
+names = ("strata_dpdk_burst_cycles_total", "strata_dpdk_burst_packets_total",
+         "strata_dpdk_tsc_hertz")
+sys.exit(0 if all(v.get(n, 0) > 0 for n in names) else 1)
+PY
+ok "metrics: strata_dpdk_burst_cycles_total, _burst_packets_total and strata_dpdk_tsc_hertz"
 
 # stratad restarts: the dataplane keeps serving from the last snapshot, and
 # the new stratad takes the shared memory over, counters included; it comes

@@ -1389,13 +1389,23 @@ test_dp_counters(void)
 				   "to_kernel             0      0     11     11\n"
 				   "to_kernel_drop        0      0      0      0\n"
 				   "from_kernel           0      0      9      9\n"
-				   "from_kernel_drop      0      0      1      1\n";
+				   "from_kernel_drop      0      0      1      1\n"
+				   "\n"
+				   "cycles           dp0    dp1  total\n"
+				   "==================================\n"
+				   "burst_cycles    3000      0   3000\n"
+				   "burst_packets     20      0     20\n"
+				   "cycles/packet  150.0      -  150.0\n"
+				   "ns/packet       75.0      -   75.0\n";
 	struct status *st = new_status();
 	char line[128];
 	unsigned int r;
 	int n;
 
 	st->n_dp = 2;
+	st->tsc_hz = 2e9;
+	st->dpc[0].c[STRATA_DP_BURST_CYCLES] = 3000;
+	st->dpc[0].c[STRATA_DP_BURST_PACKETS] = 20;
 	st->dpc[0].c[STRATA_DP_ARP_REPLY] = 3;
 	st->dpc[0].c[STRATA_DP_ECHO_REPLY] = 4;
 	st->dpc[1].c[STRATA_DP_ND_REPLY] = 2;
@@ -1415,6 +1425,10 @@ test_dp_counters(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"dpdk_exception\":{\"arp_reply\":0,"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"dpdk_total\":{\"arp_reply\":3,\"nd_reply\":2,"
 					   "\"echo_reply\":4,\"neigh_drop\":0,\"tx_drop\":1,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"from_kernel_drop\":0,\"burst_cycles\":3000,"
+					   "\"burst_packets\":20},{\"worker\":1,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"from_kernel_drop\":1,\"burst_cycles\":3000,"
+					   "\"burst_packets\":20},\"tsc_hz\":2000000000"));
 
 	metrics_render(st, NOW_NS, buf, sizeof(buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "# TYPE strata_dpdk_events_total counter\n"));
@@ -1425,6 +1439,23 @@ test_dp_counters(void)
 	}
 	CU_ASSERT_PTR_NOT_NULL(
 		strstr(buf, "strata_dpdk_events_total{worker=\"exc\",counter=\"to_kernel\"} 11\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "# TYPE strata_dpdk_burst_cycles_total counter\n"
+					   "strata_dpdk_burst_cycles_total{worker=\"0\"} 3000\n"
+					   "strata_dpdk_burst_cycles_total{worker=\"1\"} 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "# TYPE strata_dpdk_burst_packets_total counter\n"
+					   "strata_dpdk_burst_packets_total{worker=\"0\"} 20\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "strata_dpdk_tsc_hertz 2000000000\n"));
+	/* the cycles are not events: no counter label for them */
+	CU_ASSERT_PTR_NULL(strstr(buf, "counter=\"burst_"));
+
+	/* no TSC rate: no ns row, no rate; no packets: no quotient */
+	st->tsc_hz = 0;
+	st->dpc[0].c[STRATA_DP_BURST_PACKETS] = 0;
+	ctl_render("counters", st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NULL(strstr(buf, "ns/packet"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "cycles/packet      -      -      -\n"));
+	metrics_render(st, NOW_NS, buf, sizeof(buf));
+	CU_ASSERT_PTR_NULL(strstr(buf, "strata_dpdk_tsc_hertz"));
 
 	/* no dataplane: no table, no keys, no family */
 	st->n_dp = 0;
@@ -1434,6 +1465,7 @@ test_dp_counters(void)
 	CU_ASSERT_PTR_NULL(strstr(buf, "dpdk_counters"));
 	metrics_render(st, NOW_NS, buf, sizeof(buf));
 	CU_ASSERT_PTR_NULL(strstr(buf, "strata_dpdk_events_total"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "strata_dpdk_burst_cycles_total"));
 	free(st);
 }
 
