@@ -153,14 +153,19 @@ def breakdown(name):
     if not os.path.exists(samp_f):
         return
     table = []  # (address, where, text)
+    ksyms = []  # (start, end) of the program's JITed functions
     if os.path.exists(lines_f):
         for ln in open(lines_f):
             f = ln.rstrip("\n").split("\t")
-            if len(f) >= 2 and f[0].startswith("0x"):
+            if ln.startswith("# ksym "):
+                a, n = ln.split()[2:4]
+                ksyms.append((int(a, 16), int(a, 16) + int(n)))
+            elif len(f) >= 2 and f[0].startswith("0x"):
                 table.append((int(f[0], 16), f[1], f[2] if len(f) > 2 else ""))
     table.sort()
     addrs = [x[0] for x in table]
     total = 0
+    idle = 0
     prog_n = 0
     by_line = collections.Counter()
     by_sym = collections.Counter()
@@ -174,22 +179,27 @@ def breakdown(name):
         except ValueError:
             continue
         sym = f[1].split("+")[0] if len(f) > 1 else "?"
+        if re.search(r"idle|safe_halt|cpuidle", sym):
+            idle += 1
+            continue
         by_sym[sym] += 1
-        if not sym.startswith("bpf_prog_"):
+        # the program's own addresses decide, perf may not have its symbol
+        if not any(a <= ip < b for a, b in ksyms) and not sym.startswith("bpf_prog_"):
             continue
         prog_n += 1
         i = bisect.bisect_right(addrs, ip) - 1
         by_line[table[i][1] + "  " + table[i][2].strip()[:60] if i >= 0 else "?"] += 1
     with open(os.path.join(prof, name + ".txt"), "w") as o:
-        o.write("# %s: perf record -C <server CPU> -e cpu-clock -F 20000, 2 s; %d samples, "
-                "%d in the BPF program (%.1f%%)\n" % (name, total, prog_n,
-                                                      100.0 * prog_n / max(total, 1)))
+        busy = total - idle
+        o.write("# %s: perf record -C <server CPU> -e cpu-clock -F 20000 over one point; "
+                "%d samples, %d idle, %d in the BPF program (%.1f%% of the busy ones)\n"
+                % (name, total, idle, prog_n, 100.0 * prog_n / max(busy, 1)))
         if name in sizes:
             o.write("# program: %d B JITed, %d xlated instructions\n"
                     % (sizes[name][0], sizes[name][1] // 8))
-        o.write("## symbols (all samples on the CPU)\n")
+        o.write("## symbols (share of the busy samples on the CPU)\n")
         for s, n in by_sym.most_common(20):
-            o.write("%6.2f%%  %s\n" % (100.0 * n / max(total, 1), s))
+            o.write("%6.2f%%  %s\n" % (100.0 * n / max(busy, 1), s))
         o.write("## source lines in the program (share of the program's samples)\n")
         for s, n in by_line.most_common(25):
             o.write("%6.2f%%  %s\n" % (100.0 * n / max(prog_n, 1), s))
