@@ -30,16 +30,17 @@ def load(p):
         return None
 
 
-def leaves(x, acc, key=""):
-    """Every numeric leaf of stratactl's JSON, summed by its key (over CPUs)."""
+def totals(x):
+    """stratactl --json counters: the reasons summed over the CPUs ("total")
+    and the verdicts (seen, replies, passes, drops)."""
+    acc = collections.Counter()
     if isinstance(x, dict):
-        for k, v in x.items():
-            leaves(v, acc, k)
-    elif isinstance(x, list):
-        for v in x:
-            leaves(v, acc, key)
-    elif isinstance(x, (int, float)) and not isinstance(x, bool) and key:
-        acc[key] += x
+        for k, v in x.get("total", {}).items():
+            if isinstance(v, (int, float)):
+                acc[k] += v
+        for k in ("seen", "replies", "passes", "drops"):
+            if isinstance(x.get(k), (int, float)):
+                acc[k] += x[k]
     return acc
 
 
@@ -70,8 +71,7 @@ for r in range(1, reps + 1):
         run["seconds"] = g.get("seconds", dur)
         c0, c1 = load(base + ".c0"), load(base + ".c1")
         if c0 is not None and c1 is not None:
-            x0 = leaves(c0, collections.Counter())
-            x1 = leaves(c1, collections.Counter())
+            x0, x1 = totals(c0), totals(c1)
             run["counters"] = {k: x1[k] - x0.get(k, 0) for k in x1 if x1[k] - x0.get(k, 0)}
         p = load(base + ".prog") or {}
         for k in ("bytes_jited", "bytes_xlated", "name", "tag"):
@@ -105,8 +105,9 @@ for t in targets:
     for x in rs:
         for k, v in x.get("counters", {}).items():
             cnt[k] += v / max(x["seconds"], 1e-9) / len(rs)
-    keep = [k for k in cnt if re.search(r"repl|drop|rate|kod|deny|limit|pass", k) and cnt[k] >= 1]
-    cs = ", ".join("%s %.0f" % (k, cnt[k]) for k in sorted(keep)[:6])
+    keep = [k for k in cnt if k not in ("seen", "replies") and cnt[k] >= 1]
+    cs = ", ".join("%s %.0f" % (k, cnt[k]) for k in
+                   (["seen", "replies"] if cnt else []) + sorted(keep, key=lambda k: -cnt[k])[:5])
     vs = "-" if t["name"] == BASE.get(t["name"], "reflector") else BASE.get(t["name"], "reflector")
     summary[t["name"]] = {
         "ns_mean": statistics.mean(ns) if ns else None, "ns_sd": sd(ns) if ns else None,
