@@ -795,8 +795,9 @@ main(int argc, char **argv)
 	if (r.eng == &gen_sock_engine &&
 	    (t.dev != NULL || t.src != NULL || t.src_mac != NULL || t.dst_mac != NULL ||
 	     t.src_count != 0 || t.src_step != 0 || t.eal_argc > 0)) {
-		fprintf(stderr, "strata-gen: --dpdk-port, --src, --src-count, --src-step, --src-mac, "
-				"--dst-mac and EAL arguments are for --engine dpdk\n");
+		fprintf(stderr,
+			"strata-gen: --dpdk-port, --src, --src-count, --src-step, --src-mac, "
+			"--dst-mac and EAL arguments are for --engine dpdk\n");
 		return 2;
 	}
 	if (t.src_step != 0 && t.src_count == 0) {
