@@ -144,6 +144,10 @@ usage(FILE *f)
 		"  --dpdk-port SPEC       EAL device, e.g. net_af_xdp0,iface=eth0\n"
 		"  --src ADDR[/LEN]       source addresses: every host of the prefix\n"
 		"                         (at most 65536), each with every source port\n"
+		"  --src-count N          N sources instead (1 to 16777216): ADDR, then\n"
+		"                         the same address in the next /LEN of --src-step\n"
+		"  --src-step LEN         the prefix length the sources step at (128 or 32:\n"
+		"                         hosts); e.g. 64: one source per IPv6 /64\n"
 		"  --src-mac MAC          source MAC (the port's)\n"
 		"  --dst-mac MAC          server's or next hop's MAC (asked for by ARP or\n"
 		"                         neighbour solicitation from the first source)\n"
@@ -643,13 +647,15 @@ main(int argc, char **argv)
 		{"rate", required_argument, NULL, 'r'},
 		{"ramp", required_argument, NULL, 'R'},
 		{"src", required_argument, NULL, 's'},
+		{"src-count", required_argument, NULL, 'n'},
+		{"src-step", required_argument, NULL, 'S'},
 		{"src-mac", required_argument, NULL, 'm'},
 		{"tolerance", required_argument, NULL, 't'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	uint64_t rate = 0, count = 0, nports = 64, base = 40000, port = NTP_PORT, ramp[3] = {0};
-	uint64_t aead = NTS_AEAD_AES_SIV_CMAC_256, placeholders = 0;
+	uint64_t aead = NTS_AEAD_AES_SIV_CMAC_256, placeholders = 0, v;
 	const char *nts_host = NULL, *nts_ca = NULL;
 	int nts_opts = 0; /* an --nts-* option given */
 	double duration = 5, tol = 0.001, ramp_seconds = 0, expect;
@@ -697,6 +703,16 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			t.src = optarg;
+			break;
+		case 'n':
+			if (parse_u64(optarg, 1, 1u << 24, &v) < 0)
+				return bad("--src-count (1 to 16777216)", optarg);
+			t.src_count = (uint32_t)v;
+			break;
+		case 'S':
+			if (parse_u64(optarg, 1, 128, &v) < 0)
+				return bad("--src-step (1 to 128)", optarg);
+			t.src_step = (uint32_t)v;
 			break;
 		case 'b':
 			if (parse_u64(optarg, 1, 65535, &base) < 0)
@@ -776,10 +792,16 @@ main(int argc, char **argv)
 		return 2;
 	}
 	server = argv[optind];
-	if (r.eng == &gen_sock_engine && (t.dev != NULL || t.src != NULL || t.src_mac != NULL ||
-					  t.dst_mac != NULL || t.eal_argc > 0)) {
-		fprintf(stderr, "strata-gen: --dpdk-port, --src, --src-mac, --dst-mac and EAL "
-				"arguments are for --engine dpdk\n");
+	if (r.eng == &gen_sock_engine &&
+	    (t.dev != NULL || t.src != NULL || t.src_mac != NULL || t.dst_mac != NULL ||
+	     t.src_count != 0 || t.src_step != 0 || t.eal_argc > 0)) {
+		fprintf(stderr,
+			"strata-gen: --dpdk-port, --src, --src-count, --src-step, --src-mac, "
+			"--dst-mac and EAL arguments are for --engine dpdk\n");
+		return 2;
+	}
+	if (t.src_step != 0 && t.src_count == 0) {
+		fprintf(stderr, "strata-gen: --src-step needs --src-count\n");
 		return 2;
 	}
 	if (r.eng != &gen_sock_engine && (t.dev == NULL || t.src == NULL)) {

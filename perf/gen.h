@@ -38,6 +38,10 @@ struct gen_target {
 	/* DPDK engine only, NULL where not given; its open() parses them */
 	const char *dev;     /* EAL device "NAME[,devargs]" */
 	const char *src;     /* source addresses, ADDR[/LEN] */
+	/* --src-count N --src-step LEN: N sources from ADDR on, one per /LEN
+	 * (0: every host of --src's prefix) */
+	uint32_t src_count;
+	uint32_t src_step; /* a prefix length; 0: the address's length (hosts) */
 	const char *src_mac; /* default: the port's */
 	const char *dst_mac; /* default: resolved by ARP or neighbour solicitation */
 	int eal_argc;	     /* argv[0] and what followed "--" */

@@ -62,6 +62,8 @@ struct dpdk_engine {
 	uint16_t dport;
 	/* the next source: address saddr + ai, port base_port + pi */
 	uint32_t naddr, ai;
+	uint32_t shift; /* --src-count: source i is saddr + (i << shift); 0: hosts */
+	int stepped;
 	uint16_t base_port, nports, pi;
 	uint32_t hlen;	  /* Ethernet, IP and UDP */
 	uint8_t tmpl[64]; /* their template, sources and checksums unset */
@@ -159,14 +161,33 @@ build_template(struct dpdk_engine *e)
 	e->hlen = (uint32_t)((uint8_t *)(udp + 1) - e->tmpl);
 }
 
+/* @a (@n bytes, network order) plus @v << @shift, carried byte by byte. */
+static void
+addr_add(uint8_t *a, unsigned int n, uint64_t v, unsigned int shift)
+{
+	unsigned int carry = 0;
+	int k = (int)n - 1 - (int)(shift / 8);
+
+	v <<= shift % 8; /* v < 2^24 (--src-count): no bits lost */
+	for (; k >= 0 && (v != 0 || carry != 0); k--, v >>= 8) {
+		carry += a[k] + (unsigned int)(v & 0xff);
+		a[k] = (uint8_t)carry;
+		carry >>= 8;
+	}
+}
+
 /* Source address number @i of the prefix into @a. */
 static void
 source_addr(const struct dpdk_engine *e, uint32_t i, uint8_t *a)
 {
 	uint32_t lo;
 
-	/* at most 2^16 hosts: adding to the last 32 bits carries no further */
 	memcpy(a, e->saddr, e->v6 ? 16 : 4);
+	if (e->stepped) {
+		addr_add(a, e->v6 ? 16 : 4, i, e->shift);
+		return;
+	}
+	/* at most 2^16 hosts: adding to the last 32 bits carries no further */
 	memcpy(&lo, a + (e->v6 ? 12 : 0), 4);
 	lo = htonl(ntohl(lo) + i);
 	memcpy(a + (e->v6 ? 12 : 0), &lo, 4);
@@ -472,7 +493,7 @@ resolve(struct dpdk_engine *e)
 
 /* ADDR[/LEN] of the server's family: the first usable host and their number. */
 static int
-parse_prefix(struct dpdk_engine *e, const char *s)
+parse_prefix(struct dpdk_engine *e, const char *s, uint32_t count, uint32_t step)
 {
 	char buf[64], *slash, *end;
 	uint32_t maxlen = e->v6 ? 128 : 32, bits, lo;
@@ -492,6 +513,25 @@ parse_prefix(struct dpdk_engine *e, const char *s)
 	if (inet_pton(e->v6 ? AF_INET6 : AF_INET, buf, e->saddr) != 1)
 		return -1;
 	bits = maxlen - (uint32_t)len;
+	if (count != 0) {
+		/* --src-count: ADDR as written, then one address per /step, all
+		 * inside ADDR/LEN (the last one keeps the prefix's bits) */
+		uint8_t last[16];
+
+		if (step == 0)
+			step = maxlen;
+		if (step > maxlen || step < len)
+			return -1;
+		e->stepped = 1;
+		e->shift = maxlen - step;
+		e->naddr = count;
+		memcpy(last, e->saddr, 16);
+		addr_add(last, maxlen / 8, count - 1, e->shift);
+		for (bits = 0; bits < len; bits++)
+			if (((last[bits / 8] ^ e->saddr[bits / 8]) >> (7 - bits % 8)) & 1)
+				return -1;
+		return 0;
+	}
 	if (bits > MAX_HOST_BITS)
 		return -1;
 	memcpy(&lo, e->saddr + (e->v6 ? 12 : 0), 4);
@@ -615,11 +655,18 @@ dpdk_open(const struct gen_target *t)
 	}
 	e->base_port = t->base_port;
 	e->nports = (uint16_t)t->nports;
-	if (parse_prefix(e, t->src) < 0) {
-		fprintf(stderr,
-			"strata-gen: --src '%s': want an %s address or prefix of at most %u "
-			"host bits\n",
-			t->src, e->v6 ? "IPv6" : "IPv4", MAX_HOST_BITS);
+	if (parse_prefix(e, t->src, t->src_count, t->src_step) < 0) {
+		if (t->src_count != 0)
+			fprintf(stderr,
+				"strata-gen: --src '%s' --src-count %u --src-step %u: want an %s "
+				"prefix that holds that many sources at that step, the step at "
+				"least the prefix's length\n",
+				t->src, t->src_count, t->src_step, e->v6 ? "IPv6" : "IPv4");
+		else
+			fprintf(stderr,
+				"strata-gen: --src '%s': want an %s address or prefix of at most "
+				"%u host bits\n",
+				t->src, e->v6 ? "IPv6" : "IPv4", MAX_HOST_BITS);
 		free(e);
 		errno = EINVAL;
 		return NULL;

@@ -21,12 +21,27 @@ require_cmd ip python3
 
 # --- option errors first: they need no network ------------------------------
 for bad in "--engine dpdk 192.0.2.1" "--engine dpdk --dpdk-port net_null0 192.0.2.1" \
-	"--src 192.0.2.128/25 192.0.2.1" "--engine foo 192.0.2.1" "192.0.2.1 -- -l 0"; do
+	"--src 192.0.2.128/25 192.0.2.1" "--engine foo 192.0.2.1" "192.0.2.1 -- -l 0" \
+	"--src-count 0 192.0.2.1" "--src-count 4 192.0.2.1" \
+	"--engine dpdk --dpdk-port net_null0 --src 192.0.2.1 --src-step 24 192.0.2.1"; do
 	rc=0
 	# shellcheck disable=SC2086 # split on purpose
 	"$STRATA_GEN" $bad >"$TMP/err" 2>&1 || rc=$?
 	[ "$rc" -eq 2 ] || fail "strata-gen $bad: exit $rc, want 2"
 	ok "strata-gen $bad: exit 2, $(head -1 "$TMP/err")"
+done
+
+# --src-count sources that do not fit in --src's prefix at --src-step: refused
+# before EAL starts (the spread itself: xdp_cost.sh, by the rate limiter's count)
+for bad in "2001:db8::1/120 --src-count 1000 --src-step 128" \
+	"2001:db8::1/64 --src-count 2 --src-step 48" "2001:db8::1/120 --src-count 300"; do
+	rc=0
+	# shellcheck disable=SC2086 # split on purpose
+	"$STRATA_GEN" --engine dpdk --dpdk-port net_null0 --src $bad 2001:db8::1 >"$TMP/err" 2>&1 ||
+		rc=$?
+	[ "$rc" -ne 0 ] && grep -q 'that many sources' "$TMP/err" ||
+		fail "strata-gen --src $bad: exit $rc, $(head -1 "$TMP/err")"
+	ok "strata-gen --src $bad: refused"
 done
 
 setup_topology
