@@ -463,6 +463,34 @@ strata_headers6(struct strata_eth *eth, struct strata_ip6 *ip6, const struct str
 	return sum;
 }
 
+/*
+ * The NTP header of a plain reply, and then its UDP checksum from the sum
+ * strata_reply_ntp() returned: the two steps the ablation builds can take
+ * out (STRATA_ABLATE_WRITE, _CSUM: xdp/strata.bpf.c), in one place.
+ */
+STRATA_INLINE __u64
+strata_reply_ntp(struct ntp_hdr *h, const struct strata_req_keep *k,
+		 const struct snap_reply_view *v, int crypto_nak)
+{
+#ifndef STRATA_ABLATE_WRITE
+	return strata_write_ntp(h, k, v, crypto_nak);
+#else
+	(void)h, (void)k, (void)v, (void)crypto_nak;
+	return 0;
+#endif
+}
+
+STRATA_INLINE void
+strata_reply_csum(struct strata_udp *udp, __u64 pseudo, __u64 body,
+		  const struct strata_req_keep *k, __u32 rplen)
+{
+#ifndef STRATA_ABLATE_CSUM
+	strata_udp_csum(udp, pseudo, body + strata_udp_words(k, rplen));
+#else
+	(void)udp, (void)pseudo, (void)body, (void)k, (void)rplen; /* checksum left 0 */
+#endif
+}
+
 STRATA_INLINE int
 strata_is_kod(__u32 reason)
 {
@@ -738,18 +766,9 @@ strata_answer4(struct strata_eth *eth, __u32 l2len, struct strata_ip4 *ip, struc
 	udp = (struct strata_udp *)(ip + 1);
 	if ((__u8 *)(udp + 1) + rplen > end)
 		return strata_out(res, STRATA_R_DROP_TRUNCATED);
-#ifndef STRATA_ABLATE_WRITE
-	body = strata_write_ntp((struct ntp_hdr *)(udp + 1), &k, &v, nak);
-#else
-	body = 0;
-#endif
+	body = strata_reply_ntp((struct ntp_hdr *)(udp + 1), &k, &v, nak);
 	pseudo = strata_headers4(eth, ip, svc, mac, &k, rplen);
-#ifndef STRATA_ABLATE_CSUM
-	strata_udp_csum(udp, pseudo, body + strata_udp_words(&k, rplen));
-#else
-	(void)pseudo; /* ablation: checksum left 0 */
-	(void)body;
-#endif
+	strata_reply_csum(udp, pseudo, body, &k, rplen);
 
 	res->len = l2len + sizeof(*ip) + sizeof(*udp) + rplen;
 	return strata_out(res, reason);
@@ -859,18 +878,9 @@ strata_answer6(struct strata_eth *eth, __u32 l2len, struct strata_ip6 *ip6, stru
 	strata_keep(&k, udp, nh);
 	strata_kod_stamps(kiss, &k, &v);
 	strata_kod_poll(reason, pol, &k);
-#ifndef STRATA_ABLATE_WRITE
-	body = strata_write_ntp(nh, &k, &v, nak);
-#else
-	body = 0;
-#endif
+	body = strata_reply_ntp(nh, &k, &v, nak);
 	pseudo = strata_headers6(eth, ip6, svc, mac, &k, rplen);
-#ifndef STRATA_ABLATE_CSUM
-	strata_udp_csum(udp, pseudo, body + strata_udp_words(&k, rplen));
-#else
-	(void)pseudo; /* ablation: checksum left 0 */
-	(void)body;
-#endif
+	strata_reply_csum(udp, pseudo, body, &k, rplen);
 
 	res->len = l2len + sizeof(*ip6) + sizeof(*udp) + rplen;
 	return strata_out(res, reason);
