@@ -24,9 +24,10 @@
  * That variant must be loaded bound to its device; stratad tries it first
  * and falls back to the plain one where the driver or kernel lacks it.
  *
- * Ablation builds (perf/xdp-cost, docs/performance.md) define one of
- * STRATA_ABLATE_TIME, _SNAP, _WRITE, _CSUM, _IPCSUM or _COUNTER to take that
- * part out: they answer wrongly on purpose and are never installed.
+ * Ablation builds (perf/xdp-cost, docs/performance.md) are the RX-metadata
+ * variant with one of STRATA_ABLATE_TIME, _SNAP, _WRITE, _CSUM, _IPCSUM or
+ * _COUNTER defined to take that part out (and strata_no_rxmeta, the plain
+ * build): they answer wrongly on purpose and are never installed.
  *
  * NTS requests (RFC 8915) are not answered here: the keys and the AEAD are
  * user space's. Once the policy allowed one, it goes with its receive stamp
