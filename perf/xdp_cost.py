@@ -136,6 +136,13 @@ for n, g in GOALS.items():
     if s and s["ratio_mean"] is not None:
         print("goal (information only): %s <= %.1fx the reflector: %.2fx %s" %
               (n, g, s["ratio_mean"], "met" if s["ratio_mean"] <= g else "not met"))
+f, s = summary.get("floor"), summary.get("strata")
+if f and f["ratio_mean"] is not None:
+    # the floor (xdp/reflector.bpf.c, REFLECTOR_STAMP): the clock read and the
+    # three timestamps alone; no server answers for less on this machine
+    print("floor (information only): one clock read and the timestamps cost %.2fx the reflector;"
+          " strata is %.1f ns above it" % (f["ratio_mean"], (s["ns_mean"] or 0) - f["ns_mean"]
+                                          if s and s["ns_mean"] is not None else float("nan")))
 sizes = {}
 for t in targets:
     for x in runs[t["name"]]:

@@ -6,6 +6,14 @@
  * the one's complement sums unchanged (RFC 1071 section 2, commutativity), so
  * no checksum is touched. Everything else, ARP and ND included, goes to the
  * kernel.
+ *
+ * Built a second time with REFLECTOR_STAMP (reflector_stamp.bpf.o): the
+ * floor under any NTP server on XDP, for perf/xdp-cost --floor. On top of
+ * the swap it does what no server can leave out (RFC 5905 section 8): one
+ * clock read, the request's transmit timestamp read and written back as the
+ * origin, the clock written as receive and transmit timestamp (raw
+ * nanoseconds, not converted), mode 4, and UDP checksum 0 (RFC 768: none;
+ * IPv4 only, IPv6 goes to the kernel). It answers wrongly on purpose.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -17,6 +25,7 @@
 #include <bpf/bpf_helpers.h>
 
 #define NTP_PORT 123
+#define NTP_LEN 48
 
 static __always_inline void
 swap_bytes(void *a, void *b, __u32 n)
@@ -54,9 +63,27 @@ reflector(struct xdp_md *ctx)
 		if ((void *)(udp + 1) > data_end || udp->dest != bpf_htons(NTP_PORT))
 			return XDP_PASS;
 		swap_bytes(&ip->saddr, &ip->daddr, 4);
+#ifdef REFLECTOR_STAMP
+		{
+			__u8 *ntp = (void *)(udp + 1);
+			__u64 now = bpf_ktime_get_ns(), org;
+
+			if ((void *)(ntp + NTP_LEN) > data_end)
+				return XDP_PASS;
+			__builtin_memcpy(&org, ntp + 40, 8);
+			__builtin_memcpy(ntp + 24, &org, 8);
+			__builtin_memcpy(ntp + 32, &now, 8);
+			__builtin_memcpy(ntp + 40, &now, 8);
+			ntp[0] = (ntp[0] & 0x38) | 4;
+			udp->check = 0;
+		}
+#endif
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 
+#ifdef REFLECTOR_STAMP
+		return XDP_PASS;
+#endif
 		if ((void *)(ip6 + 1) > data_end || ip6->nexthdr != IPPROTO_UDP)
 			return XDP_PASS;
 		udp = (void *)(ip6 + 1);
