@@ -26,6 +26,10 @@
 
 #define NTP_PORT 123
 #define NTP_LEN 48
+/* the clock read; an experiment may define it away to time the read itself */
+#ifndef REFLECTOR_CLOCK
+#define REFLECTOR_CLOCK() bpf_ktime_get_ns()
+#endif
 
 static __always_inline void
 swap_bytes(void *a, void *b, __u32 n)
@@ -66,7 +70,7 @@ reflector(struct xdp_md *ctx)
 #ifdef REFLECTOR_STAMP
 		{
 			__u8 *ntp = (void *)(udp + 1);
-			__u64 now = bpf_ktime_get_ns(), org;
+			__u64 now = REFLECTOR_CLOCK(), org;
 
 			if ((void *)(ntp + NTP_LEN) > data_end)
 				return XDP_PASS;
