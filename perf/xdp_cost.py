@@ -24,7 +24,6 @@ def base_of(t):
     return "reflector-v6" if ":" in t["sources"] else "reflector"
 
 
-
 def load(p):
     try:
         with open(p) as f:
