@@ -21,7 +21,7 @@ GOALS = {"strata": 2.0, "strata-v6": 2.0, "strata-policy-1": 2.5, "strata-policy
 
 def base_of(t):
     """The reflector a target is compared with: the one of the same traffic."""
-    return "reflector-v6" if ":" in t["sources"] else "reflector"
+    return "reflector-v6" if re.search(r"--src [0-9a-f]*:", t["sources"]) else "reflector"
 
 
 def load(p):
