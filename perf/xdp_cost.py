@@ -17,9 +17,11 @@ json_out, prof = sys.argv[5], sys.argv[6]
 
 # the issue's goals, information only
 GOALS = {"strata": 2.0, "strata-v6": 2.0, "strata-policy-1": 2.5, "strata-policy-100k": 2.5}
-# the reflector each target is compared with: the same traffic
-BASE = {"strata-v6": "reflector-v6", "strata-policy-1": "reflector-v6",
-        "strata-policy-100k": "reflector-v6", "reflector-v6": "reflector-v6"}
+
+
+def base_of(t):
+    """The reflector a target is compared with: the one of the same traffic."""
+    return "reflector-v6" if re.search(r"--src [0-9a-f]*:", t["sources"]) else "reflector"
 
 
 def load(p):
@@ -81,7 +83,7 @@ for r in range(1, reps + 1):
 
 # per-rep ratio to the reflector of the same rep
 for t in targets:
-    b = BASE.get(t["name"], "reflector")
+    b = base_of(t)
     for run in runs[t["name"]]:
         ref = [x for x in runs[b] if x["rep"] == run["rep"]]
         if ref and ref[0]["ns_per_run"] and run["ns_per_run"]:
@@ -108,7 +110,7 @@ for t in targets:
     keep = [k for k in cnt if k not in ("seen", "replies") and cnt[k] >= 1]
     cs = ", ".join("%s %.0f" % (k, cnt[k]) for k in
                    (["seen", "replies"] if cnt else []) + sorted(keep, key=lambda k: -cnt[k])[:5])
-    vs = "-" if t["name"] == BASE.get(t["name"], "reflector") else BASE.get(t["name"], "reflector")
+    vs = "-" if t["name"] == base_of(t) else base_of(t)
     summary[t["name"]] = {
         "ns_mean": statistics.mean(ns) if ns else None, "ns_sd": sd(ns) if ns else None,
         "ns_min": min(ns) if ns else None, "ns_max": max(ns) if ns else None,
@@ -140,9 +142,13 @@ f, s = summary.get("floor"), summary.get("strata")
 if f and f["ratio_mean"] is not None:
     # the floor (xdp/reflector.bpf.c, REFLECTOR_STAMP): the clock read and the
     # three timestamps alone; no server answers for less on this machine
-    print("floor (information only): one clock read and the timestamps cost %.2fx the reflector;"
-          " strata is %.1f ns above it" % (f["ratio_mean"], (s["ns_mean"] or 0) - f["ns_mean"]
-                                          if s and s["ns_mean"] is not None else float("nan")))
+    print("floor (information only): one clock read and the timestamps cost %.2fx the reflector"
+          % f["ratio_mean"] + ("; strata is %.1f ns above it" % (s["ns_mean"] - f["ns_mean"])
+                               if s and s["ns_mean"] is not None else ""))
+    n = summary.get("floor-no-time")
+    if n and n["ns_mean"] is not None:
+        print("floor (information only): the clock read alone (floor less floor-no-time) %.1f ns"
+              % (f["ns_mean"] - n["ns_mean"]))
 sizes = {}
 for t in targets:
     for x in runs[t["name"]]:

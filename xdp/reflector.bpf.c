@@ -8,7 +8,7 @@
  * kernel.
  *
  * Built a second time with REFLECTOR_STAMP (reflector_stamp.bpf.o): the
- * floor under any NTP server on XDP, for perf/xdp-cost --floor. On top of
+ * floor under any NTP server on XDP, perf/xdp-cost's floor target. On top of
  * the swap it does what no server can leave out (RFC 5905 section 8): one
  * clock read, the request's transmit timestamp read and written back as the
  * origin, the clock written as receive and transmit timestamp (raw
@@ -26,6 +26,10 @@
 
 #define NTP_PORT 123
 #define NTP_LEN 48
+/* the clock read; an experiment may define it away to time the read itself */
+#ifndef REFLECTOR_CLOCK
+#define REFLECTOR_CLOCK() bpf_ktime_get_ns()
+#endif
 
 static __always_inline void
 swap_bytes(void *a, void *b, __u32 n)
@@ -62,14 +66,14 @@ reflector(struct xdp_md *ctx)
 		udp = (void *)(ip + 1);
 		if ((void *)(udp + 1) > data_end || udp->dest != bpf_htons(NTP_PORT))
 			return XDP_PASS;
-		swap_bytes(&ip->saddr, &ip->daddr, 4);
 #ifdef REFLECTOR_STAMP
 		{
 			__u8 *ntp = (void *)(udp + 1);
-			__u64 now = bpf_ktime_get_ns(), org;
+			__u64 now, org;
 
 			if ((void *)(ntp + NTP_LEN) > data_end)
 				return XDP_PASS;
+			now = REFLECTOR_CLOCK();
 			__builtin_memcpy(&org, ntp + 40, 8);
 			__builtin_memcpy(ntp + 24, &org, 8);
 			__builtin_memcpy(ntp + 32, &now, 8);
@@ -78,6 +82,7 @@ reflector(struct xdp_md *ctx)
 			udp->check = 0;
 		}
 #endif
+		swap_bytes(&ip->saddr, &ip->daddr, 4);
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 

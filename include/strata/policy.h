@@ -59,7 +59,9 @@ struct strata_acl6_key {
 _Static_assert(sizeof(struct strata_acl6_key) == 24, "acl6 key layout");
 
 #define STRATA_RL_WAYS 8
+#ifndef STRATA_RL_SETS_LOG2 /* a build may change it to time the table's size (perf/xdp-cost) */
 #define STRATA_RL_SETS_LOG2 14
+#endif
 #define STRATA_RL_SETS (1u << STRATA_RL_SETS_LOG2)
 
 /*
