@@ -20,7 +20,11 @@
 #      second: strata-nts and the sockets in the adopted XSKMAP stay, and
 #      chronyd loses no reply;
 #   3. stratad rotates its master key (ntsrotate 60, the parser's floor):
-#      chronyd goes on, no NAK, its fresh cookies under the new key work;
+#      chronyd goes on, no NAK, its fresh cookies under the new key work.
+#      While stratad is stopped in 2, the key file's creation times move
+#      back so that the rotation falls due 10 s after the restart, not 60 s
+#      after the first start (a rotation counts from the current key's
+#      creation in the file, docs/nts.md: a restart keeps the schedule);
 #   4. NTPsec's ntpd (`server 192.0.2.1 nts ca CA`) gets authenticated
 #      replies: its association becomes reachable, which an NTS association
 #      only does on a reply whose authenticator verified;
@@ -188,6 +192,24 @@ set -- $(totals chronyc1 192.0.2.1)
 tx0=$1 rx0=$2
 kill -TERM "$SPID"
 wait "$SPID" 2>/dev/null || true
+# for 3: the newest key made 50 s ago, the others as much older as they were;
+# rewritten in place, so that the file keeps its owner and mode 0600
+python3 - "$TMP/keys1/ntskeys" <<'EOF' || fail "cannot age the key file"
+import re, sys, time
+f = open(sys.argv[1], "r+")
+lines = f.read().split("\n")
+keys = [i for i, l in enumerate(lines) if re.match(r"[0-9a-f]{8} [0-9]+ ", l)]
+if not keys:
+    sys.exit("no keys in " + sys.argv[1])
+newest = max(int(lines[i].split()[1]) for i in keys)
+shift = int(time.time()) - 50 - newest
+for i in keys:
+    w = lines[i].split()
+    lines[i] = " ".join([w[0], str(int(w[1]) + shift)] + w[2:])
+f.seek(0)
+f.truncate()
+f.write("\n".join(lines))
+EOF
 start_stratad1
 sleep 3
 set -- $(totals chronyc1 192.0.2.1)
@@ -199,7 +221,8 @@ ok "stratad restarted while chronyd polled: $(($1 - tx0)) requests, $(($2 - rx0)
 
 # --- 3. the master key rotates ------------------------------------------------
 rotated() { [ "$(grep -Ec '^[0-9a-f]{8} ' "$TMP/keys1/ntskeys")" -ge 2 ]; }
-wait_for 90 rotated || fail "no rotation within 90 s with ntsrotate 60: $(cat "$TMP/keys1/ntskeys")"
+wait_for 40 rotated ||
+	fail "no rotation 40 s after 2 (due 10 s after its restart): $(cat "$TMP/keys1/ntskeys")"
 set -- $(totals chronyc1 192.0.2.1)
 tx0=$1 rx0=$2
 sleep 4
