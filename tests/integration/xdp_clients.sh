@@ -178,10 +178,16 @@ for addr in 192.0.2.1 2001:db8::1; do
 	rm -f "$TMP/udp.out"
 	spawn ip netns exec "$NS_S" python3 "$(dirname "$0")/ntp_probe.py" listen "$addr" 5555 "$TMP/udp.out" 5
 	lp=$LAST_PID
-	sleep 0.3
+	# sent once the listener's socket is bound (not after a fixed 0.3 s)
+	wait_for 5 sh -c "ip netns exec $NS_S ss -Huln 'sport = :5555' | grep -q ." ||
+		fail "the listener on $addr:5555 did not bind"
 	in_c python3 -c "import socket,sys; a=sys.argv[1]; f=socket.AF_INET6 if ':' in a else socket.AF_INET; socket.socket(f, socket.SOCK_DGRAM).sendto(b'hello-kernel', (a, 5555))" "$addr"
-	wait "$lp" || true
-	grep -q hello-kernel "$TMP/udp.out" || fail "UDP to $addr:5555 did not reach the kernel socket"
+	# the listener writes each datagram at once: its 5 s bound the wait for
+	# this one, they are not to be sat out (9 s of the test's 33)
+	wait_for 5 grep -q hello-kernel "$TMP/udp.out" ||
+		fail "UDP to $addr:5555 did not reach the kernel socket"
+	kill "$lp" 2>/dev/null || true
+	wait "$lp" 2>/dev/null || true
 	ok "UDP to $addr port 5555 passed to the kernel"
 done
 in_c ip neigh show 192.0.2.1 | grep -Eq 'lladdr' || fail "ARP did not resolve 192.0.2.1"
