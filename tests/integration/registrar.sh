@@ -89,7 +89,9 @@ kill -KILL "$MPID_2"
 wait "$MPID_2" 2>/dev/null || true
 WANT=$(sorted 192.0.2.11 192.0.2.111 192.0.2.13)
 wait_for $OUT_S answer_is A "$WANT" || fail "member 2 stays after its stratad died: '$(answer A)'"
-wait_for 2 answer_is AAAA "$(sorted 2001:db8::11 2001:db8::111 2001:db8::13)" ||
+# each address is probed on its own: the IPv6 one's two silent probes may end
+# later than the IPv4 one's when one of the two had lost a probe before
+wait_for $OUT_S answer_is AAAA "$(sorted 2001:db8::11 2001:db8::111 2001:db8::13)" ||
 	fail "member 2's IPv6 address stays: '$(answer AAAA)'"
 [ "$(pool_metric strata_pool_registrations_total 'result="deregister"')" = "$dereg0" ] ||
 	fail "a killed stratad deregistered?"
