@@ -678,15 +678,23 @@ test_symmetric(void)
  * assertions): the mean of bpf_prog_test_run's duration over single runs
  * (a repeat count would run the program again on its own reply, which it
  * passes), best of 5 rounds, for a client and a symmetric active request
- * (docs/performance.md records it).
+ * (docs/performance.md records it). STRATA_XDP_TIME_RUNS lowers the runs of
+ * a round (default 50000): the Debian 12 guest (tests/vm/guest.sh) runs
+ * under emulation, where a run's time says nothing of the kernel's and
+ * each of the 500,000 syscalls costs tens of microseconds; there fewer
+ * runs keep the check that every one answers.
  */
 static void
 test_run_time(void)
 {
 	static const __u8 modes[] = {NTP_MODE_CLIENT, NTP_MODE_ACTIVE};
 	__u8 req[256], out[256];
-	unsigned int i, r, k;
+	unsigned int i, r, k, runs = 50000;
+	const char *env = getenv("STRATA_XDP_TIME_RUNS");
+	unsigned long want = env != NULL ? strtoul(env, NULL, 10) : 0;
 
+	if (want > 0 && want < runs)
+		runs = (unsigned int)want;
 	for (i = 0; i < STRATA_ARRAY_SIZE(modes); i++) {
 		size_t n = make_req4(req, 0, 0);
 		__u64 best = ~0ull;
@@ -696,7 +704,7 @@ test_run_time(void)
 		for (r = 0; r < 5; r++) {
 			__u64 sum = 0;
 
-			for (k = 0; k < 50000; k++) {
+			for (k = 0; k < runs; k++) {
 				LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = req,
 					    .data_size_in = (__u32)n, .data_out = out,
 					    .data_size_out = sizeof(out), .repeat = 1);
@@ -708,9 +716,9 @@ test_run_time(void)
 			if (sum < best)
 				best = sum;
 		}
-		CU_ASSERT_EQUAL(tx, 5 * 50000);
-		printf("\n  mode %u: %.1f ns a run (mean of 50000, best of 5 rounds) ", modes[i],
-		       (double)best / 50000);
+		CU_ASSERT_EQUAL(tx, 5 * runs);
+		printf("\n  mode %u: %.1f ns a run (mean of %u, best of 5 rounds) ", modes[i],
+		       (double)best / runs, runs);
 	}
 }
 
