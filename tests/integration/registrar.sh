@@ -79,8 +79,18 @@ kill "$LIAR"
 spawn ip netns exec "strata-l-$$" python3 "$PROBE" liar 192.0.2.31 0.5 120
 WANT=$(sorted 192.0.2.11 192.0.2.111 192.0.2.12 192.0.2.13)
 wait_for $OUT_S answer_is A "$WANT" || fail "the liar stays: '$(answer A)'"
-off=$(pool_metric strata_pool_probes_total 'address="192.0.2.31",outcome="offset"')
-[ "$off" -ge 1 ] || fail "no offset failure counted for the liar: $(pool_metrics | grep 192.0.2.31)"
+# A probe that falls between the two liars gets no reply, and a member just
+# served (score 11 against the threshold of 10) goes out on that alone (CI
+# saw it: "out of service (score 7.4, last probe no reply)"); the next probe
+# then meets the offset. Either way the offset is counted within the bound,
+# and the liar stays out (one offset per probe: never two good ones in a
+# row). test_poolprobe checks that one offset alone takes a member out.
+offset_counted() {
+	[ "$(pool_metric strata_pool_probes_total 'address="192.0.2.31",outcome="offset"')" -ge 1 ]
+}
+wait_for $OUT_S offset_counted ||
+	fail "no offset failure counted for the liar: $(pool_metrics | grep 192.0.2.31)"
+answer_is A "$WANT" || fail "the liar came back: '$(answer A)'"
 ok "the static member 0.5 s wrong is out: $(answer A)"
 
 # 4. a member that stops answering leaves within two probe intervals
